@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * netlink/: what garpd knows about the host, from rtnetlink, as plain
+ * structs. These structs are shared with the engine (daemon/engine.h):
+ * the engine is driven by exactly what this library reports.
+ */
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GNL_ALEN 6
+#define GNL_KIND_LEN 16
+
+struct gnl_link {
+	int ifindex;
+	char name[IFNAMSIZ];
+	uint8_t mac[GNL_ALEN]; /* IFLA_ADDRESS; valid when mac_len == 6 */
+	uint8_t mac_len;
+	uint16_t type;     /* ARPHRD_* */
+	uint32_t flags;    /* IFF_* (IFF_UP, IFF_NOARP, IFF_LOOPBACK, IFF_LOWER_UP, ...) */
+	uint8_t operstate; /* IF_OPER_* */
+	int master;        /* IFLA_MASTER, 0 for none */
+	int link;          /* IFLA_LINK (lower device of a VLAN/macvlan), 0 for none */
+	char kind[GNL_KIND_LEN];       /* IFLA_INFO_KIND: "bond", "bridge", "vlan", ...; "" */
+	char slave_kind[GNL_KIND_LEN]; /* IFLA_INFO_SLAVE_KIND: "bond", "bridge", ...; "" */
+	uint16_t vlan_id;              /* IFLA_VLAN_ID for kind "vlan", else 0 */
+	int bond_active_slave;         /* IFLA_BOND_ACTIVE_SLAVE for kind "bond", 0 for none */
+	bool has_bond_slave_state;
+	uint8_t bond_slave_state; /* IFLA_BOND_SLAVE_STATE: BOND_STATE_ACTIVE/BACKUP */
+	uint32_t event;           /* IFLA_EVENT of this message (IFLA_EVENT_BONDING_FAILOVER, ...); 0 */
+};
+
+struct gnl_addr {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	int ifindex;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr; /* IFA_LOCAL for IPv4 (IFA_ADDRESS when absent), IFA_ADDRESS for IPv6 */
+	uint8_t prefixlen;
+	uint8_t scope;  /* RT_SCOPE_* */
+	uint32_t flags; /* IFA_FLAGS (32-bit) or ifa_flags: IFA_F_TENTATIVE, IFA_F_DADFAILED, ... */
+	char label[IFNAMSIZ];
+};
+
+/* One bridge forwarding-database entry (RTM_NEWNEIGH, AF_BRIDGE). */
+struct gnl_fdb {
+	uint8_t mac[GNL_ALEN];
+	int ifindex; /* the bridge port it was learned on */
+	int master;  /* the bridge (NDA_MASTER), 0 when not given */
+	uint16_t vlan; /* NDA_VLAN, 0 for none */
+	uint16_t state; /* NUD_PERMANENT (local/static), NUD_NOARP, NUD_REACHABLE (learned) ... */
+	uint8_t flags;  /* NTF_SELF, NTF_MASTER, NTF_EXT_LEARNED, ... */
+};
+
+/* One IPv4 neighbour-table entry (RTM_NEWNEIGH, AF_INET). */
+struct gnl_neigh {
+	int ifindex;
+	struct in_addr ip;
+	uint8_t mac[GNL_ALEN];
+	bool has_mac;
+	uint16_t state; /* NUD_* */
+};
+
+/* What changed on a link, for GNL_EV_LINK_CHANGED (bits, several at once). */
+enum {
+	GNL_CHANGE_MAC = 1u << 0,
+	GNL_CHANGE_CARRIER_UP = 1u << 1,   /* operationally up (IF_OPER_UP/UNKNOWN + LOWER_UP) now */
+	GNL_CHANGE_CARRIER_DOWN = 1u << 2, /* no longer operationally up */
+	GNL_CHANGE_ACTIVE_SLAVE = 1u << 3, /* bond_active_slave differs */
+	GNL_CHANGE_FAILOVER = 1u << 4,     /* IFLA_EVENT_BONDING_FAILOVER in this message */
+	GNL_CHANGE_MASTER = 1u << 5,
+	GNL_CHANGE_NAME = 1u << 6,
+	GNL_CHANGE_FLAGS = 1u << 7, /* IFF_UP, IFF_NOARP, ... */
+	GNL_CHANGE_OTHER = 1u << 8, /* anything else we keep (kind, vlan, link, slave state) */
+};
+
+enum gnl_event_type {
+	GNL_EV_LINK_NEW,     /* link: first seen */
+	GNL_EV_LINK_CHANGED, /* link (new state), changes */
+	GNL_EV_LINK_DEL,     /* link (last known state) */
+	GNL_EV_ADDR_NEW,     /* addr: appeared (reported once per appearance) */
+	GNL_EV_ADDR_CHANGED, /* addr: flags or scope changed (e.g. IPv6 DAD finished) */
+	GNL_EV_ADDR_DEL,     /* addr */
+	GNL_EV_FDB,          /* fdb: one entry of a query's answer (query = its id) */
+	GNL_EV_NEIGH,        /* neigh: one entry of a query's answer (query = its id) */
+	GNL_EV_QUERY_DONE,   /* query: finished (error = 0 or negative errno) */
+	GNL_EV_SYNCED,       /* the first dump, or a re-dump after an overflow, is reconciled */
+	GNL_EV_RESYNC,       /* the socket overflowed (ENOBUFS): a re-dump started */
+};
+
+struct gnl_event {
+	enum gnl_event_type type;
+	unsigned int changes; /* GNL_CHANGE_* for GNL_EV_LINK_CHANGED */
+	uint32_t query;       /* id from gnl_query_fdb()/gnl_query_neigh() */
+	int error;            /* GNL_EV_QUERY_DONE */
+	union {
+		struct gnl_link link;
+		struct gnl_addr addr;
+		struct gnl_fdb fdb;
+		struct gnl_neigh neigh;
+	};
+	/* For GNL_EV_LINK_CHANGED: the state before (old MAC, old active slave). */
+	struct gnl_link old;
+};
+
+struct gnl_counters {
+	uint64_t malformed; /* messages skipped because they did not validate */
+	uint64_t resyncs;   /* overflows recovered by a re-dump */
+};
+
+struct gnl_options {
+	int rcvbuf; /* SO_RCVBUF(FORCE) of the event socket in bytes; 0 = kernel default */
+};
+
+struct gnl;
+
+/**
+ * gnl_new() - open the event socket and the query socket
+ * @ret: the new handle
+ * @opts: options, or NULL for defaults
+ *
+ * Return: 0 or a negative errno.
+ */
+int gnl_new(struct gnl **ret, const struct gnl_options *opts);
+void gnl_free(struct gnl *g);
+
+/**
+ * gnl_start() - subscribe to links and addresses, then dump them
+ *
+ * Subscription comes first, so nothing is lost between the dump and the
+ * events; the reconciled result arrives as GNL_EV_LINK_NEW/GNL_EV_ADDR_NEW
+ * events followed by GNL_EV_SYNCED.
+ *
+ * Return: 0 or a negative errno.
+ */
+int gnl_start(struct gnl *g);
+
+/**
+ * gnl_get_fds() - the file descriptors to poll for input
+ * @ret_fds: filled with up to 2 fds
+ * Return: how many.
+ */
+int gnl_get_fds(const struct gnl *g, int ret_fds[2]);
+
+/**
+ * gnl_dispatch() - read what is pending on @fd, in a bounded batch
+ *
+ * Never blocks. Results are queued; take them with gnl_pop_event().
+ *
+ * Return: 0 when @fd is drained, 1 when more is pending (call again after
+ * the other event sources had their turn), or a negative errno on a fatal
+ * socket error.
+ */
+int gnl_dispatch(struct gnl *g, int fd);
+
+/**
+ * gnl_pop_event() - take the next queued event
+ * Return: 0 and @ret filled, or -EAGAIN when none is queued.
+ */
+int gnl_pop_event(struct gnl *g, struct gnl_event *ret);
+
+/**
+ * gnl_query_fdb() - start a dump of one bridge's forwarding database
+ * @bridge: the bridge's ifindex
+ * @ret_id: the query's id, found in its GNL_EV_FDB and GNL_EV_QUERY_DONE
+ *
+ * Asynchronous: queued behind any query in flight, answered through
+ * gnl_dispatch() on the query socket.
+ *
+ * Return: 0 or a negative errno.
+ */
+int gnl_query_fdb(struct gnl *g, int bridge, uint32_t *ret_id);
+
+/**
+ * gnl_query_neigh() - start a dump of one interface's IPv4 neighbours
+ * Same as gnl_query_fdb() for the neighbour table of @ifindex.
+ */
+int gnl_query_neigh(struct gnl *g, int ifindex, uint32_t *ret_id);
+
+/* The library's view of the host, as last reconciled. NULL when unknown. */
+const struct gnl_link *gnl_link_get(const struct gnl *g, int ifindex);
+
+void gnl_get_counters(const struct gnl *g, struct gnl_counters *ret);
+
+/*
+ * Pure parsers, usable without a socket (tests, fuzzing). Each takes one
+ * netlink message and fills the struct.
+ *
+ * Return: 0, -EBADMSG for a malformed message (truncated header or
+ * attribute, bad attribute size, nested overrun), -EAFNOSUPPORT/-ENOENT
+ * for a well-formed message this parser does not handle (wrong family, no
+ * address).
+ */
+struct nlmsghdr;
+int gnl_parse_link(const struct nlmsghdr *nlh, struct gnl_link *ret);
+int gnl_parse_addr(const struct nlmsghdr *nlh, struct gnl_addr *ret);
+int gnl_parse_fdb(const struct nlmsghdr *nlh, struct gnl_fdb *ret);
+int gnl_parse_neigh(const struct nlmsghdr *nlh, struct gnl_neigh *ret);
+
+/* True when the link counts as operationally up (carrier present). */
+bool gnl_link_is_oper_up(const struct gnl_link *l);
