@@ -168,7 +168,14 @@ const char *cfg_log_level_to_string(enum cfg_log_level l);
 int cfg_log_level_from_string(const char *s, enum cfg_log_level *ret);
 
 /**
- * cfg_parse_duration() - "250ms", "1s", "2m", "0" (no unit = seconds)
- * Return: 0, or -EINVAL.
+ * cfg_parse_duration() - "250ms", "1s", "2m", "1h", "0" (no unit = seconds)
+ * Integers only; no sign, blanks or decimals.
+ * Return: 0, -EINVAL (syntax) or -ERANGE (overflow).
  */
 int cfg_parse_duration(const char *s, uint64_t *ret_ns);
+
+/**
+ * cfg_parse_size() - "65536", "64K", "4M", "1G" (K/M/G are powers of 1024)
+ * Return: 0, -EINVAL (syntax) or -ERANGE (overflow).
+ */
+int cfg_parse_size(const char *s, uint64_t *ret);
