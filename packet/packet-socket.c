@@ -1,2 +1,180 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-typedef int stub_unused_t;
+/*
+ * The one AF_PACKET socket: unbound, so it sends on any ifindex given in
+ * sockaddr_ll and receives ARP from every interface; a classic BPF
+ * program decides what reaches userspace.
+ */
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "garp-packet.h"
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
+
+/* Nothing passes: while no address is probing, ARP on the segment must not wake us. */
+static const struct sock_filter filter_drop_all[] = {
+	BPF_STMT(BPF_RET | BPF_K, 0), /* drop */
+};
+
+/*
+ * IPv4-over-Ethernet ARP requests and replies, at least an ARP header long.
+ * A tag the NIC or the kernel stripped is not in the packet, so offset 12
+ * is the ethertype. Userspace still checks every field (pkt_parse_arp).
+ */
+static const struct sock_filter filter_arp[] = {
+	BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),                                     /* A = length */
+	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, PKT_ETH_HLEN + PKT_ARP_LEN, 1, 0),     /* long enough? */
+	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
+	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),                                    /* A = ethertype */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PKT_ETHERTYPE_ARP, 1, 0),              /* ARP? */
+	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, PKT_ETH_HLEN),                          /* A = htype,ptype */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x00010800, 1, 0),                     /* Ethernet/IPv4? */
+	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
+	BPF_STMT(BPF_RET | BPF_K, PKT_ETH_HLEN + PKT_ARP_LEN + PKT_VLAN_HLEN),    /* pass the header */
+};
+
+int pkt_socket_set_filter(int fd, enum pkt_filter filter)
+{
+	struct sock_fprog prog;
+
+	switch (filter) {
+	case PKT_FILTER_DROP_ALL:
+		prog.len = sizeof(filter_drop_all) / sizeof(filter_drop_all[0]);
+		prog.filter = (struct sock_filter *)filter_drop_all;
+		break;
+	case PKT_FILTER_ARP:
+		prog.len = sizeof(filter_arp) / sizeof(filter_arp[0]);
+		prog.filter = (struct sock_filter *)filter_arp;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Frames queued before the drop-all filter was attached may still sit in
+ * the receive queue; read them away so the filter is the only gate.
+ */
+static void drain(int fd)
+{
+	uint8_t buf[64];
+
+	while (recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC) >= 0)
+		;
+}
+
+int pkt_socket_open(int *ret_fd)
+{
+	int fd, r, one = 1;
+
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ARP));
+	if (fd < 0)
+		return -errno;
+
+	r = pkt_socket_set_filter(fd, PKT_FILTER_DROP_ALL);
+	if (r < 0)
+		goto fail;
+	drain(fd);
+
+	/* Our own frames come back as PACKET_OUTGOING; pkt_recv() also skips them on old kernels. */
+	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 &&
+	    errno != ENOPROTOOPT) {
+		r = -errno;
+		goto fail;
+	}
+
+	*ret_fd = fd;
+	return 0;
+fail:
+	close(fd);
+	return r;
+}
+
+static void fill_sll(struct sockaddr_ll *sll, int ifindex, const struct pkt_frame *frame)
+{
+	memset(sll, 0, sizeof(*sll));
+	sll->sll_family = AF_PACKET;
+	sll->sll_ifindex = ifindex;
+	sll->sll_halen = PKT_ETH_ALEN;
+	memcpy(sll->sll_addr, frame->data, PKT_ETH_ALEN);
+	/* The ethertype (after a tag, if any); SOCK_RAW sends the header as built. */
+	memcpy(&sll->sll_protocol, frame->data + 12, 2);
+}
+
+int pkt_send(int fd, int ifindex, const struct pkt_frame *frame)
+{
+	struct sockaddr_ll sll;
+
+	fill_sll(&sll, ifindex, frame);
+	if (sendto(fd, frame->data, frame->len, 0, (struct sockaddr *)&sll, sizeof(sll)) < 0)
+		return -errno;
+	return 0;
+}
+
+#define BATCH 64
+
+int pkt_send_batch(int fd, const struct pkt_out *out, size_t n)
+{
+	struct sockaddr_ll sll[BATCH];
+	struct iovec iov[BATCH];
+	struct mmsghdr msg[BATCH];
+	size_t done = 0;
+
+	while (done < n) {
+		size_t k = n - done < BATCH ? n - done : BATCH;
+		int r;
+
+		for (size_t i = 0; i < k; i++) {
+			const struct pkt_out *o = &out[done + i];
+
+			fill_sll(&sll[i], o->ifindex, &o->frame);
+			iov[i].iov_base = (void *)o->frame.data;
+			iov[i].iov_len = o->frame.len;
+			memset(&msg[i], 0, sizeof(msg[i]));
+			msg[i].msg_hdr.msg_name = &sll[i];
+			msg[i].msg_hdr.msg_namelen = sizeof(sll[i]);
+			msg[i].msg_hdr.msg_iov = &iov[i];
+			msg[i].msg_hdr.msg_iovlen = 1;
+		}
+		r = sendmmsg(fd, msg, (unsigned int)k, 0);
+		if (r < 0) {
+			if (done > 0)
+				break;
+			return -errno;
+		}
+		done += (size_t)r;
+		if ((size_t)r < k)
+			break;
+	}
+	return (int)done;
+}
+
+int pkt_recv(int fd, void *buf, size_t size, size_t *ret_len, int *ret_ifindex)
+{
+	for (;;) {
+		struct sockaddr_ll sll;
+		socklen_t sl = sizeof(sll);
+		ssize_t n;
+
+		n = recvfrom(fd, buf, size, MSG_DONTWAIT, (struct sockaddr *)&sll, &sl);
+		if (n < 0)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+		if (sl < sizeof(sll) - sizeof(sll.sll_addr) || sll.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		*ret_len = (size_t)n;
+		*ret_ifindex = sll.sll_ifindex;
+		return 0;
+	}
+}
