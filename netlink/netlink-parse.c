@@ -1,3 +1,496 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* stub: to be written */
-typedef int stub_unused_t;
+/*
+ * Pure rtnetlink parsers: one message in, one struct out.
+ *
+ * Every message is hostile until proven otherwise: the family header must
+ * fit in the payload, the attribute stream must be well formed (no
+ * attribute running past its container, nested ones included), and each
+ * attribute we use is validated for type and exact size before it is read.
+ * Attributes we do not know are skipped. One callback per nesting level,
+ * as in libmnl's examples/rtnl/rtnl-link-event.c.
+ */
+
+#include "garp-netlink.h" /* first: <net/if.h> before <linux/if.h> */
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "netlink-private.h"
+
+bool gnl_attrs_wellformed(const void *start, size_t len)
+{
+	const uint8_t *p = start;
+	size_t rem = len;
+
+	while (rem >= sizeof(struct nlattr)) {
+		const struct nlattr *a = (const struct nlattr *)p;
+		size_t alen = a->nla_len;
+		size_t step = MNL_ALIGN(alen);
+
+		if (alen < sizeof(struct nlattr) || alen > rem)
+			return false;
+		/* The last attribute may lack its padding. */
+		if (step > rem)
+			step = rem;
+		p += step;
+		rem -= step;
+	}
+	return rem == 0;
+}
+
+/* The attributes after a family header of @hdrlen bytes, checked. */
+static int msg_check(const struct nlmsghdr *nlh, size_t hdrlen)
+{
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN)
+		return -EBADMSG;
+	if (mnl_nlmsg_get_payload_len(nlh) < hdrlen)
+		return -EBADMSG;
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(hdrlen)) {
+		/* The header fits but its padding does not: no attributes. */
+		return 0;
+	}
+	if (!gnl_attrs_wellformed(mnl_nlmsg_get_payload_offset(nlh, hdrlen),
+				  nlh->nlmsg_len - MNL_NLMSG_HDRLEN - MNL_ALIGN(hdrlen)))
+		return -EBADMSG;
+	return 0;
+}
+
+static int nested_check(const struct nlattr *a)
+{
+	if (mnl_attr_validate(a, MNL_TYPE_NESTED) < 0)
+		return -EBADMSG;
+	if (!gnl_attrs_wellformed(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a)))
+		return -EBADMSG;
+	return 0;
+}
+
+/* A NUL-terminated string of at most @size bytes including the NUL. */
+static int attr_strcpy(const struct nlattr *a, char *dst, size_t size)
+{
+	if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+		return -EBADMSG;
+	if (mnl_attr_get_payload_len(a) > size)
+		return -EBADMSG;
+	/* The payload may hold bytes after an inner NUL; copy the C string. */
+	strncpy(dst, mnl_attr_get_str(a), size - 1);
+	dst[size - 1] = '\0';
+	return 0;
+}
+
+static int attr_u32(const struct nlattr *a, uint32_t *ret)
+{
+	if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+		return -EBADMSG;
+	*ret = mnl_attr_get_u32(a);
+	return 0;
+}
+
+static int attr_u16(const struct nlattr *a, uint16_t *ret)
+{
+	if (mnl_attr_validate(a, MNL_TYPE_U16) < 0)
+		return -EBADMSG;
+	*ret = mnl_attr_get_u16(a);
+	return 0;
+}
+
+static int attr_u8(const struct nlattr *a, uint8_t *ret)
+{
+	if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+		return -EBADMSG;
+	*ret = mnl_attr_get_u8(a);
+	return 0;
+}
+
+static int attr_bin(const struct nlattr *a, void *dst, size_t exact)
+{
+	if (mnl_attr_validate2(a, MNL_TYPE_BINARY, exact) < 0)
+		return -EBADMSG;
+	memcpy(dst, mnl_attr_get_payload(a), exact);
+	return 0;
+}
+
+/* Callbacks keep the first error here and stop the walk. */
+struct link_ctx {
+	struct gnl_link *l;
+	const struct nlattr *info_data;
+	const struct nlattr *slave_data;
+	int err;
+};
+
+static int cb_stop(int *err, int r)
+{
+	if (r < 0) {
+		*err = r;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_OK;
+}
+
+static int bond_data_cb(const struct nlattr *a, void *data)
+{
+	struct link_ctx *c = data;
+	uint32_t v;
+	int r = 0;
+
+	if (mnl_attr_get_type(a) == IFLA_BOND_ACTIVE_SLAVE) {
+		r = attr_u32(a, &v);
+		if (r == 0)
+			c->l->bond_active_slave = (int)v;
+	}
+	return cb_stop(&c->err, r);
+}
+
+static int vlan_data_cb(const struct nlattr *a, void *data)
+{
+	struct link_ctx *c = data;
+	int r = 0;
+
+	if (mnl_attr_get_type(a) == IFLA_VLAN_ID)
+		r = attr_u16(a, &c->l->vlan_id);
+	return cb_stop(&c->err, r);
+}
+
+static int bond_slave_data_cb(const struct nlattr *a, void *data)
+{
+	struct link_ctx *c = data;
+	int r = 0;
+
+	if (mnl_attr_get_type(a) == IFLA_BOND_SLAVE_STATE) {
+		r = attr_u8(a, &c->l->bond_slave_state);
+		if (r == 0)
+			c->l->has_bond_slave_state = true;
+	}
+	return cb_stop(&c->err, r);
+}
+
+static int linkinfo_cb(const struct nlattr *a, void *data)
+{
+	struct link_ctx *c = data;
+	int r = 0;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_INFO_KIND:
+		r = attr_strcpy(a, c->l->kind, sizeof(c->l->kind));
+		break;
+	case IFLA_INFO_SLAVE_KIND:
+		r = attr_strcpy(a, c->l->slave_kind, sizeof(c->l->slave_kind));
+		break;
+	case IFLA_INFO_DATA:
+		r = nested_check(a);
+		c->info_data = a;
+		break;
+	case IFLA_INFO_SLAVE_DATA:
+		r = nested_check(a);
+		c->slave_data = a;
+		break;
+	default:
+		break;
+	}
+	return cb_stop(&c->err, r);
+}
+
+static int link_cb(const struct nlattr *a, void *data)
+{
+	struct link_ctx *c = data;
+	struct gnl_link *l = c->l;
+	uint32_t v;
+	int r = 0;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_IFNAME:
+		r = attr_strcpy(a, l->name, sizeof(l->name));
+		break;
+	case IFLA_ADDRESS:
+		/* Not every link type has a 6-byte address (tunnels: 4 or 16). */
+		if (mnl_attr_validate(a, MNL_TYPE_BINARY) < 0) {
+			r = -EBADMSG;
+		} else if (mnl_attr_get_payload_len(a) == GNL_ALEN) {
+			memcpy(l->mac, mnl_attr_get_payload(a), GNL_ALEN);
+			l->mac_len = GNL_ALEN;
+		} else {
+			memset(l->mac, 0, sizeof(l->mac));
+			l->mac_len = mnl_attr_get_payload_len(a) > UINT8_MAX
+					     ? UINT8_MAX
+					     : (uint8_t)mnl_attr_get_payload_len(a);
+		}
+		break;
+	case IFLA_MASTER:
+		r = attr_u32(a, &v);
+		l->master = (int)v;
+		break;
+	case IFLA_LINK:
+		r = attr_u32(a, &v);
+		l->link = (int)v;
+		break;
+	case IFLA_OPERSTATE:
+		r = attr_u8(a, &l->operstate);
+		break;
+	case IFLA_EVENT:
+		r = attr_u32(a, &l->event);
+		break;
+	case IFLA_LINKINFO:
+		r = nested_check(a);
+		if (r == 0 && mnl_attr_parse_nested(a, linkinfo_cb, c) < 0)
+			r = c->err ? c->err : -EBADMSG;
+		break;
+	default:
+		break;
+	}
+	return cb_stop(&c->err, r);
+}
+
+int gnl_parse_link(const struct nlmsghdr *nlh, struct gnl_link *ret)
+{
+	const struct ifinfomsg *ifi;
+	struct gnl_link l = { 0 };
+	struct link_ctx c = { .l = &l };
+	int r;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
+		return -ENOENT;
+	r = msg_check(nlh, sizeof(*ifi));
+	if (r < 0)
+		return r;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	/* AF_BRIDGE port notifications share RTNLGRP_LINK but are partial. */
+	if (ifi->ifi_family != AF_UNSPEC)
+		return -EAFNOSUPPORT;
+	if (ifi->ifi_index <= 0)
+		return -EBADMSG;
+	l.ifindex = ifi->ifi_index;
+	l.type = ifi->ifi_type;
+	l.flags = ifi->ifi_flags;
+
+	if (mnl_attr_parse(nlh, sizeof(*ifi), link_cb, &c) < 0)
+		return c.err ? c.err : -EBADMSG;
+
+	/* IFLA_INFO_DATA means what IFLA_INFO_KIND says; read it after. */
+	if (c.info_data) {
+		mnl_attr_cb_t cb = NULL;
+
+		if (strcmp(l.kind, "bond") == 0)
+			cb = bond_data_cb;
+		else if (strcmp(l.kind, "vlan") == 0)
+			cb = vlan_data_cb;
+		if (cb && mnl_attr_parse_nested(c.info_data, cb, &c) < 0)
+			return c.err ? c.err : -EBADMSG;
+	}
+	if (c.slave_data && strcmp(l.slave_kind, "bond") == 0) {
+		if (mnl_attr_parse_nested(c.slave_data, bond_slave_data_cb, &c) < 0)
+			return c.err ? c.err : -EBADMSG;
+	}
+
+	*ret = l;
+	return 0;
+}
+
+struct addr_ctx {
+	struct gnl_addr *a;
+	size_t alen;
+	bool has_local, has_address, has_flags;
+	uint8_t local[16], address[16];
+	int err;
+};
+
+static int addr_cb(const struct nlattr *a, void *data)
+{
+	struct addr_ctx *c = data;
+	int r = 0;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFA_LOCAL:
+		r = attr_bin(a, c->local, c->alen);
+		c->has_local = r == 0;
+		break;
+	case IFA_ADDRESS:
+		r = attr_bin(a, c->address, c->alen);
+		c->has_address = r == 0;
+		break;
+	case IFA_LABEL:
+		r = attr_strcpy(a, c->a->label, sizeof(c->a->label));
+		break;
+	case IFA_FLAGS:
+		r = attr_u32(a, &c->a->flags);
+		c->has_flags = r == 0;
+		break;
+	default:
+		break;
+	}
+	return cb_stop(&c->err, r);
+}
+
+int gnl_parse_addr(const struct nlmsghdr *nlh, struct gnl_addr *ret)
+{
+	const struct ifaddrmsg *ifa;
+	struct gnl_addr a = { 0 };
+	struct addr_ctx c = { .a = &a };
+	int r;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR)
+		return -ENOENT;
+	r = msg_check(nlh, sizeof(*ifa));
+	if (r < 0)
+		return r;
+	ifa = mnl_nlmsg_get_payload(nlh);
+	if (ifa->ifa_family == AF_INET)
+		c.alen = sizeof(struct in_addr);
+	else if (ifa->ifa_family == AF_INET6)
+		c.alen = sizeof(struct in6_addr);
+	else
+		return -EAFNOSUPPORT;
+	if (ifa->ifa_prefixlen > c.alen * 8 || ifa->ifa_index == 0)
+		return -EBADMSG;
+	a.family = ifa->ifa_family;
+	a.ifindex = (int)ifa->ifa_index;
+	a.prefixlen = ifa->ifa_prefixlen;
+	a.scope = ifa->ifa_scope;
+	a.flags = ifa->ifa_flags;
+
+	if (mnl_attr_parse(nlh, sizeof(*ifa), addr_cb, &c) < 0)
+		return c.err ? c.err : -EBADMSG;
+	/* IFA_FLAGS, when present, is the full 32-bit set; ifa_flags only the low 8. */
+	if (!c.has_flags)
+		a.flags = ifa->ifa_flags;
+
+	/* IPv4: IFA_LOCAL is ours, IFA_ADDRESS the peer on point-to-point links. */
+	if (c.has_local)
+		memcpy(&a.addr, c.local, c.alen);
+	else if (c.has_address)
+		memcpy(&a.addr, c.address, c.alen);
+	else
+		return -ENOENT;
+
+	*ret = a;
+	return 0;
+}
+
+struct neigh_ctx {
+	bool has_lladdr, has_dst;
+	bool lladdr_mac; /* 6 bytes */
+	uint8_t lladdr[GNL_ALEN];
+	struct in_addr dst;
+	bool has_vlan, has_master;
+	uint16_t vlan;
+	uint32_t master;
+	bool bridge; /* AF_BRIDGE: lladdr must be a MAC */
+	int err;
+};
+
+static int neigh_cb(const struct nlattr *a, void *data)
+{
+	struct neigh_ctx *c = data;
+	int r = 0;
+
+	switch (mnl_attr_get_type(a)) {
+	case NDA_LLADDR:
+		if (c->bridge) {
+			r = attr_bin(a, c->lladdr, GNL_ALEN);
+			c->lladdr_mac = r == 0;
+		} else if (mnl_attr_validate(a, MNL_TYPE_BINARY) < 0) {
+			r = -EBADMSG;
+		} else if (mnl_attr_get_payload_len(a) == GNL_ALEN) {
+			/* Non-Ethernet neighbours have other lengths: not a MAC. */
+			memcpy(c->lladdr, mnl_attr_get_payload(a), GNL_ALEN);
+			c->lladdr_mac = true;
+		}
+		c->has_lladdr = r == 0;
+		break;
+	case NDA_DST:
+		if (!c->bridge) {
+			r = attr_bin(a, &c->dst, sizeof(c->dst));
+			c->has_dst = r == 0;
+		}
+		break;
+	case NDA_VLAN:
+		r = attr_u16(a, &c->vlan);
+		c->has_vlan = r == 0;
+		break;
+	case NDA_MASTER:
+		r = attr_u32(a, &c->master);
+		c->has_master = r == 0;
+		break;
+	default:
+		break;
+	}
+	return cb_stop(&c->err, r);
+}
+
+static int parse_nd(const struct nlmsghdr *nlh, uint8_t family, struct neigh_ctx *c,
+		    const struct ndmsg **ret_ndm)
+{
+	const struct ndmsg *ndm;
+	int r;
+
+	if (nlh->nlmsg_type != RTM_NEWNEIGH && nlh->nlmsg_type != RTM_DELNEIGH)
+		return -ENOENT;
+	r = msg_check(nlh, sizeof(*ndm));
+	if (r < 0)
+		return r;
+	ndm = mnl_nlmsg_get_payload(nlh);
+	if (ndm->ndm_family != family)
+		return -EAFNOSUPPORT;
+	c->bridge = family == AF_BRIDGE;
+	if (mnl_attr_parse(nlh, sizeof(*ndm), neigh_cb, c) < 0)
+		return c->err ? c->err : -EBADMSG;
+	*ret_ndm = ndm;
+	return 0;
+}
+
+int gnl_parse_fdb(const struct nlmsghdr *nlh, struct gnl_fdb *ret)
+{
+	struct neigh_ctx c = { 0 };
+	const struct ndmsg *ndm;
+	struct gnl_fdb f = { 0 };
+	int r;
+
+	r = parse_nd(nlh, AF_BRIDGE, &c, &ndm);
+	if (r < 0)
+		return r;
+	if (!c.lladdr_mac)
+		return -ENOENT;
+	memcpy(f.mac, c.lladdr, GNL_ALEN);
+	f.ifindex = ndm->ndm_ifindex;
+	f.master = c.has_master ? (int)c.master : 0;
+	f.vlan = c.has_vlan ? c.vlan : 0;
+	f.state = ndm->ndm_state;
+	f.flags = ndm->ndm_flags;
+	*ret = f;
+	return 0;
+}
+
+int gnl_parse_neigh(const struct nlmsghdr *nlh, struct gnl_neigh *ret)
+{
+	struct neigh_ctx c = { 0 };
+	const struct ndmsg *ndm;
+	struct gnl_neigh n = { 0 };
+	int r;
+
+	r = parse_nd(nlh, AF_INET, &c, &ndm);
+	if (r < 0)
+		return r;
+	if (!c.has_dst)
+		return -ENOENT;
+	n.ifindex = ndm->ndm_ifindex;
+	n.ip = c.dst;
+	if (c.lladdr_mac) {
+		memcpy(n.mac, c.lladdr, GNL_ALEN);
+		n.has_mac = true;
+	}
+	n.state = ndm->ndm_state;
+	*ret = n;
+	return 0;
+}
+
+bool gnl_link_is_oper_up(const struct gnl_link *l)
+{
+	if (!(l->flags & IFF_UP) || !(l->flags & IFF_LOWER_UP))
+		return false;
+	return l->operstate == IF_OPER_UP || l->operstate == IF_OPER_UNKNOWN;
+}

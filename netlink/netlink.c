@@ -1,3 +1,517 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* stub: to be written */
-typedef int stub_unused_t;
+/*
+ * The socket side of netlink/: one event socket (subscriptions, and the
+ * link/address dumps, so dump answers and events arrive in the kernel's
+ * order) and one query socket (FDB and neighbour dumps, one at a time).
+ * Both are non-blocking; gnl_dispatch() reads a bounded batch.
+ */
+
+#include "garp-netlink.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/neighbour.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "netlink-private.h"
+
+/* Dumps come in skbs of up to 32 KiB; the kernel sizes them to our reads. */
+#define GNL_RXBUF (64 * 1024)
+/* recvmsg() calls per gnl_dispatch(), so one busy socket cannot starve the loop. */
+#define GNL_BATCH 32
+/* Our requests are a header and one attribute. */
+#define GNL_TXBUF 256
+/* Consecutive failed dumps before giving up. */
+#define GNL_DUMP_RETRIES 3
+
+enum gnl_dump {
+	GNL_DUMP_NONE,
+	GNL_DUMP_LINKS,
+	GNL_DUMP_ADDRS,
+};
+
+enum gnl_query_kind {
+	GNL_QUERY_FDB,
+	GNL_QUERY_NEIGH,
+};
+
+struct gnl_query {
+	struct gnl_query *next;
+	uint32_t id;
+	enum gnl_query_kind kind;
+	int ifindex;
+};
+
+struct gnl {
+	struct mnl_socket *ev;
+	struct mnl_socket *q;
+	uint32_t ev_portid;
+	uint32_t q_portid;
+	uint32_t seq;
+
+	struct gnl_cache cache;
+	struct gnl_evq events;
+	struct gnl_counters counters;
+
+	enum gnl_dump dump;
+	uint32_t dump_seq;
+	bool resync_pending; /* events were lost while a dump ran: dump again after it */
+	unsigned int dump_failures;
+
+	struct gnl_query *q_head, *q_tail; /* waiting */
+	struct gnl_query *q_cur;           /* in flight */
+	uint32_t q_seq;
+	uint32_t next_query_id;
+
+	uint8_t *buf;
+};
+
+static int set_rcvbuf(int fd, int size)
+{
+	/* SO_RCVBUFFORCE needs CAP_NET_ADMIN; SO_RCVBUF is capped by rmem_max. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)) == 0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) == 0)
+		return 0;
+	return -errno;
+}
+
+static int open_socket(struct mnl_socket **ret, uint32_t *ret_portid)
+{
+	struct mnl_socket *s;
+	int r;
+
+	s = mnl_socket_open2(NETLINK_ROUTE, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (!s)
+		return -errno;
+	if (mnl_socket_bind(s, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		mnl_socket_close(s);
+		return r;
+	}
+	*ret_portid = mnl_socket_get_portid(s);
+	*ret = s;
+	return 0;
+}
+
+int gnl_new(struct gnl **ret, const struct gnl_options *opts)
+{
+	struct gnl *g;
+	int one = 1, r;
+
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return -ENOMEM;
+	g->cache = GNL_CACHE_INIT;
+	g->events = GNL_EVQ_INIT;
+	g->seq = 1;
+	g->next_query_id = 1;
+	g->buf = malloc(GNL_RXBUF);
+	if (!g->buf) {
+		r = -ENOMEM;
+		goto fail;
+	}
+	r = open_socket(&g->ev, &g->ev_portid);
+	if (r < 0)
+		goto fail;
+	r = open_socket(&g->q, &g->q_portid);
+	if (r < 0)
+		goto fail;
+	if (opts && opts->rcvbuf > 0) {
+		r = set_rcvbuf(mnl_socket_get_fd(g->ev), opts->rcvbuf);
+		if (r < 0)
+			goto fail;
+	}
+	/*
+	 * Let the kernel filter query dumps by bridge/ifindex where it can
+	 * (Linux >= 4.20); older kernels ignore it and we filter here anyway.
+	 * NETLINK_NO_ENOBUFS stays off: an overflow must be seen to resync.
+	 */
+	(void)setsockopt(mnl_socket_get_fd(g->q), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one,
+			 sizeof(one));
+	*ret = g;
+	return 0;
+fail:
+	gnl_free(g);
+	return r;
+}
+
+void gnl_free(struct gnl *g)
+{
+	struct gnl_query *q, *next;
+
+	if (!g)
+		return;
+	if (g->ev)
+		mnl_socket_close(g->ev);
+	if (g->q)
+		mnl_socket_close(g->q);
+	for (q = g->q_head; q; q = next) {
+		next = q->next;
+		free(q);
+	}
+	free(g->q_cur);
+	gnl_cache_clear(&g->cache);
+	gnl_evq_clear(&g->events);
+	free(g->buf);
+	free(g);
+}
+
+static int send_dump(struct gnl *g, enum gnl_dump what)
+{
+	uint8_t buf[GNL_TXBUF] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = g->dump_seq = ++g->seq;
+	if (what == GNL_DUMP_LINKS) {
+		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+		nlh->nlmsg_type = RTM_GETLINK;
+		ifi->ifi_family = AF_UNSPEC;
+		/* Statistics are large and of no use here. */
+		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	} else {
+		struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+
+		nlh->nlmsg_type = RTM_GETADDR;
+		ifa->ifa_family = AF_UNSPEC; /* IPv4 and IPv6 in one dump */
+	}
+	if (mnl_socket_sendto(g->ev, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	g->dump = what;
+	return 0;
+}
+
+/* Begin a (re-)dump: links first, then addresses, then the sweep. */
+static int sync_begin(struct gnl *g)
+{
+	gnl_cache_sync_begin(&g->cache);
+	g->resync_pending = false;
+	return send_dump(g, GNL_DUMP_LINKS);
+}
+
+int gnl_start(struct gnl *g)
+{
+	static const unsigned int groups[] = {
+		RTNLGRP_LINK,
+		RTNLGRP_IPV4_IFADDR,
+		RTNLGRP_IPV6_IFADDR,
+	};
+	int fd = mnl_socket_get_fd(g->ev);
+
+	/* Subscribe before dumping, so nothing falls between the two. */
+	for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		unsigned int grp = groups[i];
+
+		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0)
+			return -errno;
+	}
+	return sync_begin(g);
+}
+
+int gnl_get_fds(const struct gnl *g, int ret_fds[2])
+{
+	ret_fds[0] = mnl_socket_get_fd(g->ev);
+	ret_fds[1] = mnl_socket_get_fd(g->q);
+	return 2;
+}
+
+static int push_simple(struct gnl *g, enum gnl_event_type t)
+{
+	struct gnl_event ev = { .type = t };
+
+	return gnl_evq_push(&g->events, &ev);
+}
+
+static int overflow(struct gnl *g)
+{
+	int r;
+
+	g->counters.resyncs++;
+	r = push_simple(g, GNL_EV_RESYNC);
+	if (r < 0)
+		return r;
+	/* One dump at a time per socket: restart after the one running. */
+	if (g->dump != GNL_DUMP_NONE) {
+		g->resync_pending = true;
+		return 0;
+	}
+	return sync_begin(g);
+}
+
+/* The running dump answered NLMSG_DONE (err 0) or failed (err < 0). */
+static int dump_done(struct gnl *g, int err)
+{
+	int r;
+
+	if (err < 0) {
+		if (++g->dump_failures > GNL_DUMP_RETRIES)
+			return err;
+		g->dump = GNL_DUMP_NONE;
+		return sync_begin(g);
+	}
+	if (g->dump == GNL_DUMP_LINKS && !g->resync_pending)
+		return send_dump(g, GNL_DUMP_ADDRS);
+	g->dump = GNL_DUMP_NONE;
+	if (g->resync_pending)
+		return sync_begin(g);
+	g->dump_failures = 0;
+	r = gnl_cache_sync_end(&g->cache, &g->events);
+	if (r < 0)
+		return r;
+	return push_simple(g, GNL_EV_SYNCED);
+}
+
+static int nlmsg_error(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+		return -EBADMSG;
+	return e->error < 0 ? e->error : -EPROTO;
+}
+
+static int done_error(const struct nlmsghdr *nlh)
+{
+	int err;
+
+	/* NLMSG_DONE may carry the dump's error as an int. */
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(err))
+		return 0;
+	memcpy(&err, mnl_nlmsg_get_payload(nlh), sizeof(err));
+	return err < 0 ? err : 0;
+}
+
+static int handle_event_msg(struct gnl *g, const struct nlmsghdr *nlh)
+{
+	bool ours = g->dump != GNL_DUMP_NONE && nlh->nlmsg_pid == g->ev_portid &&
+		    nlh->nlmsg_seq == g->dump_seq;
+	int r;
+
+	if (ours && nlh->nlmsg_type == NLMSG_DONE)
+		return dump_done(g, done_error(nlh));
+	if (ours && nlh->nlmsg_type == NLMSG_ERROR) {
+		r = nlmsg_error(nlh);
+		return r == 0 ? 0 : dump_done(g, r);
+	}
+	/* The kernel saw the tables change under the dump: do it again. */
+	if (ours && (nlh->nlmsg_flags & NLM_F_DUMP_INTR))
+		g->resync_pending = true;
+
+	r = gnl_cache_apply(&g->cache, nlh, &g->events);
+	if (r == -EBADMSG) {
+		g->counters.malformed++;
+		return 0;
+	}
+	return r;
+}
+
+static int query_send(struct gnl *g)
+{
+	uint8_t buf[GNL_TXBUF] __attribute__((aligned(4)));
+	struct nlmsghdr *nlh;
+	struct ndmsg *ndm;
+	struct gnl_query *q;
+
+	if (g->q_cur || !g->q_head)
+		return 0;
+	q = g->q_head;
+	g->q_head = q->next;
+	if (!g->q_head)
+		g->q_tail = NULL;
+	q->next = NULL;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = RTM_GETNEIGH;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = g->q_seq = ++g->seq;
+	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	if (q->kind == GNL_QUERY_FDB) {
+		ndm->ndm_family = AF_BRIDGE;
+		mnl_attr_put_u32(nlh, NDA_MASTER, (uint32_t)q->ifindex);
+	} else {
+		ndm->ndm_family = AF_INET;
+		mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)q->ifindex);
+	}
+	g->q_cur = q;
+	if (mnl_socket_sendto(g->q, nlh, nlh->nlmsg_len) < 0) {
+		struct gnl_event ev = { .type = GNL_EV_QUERY_DONE, .query = q->id, .error = -errno };
+
+		g->q_cur = NULL;
+		free(q);
+		return gnl_evq_push(&g->events, &ev);
+	}
+	return 0;
+}
+
+static int query_finish(struct gnl *g, int err)
+{
+	struct gnl_event ev = { .type = GNL_EV_QUERY_DONE, .query = g->q_cur->id, .error = err };
+	int r;
+
+	free(g->q_cur);
+	g->q_cur = NULL;
+	r = gnl_evq_push(&g->events, &ev);
+	if (r < 0)
+		return r;
+	/* Several queries may fail to send in a row; each is reported. */
+	while (!g->q_cur && g->q_head) {
+		r = query_send(g);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int handle_query_msg(struct gnl *g, const struct nlmsghdr *nlh)
+{
+	struct gnl_event ev = { 0 };
+	int r;
+
+	if (!g->q_cur || nlh->nlmsg_seq != g->q_seq || nlh->nlmsg_pid != g->q_portid)
+		return 0; /* an answer to a query already finished */
+	if (nlh->nlmsg_type == NLMSG_DONE)
+		return query_finish(g, done_error(nlh));
+	if (nlh->nlmsg_type == NLMSG_ERROR) {
+		r = nlmsg_error(nlh);
+		return r == 0 ? 0 : query_finish(g, r);
+	}
+	ev.query = g->q_cur->id;
+	if (g->q_cur->kind == GNL_QUERY_FDB) {
+		r = gnl_parse_fdb(nlh, &ev.fdb);
+		/* The kernel may ignore the filter: keep this bridge's entries. */
+		if (r == 0 && ev.fdb.master != g->q_cur->ifindex &&
+		    !(ev.fdb.master == 0 && ev.fdb.ifindex == g->q_cur->ifindex))
+			return 0;
+		ev.type = GNL_EV_FDB;
+	} else {
+		r = gnl_parse_neigh(nlh, &ev.neigh);
+		if (r == 0 && ev.neigh.ifindex != g->q_cur->ifindex)
+			return 0;
+		ev.type = GNL_EV_NEIGH;
+	}
+	if (r == -EBADMSG) {
+		g->counters.malformed++;
+		return 0;
+	}
+	if (r < 0)
+		return 0;
+	return gnl_evq_push(&g->events, &ev);
+}
+
+static int enqueue_query(struct gnl *g, enum gnl_query_kind kind, int ifindex, uint32_t *ret_id)
+{
+	struct gnl_query *q;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -ENOMEM;
+	q->id = g->next_query_id++;
+	if (g->next_query_id == 0)
+		g->next_query_id = 1;
+	q->kind = kind;
+	q->ifindex = ifindex;
+	if (g->q_tail)
+		g->q_tail->next = q;
+	else
+		g->q_head = q;
+	g->q_tail = q;
+	if (ret_id)
+		*ret_id = q->id;
+	return query_send(g);
+}
+
+int gnl_query_fdb(struct gnl *g, int bridge, uint32_t *ret_id)
+{
+	return enqueue_query(g, GNL_QUERY_FDB, bridge, ret_id);
+}
+
+int gnl_query_neigh(struct gnl *g, int ifindex, uint32_t *ret_id)
+{
+	return enqueue_query(g, GNL_QUERY_NEIGH, ifindex, ret_id);
+}
+
+int gnl_dispatch(struct gnl *g, int fd)
+{
+	bool is_ev = fd == mnl_socket_get_fd(g->ev);
+
+	if (!is_ev && fd != mnl_socket_get_fd(g->q))
+		return -EBADF;
+
+	for (int i = 0; i < GNL_BATCH; i++) {
+		struct sockaddr_nl sa;
+		struct iovec iov = { .iov_base = g->buf, .iov_len = GNL_RXBUF };
+		struct msghdr mh = {
+			.msg_name = &sa,
+			.msg_namelen = sizeof(sa),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+		};
+		const struct nlmsghdr *nlh;
+		ssize_t n;
+		int len, r;
+
+		n = recvmsg(fd, &mh, MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			if (errno == ENOBUFS && is_ev) {
+				r = overflow(g);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			return -errno;
+		}
+		/* Only the kernel speaks on these sockets. */
+		if (mh.msg_namelen != sizeof(sa) || sa.nl_pid != 0)
+			continue;
+		if (mh.msg_flags & MSG_TRUNC) {
+			/* Part of the stream is lost: count it, and resync if it was events. */
+			g->counters.malformed++;
+			if (is_ev) {
+				r = overflow(g);
+				if (r < 0)
+					return r;
+			}
+			continue;
+		}
+
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)g->buf; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			r = is_ev ? handle_event_msg(g, nlh) : handle_query_msg(g, nlh);
+			if (r < 0)
+				return r;
+		}
+		if (len > 0)
+			g->counters.malformed++; /* a trailing partial message */
+	}
+	return 1;
+}
+
+int gnl_pop_event(struct gnl *g, struct gnl_event *ret)
+{
+	return gnl_evq_pop(&g->events, ret);
+}
+
+const struct gnl_link *gnl_link_get(const struct gnl *g, int ifindex)
+{
+	return gnl_cache_link(&g->cache, ifindex);
+}
+
+void gnl_get_counters(const struct gnl *g, struct gnl_counters *ret)
+{
+	*ret = g->counters;
+}

@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The link/address cache: rtnetlink messages in, gnl_events out.
+ *
+ * The kernel repeats RTM_NEWADDR for lifetime and flag updates and sends
+ * RTM_NEWLINK for any link change; comparing with the cached state is what
+ * turns that stream into "appeared once", "these things changed", "gone".
+ * Hash tables keep every operation O(1) at 100,000 addresses.
+ */
+
+#include "garp-netlink.h"
+
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netlink-private.h"
+
+/* ---- event queue ---- */
+
+int gnl_evq_push(struct gnl_evq *q, const struct gnl_event *ev)
+{
+	if (q->len == q->cap) {
+		size_t ncap = q->cap ? q->cap * 2 : 64;
+		struct gnl_event *n = calloc(ncap, sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		for (size_t i = 0; i < q->len; i++)
+			n[i] = q->ev[(q->head + i) & (q->cap - 1)];
+		free(q->ev);
+		q->ev = n;
+		q->cap = ncap;
+		q->head = 0;
+	}
+	q->ev[(q->head + q->len) & (q->cap - 1)] = *ev;
+	q->len++;
+	return 0;
+}
+
+int gnl_evq_pop(struct gnl_evq *q, struct gnl_event *ret)
+{
+	if (q->len == 0)
+		return -EAGAIN;
+	*ret = q->ev[q->head];
+	q->head = (q->head + 1) & (q->cap - 1);
+	q->len--;
+	return 0;
+}
+
+void gnl_evq_clear(struct gnl_evq *q)
+{
+	free(q->ev);
+	*q = GNL_EVQ_INIT;
+}
+
+/* ---- hash tables ---- */
+
+static uint32_t hash_bytes(const void *p, size_t n)
+{
+	const uint8_t *b = p;
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 16777619u;
+	}
+	/* Final mix so the low bits (the bucket) depend on every byte. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return h;
+}
+
+static uint32_t hash_ifindex(int ifindex)
+{
+	return hash_bytes(&ifindex, sizeof(ifindex));
+}
+
+static void hnode_add(struct gnl_hnode **head, struct gnl_hnode *n)
+{
+	n->next = *head;
+	if (*head)
+		(*head)->pprev = &n->next;
+	*head = n;
+	n->pprev = head;
+}
+
+static void hnode_del(struct gnl_hnode *n)
+{
+	*n->pprev = n->next;
+	if (n->next)
+		n->next->pprev = n->pprev;
+	n->next = NULL;
+	n->pprev = NULL;
+}
+
+typedef uint32_t (*hash_fn)(const struct gnl_hnode *n);
+
+/* Grow to keep chains short (load factor <= 1). */
+static int htab_reserve(struct gnl_htab *t, hash_fn fn)
+{
+	struct gnl_hnode **nb;
+	size_t nn;
+
+	if (t->n < t->nb)
+		return 0;
+	nn = t->nb ? t->nb * 2 : 64;
+	nb = calloc(nn, sizeof(*nb));
+	if (!nb)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->nb; i++) {
+		struct gnl_hnode *n = t->b[i];
+
+		while (n) {
+			struct gnl_hnode *next = n->next;
+
+			hnode_add(&nb[fn(n) & (nn - 1)], n);
+			n = next;
+		}
+	}
+	free(t->b);
+	t->b = nb;
+	t->nb = nn;
+	return 0;
+}
+
+static void htab_add(struct gnl_htab *t, struct gnl_hnode *n, uint32_t h)
+{
+	hnode_add(&t->b[h & (t->nb - 1)], n);
+	t->n++;
+}
+
+static void htab_del(struct gnl_htab *t, struct gnl_hnode *n)
+{
+	hnode_del(n);
+	t->n--;
+}
+
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+
+static uint32_t link_hash(const struct gnl_hnode *n)
+{
+	return hash_ifindex(container_of(n, struct gnl_link_entry, node)->link.ifindex);
+}
+
+static uint32_t addr_key_hash(const struct gnl_addr_key *k)
+{
+	return hash_bytes(k, sizeof(*k));
+}
+
+static uint32_t addr_hash(const struct gnl_hnode *n)
+{
+	return addr_key_hash(&container_of(n, struct gnl_addr_entry, node)->key);
+}
+
+static uint32_t addr_if_hash(const struct gnl_hnode *n)
+{
+	return hash_ifindex(container_of(n, struct gnl_addr_entry, if_node)->key.ifindex);
+}
+
+static struct gnl_link_entry *link_find(const struct gnl_cache *c, int ifindex)
+{
+	if (!c->links.nb)
+		return NULL;
+	for (struct gnl_hnode *n = c->links.b[hash_ifindex(ifindex) & (c->links.nb - 1)]; n;
+	     n = n->next) {
+		struct gnl_link_entry *e = container_of(n, struct gnl_link_entry, node);
+
+		if (e->link.ifindex == ifindex)
+			return e;
+	}
+	return NULL;
+}
+
+static void addr_key(const struct gnl_addr *a, struct gnl_addr_key *ret)
+{
+	memset(ret, 0, sizeof(*ret)); /* hashed as bytes: no stray padding */
+	ret->ifindex = a->ifindex;
+	ret->family = a->family;
+	ret->prefixlen = a->prefixlen;
+	memcpy(ret->addr, &a->addr,
+	       a->family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr));
+}
+
+static struct gnl_addr_entry *addr_find(const struct gnl_cache *c, const struct gnl_addr_key *k)
+{
+	if (!c->addrs.nb)
+		return NULL;
+	for (struct gnl_hnode *n = c->addrs.b[addr_key_hash(k) & (c->addrs.nb - 1)]; n;
+	     n = n->next) {
+		struct gnl_addr_entry *e = container_of(n, struct gnl_addr_entry, node);
+
+		if (memcmp(&e->key, k, sizeof(*k)) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+/* ---- diff ---- */
+
+unsigned int gnl_link_diff(const struct gnl_link *o, const struct gnl_link *n)
+{
+	unsigned int ch = 0;
+	bool up_o = gnl_link_is_oper_up(o), up_n = gnl_link_is_oper_up(n);
+
+	if (o->mac_len != n->mac_len || memcmp(o->mac, n->mac, sizeof(o->mac)) != 0)
+		ch |= GNL_CHANGE_MAC;
+	if (!up_o && up_n)
+		ch |= GNL_CHANGE_CARRIER_UP;
+	if (up_o && !up_n)
+		ch |= GNL_CHANGE_CARRIER_DOWN;
+	if (o->bond_active_slave != n->bond_active_slave)
+		ch |= GNL_CHANGE_ACTIVE_SLAVE;
+	if (n->event == IFLA_EVENT_BONDING_FAILOVER)
+		ch |= GNL_CHANGE_FAILOVER;
+	if (o->master != n->master)
+		ch |= GNL_CHANGE_MASTER;
+	if (strcmp(o->name, n->name) != 0)
+		ch |= GNL_CHANGE_NAME;
+	if (o->flags != n->flags)
+		ch |= GNL_CHANGE_FLAGS;
+	if (o->type != n->type || o->operstate != n->operstate || o->link != n->link ||
+	    o->vlan_id != n->vlan_id || strcmp(o->kind, n->kind) != 0 ||
+	    strcmp(o->slave_kind, n->slave_kind) != 0 ||
+	    o->has_bond_slave_state != n->has_bond_slave_state ||
+	    o->bond_slave_state != n->bond_slave_state)
+		ch |= GNL_CHANGE_OTHER;
+	return ch;
+}
+
+/* ---- apply ---- */
+
+static int push_addr(struct gnl_evq *q, enum gnl_event_type t, const struct gnl_addr *a)
+{
+	struct gnl_event ev = { .type = t, .addr = *a };
+
+	return gnl_evq_push(q, &ev);
+}
+
+static int addr_remove(struct gnl_cache *c, struct gnl_addr_entry *e, struct gnl_evq *q)
+{
+	int r = push_addr(q, GNL_EV_ADDR_DEL, &e->addr);
+
+	if (r < 0)
+		return r;
+	htab_del(&c->addrs, &e->node);
+	htab_del(&c->addrs_by_if, &e->if_node);
+	free(e);
+	return 0;
+}
+
+/* Drop what is left of a link's addresses (the kernel normally deleted them first). */
+static int addrs_remove_ifindex(struct gnl_cache *c, int ifindex, struct gnl_evq *q)
+{
+	struct gnl_hnode *n, *next;
+
+	if (!c->addrs_by_if.nb)
+		return 0;
+	for (n = c->addrs_by_if.b[hash_ifindex(ifindex) & (c->addrs_by_if.nb - 1)]; n; n = next) {
+		struct gnl_addr_entry *e = container_of(n, struct gnl_addr_entry, if_node);
+		int r;
+
+		next = n->next;
+		if (e->key.ifindex != ifindex)
+			continue;
+		r = addr_remove(c, e, q);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int link_remove(struct gnl_cache *c, struct gnl_link_entry *e, struct gnl_evq *q)
+{
+	struct gnl_event ev = { .type = GNL_EV_LINK_DEL, .link = e->link };
+	int r;
+
+	r = addrs_remove_ifindex(c, e->link.ifindex, q);
+	if (r < 0)
+		return r;
+	r = gnl_evq_push(q, &ev);
+	if (r < 0)
+		return r;
+	htab_del(&c->links, &e->node);
+	free(e);
+	return 0;
+}
+
+static int apply_link(struct gnl_cache *c, const struct nlmsghdr *nlh, struct gnl_evq *q)
+{
+	struct gnl_link l;
+	struct gnl_link_entry *e;
+	struct gnl_event ev = { 0 };
+	int r;
+
+	r = gnl_parse_link(nlh, &l);
+	if (r == -EBADMSG)
+		return r;
+	if (r < 0)
+		return 0;
+
+	e = link_find(c, l.ifindex);
+	if (nlh->nlmsg_type == RTM_DELLINK)
+		return e ? link_remove(c, e, q) : 0;
+
+	if (!e) {
+		r = htab_reserve(&c->links, link_hash);
+		if (r < 0)
+			return r;
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		ev.type = GNL_EV_LINK_NEW;
+		ev.link = l;
+		r = gnl_evq_push(q, &ev);
+		if (r < 0) {
+			free(e);
+			return r;
+		}
+		e->link = l;
+		e->link.event = 0; /* an event belongs to its message, not to the state */
+		e->gen = c->gen;
+		htab_add(&c->links, &e->node, hash_ifindex(l.ifindex));
+		return 0;
+	}
+
+	ev.changes = gnl_link_diff(&e->link, &l);
+	if (ev.changes) {
+		ev.type = GNL_EV_LINK_CHANGED;
+		ev.link = l;
+		ev.old = e->link;
+		r = gnl_evq_push(q, &ev);
+		if (r < 0)
+			return r;
+	}
+	e->link = l;
+	e->link.event = 0;
+	e->gen = c->gen;
+	return 0;
+}
+
+static int apply_addr(struct gnl_cache *c, const struct nlmsghdr *nlh, struct gnl_evq *q)
+{
+	struct gnl_addr a;
+	struct gnl_addr_key k;
+	struct gnl_addr_entry *e;
+	int r;
+
+	r = gnl_parse_addr(nlh, &a);
+	if (r == -EBADMSG)
+		return r;
+	if (r < 0)
+		return 0;
+
+	addr_key(&a, &k);
+	e = addr_find(c, &k);
+	if (nlh->nlmsg_type == RTM_DELADDR)
+		return e ? addr_remove(c, e, q) : 0;
+
+	if (!e) {
+		r = htab_reserve(&c->addrs, addr_hash);
+		if (r < 0)
+			return r;
+		r = htab_reserve(&c->addrs_by_if, addr_if_hash);
+		if (r < 0)
+			return r;
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		r = push_addr(q, GNL_EV_ADDR_NEW, &a);
+		if (r < 0) {
+			free(e);
+			return r;
+		}
+		e->key = k;
+		e->addr = a;
+		e->gen = c->gen;
+		htab_add(&c->addrs, &e->node, addr_key_hash(&k));
+		htab_add(&c->addrs_by_if, &e->if_node, hash_ifindex(k.ifindex));
+		return 0;
+	}
+
+	/* Lifetime updates repeat RTM_NEWADDR: only flags or scope matter. */
+	if (e->addr.flags != a.flags || e->addr.scope != a.scope) {
+		r = push_addr(q, GNL_EV_ADDR_CHANGED, &a);
+		if (r < 0)
+			return r;
+	}
+	e->addr = a;
+	e->gen = c->gen;
+	return 0;
+}
+
+int gnl_cache_apply(struct gnl_cache *c, const struct nlmsghdr *nlh, struct gnl_evq *q)
+{
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK:
+	case RTM_DELLINK:
+		return apply_link(c, nlh, q);
+	case RTM_NEWADDR:
+	case RTM_DELADDR:
+		return apply_addr(c, nlh, q);
+	default:
+		return 0;
+	}
+}
+
+void gnl_cache_sync_begin(struct gnl_cache *c)
+{
+	c->gen++;
+	c->syncing = true;
+}
+
+int gnl_cache_sync_end(struct gnl_cache *c, struct gnl_evq *q)
+{
+	int r;
+
+	c->syncing = false;
+	/* Addresses first, so no ADDR_DEL follows its link's LINK_DEL. */
+	for (size_t i = 0; i < c->addrs.nb; i++) {
+		struct gnl_hnode *n, *next;
+
+		for (n = c->addrs.b[i]; n; n = next) {
+			struct gnl_addr_entry *e = container_of(n, struct gnl_addr_entry, node);
+
+			next = n->next;
+			if (e->gen == c->gen)
+				continue;
+			r = addr_remove(c, e, q);
+			if (r < 0)
+				return r;
+		}
+	}
+	for (size_t i = 0; i < c->links.nb; i++) {
+		struct gnl_hnode *n, *next;
+
+		for (n = c->links.b[i]; n; n = next) {
+			struct gnl_link_entry *e = container_of(n, struct gnl_link_entry, node);
+
+			next = n->next;
+			if (e->gen == c->gen)
+				continue;
+			r = link_remove(c, e, q);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+void gnl_cache_clear(struct gnl_cache *c)
+{
+	for (size_t i = 0; i < c->addrs.nb; i++) {
+		struct gnl_hnode *n = c->addrs.b[i], *next;
+
+		for (; n; n = next) {
+			next = n->next;
+			free(container_of(n, struct gnl_addr_entry, node));
+		}
+	}
+	for (size_t i = 0; i < c->links.nb; i++) {
+		struct gnl_hnode *n = c->links.b[i], *next;
+
+		for (; n; n = next) {
+			next = n->next;
+			free(container_of(n, struct gnl_link_entry, node));
+		}
+	}
+	free(c->addrs.b);
+	free(c->addrs_by_if.b);
+	free(c->links.b);
+	*c = GNL_CACHE_INIT;
+}
+
+const struct gnl_link *gnl_cache_link(const struct gnl_cache *c, int ifindex)
+{
+	const struct gnl_link_entry *e = link_find(c, ifindex);
+
+	return e ? &e->link : NULL;
+}
+
+const struct gnl_addr *gnl_cache_addr(const struct gnl_cache *c, const struct gnl_addr *a)
+{
+	struct gnl_addr_key k;
+	const struct gnl_addr_entry *e;
+
+	addr_key(a, &k);
+	e = addr_find(c, &k);
+	return e ? &e->addr : NULL;
+}
+
+size_t gnl_cache_n_links(const struct gnl_cache *c)
+{
+	return c->links.n;
+}
+
+size_t gnl_cache_n_addrs(const struct gnl_cache *c)
+{
+	return c->addrs.n;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * netlink/ internals, shared by the library and its unit tests: the event
+ * queue and the cache that turns rtnetlink messages into gnl_events.
+ * Nothing here touches a socket.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "garp-netlink.h"
+
+struct nlmsghdr;
+
+/* A growable FIFO of events (ring buffer). */
+struct gnl_evq {
+	struct gnl_event *ev;
+	size_t cap; /* power of two, or 0 */
+	size_t head; /* index of the oldest */
+	size_t len;
+};
+
+#define GNL_EVQ_INIT ((struct gnl_evq){ 0 })
+
+int gnl_evq_push(struct gnl_evq *q, const struct gnl_event *ev);
+int gnl_evq_pop(struct gnl_evq *q, struct gnl_event *ret);
+void gnl_evq_clear(struct gnl_evq *q);
+
+/*
+ * Intrusive doubly linked hash chain (like the kernel's hlist): O(1)
+ * removal without walking the chain.
+ */
+struct gnl_hnode {
+	struct gnl_hnode *next;
+	struct gnl_hnode **pprev;
+};
+
+struct gnl_htab {
+	struct gnl_hnode **b;
+	size_t nb; /* power of two, or 0 */
+	size_t n;
+};
+
+struct gnl_link_entry {
+	struct gnl_hnode node; /* by ifindex */
+	uint32_t gen;          /* the sync generation that last saw it */
+	struct gnl_link link;
+};
+
+struct gnl_addr_key {
+	int ifindex;
+	uint8_t family;
+	uint8_t prefixlen;
+	uint8_t addr[16];
+};
+
+struct gnl_addr_entry {
+	struct gnl_hnode node;    /* by key */
+	struct gnl_hnode if_node; /* by ifindex, to drop a link's addresses */
+	uint32_t gen;
+	struct gnl_addr_key key;
+	struct gnl_addr addr;
+};
+
+/*
+ * The library's model of links and addresses.
+ *
+ * Every message (dump answer or event) is applied in the order it was read
+ * and compared with what is cached, which yields the events. A re-dump is a
+ * mark-and-sweep: gnl_cache_sync_begin() starts a new generation, every
+ * entry seen by the dump or created/updated by an event after that is marked
+ * with it, and gnl_cache_sync_end() removes (and reports) what was not.
+ * Because dump answers and events share one socket, the kernel's ordering
+ * makes "not seen since the dump began" mean "gone".
+ */
+struct gnl_cache {
+	struct gnl_htab links;
+	struct gnl_htab addrs;
+	struct gnl_htab addrs_by_if;
+	uint32_t gen;
+	bool syncing;
+};
+
+#define GNL_CACHE_INIT ((struct gnl_cache){ .gen = 1 })
+
+void gnl_cache_clear(struct gnl_cache *c);
+
+/*
+ * gnl_cache_apply() - apply one RTM_NEWLINK/DELLINK/NEWADDR/DELADDR message
+ *
+ * Return: 0 (applied, or a message of another kind/family that is ignored),
+ * -EBADMSG when it does not validate (nothing changed), -ENOMEM.
+ */
+int gnl_cache_apply(struct gnl_cache *c, const struct nlmsghdr *nlh, struct gnl_evq *q);
+void gnl_cache_sync_begin(struct gnl_cache *c);
+/* Sweep what the sync did not see: ADDR_DEL/LINK_DEL events. */
+int gnl_cache_sync_end(struct gnl_cache *c, struct gnl_evq *q);
+
+const struct gnl_link *gnl_cache_link(const struct gnl_cache *c, int ifindex);
+const struct gnl_addr *gnl_cache_addr(const struct gnl_cache *c, const struct gnl_addr *a);
+size_t gnl_cache_n_links(const struct gnl_cache *c);
+size_t gnl_cache_n_addrs(const struct gnl_cache *c);
+
+/* The GNL_CHANGE_* mask between two states of one link. */
+unsigned int gnl_link_diff(const struct gnl_link *old, const struct gnl_link *new);
+
+/*
+ * Attribute stream well-formedness: every attribute header and length
+ * within @len, nothing left over. libmnl's iterators stop silently at a
+ * truncated attribute; this makes truncation an error.
+ */
+bool gnl_attrs_wellformed(const void *start, size_t len);
