@@ -1,3 +1,1464 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* stub: to be written */
-typedef int stub_unused_t;
+/*
+ * The announcement engine. Pure: no clocks, no sockets, no logging.
+ *
+ * Targets are (ifindex, IPv4 address) pairs, each with one state machine
+ * and one timer in a min-heap. Links carry the policy and a token bucket
+ * whose FIFO delays frames without reordering them. Every frame is checked
+ * again when it leaves the bucket and when it is popped, so a frame for an
+ * address that is no longer configured, or a link that is down, never
+ * gets out (DESIGN.md: announcing an address we no longer own poisons
+ * every cache on the segment).
+ */
+
+#include <assert.h>
+#include <errno.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+#include <net/if_arp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine-private.h"
+
+/* <linux/if.h> clashes with <net/if.h>, which garp-netlink.h includes */
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000
+#endif
+enum {
+	ENGINE_OPER_UNKNOWN = 0, /* IF_OPER_UNKNOWN */
+	ENGINE_OPER_UP = 6,      /* IF_OPER_UP */
+};
+
+#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+
+static const uint8_t mac_zero[PKT_ETH_ALEN];
+
+/* ---- small helpers ---------------------------------------------------- */
+
+static uint64_t rng_next(struct engine *e)
+{
+	/* splitmix64: tiny, seedable, good enough for timing jitter */
+	uint64_t z = (e->rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [lo, hi]. */
+static uint64_t rng_range(struct engine *e, uint64_t lo, uint64_t hi)
+{
+	if (hi <= lo)
+		return lo;
+	if (hi - lo == UINT64_MAX)
+		return rng_next(e);
+	return lo + rng_next(e) % (hi - lo + 1);
+}
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX - 1 : a + b;
+}
+
+static uint64_t hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+static enum cfg_action action_max(enum cfg_action a, enum cfg_action b)
+{
+	return a > b ? a : b;
+}
+
+/* ---- rings ------------------------------------------------------------ */
+
+static void ring_init(struct engine_ring *r, size_t esz)
+{
+	*r = (struct engine_ring){ .esz = esz };
+}
+
+static void ring_free(struct engine_ring *r)
+{
+	free(r->v);
+	r->v = NULL;
+	r->head = r->n = r->cap = 0;
+}
+
+static void *ring_at(const struct engine_ring *r, size_t i)
+{
+	return (char *)r->v + ((r->head + i) % r->cap) * r->esz;
+}
+
+static int ring_push(struct engine_ring *r, const void *elem)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 16;
+		char *v = malloc(cap * r->esz);
+
+		if (!v)
+			return -ENOMEM;
+		for (size_t i = 0; i < r->n; i++)
+			memcpy(v + i * r->esz, ring_at(r, i), r->esz);
+		free(r->v);
+		r->v = v;
+		r->cap = cap;
+		r->head = 0;
+	}
+	memcpy(ring_at(r, r->n), elem, r->esz);
+	r->n++;
+	return 0;
+}
+
+static void *ring_peek(const struct engine_ring *r)
+{
+	return r->n ? ring_at(r, 0) : NULL;
+}
+
+static int ring_pop(struct engine_ring *r, void *ret)
+{
+	if (!r->n)
+		return -EAGAIN;
+	if (ret)
+		memcpy(ret, ring_at(r, 0), r->esz);
+	r->head = (r->head + 1) % r->cap;
+	r->n--;
+	return 0;
+}
+
+/* ---- timer heap ------------------------------------------------------- */
+
+static bool tnode_before(const struct engine_tnode *a, const struct engine_tnode *b)
+{
+	return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+}
+
+static void heap_set(struct engine_heap *h, size_t i, struct engine_tnode *n)
+{
+	h->v[i] = n;
+	n->idx = i;
+}
+
+static void heap_up(struct engine_heap *h, size_t i)
+{
+	struct engine_tnode *n = h->v[i];
+
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+
+		if (!tnode_before(n, h->v[p]))
+			break;
+		heap_set(h, i, h->v[p]);
+		i = p;
+	}
+	heap_set(h, i, n);
+}
+
+static void heap_down(struct engine_heap *h, size_t i)
+{
+	struct engine_tnode *n = h->v[i];
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && tnode_before(h->v[c + 1], h->v[c]))
+			c++;
+		if (!tnode_before(h->v[c], n))
+			break;
+		heap_set(h, i, h->v[c]);
+		i = c;
+	}
+	heap_set(h, i, n);
+}
+
+static void heap_remove(struct engine_heap *h, struct engine_tnode *n)
+{
+	size_t i = n->idx;
+
+	if (i == ENGINE_TNODE_NONE)
+		return;
+	assert(i < h->n && h->v[i] == n);
+	n->idx = ENGINE_TNODE_NONE;
+	h->n--;
+	if (i == h->n)
+		return;
+	heap_set(h, i, h->v[h->n]);
+	heap_up(h, i);
+	heap_down(h, h->v[i] == n ? i : h->v[i]->idx);
+}
+
+/* Arms (or re-arms) @n for @when; ENGINE_NO_DEADLINE disarms. */
+static int heap_arm(struct engine_heap *h, struct engine_tnode *n, uint64_t when)
+{
+	if (when == ENGINE_NO_DEADLINE) {
+		heap_remove(h, n);
+		return 0;
+	}
+	if (n->idx != ENGINE_TNODE_NONE) {
+		n->when = when;
+		n->seq = ++h->seq;
+		heap_up(h, n->idx);
+		heap_down(h, n->idx);
+		return 0;
+	}
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 64;
+		struct engine_tnode **v = realloc(h->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		h->v = v;
+		h->cap = cap;
+	}
+	n->when = when;
+	n->seq = ++h->seq;
+	h->v[h->n] = n;
+	n->idx = h->n++;
+	heap_up(h, n->idx);
+	return 0;
+}
+
+/* ---- notes, counters, conflicts --------------------------------------- */
+
+static void note_push(struct engine *e, const struct engine_note *n)
+{
+	if (e->notes.n >= ENGINE_NOTES_MAX || ring_push(&e->notes, n) < 0)
+		e->counters.notes_dropped++;
+}
+
+static void note_target(struct engine *e, enum engine_note_type type, uint64_t now,
+			const struct engine_target *t)
+{
+	struct engine_note n = { .type = type, .time = now, .ifindex = t->ifindex, .addr = t->addr };
+
+	note_push(e, &n);
+}
+
+/* ---- links ------------------------------------------------------------ */
+
+static struct engine_link *link_find(const struct engine *e, int ifindex)
+{
+	struct engine_link *l;
+
+	if (ifindex <= 0 || !e->lhash_size)
+		return NULL;
+	for (l = e->lhash[hash64((uint64_t)ifindex) & (e->lhash_size - 1)]; l; l = l->hnext)
+		if (l->l.ifindex == ifindex)
+			return l;
+	return NULL;
+}
+
+static int hash_grow_links(struct engine *e)
+{
+	size_t size = e->lhash_size ? e->lhash_size * 2 : 64;
+	struct engine_link **h = calloc(size, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	for (struct engine_link *l = e->links; l; l = l->next) {
+		size_t b = hash64((uint64_t)l->l.ifindex) & (size - 1);
+
+		l->hnext = h[b];
+		h[b] = l;
+	}
+	free(e->lhash);
+	e->lhash = h;
+	e->lhash_size = size;
+	return 0;
+}
+
+static void link_policy_lookup(const struct engine *e, struct engine_link *l)
+{
+	struct cfg_sequence p = CFG_SEQUENCE_INIT;
+
+	if (e->has_policy)
+		e->policy.get(e->policy.userdata, l->l.name, &p);
+	l->policy = p;
+	/* a lower rate must not leave a larger burst behind */
+	if (p.max_frames_per_second && l->credit > (uint64_t)p.max_frames_per_second * ENGINE_NSEC)
+		l->credit = (uint64_t)p.max_frames_per_second * ENGINE_NSEC;
+}
+
+static struct engine_link *link_get_or_create(struct engine *e, int ifindex)
+{
+	struct engine_link *l = link_find(e, ifindex);
+	size_t b;
+
+	if (l)
+		return l;
+	if (ifindex <= 0)
+		return NULL;
+	if (e->n_links + 1 > e->lhash_size && hash_grow_links(e) < 0)
+		return NULL;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return NULL;
+	l->l.ifindex = ifindex;
+	l->timer = (struct engine_tnode){ .idx = ENGINE_TNODE_NONE, .type = ENGINE_TNODE_LINK };
+	ring_init(&l->fifo, sizeof(struct engine_pending));
+	l->policy = (struct cfg_sequence)CFG_SEQUENCE_INIT;
+	l->credit = (uint64_t)l->policy.max_frames_per_second * ENGINE_NSEC;
+	b = hash64((uint64_t)ifindex) & (e->lhash_size - 1);
+	l->hnext = e->lhash[b];
+	e->lhash[b] = l;
+	l->next = e->links;
+	if (e->links)
+		e->links->prev = l;
+	e->links = l;
+	e->n_links++;
+	return l;
+}
+
+static bool link_oper_up(const struct gnl_link *l)
+{
+	/* as gnl_link_is_oper_up(): IF_OPER_UP, or UNKNOWN (no operstate support) with LOWER_UP */
+	if (!(l->flags & IFF_UP))
+		return false;
+	if (l->operstate == ENGINE_OPER_UP)
+		return true;
+	return l->operstate == ENGINE_OPER_UNKNOWN && (l->flags & IFF_LOWER_UP);
+}
+
+static bool link_sendable(const struct engine_link *l)
+{
+	return l && l->known && link_oper_up(&l->l);
+}
+
+static bool link_is_bond_slave(const struct engine *e, const struct engine_link *l)
+{
+	const struct engine_link *m;
+
+	if (!strcmp(l->l.slave_kind, "bond"))
+		return true;
+	m = link_find(e, l->l.master);
+	return m && m->known && !strcmp(m->l.kind, "bond");
+}
+
+static bool link_eligible(const struct engine *e, const struct engine_link *l)
+{
+	if (!l || !l->known)
+		return false;
+	if (l->l.type != ARPHRD_ETHER || l->l.mac_len != PKT_ETH_ALEN)
+		return false;
+	if (l->l.flags & (IFF_LOOPBACK | IFF_NOARP))
+		return false;
+	if (l->policy.ignore)
+		return false;
+	/* a bond's slave carries the bond's addresses' traffic; the bond announces them */
+	return !link_is_bond_slave(e, l);
+}
+
+static bool link_can_send(const struct engine *e, const struct engine_link *l)
+{
+	return link_eligible(e, l) && link_sendable(l);
+}
+
+/* ---- targets ---------------------------------------------------------- */
+
+static size_t target_bucket(const struct engine *e, int ifindex, struct in_addr addr)
+{
+	return hash64(((uint64_t)(uint32_t)ifindex << 32) | addr.s_addr) & (e->thash_size - 1);
+}
+
+static struct engine_target *target_find(const struct engine *e, int ifindex, struct in_addr addr)
+{
+	if (!e->thash_size)
+		return NULL;
+	for (struct engine_target *t = e->thash[target_bucket(e, ifindex, addr)]; t; t = t->hnext)
+		if (t->ifindex == ifindex && t->addr.s_addr == addr.s_addr)
+			return t;
+	return NULL;
+}
+
+static int hash_grow_targets(struct engine *e)
+{
+	size_t size = e->thash_size ? e->thash_size * 2 : 256;
+	struct engine_target **h = calloc(size, sizeof(*h));
+	struct engine_target **old = e->thash;
+	size_t old_size = e->thash_size;
+
+	if (!h)
+		return -ENOMEM;
+	e->thash = h;
+	e->thash_size = size;
+	for (size_t i = 0; i < old_size; i++) {
+		struct engine_target *t = old[i], *next;
+
+		for (; t; t = next) {
+			size_t b = target_bucket(e, t->ifindex, t->addr);
+
+			next = t->hnext;
+			t->hnext = h[b];
+			h[b] = t;
+		}
+	}
+	free(old);
+	return 0;
+}
+
+static bool target_addr_eligible(const struct engine_target *t)
+{
+	return t->a.family == AF_INET && t->a.scope != RT_SCOPE_HOST && t->addr.s_addr != 0;
+}
+
+static bool target_can_send(const struct engine *e, const struct engine_target *t)
+{
+	return t->configured && target_addr_eligible(t) && link_can_send(e, link_find(e, t->ifindex));
+}
+
+static bool target_in_flight(const struct engine_target *t)
+{
+	return t->state == ENGINE_TARGET_PROBING || t->state == ENGINE_TARGET_WAITING ||
+	       t->state == ENGINE_TARGET_ANNOUNCING;
+}
+
+static bool state_probing(enum engine_target_state s)
+{
+	return s == ENGINE_TARGET_PROBING || s == ENGINE_TARGET_WAITING;
+}
+
+/* The one place a target's state and deadline change. */
+static void target_set(struct engine *e, struct engine_target *t, enum engine_target_state state,
+		       uint64_t when)
+{
+	if (state_probing(t->state) && !state_probing(state))
+		e->n_probing--;
+	else if (!state_probing(t->state) && state_probing(state))
+		e->n_probing++;
+	t->state = state;
+	if (heap_arm(&e->heap, &t->timer, when) < 0) {
+		/* out of memory for the heap: do not leave a half-run sequence around */
+		if (state_probing(t->state))
+			e->n_probing--;
+		t->state = ENGINE_TARGET_CANCELLED;
+		t->running = CFG_ACTION_NONE;
+	}
+}
+
+static struct engine_target *target_new(struct engine *e, const struct gnl_addr *a)
+{
+	struct engine_link *l = link_get_or_create(e, a->ifindex);
+	struct engine_target *t;
+	size_t b;
+
+	if (!l)
+		return NULL;
+	if (e->n_targets + 1 > e->thash_size && hash_grow_targets(e) < 0)
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->ifindex = a->ifindex;
+	t->addr = a->addr.v4;
+	t->a = *a;
+	t->state = ENGINE_TARGET_IDLE;
+	t->timer = (struct engine_tnode){ .idx = ENGINE_TNODE_NONE, .type = ENGINE_TNODE_TARGET };
+	b = target_bucket(e, t->ifindex, t->addr);
+	t->hnext = e->thash[b];
+	e->thash[b] = t;
+	t->lnext = l->targets;
+	if (l->targets)
+		l->targets->lprev = t;
+	l->targets = t;
+	e->n_targets++;
+	return t;
+}
+
+static void target_free(struct engine *e, struct engine_target *t)
+{
+	struct engine_link *l = link_find(e, t->ifindex);
+	struct engine_target **p;
+
+	target_set(e, t, ENGINE_TARGET_IDLE, ENGINE_NO_DEADLINE);
+	for (p = &e->thash[target_bucket(e, t->ifindex, t->addr)]; *p; p = &(*p)->hnext)
+		if (*p == t) {
+			*p = t->hnext;
+			break;
+		}
+	if (t->lprev)
+		t->lprev->lnext = t->lnext;
+	else if (l)
+		l->targets = t->lnext;
+	if (t->lnext)
+		t->lnext->lprev = t->lprev;
+	e->n_targets--;
+	free(t);
+}
+
+/* ---- frames out: token bucket, FIFO, output queue --------------------- */
+
+/* Whether a queued frame may still go out; *ret_target for address frames. */
+static bool pending_valid(const struct engine *e, const struct engine_pending *p,
+			  struct engine_target **ret_target)
+{
+	struct engine_target *t;
+
+	*ret_target = NULL;
+	if (p->f.kind == ENGINE_FRAME_RELEARN)
+		return link_sendable(link_find(e, p->f.ifindex));
+	t = target_find(e, p->f.ifindex, p->f.addr);
+	if (!t || t->gen != p->gen || !target_can_send(e, t))
+		return false;
+	*ret_target = t;
+	return true;
+}
+
+static void out_push(struct engine *e, uint64_t now, const struct engine_pending *p)
+{
+	struct engine_target *t;
+
+	if (!pending_valid(e, p, &t))
+		return;
+	if (ring_push(&e->out, p) < 0)
+		return;
+	if (p->last && t) {
+		t->last_announced = now;
+		note_target(e, ENGINE_NOTE_ANNOUNCED, now, t);
+	}
+}
+
+static void bucket_refill(struct engine_link *l, uint64_t now)
+{
+	uint64_t rate = l->policy.max_frames_per_second;
+	uint64_t full = rate * ENGINE_NSEC;
+	uint64_t dt = now > l->credit_time ? now - l->credit_time : 0;
+
+	l->credit_time = now;
+	if (dt >= ENGINE_NSEC || full - l->credit <= dt * rate)
+		l->credit = full;
+	else
+		l->credit += dt * rate;
+}
+
+static uint64_t bucket_wait(const struct engine_link *l)
+{
+	uint64_t rate = l->policy.max_frames_per_second;
+
+	if (l->credit >= ENGINE_NSEC)
+		return 0;
+	return (ENGINE_NSEC - l->credit + rate - 1) / rate;
+}
+
+/* Releases what the bucket allows at @now, in order. */
+static void link_release(struct engine *e, struct engine_link *l, uint64_t now)
+{
+	struct engine_pending *p;
+	struct engine_target *t;
+
+	if (l->policy.max_frames_per_second)
+		bucket_refill(l, now);
+	while ((p = ring_peek(&l->fifo))) {
+		if (!pending_valid(e, p, &t)) {
+			ring_pop(&l->fifo, NULL);
+			continue;
+		}
+		if (l->policy.max_frames_per_second) {
+			if (l->credit < ENGINE_NSEC)
+				break;
+			l->credit -= ENGINE_NSEC;
+		}
+		out_push(e, now, p);
+		ring_pop(&l->fifo, NULL);
+	}
+	if (l->fifo.n)
+		heap_arm(&e->heap, &l->timer, now + bucket_wait(l));
+	else
+		heap_remove(&e->heap, &l->timer);
+}
+
+/* Sends @p out of its link, now or, when the bucket is empty, later and in order. */
+static void frame_emit(struct engine *e, uint64_t now, const struct engine_pending *p)
+{
+	struct engine_link *l = link_find(e, p->f.ifindex);
+
+	if (!l)
+		return;
+	if (!l->policy.max_frames_per_second && !l->fifo.n) {
+		out_push(e, now, p);
+		return;
+	}
+	if (l->policy.max_frames_per_second)
+		bucket_refill(l, now);
+	if (!l->fifo.n && (!l->policy.max_frames_per_second || l->credit >= ENGINE_NSEC)) {
+		if (l->policy.max_frames_per_second)
+			l->credit -= ENGINE_NSEC;
+		out_push(e, now, p);
+		return;
+	}
+	if (ring_push(&l->fifo, p) < 0)
+		return;
+	e->counters.rate_limited++;
+	if (l->timer.idx == ENGINE_TNODE_NONE)
+		heap_arm(&e->heap, &l->timer, now + bucket_wait(l));
+}
+
+static void target_emit(struct engine *e, uint64_t now, struct engine_target *t,
+			enum engine_frame_kind kind, bool last)
+{
+	struct engine_pending p = {
+		.f = { .kind = kind, .ifindex = t->ifindex, .addr = t->addr },
+		.gen = t->gen,
+		.last = last,
+	};
+	int r;
+
+	switch (kind) {
+	case ENGINE_FRAME_PROBE:
+		r = pkt_build_probe(&p.f.frame, t->mac, t->addr, PKT_VLAN_NONE);
+		break;
+	case ENGINE_FRAME_ANNOUNCE_REQUEST:
+		r = pkt_build_announce_request(&p.f.frame, t->mac, t->addr,
+					       t->seq.target_mac == CFG_THA_ZERO ? PKT_THA_ZERO
+										 : PKT_THA_BROADCAST,
+					       PKT_VLAN_NONE);
+		break;
+	case ENGINE_FRAME_ANNOUNCE_REPLY:
+		r = pkt_build_announce_reply(&p.f.frame, t->mac, t->addr, PKT_VLAN_NONE);
+		break;
+	default:
+		r = -EINVAL;
+	}
+	if (r >= 0)
+		frame_emit(e, now, &p);
+}
+
+/* ---- the state machine ------------------------------------------------ */
+
+static uint64_t probe_interval(struct engine *e, const struct engine_target *t)
+{
+	/* RFC 5227 §2.1.1: PROBE_MIN..PROBE_MAX apart when jitter is configured */
+	if (t->seq.probe_max_ns > t->seq.probe_interval_ns)
+		return rng_range(e, t->seq.probe_interval_ns, t->seq.probe_max_ns);
+	return t->seq.probe_interval_ns;
+}
+
+static void target_done(struct engine *e, struct engine_target *t, uint64_t due)
+{
+	t->running = CFG_ACTION_NONE;
+	if (!t->seq.announcements)
+		note_target(e, ENGINE_NOTE_ANNOUNCED, due, t);
+	target_set(e, t, ENGINE_TARGET_DONE,
+		   t->seq.refresh_interval_ns ? add_sat(due, t->seq.refresh_interval_ns)
+					      : ENGINE_NO_DEADLINE);
+}
+
+static void target_start(struct engine *e, struct engine_target *t, enum cfg_action kind,
+			 uint64_t now)
+{
+	struct engine_link *l = link_find(e, t->ifindex);
+	struct engine_note n = { .type = ENGINE_NOTE_STARTED, .time = now,
+				 .ifindex = t->ifindex, .addr = t->addr };
+
+	assert(l && kind != CFG_ACTION_NONE);
+	t->seq = l->policy;
+	memcpy(t->mac, l->l.mac, PKT_ETH_ALEN);
+	t->running = kind;
+	t->want = CFG_ACTION_NONE;
+	t->deferred = false;
+	t->conflicted = false;
+	t->sent = 0;
+	t->has_started = true;
+	t->last_started = now;
+	e->counters.sequences++;
+	if (kind == CFG_ACTION_SEQUENCE && t->seq.probes) {
+		n.probes = t->seq.probes;
+		t->total = t->seq.probes;
+		note_push(e, &n);
+		/* RFC 5227 §2.1.1: wait PROBE_WAIT (random) before the first probe */
+		target_set(e, t, ENGINE_TARGET_PROBING,
+			   now + (t->seq.probe_wait_ns ? rng_range(e, 0, t->seq.probe_wait_ns) : 0));
+	} else {
+		t->total = t->seq.announcements;
+		note_push(e, &n);
+		target_set(e, t, ENGINE_TARGET_ANNOUNCING, now);
+	}
+}
+
+/* Stops what is in flight; remembers it in want for a later restart. */
+static bool target_cancel(struct engine *e, struct engine_target *t,
+			  enum engine_cancel_reason reason, uint64_t now)
+{
+	struct engine_note n = { .type = ENGINE_NOTE_CANCELLED, .time = now,
+				 .ifindex = t->ifindex, .addr = t->addr, .reason = reason };
+
+	t->gen = ++e->gen;
+	if (!target_in_flight(t))
+		return false;
+	t->want = action_max(t->want, t->running);
+	t->running = CFG_ACTION_NONE;
+	target_set(e, t, ENGINE_TARGET_CANCELLED, ENGINE_NO_DEADLINE);
+	e->counters.cancellations++;
+	note_push(e, &n);
+	return true;
+}
+
+/*
+ * A trigger for @t. Starts @kind now if the target can send, restarting a
+ * sequence in flight only when @kind asks for more; otherwise remembers it.
+ * Return: 1 when a sequence started.
+ */
+static int target_trigger(struct engine *e, struct engine_target *t, enum cfg_action kind,
+			  uint64_t now)
+{
+	if (kind == CFG_ACTION_NONE || !t->configured)
+		return 0;
+	if (t->deferred || !target_can_send(e, t)) {
+		t->want = action_max(t->want, kind);
+		return 0;
+	}
+	if (target_in_flight(t)) {
+		if (kind <= t->running)
+			return 0;
+		t->gen = ++e->gen; /* what the lesser sequence queued is superseded */
+	}
+	target_start(e, t, kind, now);
+	return 1;
+}
+
+static void target_step_announce(struct engine *e, struct engine_target *t, uint64_t due)
+{
+	bool last = t->sent + 1 >= t->total;
+
+	if (t->seq.frames != CFG_FRAMES_REPLY)
+		target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REQUEST,
+			    last && t->seq.frames == CFG_FRAMES_REQUEST);
+	if (t->seq.frames != CFG_FRAMES_REQUEST)
+		target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REPLY, last);
+	t->sent++;
+	if (!last)
+		target_set(e, t, ENGINE_TARGET_ANNOUNCING, add_sat(due, t->seq.announce_interval_ns));
+	else
+		target_done(e, t, due);
+}
+
+static void target_timer(struct engine *e, struct engine_target *t, uint64_t due)
+{
+	enum cfg_action k;
+
+	if (!t->configured) {
+		/* the hold-down of a removed address is over */
+		target_free(e, t);
+		return;
+	}
+	switch (t->state) {
+	case ENGINE_TARGET_PROBING:
+		target_emit(e, due, t, ENGINE_FRAME_PROBE, false);
+		t->last_probe = due;
+		t->sent++;
+		if (t->sent < t->total)
+			target_set(e, t, ENGINE_TARGET_PROBING, add_sat(due, probe_interval(e, t)));
+		else if (t->seq.announcements)
+			target_set(e, t, ENGINE_TARGET_WAITING, add_sat(due, t->seq.announce_delay_ns));
+		else
+			target_done(e, t, due);
+		return;
+	case ENGINE_TARGET_WAITING:
+		t->sent = 0;
+		t->total = t->seq.announcements;
+		t->state = ENGINE_TARGET_ANNOUNCING;
+		e->n_probing--;
+		/* fall through */
+	case ENGINE_TARGET_ANNOUNCING:
+		if (!t->total) {
+			target_done(e, t, due);
+			return;
+		}
+		target_step_announce(e, t, due);
+		return;
+	case ENGINE_TARGET_DONE:
+		/* periodic refresh: the announcement only */
+		target_set(e, t, ENGINE_TARGET_DONE, ENGINE_NO_DEADLINE);
+		target_trigger(e, t, CFG_ACTION_ANNOUNCE, due);
+		return;
+	default:
+		if (t->deferred) {
+			/* the hold-down is over: whatever is configured now gets its sequence */
+			t->deferred = false;
+			k = t->want;
+			t->want = CFG_ACTION_NONE;
+			target_set(e, t, t->state, ENGINE_NO_DEADLINE);
+			target_trigger(e, t, k, due);
+		}
+		return;
+	}
+}
+
+/* ---- conflicts -------------------------------------------------------- */
+
+static void target_conflict(struct engine *e, struct engine_target *t, const uint8_t *mac,
+			    uint64_t now)
+{
+	struct engine_conflict *c = &e->conflicts[e->conflicts_next];
+	struct engine_note n = { .type = ENGINE_NOTE_CONFLICT, .time = now,
+				 .ifindex = t->ifindex, .addr = t->addr };
+
+	*c = (struct engine_conflict){ .ifindex = t->ifindex, .addr = t->addr, .time = now };
+	memcpy(c->mac, mac, PKT_ETH_ALEN);
+	e->conflicts_next = (e->conflicts_next + 1) % ENGINE_CONFLICTS_KEPT;
+	if (e->n_conflicts < ENGINE_CONFLICTS_KEPT)
+		e->n_conflicts++;
+	e->counters.conflicts++;
+	memcpy(n.mac, mac, PKT_ETH_ALEN);
+	note_push(e, &n);
+
+	if (t->seq.on_conflict == CFG_CONFLICT_ABORT) {
+		t->gen = ++e->gen; /* queued probes are moot too */
+		t->running = CFG_ACTION_NONE;
+		target_set(e, t, ENGINE_TARGET_CONFLICT, ENGINE_NO_DEADLINE);
+		return;
+	}
+	/* on_conflict = announce: stop probing, announce when the last probe's pause ends */
+	t->conflicted = true;
+	if (t->state == ENGINE_TARGET_PROBING) {
+		uint64_t when = t->sent ? add_sat(t->last_probe, t->seq.announce_delay_ns) : now;
+
+		target_set(e, t, ENGINE_TARGET_WAITING, when > now ? when : now);
+	}
+}
+
+static bool mac_eq(const uint8_t *a, const uint8_t *b)
+{
+	return !memcmp(a, b, PKT_ETH_ALEN);
+}
+
+/* ---- inputs ----------------------------------------------------------- */
+
+int engine_new(struct engine **ret, const struct engine_policy_source *policy, uint64_t seed)
+{
+	struct engine *e;
+
+	assert(ret);
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	if (policy && policy->get) {
+		e->policy = *policy;
+		e->has_policy = true;
+	}
+	e->rng = seed;
+	ring_init(&e->out, sizeof(struct engine_pending));
+	ring_init(&e->notes, sizeof(struct engine_note));
+	ring_init(&e->queries, sizeof(struct engine_query));
+	if (hash_grow_links(e) < 0 || hash_grow_targets(e) < 0) {
+		engine_free(e);
+		return -ENOMEM;
+	}
+	*ret = e;
+	return 0;
+}
+
+void engine_free(struct engine *e)
+{
+	struct engine_link *l, *next;
+
+	if (!e)
+		return;
+	for (size_t i = 0; i < e->thash_size; i++) {
+		struct engine_target *t = e->thash[i], *tn;
+
+		for (; t; t = tn) {
+			tn = t->hnext;
+			free(t);
+		}
+	}
+	for (l = e->links; l; l = next) {
+		next = l->next;
+		ring_free(&l->fifo);
+		free(l);
+	}
+	free(e->thash);
+	free(e->lhash);
+	free(e->heap.v);
+	ring_free(&e->out);
+	ring_free(&e->notes);
+	ring_free(&e->queries);
+	free(e->relearns);
+	free(e);
+}
+
+void engine_reload_policy(struct engine *e)
+{
+	for (struct engine_link *l = e->links; l; l = l->next)
+		if (l->known)
+			link_policy_lookup(e, l);
+}
+
+void engine_run(struct engine *e, uint64_t now)
+{
+	while (e->heap.n && e->heap.v[0]->when <= now) {
+		struct engine_tnode *n = e->heap.v[0];
+		uint64_t due = n->when;
+
+		heap_remove(&e->heap, n);
+		if (n->type == ENGINE_TNODE_TARGET)
+			target_timer(e, container_of(n, struct engine_target, timer), due);
+		else
+			link_release(e, container_of(n, struct engine_link, timer), due);
+	}
+}
+
+static bool kind_is_stacked(const char *kind)
+{
+	return !strcmp(kind, "vlan") || !strcmp(kind, "macvlan") || !strcmp(kind, "macvtap") ||
+	       !strcmp(kind, "ipvlan");
+}
+
+static bool visited_has(struct engine_link *const *v, size_t n, const struct engine_link *l)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == l)
+			return true;
+	return false;
+}
+
+static int stack_push(struct engine_link ***v, size_t *n, size_t *cap, struct engine_link *l)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct engine_link **nv = realloc(*v, c * sizeof(**v));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = c;
+	}
+	(*v)[(*n)++] = l;
+	return 0;
+}
+
+static void relearn_queue(struct engine *e, const struct engine_relearn *r)
+{
+	struct engine_query q = { .bridge = r->bridge };
+
+	for (size_t i = 0; i < e->n_relearns; i++)
+		if (e->relearns[i].bridge == r->bridge) {
+			/* one query in flight per bridge; its answer serves this failover too */
+			e->relearns[i] = *r;
+			return;
+		}
+	if (e->n_relearns == e->cap_relearns) {
+		size_t cap = e->cap_relearns ? e->cap_relearns * 2 : 4;
+		struct engine_relearn *v = realloc(e->relearns, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		e->relearns = v;
+		e->cap_relearns = cap;
+	}
+	if (ring_push(&e->queries, &q) < 0)
+		return;
+	e->relearns[e->n_relearns++] = *r;
+}
+
+/*
+ * A bond switched its active slave: the switches learned our MACs on the
+ * old port. Announce on the bond and everything stacked on it, and ask for
+ * the FDB of every bridge above it, so the guests' MACs get relearned too
+ * (the kernel does not pass the failover up to a bridge).
+ */
+static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t now)
+{
+	struct engine_link **v = NULL;
+	size_t n = 0, cap = 0;
+	struct engine_note note = { .type = ENGINE_NOTE_FAILOVER, .time = now,
+				    .ifindex = bond->l.ifindex, .slave = bond->l.bond_active_slave };
+
+	note_push(e, &note);
+	if (stack_push(&v, &n, &cap, bond) < 0)
+		goto out;
+	/* breadth first over "above": the bridge it is a port of, VLANs/macvlans on it */
+	for (size_t i = 0; i < n && n < 64 * ENGINE_STACK_DEPTH; i++) {
+		struct engine_link *x = v[i], *m = link_find(e, x->l.master);
+
+		if (m && m->known && !strcmp(m->l.kind, "bridge") && !visited_has(v, n, m) &&
+		    stack_push(&v, &n, &cap, m) < 0)
+			goto out;
+		for (struct engine_link *y = e->links; y; y = y->next) {
+			if (!y->known || y->l.link != x->l.ifindex || y == x ||
+			    !kind_is_stacked(y->l.kind) || visited_has(v, n, y))
+				continue;
+			if (stack_push(&v, &n, &cap, y) < 0)
+				goto out;
+		}
+	}
+
+	for (size_t i = 0; i < n; i++) {
+		if (!link_can_send(e, v[i]))
+			continue;
+		for (struct engine_target *t = v[i]->targets; t; t = t->lnext)
+			target_trigger(e, t, CFG_ACTION_ANNOUNCE, now);
+	}
+
+	if (!bond->policy.relearn_guests)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct engine_relearn r = { .bridge = v[i]->l.ifindex, .bond = bond->l.ifindex };
+
+		if (strcmp(v[i]->l.kind, "bridge"))
+			continue;
+		for (size_t k = 0; k < n && r.n_ports < ENGINE_STACK_DEPTH; k++)
+			if (v[k]->l.master == r.bridge) {
+				if (!r.n_ports)
+					r.out = v[k]->l.ifindex;
+				r.ports[r.n_ports++] = v[k]->l.ifindex;
+			}
+		if (r.n_ports)
+			relearn_queue(e, &r);
+	}
+out:
+	free(v);
+}
+
+void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
+		 unsigned int changes)
+{
+	struct engine_link *l;
+	struct gnl_link old;
+	bool is_new, old_ok, new_ok, mac_changed, failover;
+
+	assert(e && link);
+	l = link_get_or_create(e, link->ifindex);
+	if (!l)
+		return;
+	is_new = !l->known;
+	old = l->l;
+	old_ok = link_can_send(e, l);
+	l->l = *link;
+	l->known = true;
+	if (is_new || strcmp(old.name, link->name))
+		link_policy_lookup(e, l);
+	new_ok = link_can_send(e, l);
+	mac_changed = !is_new && !mac_eq(old.mac, link->mac);
+
+	if (!new_ok) {
+		enum engine_cancel_reason reason =
+			link_eligible(e, l) ? ENGINE_CANCEL_LINK_DOWN : ENGINE_CANCEL_NOT_ELIGIBLE;
+
+		for (struct engine_target *t = l->targets; t; t = t->lnext)
+			target_cancel(e, t, reason, now);
+	} else if (!old_ok) {
+		/* carrier up (or eligible again): on_link_up, plus what was waiting for it */
+		for (struct engine_target *t = l->targets; t; t = t->lnext) {
+			enum cfg_action k = is_new ? t->want : action_max(l->policy.on_link_up, t->want);
+
+			t->want = CFG_ACTION_NONE;
+			target_trigger(e, t, k, now);
+		}
+	} else if (mac_changed) {
+		for (struct engine_target *t = l->targets; t; t = t->lnext) {
+			enum cfg_action k = l->policy.on_mac_change;
+
+			/* frames with the old MAC must not go out: restart with the new one */
+			if (target_cancel(e, t, ENGINE_CANCEL_MAC_CHANGED, now)) {
+				k = action_max(k, t->want);
+				t->want = CFG_ACTION_NONE;
+			}
+			target_trigger(e, t, k, now);
+		}
+	}
+
+	failover = !strcmp(link->kind, "bond") &&
+		   ((changes & (GNL_CHANGE_FAILOVER | GNL_CHANGE_ACTIVE_SLAVE)) ||
+		    (!is_new && old.bond_active_slave != link->bond_active_slave)) &&
+		   (link->bond_active_slave || (changes & GNL_CHANGE_FAILOVER));
+	if (failover && link_sendable(l) && !l->policy.ignore &&
+	    l->policy.on_bond_failover != CFG_ACTION_NONE)
+		bond_failover(e, l, now);
+
+	engine_run(e, now);
+}
+
+void engine_link_del(struct engine *e, uint64_t now, int ifindex)
+{
+	struct engine_link *l = link_find(e, ifindex), **p;
+
+	if (!l)
+		goto out;
+	while (l->targets) {
+		target_cancel(e, l->targets, ENGINE_CANCEL_LINK_REMOVED, now);
+		target_free(e, l->targets);
+	}
+	heap_remove(&e->heap, &l->timer);
+	for (p = &e->lhash[hash64((uint64_t)ifindex) & (e->lhash_size - 1)]; *p; p = &(*p)->hnext)
+		if (*p == l) {
+			*p = l->hnext;
+			break;
+		}
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		e->links = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	e->n_links--;
+	ring_free(&l->fifo);
+	free(l);
+out:
+	engine_run(e, now);
+}
+
+void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bool is_new)
+{
+	struct engine_target *t;
+	struct engine_link *l;
+	uint64_t end;
+
+	assert(e && addr);
+	if (addr->family != AF_INET || addr->ifindex <= 0)
+		goto out; /* IPv6: unsolicited NA, later */
+	t = target_find(e, addr->ifindex, addr->addr.v4);
+	if (t && t->configured) {
+		/* a lifetime or flag update of an address we know: no restart */
+		t->a = *addr;
+		goto out;
+	}
+	if (!t) {
+		t = target_new(e, addr);
+		if (!t)
+			goto out;
+	}
+	t->a = *addr;
+	t->configured = true;
+	t->gen = ++e->gen;
+	if (!is_new)
+		goto out;
+	l = link_find(e, t->ifindex);
+	end = t->has_started && l ? add_sat(t->last_started, l->policy.hold_down_ns) : 0;
+	if (end > now) {
+		/* flapping: one sequence per hold-down, for whatever is configured at its end */
+		struct engine_note n = { .type = ENGINE_NOTE_DEFERRED, .time = now,
+					 .ifindex = t->ifindex, .addr = t->addr, .when = end };
+
+		t->deferred = true;
+		t->want = CFG_ACTION_SEQUENCE;
+		target_set(e, t, ENGINE_TARGET_IDLE, end);
+		note_push(e, &n);
+		goto out;
+	}
+	target_set(e, t, ENGINE_TARGET_IDLE, ENGINE_NO_DEADLINE);
+	target_trigger(e, t, CFG_ACTION_SEQUENCE, now);
+out:
+	engine_run(e, now);
+}
+
+void engine_addr_del(struct engine *e, uint64_t now, const struct gnl_addr *addr)
+{
+	struct engine_target *t;
+	struct engine_link *l;
+	uint64_t end;
+
+	assert(e && addr);
+	if (addr->family != AF_INET)
+		goto out;
+	t = target_find(e, addr->ifindex, addr->addr.v4);
+	if (!t || !t->configured)
+		goto out;
+	target_cancel(e, t, ENGINE_CANCEL_ADDR_REMOVED, now);
+	t->configured = false;
+	t->deferred = false;
+	t->want = CFG_ACTION_NONE;
+	l = link_find(e, t->ifindex);
+	end = t->has_started && l ? add_sat(t->last_started, l->policy.hold_down_ns) : 0;
+	if (end > now)
+		/* kept until the hold-down ends, so a quick re-add is held down */
+		target_set(e, t, ENGINE_TARGET_IDLE, end);
+	else
+		target_free(e, t);
+out:
+	engine_run(e, now);
+}
+
+void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_arp *arp)
+{
+	const struct engine_link *chain[ENGINE_STACK_DEPTH];
+	size_t n = 0;
+	bool probe;
+
+	assert(e && arp);
+	if (!e->n_probing)
+		goto out;
+	/*
+	 * An unbound packet socket sees a frame on a bridge port and again on
+	 * the bridge: targets on the link and on every master above it count.
+	 */
+	for (const struct engine_link *l = link_find(e, ifindex); l && n < ENGINE_STACK_DEPTH;
+	     l = link_find(e, l->l.master)) {
+		if (visited_has((struct engine_link *const *)chain, n, l))
+			break;
+		chain[n++] = l;
+	}
+	probe = arp->spa.s_addr == 0;
+	for (size_t i = 0; i < n; i++) {
+		struct in_addr cand[2] = { arp->spa, arp->tpa };
+
+		for (size_t c = 0; c < 2; c++) {
+			struct engine_target *t;
+			bool own = false;
+
+			if (cand[c].s_addr == 0 || (c == 1 && (!probe || arp->tpa.s_addr == arp->spa.s_addr)))
+				continue;
+			t = target_find(e, chain[i]->l.ifindex, cand[c]);
+			if (!t || !state_probing(t->state) || t->conflicted)
+				continue;
+			/* our own MACs never conflict: the target's, and every link the frame climbed */
+			for (size_t k = 0; k < n && !own; k++)
+				own = mac_eq(chain[k]->l.mac, arp->sha) ||
+				      mac_eq(chain[k]->l.mac, arp->eth_src);
+			own = own || mac_eq(t->mac, arp->sha) || mac_eq(t->mac, arp->eth_src);
+			if (own)
+				continue;
+			/*
+			 * RFC 5227 §2.1.1: while probing, any ARP with SPA = our
+			 * address, or a probe (SPA 0) for it from another host.
+			 */
+			target_conflict(e, t, arp->sha, now);
+		}
+	}
+out:
+	engine_run(e, now);
+}
+
+static size_t relearn_take(struct engine *e, int bridge, struct engine_relearn *ret)
+{
+	for (size_t i = 0; i < e->n_relearns; i++)
+		if (e->relearns[i].bridge == bridge) {
+			*ret = e->relearns[i];
+			memmove(&e->relearns[i], &e->relearns[i + 1],
+				(e->n_relearns - i - 1) * sizeof(*e->relearns));
+			e->n_relearns--;
+			return 1;
+		}
+	return 0;
+}
+
+void engine_fdb(struct engine *e, uint64_t now, int bridge, const struct gnl_fdb *entries,
+		size_t n)
+{
+	struct engine_relearn r;
+	struct engine_link *br, *bond, *out;
+	struct engine_note note = { .type = ENGINE_NOTE_RELEARN, .time = now, .bridge = bridge };
+	enum pkt_relearn kind;
+
+	assert(e && (entries || !n));
+	if (!relearn_take(e, bridge, &r))
+		goto done;
+	br = link_find(e, bridge);
+	bond = link_find(e, r.bond);
+	out = link_find(e, r.out);
+	if (!br || !bond || !link_sendable(out))
+		goto done;
+	kind = bond->policy.relearn_frame == CFG_RELEARN_ARP ? PKT_RELEARN_ARP : PKT_RELEARN_RARP;
+	for (size_t i = 0; i < n; i++) {
+		const struct gnl_fdb *f = &entries[i];
+		struct engine_pending p = { .f = { .kind = ENGINE_FRAME_RELEARN, .ifindex = r.out } };
+		bool skip = false;
+
+		/* local/static entries are the bridge's own, not guests' */
+		if (f->state & NUD_PERMANENT)
+			continue;
+		if (f->master && f->master != bridge)
+			continue;
+		if (f->ifindex == bridge || mac_eq(f->mac, br->l.mac) || mac_eq(f->mac, mac_zero) ||
+		    (f->mac[0] & 1))
+			continue;
+		/* learned behind the bond: the switch has it right already */
+		for (size_t k = 0; k < r.n_ports && !skip; k++)
+			skip = f->ifindex == r.ports[k];
+		if (skip)
+			continue;
+		if (pkt_build_relearn(&p.f.frame, f->mac, kind, f->vlan) < 0)
+			continue;
+		frame_emit(e, now, &p);
+		note.count++;
+	}
+	note.ifindex = r.bond;
+	note_push(e, &note);
+done:
+	engine_run(e, now);
+}
+
+int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct in_addr *addr,
+		    enum engine_announce_kind kind)
+{
+	enum cfg_action k = kind == ENGINE_ANNOUNCE_SEQUENCE ? CFG_ACTION_SEQUENCE : CFG_ACTION_ANNOUNCE;
+	struct engine_link *l;
+	struct engine_target *t;
+	int started = 0;
+	bool found = false;
+
+	assert(e);
+	if (ifindex) {
+		l = link_find(e, ifindex);
+		if (!link_eligible(e, l))
+			return -ENODEV;
+		if (addr) {
+			t = target_find(e, ifindex, *addr);
+			if (!t || !t->configured)
+				return -ENOENT;
+		}
+		if (!link_sendable(l))
+			return -ENETDOWN;
+		if (addr) {
+			started = target_trigger(e, t, k, now);
+		} else {
+			for (t = l->targets; t; t = t->lnext)
+				if (target_can_send(e, t))
+					started += target_trigger(e, t, k, now);
+		}
+		engine_run(e, now);
+		return started;
+	}
+	for (l = e->links; l; l = l->next) {
+		if (addr) {
+			t = target_find(e, l->l.ifindex, *addr);
+			if (!t || !t->configured)
+				continue;
+			found = true;
+			if (target_can_send(e, t))
+				started += target_trigger(e, t, k, now);
+			continue;
+		}
+		if (!link_can_send(e, l))
+			continue;
+		for (t = l->targets; t; t = t->lnext)
+			if (target_can_send(e, t))
+				started += target_trigger(e, t, k, now);
+	}
+	if (addr && !found)
+		return -ENOENT;
+	engine_run(e, now);
+	return started;
+}
+
+/* ---- outputs ---------------------------------------------------------- */
+
+uint64_t engine_next_deadline(const struct engine *e)
+{
+	return e->heap.n ? e->heap.v[0]->when : ENGINE_NO_DEADLINE;
+}
+
+bool engine_wants_arp(const struct engine *e)
+{
+	return e->n_probing > 0;
+}
+
+int engine_pop_frame(struct engine *e, struct engine_frame *ret)
+{
+	struct engine_pending p;
+	struct engine_target *t;
+
+	while (ring_pop(&e->out, &p) == 0) {
+		/* checked again: an input since it was queued may have removed the address */
+		if (!pending_valid(e, &p, &t))
+			continue;
+		switch (p.f.kind) {
+		case ENGINE_FRAME_PROBE:
+			e->counters.probes++;
+			break;
+		case ENGINE_FRAME_ANNOUNCE_REPLY:
+			e->counters.replies++;
+			/* fall through */
+		case ENGINE_FRAME_ANNOUNCE_REQUEST:
+			e->counters.announcements++;
+			break;
+		case ENGINE_FRAME_RELEARN:
+			e->counters.relearn++;
+			break;
+		}
+		*ret = p.f;
+		return 0;
+	}
+	return -EAGAIN;
+}
+
+int engine_pop_query(struct engine *e, struct engine_query *ret)
+{
+	return ring_pop(&e->queries, ret);
+}
+
+int engine_pop_note(struct engine *e, struct engine_note *ret)
+{
+	return ring_pop(&e->notes, ret);
+}
+
+const char *engine_note_type_to_string(enum engine_note_type t)
+{
+	static const char *const names[] = {
+		[ENGINE_NOTE_STARTED] = "started",     [ENGINE_NOTE_ANNOUNCED] = "announced",
+		[ENGINE_NOTE_CONFLICT] = "conflict",   [ENGINE_NOTE_CANCELLED] = "cancelled",
+		[ENGINE_NOTE_FAILOVER] = "failover",   [ENGINE_NOTE_RELEARN] = "relearn",
+		[ENGINE_NOTE_DEFERRED] = "deferred",
+	};
+
+	return (size_t)t < sizeof(names) / sizeof(names[0]) && names[t] ? names[t] : "unknown";
+}
+
+const char *engine_cancel_reason_to_string(enum engine_cancel_reason r)
+{
+	static const char *const names[] = {
+		[ENGINE_CANCEL_ADDR_REMOVED] = "address-removed",
+		[ENGINE_CANCEL_LINK_DOWN] = "link-down",
+		[ENGINE_CANCEL_LINK_REMOVED] = "link-removed",
+		[ENGINE_CANCEL_MAC_CHANGED] = "mac-changed",
+		[ENGINE_CANCEL_NOT_ELIGIBLE] = "not-eligible",
+	};
+
+	return (size_t)r < sizeof(names) / sizeof(names[0]) && names[r] ? names[r] : "unknown";
+}
+
+const char *engine_target_state_to_string(enum engine_target_state s)
+{
+	static const char *const names[] = {
+		[ENGINE_TARGET_IDLE] = "idle",           [ENGINE_TARGET_PROBING] = "probing",
+		[ENGINE_TARGET_WAITING] = "waiting",     [ENGINE_TARGET_ANNOUNCING] = "announcing",
+		[ENGINE_TARGET_DONE] = "done",           [ENGINE_TARGET_CONFLICT] = "conflict",
+		[ENGINE_TARGET_CANCELLED] = "cancelled",
+	};
+
+	return (size_t)s < sizeof(names) / sizeof(names[0]) && names[s] ? names[s] : "unknown";
+}
+
+void engine_get_counters(const struct engine *e, struct engine_counters *ret)
+{
+	*ret = e->counters;
+}
+
+size_t engine_get_conflicts(const struct engine *e, struct engine_conflict *ret, size_t max)
+{
+	size_t n = e->n_conflicts < max ? e->n_conflicts : max;
+	/* the oldest of the newest n */
+	size_t start = (e->conflicts_next + ENGINE_CONFLICTS_KEPT - n) % ENGINE_CONFLICTS_KEPT;
+
+	for (size_t i = 0; i < n; i++)
+		ret[i] = e->conflicts[(start + i) % ENGINE_CONFLICTS_KEPT];
+	return n;
+}
+
+void engine_foreach_target(const struct engine *e,
+			   void (*fn)(void *userdata, const struct engine_target_info *info),
+			   void *userdata)
+{
+	for (size_t i = 0; i < e->thash_size; i++)
+		for (const struct engine_target *t = e->thash[i]; t; t = t->hnext) {
+			struct engine_target_info info = {
+				.ifindex = t->ifindex, .addr = t->addr, .state = t->state,
+				.sent = t->sent, .total = t->total,
+				.last_announced = t->last_announced,
+			};
+
+			if (t->configured)
+				fn(userdata, &info);
+		}
+}
+
+bool engine_link_eligible(const struct engine *e, int ifindex)
+{
+	return link_eligible(e, link_find(e, ifindex));
+}

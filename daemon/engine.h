@@ -80,8 +80,10 @@ enum engine_announce_kind {
  * @kind: announcement only or the full sequence
  *
  * Return: how many targets were started, or -ENOENT when @addr is not
- * configured on @ifindex (on any interface when @ifindex is 0), or
- * -ENODEV for an unknown or ineligible interface.
+ * configured on @ifindex (on any interface when @ifindex is 0),
+ * -ENODEV for an unknown or ineligible interface, or -ENETDOWN when
+ * @ifindex is not operationally up. A target already in flight restarts
+ * only when @kind asks for more than it is doing (not counted otherwise).
  */
 int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct in_addr *addr,
 		    enum engine_announce_kind kind);
@@ -176,6 +178,7 @@ struct engine_counters {
 	uint64_t cancellations;
 	uint64_t rate_limited; /* frames delayed by the token bucket */
 	uint64_t sequences;    /* sequences started */
+	uint64_t notes_dropped; /* notes not kept: ENGINE_NOTES_MAX were waiting unpopped */
 };
 void engine_get_counters(const struct engine *e, struct engine_counters *ret);
 

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The engine's internals, for engine*.c and its tests. Nothing here is
+ * part of the contract with the event loop.
+ */
+
+#include "engine.h"
+
+#define ENGINE_NSEC 1000000000ull
+#define ENGINE_TNODE_NONE SIZE_MAX
+/* How deep the master chain / stacking is followed: a loop in bad input must not hang us. */
+#define ENGINE_STACK_DEPTH 16
+/* Notes nobody pops are not kept forever. */
+#define ENGINE_NOTES_MAX 65536u
+
+/* A growable ring of fixed-size elements: frame queues, notes, queries. */
+struct engine_ring {
+	void *v;
+	size_t esz;
+	size_t head, n, cap;
+};
+
+/* One entry of the timer queue, embedded in what it times. */
+enum engine_tnode_type {
+	ENGINE_TNODE_TARGET,
+	ENGINE_TNODE_LINK, /* the link's token bucket has a frame to release */
+};
+
+struct engine_tnode {
+	uint64_t when;
+	uint64_t seq; /* ties broken by arming order: deterministic, first armed first run */
+	size_t idx;   /* position in the heap, ENGINE_TNODE_NONE when not armed */
+	enum engine_tnode_type type;
+};
+
+/* The min-heap over (when, seq). */
+struct engine_heap {
+	struct engine_tnode **v;
+	size_t n, cap;
+	uint64_t seq;
+};
+
+/* A frame on its way out: in a link's bucket FIFO or in the output queue. */
+struct engine_pending {
+	struct engine_frame f;
+	uint64_t gen; /* the target's generation when it was built; 0: relearn */
+	bool last;    /* the last announcement frame of a sequence */
+};
+
+struct engine_target;
+
+struct engine_link {
+	struct gnl_link l;
+	bool known; /* false: a placeholder for addresses reported before their link */
+	struct cfg_sequence policy;
+	struct engine_link *hnext;      /* hash chain by ifindex */
+	struct engine_link *prev, *next; /* every link */
+	struct engine_target *targets;  /* the link's addresses */
+	/* Token bucket: credit in frame-ns (a frame costs ENGINE_NSEC), refilled at rate per ns. */
+	uint64_t credit;
+	uint64_t credit_time;
+	struct engine_ring fifo; /* struct engine_pending, delayed by the bucket, in order */
+	struct engine_tnode timer;
+};
+
+struct engine_target {
+	int ifindex;
+	struct in_addr addr;
+	struct gnl_addr a;
+	bool configured; /* false: removed, kept only to enforce the hold-down */
+	enum engine_target_state state;
+	enum cfg_action running; /* in flight: ANNOUNCE or SEQUENCE; NONE */
+	enum cfg_action want;    /* to start when the link can send / the hold-down ends */
+	bool deferred;           /* held down until timer.when */
+	bool conflicted;         /* on_conflict = announce: a conflict was already seen */
+	uint32_t sent, total;
+	uint64_t last_probe;
+	uint8_t mac[PKT_ETH_ALEN];
+	struct cfg_sequence seq; /* the policy the running sequence started with */
+	uint64_t gen;
+	bool has_started;
+	uint64_t last_started;
+	uint64_t last_announced;
+	struct engine_tnode timer;
+	struct engine_target *hnext;
+	struct engine_target *lprev, *lnext; /* on the link */
+};
+
+/* A relearn waiting for its FDB answer. */
+struct engine_relearn {
+	int bridge;
+	int bond;
+	int out;              /* the bridge's port that leads to the bond: frames go out here */
+	int ports[ENGINE_STACK_DEPTH]; /* the bridge's ports that are the bond or stacked on it */
+	size_t n_ports;
+};
+
+struct engine {
+	struct engine_policy_source policy;
+	bool has_policy;
+	uint64_t rng;
+	uint64_t gen;
+
+	struct engine_heap heap;
+
+	struct engine_link **lhash;
+	size_t lhash_size, n_links;
+	struct engine_link *links;
+
+	struct engine_target **thash;
+	size_t thash_size, n_targets;
+
+	size_t n_probing; /* targets PROBING or WAITING */
+
+	struct engine_ring out;     /* struct engine_pending */
+	struct engine_ring notes;   /* struct engine_note */
+	struct engine_ring queries; /* struct engine_query */
+	struct engine_relearn *relearns;
+	size_t n_relearns, cap_relearns;
+
+	struct engine_counters counters;
+	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
+	size_t conflicts_next, n_conflicts;
+};
