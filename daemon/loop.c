@@ -469,10 +469,10 @@ static void reload(struct daemon *d)
 	r = cfg_load(&next, d->opts->config_path, d->opts->config_missing_ok, &err);
 	if (r < 0) {
 		if (err.line)
-			log_error("event=reload-failed error=\"%s:%u: %s\"", err.file, err.line,
+			log_error("event=reload-failed error: %s:%u: %s", err.file, err.line,
 				  err.message);
 		else
-			log_error("event=reload-failed error=\"%s: %s\"", err.file, err.message);
+			log_error("event=reload-failed error: %s: %s", err.file, err.message);
 	} else {
 		cfg_free(&d->cfg);
 		d->cfg = next;
