@@ -1,0 +1,1454 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The engine, driven by a fake clock: links and addresses as structs,
+ * events and time steps in, exact frames at exact times out. Every frame
+ * is also checked against a model of what is configured: never a frame
+ * for an address that is not on that interface, or from a link that is
+ * down, or with a MAC the link no longer has.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <net/if_arp.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
+
+#include "engine.h"
+
+#define S(x) ((uint64_t)(x) * CFG_NSEC_PER_SEC)
+#define MS(x) ((uint64_t)(x) * CFG_NSEC_PER_MSEC)
+
+#ifndef IFF_LOWER_UP
+#define IFF_LOWER_UP 0x10000
+#endif
+#define OPER_UP 6
+#define OPER_DOWN 2
+
+/* ---- policy ------------------------------------------------------------ */
+
+struct policy {
+	struct cfg_sequence def;
+	const char *ignore_name;
+	const char *special_name; /* gets `special` instead of `def` */
+	struct cfg_sequence special;
+};
+
+static void policy_get(void *userdata, const char *ifname, struct cfg_sequence *ret)
+{
+	const struct policy *p = userdata;
+
+	*ret = p->def;
+	if (p->special_name && !strcmp(ifname, p->special_name))
+		*ret = p->special;
+	if (p->ignore_name && !strcmp(ifname, p->ignore_name))
+		ret->ignore = true;
+}
+
+/* ---- the model: what is configured, for the invariant ------------------ */
+
+#define MODEL_SIZE (1u << 18)
+#define TL_MAX_LINKS 256
+
+struct model_entry {
+	uint64_t key; /* 0 = empty */
+	bool on;
+	uint32_t probes, requests, replies;
+};
+
+struct rec {
+	uint64_t t;
+	struct engine_frame f;
+};
+
+struct tl {
+	struct engine *e;
+	struct policy pol;
+	uint64_t now;
+	struct rec *recs;
+	size_t n, cap, cursor;
+	bool keep; /* record frames (off for the big test) */
+	struct engine_note notes[512];
+	size_t n_notes;
+	struct gnl_link links[TL_MAX_LINKS];
+	bool link_known[TL_MAX_LINKS];
+	struct model_entry *model;
+	uint64_t frames;
+};
+
+static uint64_t model_key(int ifindex, struct in_addr a)
+{
+	return ((uint64_t)(uint32_t)ifindex << 32 | a.s_addr) + 1;
+}
+
+static struct model_entry *model_get(struct tl *x, int ifindex, struct in_addr a, bool create)
+{
+	uint64_t k = model_key(ifindex, a);
+	size_t i = (k * 0x9e3779b97f4a7c15ull) >> 46;
+
+	for (;; i = (i + 1) % MODEL_SIZE) {
+		if (x->model[i].key == k)
+			return &x->model[i];
+		if (!x->model[i].key) {
+			if (!create)
+				return NULL;
+			x->model[i].key = k;
+			return &x->model[i];
+		}
+	}
+}
+
+static bool link_up(const struct gnl_link *l)
+{
+	return (l->flags & IFF_UP) && l->operstate == OPER_UP;
+}
+
+static void tl_drain(struct tl *x)
+{
+	struct engine_frame f;
+	struct engine_note n;
+
+	while (engine_pop_frame(x->e, &f) == 0) {
+		x->frames++;
+		assert_true(f.ifindex > 0 && f.ifindex < TL_MAX_LINKS);
+		assert_true(x->link_known[f.ifindex]);
+		assert_true(link_up(&x->links[f.ifindex]));
+		if (f.kind != ENGINE_FRAME_RELEARN) {
+			struct model_entry *m = model_get(x, f.ifindex, f.addr, false);
+
+			/* the invariant: only for an address configured on that interface, now */
+			if (!m || !m->on)
+				fail_msg("frame for %s on ifindex %d, which is not configured there",
+					 inet_ntoa(f.addr), f.ifindex);
+			/* and from the link's current MAC */
+			assert_memory_equal(f.frame.data + 6, x->links[f.ifindex].mac, 6);
+			if (f.kind == ENGINE_FRAME_PROBE)
+				m->probes++;
+			else if (f.kind == ENGINE_FRAME_ANNOUNCE_REQUEST)
+				m->requests++;
+			else
+				m->replies++;
+		}
+		if (!x->keep)
+			continue;
+		if (x->n == x->cap) {
+			x->cap = x->cap ? x->cap * 2 : 64;
+			x->recs = realloc(x->recs, x->cap * sizeof(*x->recs));
+			assert_non_null(x->recs);
+		}
+		x->recs[x->n++] = (struct rec){ .t = x->now, .f = f };
+	}
+	while (engine_pop_note(x->e, &n) == 0)
+		if (x->n_notes < sizeof(x->notes) / sizeof(x->notes[0]))
+			x->notes[x->n_notes++] = n;
+}
+
+static void tl_init(struct tl *x, const struct cfg_sequence *def)
+{
+	struct engine_policy_source src = { .get = policy_get, .userdata = &x->pol };
+
+	memset(x, 0, sizeof(*x));
+	x->pol.def = def ? *def : (struct cfg_sequence)CFG_SEQUENCE_INIT;
+	x->keep = true;
+	x->model = calloc(MODEL_SIZE, sizeof(*x->model));
+	assert_non_null(x->model);
+	assert_int_equal(engine_new(&x->e, &src, 42), 0);
+}
+
+static void tl_fini(struct tl *x)
+{
+	engine_free(x->e);
+	free(x->recs);
+	free(x->model);
+}
+
+/* Runs every deadline up to and including @t, one step at a time. */
+static void tl_advance(struct tl *x, uint64_t t)
+{
+	uint64_t d;
+
+	assert_true(t >= x->now);
+	while ((d = engine_next_deadline(x->e)) <= t) {
+		assert_true(d >= x->now);
+		x->now = d;
+		engine_run(x->e, d);
+		tl_drain(x);
+	}
+	x->now = t;
+	engine_run(x->e, t);
+	tl_drain(x);
+}
+
+static struct gnl_link mk_link(int ifindex, const char *name)
+{
+	struct gnl_link l = {
+		.ifindex = ifindex,
+		.mac = { 0x02, 0, 0, 0, (uint8_t)(ifindex >> 8), (uint8_t)ifindex },
+		.mac_len = 6,
+		.type = ARPHRD_ETHER,
+		.flags = IFF_UP | IFF_BROADCAST | IFF_MULTICAST | IFF_RUNNING | IFF_LOWER_UP,
+		.operstate = OPER_UP,
+	};
+
+	snprintf(l.name, sizeof(l.name), "%s", name);
+	return l;
+}
+
+static void tl_link(struct tl *x, const struct gnl_link *l, unsigned int changes)
+{
+	assert_true(l->ifindex > 0 && l->ifindex < TL_MAX_LINKS);
+	x->links[l->ifindex] = *l;
+	x->link_known[l->ifindex] = true;
+	engine_link(x->e, x->now, l, changes);
+	tl_drain(x);
+}
+
+static struct gnl_link *tl_add_link(struct tl *x, int ifindex, const char *name)
+{
+	struct gnl_link l = mk_link(ifindex, name);
+
+	tl_link(x, &l, 0);
+	return &x->links[ifindex];
+}
+
+static struct in_addr ip(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a;
+}
+
+static struct gnl_addr mk_addr(int ifindex, const char *s)
+{
+	struct gnl_addr a = {
+		.family = AF_INET, .ifindex = ifindex, .prefixlen = 24, .scope = RT_SCOPE_UNIVERSE,
+	};
+
+	a.addr.v4 = ip(s);
+	return a;
+}
+
+static void tl_addr_full(struct tl *x, const struct gnl_addr *a, bool is_new)
+{
+	model_get(x, a->ifindex, a->addr.v4, true)->on = true;
+	engine_addr(x->e, x->now, a, is_new);
+	tl_drain(x);
+}
+
+static void tl_addr(struct tl *x, int ifindex, const char *s)
+{
+	struct gnl_addr a = mk_addr(ifindex, s);
+
+	tl_addr_full(x, &a, true);
+}
+
+static void tl_addr_del(struct tl *x, int ifindex, const char *s)
+{
+	struct gnl_addr a = mk_addr(ifindex, s);
+
+	model_get(x, ifindex, a.addr.v4, true)->on = false;
+	engine_addr_del(x->e, x->now, &a);
+	tl_drain(x);
+}
+
+static void tl_arp(struct tl *x, int ifindex, const struct pkt_arp *arp)
+{
+	engine_arp(x->e, x->now, ifindex, arp);
+	tl_drain(x);
+}
+
+/* ---- expectations ------------------------------------------------------ */
+
+static void dump(const struct tl *x)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		const struct rec *r = &x->recs[i];
+
+		print_message("%c %3zu t=%llu.%09llu if=%d kind=%d addr=%s len=%u\n",
+			      i == x->cursor ? '>' : ' ', i, (unsigned long long)(r->t / S(1)),
+			      (unsigned long long)(r->t % S(1)), r->f.ifindex, r->f.kind,
+			      inet_ntoa(r->f.addr), r->f.frame.len);
+	}
+}
+
+static void expect_rec(struct tl *x, uint64_t t, int ifindex, enum engine_frame_kind kind,
+		       const char *addr, const struct pkt_frame *want)
+{
+	const struct rec *r;
+
+	if (x->cursor >= x->n) {
+		dump(x);
+		fail_msg("expected a frame (kind %d) at %llu ns, got none", kind, (unsigned long long)t);
+	}
+	r = &x->recs[x->cursor];
+	if (r->t != t || r->f.ifindex != ifindex || r->f.kind != kind ||
+	    r->f.addr.s_addr != (addr ? ip(addr).s_addr : 0) || r->f.frame.len != want->len ||
+	    memcmp(r->f.frame.data, want->data, want->len)) {
+		dump(x);
+		fail_msg("frame %zu: want t=%llu if=%d kind=%d addr=%s", x->cursor,
+			 (unsigned long long)t, ifindex, kind, addr ? addr : "0.0.0.0");
+	}
+	x->cursor++;
+}
+
+static void expect_probe(struct tl *x, uint64_t t, int ifindex, const char *addr)
+{
+	struct pkt_frame f;
+
+	assert_int_equal(pkt_build_probe(&f, x->links[ifindex].mac, ip(addr), PKT_VLAN_NONE), 0);
+	expect_rec(x, t, ifindex, ENGINE_FRAME_PROBE, addr, &f);
+}
+
+static void expect_request_tha(struct tl *x, uint64_t t, int ifindex, const char *addr,
+			       enum pkt_tha tha)
+{
+	struct pkt_frame f;
+
+	assert_int_equal(pkt_build_announce_request(&f, x->links[ifindex].mac, ip(addr), tha,
+						    PKT_VLAN_NONE),
+			 0);
+	expect_rec(x, t, ifindex, ENGINE_FRAME_ANNOUNCE_REQUEST, addr, &f);
+}
+
+static void expect_request(struct tl *x, uint64_t t, int ifindex, const char *addr)
+{
+	expect_request_tha(x, t, ifindex, addr, PKT_THA_BROADCAST);
+}
+
+static void expect_reply(struct tl *x, uint64_t t, int ifindex, const char *addr)
+{
+	struct pkt_frame f;
+
+	assert_int_equal(pkt_build_announce_reply(&f, x->links[ifindex].mac, ip(addr), PKT_VLAN_NONE),
+			 0);
+	expect_rec(x, t, ifindex, ENGINE_FRAME_ANNOUNCE_REPLY, addr, &f);
+}
+
+static void expect_relearn(struct tl *x, uint64_t t, int ifindex, const uint8_t mac[6],
+			   enum pkt_relearn kind, uint16_t vlan)
+{
+	struct pkt_frame f;
+
+	assert_int_equal(pkt_build_relearn(&f, mac, kind, vlan), 0);
+	expect_rec(x, t, ifindex, ENGINE_FRAME_RELEARN, NULL, &f);
+}
+
+static void expect_none(struct tl *x)
+{
+	if (x->cursor != x->n) {
+		dump(x);
+		fail_msg("%zu unexpected frame(s)", x->n - x->cursor);
+	}
+}
+
+static size_t count_notes(const struct tl *x, enum engine_note_type type)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < x->n_notes; i++)
+		c += x->notes[i].type == type;
+	return c;
+}
+
+static const struct engine_note *find_note(const struct tl *x, enum engine_note_type type)
+{
+	for (size_t i = 0; i < x->n_notes; i++)
+		if (x->notes[i].type == type)
+			return &x->notes[i];
+	return NULL;
+}
+
+static struct pkt_arp mk_arp(uint16_t op, const uint8_t mac[6], const char *spa, const char *tpa)
+{
+	struct pkt_arp a = { .op = op, .spa = ip(spa), .tpa = ip(tpa) };
+
+	memset(a.eth_dst, 0xff, 6);
+	memcpy(a.eth_src, mac, 6);
+	memcpy(a.sha, mac, 6);
+	return a;
+}
+
+static const uint8_t other_mac[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0xcc };
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void test_default_sequence(void **state)
+{
+	struct tl x;
+	struct engine_counters c;
+	const struct engine_note *n;
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	assert_int_equal(engine_next_deadline(x.e), ENGINE_NO_DEADLINE);
+	assert_false(engine_wants_arp(x.e));
+
+	x.now = S(100);
+	tl_addr(&x, 2, "10.0.0.6");
+	assert_true(engine_wants_arp(x.e));
+	assert_int_equal(engine_next_deadline(x.e), S(101));
+	tl_advance(&x, S(102) + MS(500));
+	assert_true(engine_wants_arp(x.e));
+	tl_advance(&x, S(200));
+	assert_false(engine_wants_arp(x.e));
+	assert_int_equal(engine_next_deadline(x.e), ENGINE_NO_DEADLINE);
+
+	expect_probe(&x, S(100), 2, "10.0.0.6");
+	expect_probe(&x, S(101), 2, "10.0.0.6");
+	expect_probe(&x, S(102), 2, "10.0.0.6");
+	expect_request(&x, S(103), 2, "10.0.0.6");
+	expect_none(&x);
+
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.probes, 3);
+	assert_int_equal(c.announcements, 1);
+	assert_int_equal(c.replies, 0);
+	assert_int_equal(c.sequences, 1);
+	assert_int_equal(c.rate_limited, 0);
+	n = find_note(&x, ENGINE_NOTE_STARTED);
+	assert_non_null(n);
+	assert_int_equal(n->probes, 3);
+	assert_int_equal(n->time, S(100));
+	n = find_note(&x, ENGINE_NOTE_ANNOUNCED);
+	assert_non_null(n);
+	assert_int_equal(n->time, S(103));
+	assert_int_equal(n->ifindex, 2);
+	tl_fini(&x);
+}
+
+static void test_zero_probes(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+
+	s.probes = 0;
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	x.now = S(5);
+	tl_addr(&x, 2, "10.0.0.6");
+	/* queued at once, inside the input call */
+	assert_int_equal(x.n, 1);
+	assert_false(engine_wants_arp(x.e));
+	tl_advance(&x, S(60));
+	expect_request(&x, S(5), 2, "10.0.0.6");
+	expect_none(&x);
+	assert_int_equal(find_note(&x, ENGINE_NOTE_STARTED)->probes, 0);
+	tl_fini(&x);
+}
+
+static void test_several_announcements(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+
+	s.probes = 2;
+	s.probe_interval_ns = MS(250);
+	s.announce_delay_ns = MS(500);
+	s.announcements = 3;
+	s.announce_interval_ns = S(2);
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, S(60));
+	expect_probe(&x, 0, 2, "10.0.0.6");
+	expect_probe(&x, MS(250), 2, "10.0.0.6");
+	expect_request(&x, MS(750), 2, "10.0.0.6");
+	expect_request(&x, MS(2750), 2, "10.0.0.6");
+	expect_request(&x, MS(4750), 2, "10.0.0.6");
+	expect_none(&x);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_ANNOUNCED), 1);
+	assert_int_equal(find_note(&x, ENGINE_NOTE_ANNOUNCED)->time, MS(4750));
+	tl_fini(&x);
+}
+
+static void test_frames_both_and_reply(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct engine_counters c;
+	struct tl x;
+
+	s.probes = 0;
+	s.announcements = 2;
+	s.frames = CFG_FRAMES_BOTH;
+	s.target_mac = CFG_THA_ZERO;
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, S(10));
+	expect_request_tha(&x, 0, 2, "10.0.0.6", PKT_THA_ZERO);
+	expect_reply(&x, 0, 2, "10.0.0.6");
+	expect_request_tha(&x, S(1), 2, "10.0.0.6", PKT_THA_ZERO);
+	expect_reply(&x, S(1), 2, "10.0.0.6");
+	expect_none(&x);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.announcements, 4);
+	assert_int_equal(c.replies, 2);
+	tl_fini(&x);
+
+	s.frames = CFG_FRAMES_REPLY;
+	s.announcements = 1;
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, S(10));
+	expect_reply(&x, 0, 2, "10.0.0.6");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+static void test_rfc5227_jitter(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x, y;
+
+	s.profile = CFG_PROFILE_RFC5227;
+	s.probe_wait_ns = S(1);
+	s.probe_interval_ns = S(1);
+	s.probe_max_ns = S(2);
+	s.announce_delay_ns = S(2);
+	s.announcements = 2;
+	s.announce_interval_ns = S(2);
+	tl_init(&x, &s);
+	tl_init(&y, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_add_link(&y, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_addr(&y, 2, "10.0.0.6");
+	tl_advance(&x, S(60));
+	tl_advance(&y, S(60));
+	assert_int_equal(x.n, 5);
+	assert_int_equal(y.n, 5);
+	/* the same seed gives the same timeline */
+	for (size_t i = 0; i < x.n; i++)
+		assert_int_equal(x.recs[i].t, y.recs[i].t);
+	assert_true(x.recs[0].t <= S(1));
+	for (size_t i = 1; i < 3; i++) {
+		assert_true(x.recs[i].t - x.recs[i - 1].t >= S(1));
+		assert_true(x.recs[i].t - x.recs[i - 1].t <= S(2));
+	}
+	assert_int_equal(x.recs[3].t, x.recs[2].t + S(2));
+	assert_int_equal(x.recs[4].t, x.recs[3].t + S(2));
+	assert_int_equal(x.recs[3].f.kind, ENGINE_FRAME_ANNOUNCE_REQUEST);
+	tl_fini(&x);
+	tl_fini(&y);
+}
+
+static void test_conflict_sender_ip(void **state)
+{
+	struct tl x;
+	struct pkt_arp a;
+	struct engine_conflict cf[4];
+	struct engine_counters c;
+	const struct engine_note *n;
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, MS(1500));
+	/* an unrelated ARP: nothing */
+	a = mk_arp(PKT_ARPOP_REQUEST, other_mac, "10.0.0.9", "10.0.0.1");
+	tl_arp(&x, 2, &a);
+	/* the defence: another host answers for 10.0.0.6 (RFC 5227 §2.1.1, SPA = ours) */
+	a = mk_arp(PKT_ARPOP_REPLY, other_mac, "10.0.0.6", "0.0.0.0");
+	tl_arp(&x, 2, &a);
+	assert_false(engine_wants_arp(x.e));
+	tl_advance(&x, S(60));
+	expect_probe(&x, 0, 2, "10.0.0.6");
+	expect_probe(&x, S(1), 2, "10.0.0.6");
+	expect_none(&x);
+
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.conflicts, 1);
+	assert_int_equal(engine_get_conflicts(x.e, cf, 4), 1);
+	assert_int_equal(cf[0].ifindex, 2);
+	assert_int_equal(cf[0].addr.s_addr, ip("10.0.0.6").s_addr);
+	assert_memory_equal(cf[0].mac, other_mac, 6);
+	assert_int_equal(cf[0].time, MS(1500));
+	n = find_note(&x, ENGINE_NOTE_CONFLICT);
+	assert_non_null(n);
+	assert_memory_equal(n->mac, other_mac, 6);
+	assert_null(find_note(&x, ENGINE_NOTE_ANNOUNCED));
+	tl_fini(&x);
+}
+
+static void test_conflict_probe(void **state)
+{
+	struct tl x;
+	struct pkt_arp a;
+	struct engine_counters c;
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	/* in the pause after the last probe, still a conflict (ANNOUNCE_WAIT) */
+	tl_advance(&x, MS(2500));
+	a = mk_arp(PKT_ARPOP_REQUEST, other_mac, "0.0.0.0", "10.0.0.6");
+	tl_arp(&x, 2, &a);
+	tl_advance(&x, S(60));
+	expect_probe(&x, 0, 2, "10.0.0.6");
+	expect_probe(&x, S(1), 2, "10.0.0.6");
+	expect_probe(&x, S(2), 2, "10.0.0.6");
+	expect_none(&x);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.conflicts, 1);
+	tl_fini(&x);
+}
+
+static void test_no_conflict_from_own(void **state)
+{
+	struct tl x;
+	struct gnl_link *port;
+	struct engine_counters c;
+	struct pkt_arp a;
+
+	tl_init(&x, NULL);
+	/* br0 (10) with port vif0 (11) */
+	tl_add_link(&x, 10, "br0");
+	x.links[10].mac[5] = 0x10;
+	snprintf(x.links[10].kind, sizeof(x.links[10].kind), "bridge");
+	tl_link(&x, &x.links[10], GNL_CHANGE_OTHER);
+	port = tl_add_link(&x, 11, "vif0");
+	port->master = 10;
+	snprintf(port->slave_kind, sizeof(port->slave_kind), "bridge");
+	tl_link(&x, port, GNL_CHANGE_MASTER);
+	tl_add_link(&x, 2, "eth0");
+
+	tl_addr(&x, 10, "10.0.0.1");
+	tl_addr(&x, 2, "10.9.0.1");
+	tl_advance(&x, MS(500));
+	/* our own probe for the bridge's address, seen on the port and on the bridge */
+	a = mk_arp(PKT_ARPOP_REQUEST, x.links[10].mac, "0.0.0.0", "10.0.0.1");
+	tl_arp(&x, 11, &a);
+	tl_arp(&x, 10, &a);
+	/* the kernel's own ARP from the bridge, with its address */
+	a = mk_arp(PKT_ARPOP_REQUEST, x.links[10].mac, "10.0.0.1", "10.0.0.254");
+	tl_arp(&x, 11, &a);
+	/* the port's MAC as Ethernet source, SHA the bridge's */
+	memcpy(a.eth_src, x.links[11].mac, 6);
+	tl_arp(&x, 11, &a);
+	/* eth0's own MAC */
+	a = mk_arp(PKT_ARPOP_REPLY, x.links[2].mac, "10.9.0.1", "10.9.0.1");
+	tl_arp(&x, 2, &a);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.conflicts, 0);
+
+	/* a foreign defence seen only on the port is a conflict for the bridge's address */
+	a = mk_arp(PKT_ARPOP_REPLY, other_mac, "10.0.0.1", "10.0.0.1");
+	tl_arp(&x, 11, &a);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.conflicts, 1);
+	/* but not for eth0's address: another link */
+	a = mk_arp(PKT_ARPOP_REPLY, other_mac, "10.9.0.1", "10.9.0.1");
+	tl_arp(&x, 11, &a);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.conflicts, 1);
+
+	tl_advance(&x, S(60));
+	expect_probe(&x, 0, 10, "10.0.0.1");
+	expect_probe(&x, 0, 2, "10.9.0.1");
+	expect_probe(&x, S(1), 2, "10.9.0.1");
+	expect_probe(&x, S(2), 2, "10.9.0.1");
+	expect_request(&x, S(3), 2, "10.9.0.1");
+	expect_none(&x);
+
+	/* after the sequence, a foreign frame with the address is not a conflict (not probing) */
+	a = mk_arp(PKT_ARPOP_REPLY, other_mac, "10.9.0.1", "10.9.0.1");
+	tl_arp(&x, 2, &a);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.conflicts, 1);
+	tl_fini(&x);
+}
+
+static void test_conflict_announce(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct pkt_arp a;
+	struct engine_counters c;
+
+	s.on_conflict = CFG_CONFLICT_ANNOUNCE;
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, MS(1500));
+	a = mk_arp(PKT_ARPOP_REPLY, other_mac, "10.0.0.6", "10.0.0.6");
+	tl_arp(&x, 2, &a);
+	tl_arp(&x, 2, &a); /* recorded once per sequence */
+	tl_advance(&x, S(60));
+	/* no more probes; the announcement after the last probe's pause */
+	expect_probe(&x, 0, 2, "10.0.0.6");
+	expect_probe(&x, S(1), 2, "10.0.0.6");
+	expect_request(&x, S(2), 2, "10.0.0.6");
+	expect_none(&x);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.conflicts, 1);
+	tl_fini(&x);
+}
+
+static void test_removal_during_probing(void **state)
+{
+	struct tl x;
+	const struct engine_note *n;
+	struct engine_counters c;
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, MS(1500));
+	tl_addr_del(&x, 2, "10.0.0.6");
+	assert_false(engine_wants_arp(x.e));
+	tl_advance(&x, S(60));
+	expect_probe(&x, 0, 2, "10.0.0.6");
+	expect_probe(&x, S(1), 2, "10.0.0.6");
+	expect_none(&x);
+	n = find_note(&x, ENGINE_NOTE_CANCELLED);
+	assert_non_null(n);
+	assert_int_equal(n->reason, ENGINE_CANCEL_ADDR_REMOVED);
+	assert_int_equal(n->time, MS(1500));
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.cancellations, 1);
+
+	/* removed exactly when the announcement was due: it does not go out */
+	tl_advance(&x, S(100));
+	tl_addr(&x, 2, "10.0.0.7");
+	tl_advance(&x, S(102));
+	x.now = S(103);
+	tl_addr_del(&x, 2, "10.0.0.7");
+	tl_advance(&x, S(200));
+	expect_probe(&x, S(100), 2, "10.0.0.7");
+	expect_probe(&x, S(101), 2, "10.0.0.7");
+	expect_probe(&x, S(102), 2, "10.0.0.7");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+static void test_link_down_up(void **state)
+{
+	struct tl x;
+	struct gnl_link *l;
+
+	tl_init(&x, NULL);
+	l = tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, MS(1500));
+	/* carrier lost while probing: cancelled */
+	l->operstate = OPER_DOWN;
+	l->flags &= ~(unsigned)IFF_LOWER_UP;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_DOWN);
+	assert_int_equal(find_note(&x, ENGINE_NOTE_CANCELLED)->reason, ENGINE_CANCEL_LINK_DOWN);
+	tl_advance(&x, S(10));
+	/* back: the interrupted sequence runs again, in full */
+	l->operstate = OPER_UP;
+	l->flags |= IFF_LOWER_UP;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_UP);
+	tl_advance(&x, S(20));
+	/* down and up after it completed: the announcement only (on_link_up = announce) */
+	l->flags &= ~(unsigned)IFF_UP;
+	tl_link(&x, l, GNL_CHANGE_FLAGS | GNL_CHANGE_CARRIER_DOWN);
+	tl_advance(&x, S(30));
+	l->flags |= IFF_UP;
+	tl_link(&x, l, GNL_CHANGE_FLAGS | GNL_CHANGE_CARRIER_UP);
+	tl_advance(&x, S(60));
+
+	expect_probe(&x, 0, 2, "10.0.0.6");
+	expect_probe(&x, S(1), 2, "10.0.0.6");
+	expect_probe(&x, S(10), 2, "10.0.0.6");
+	expect_probe(&x, S(11), 2, "10.0.0.6");
+	expect_probe(&x, S(12), 2, "10.0.0.6");
+	expect_request(&x, S(13), 2, "10.0.0.6");
+	expect_request(&x, S(30), 2, "10.0.0.6");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+static void test_link_up_sequence_and_none(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct gnl_link *l;
+
+	s.on_link_up = CFG_ACTION_SEQUENCE;
+	s.probes = 1;
+	tl_init(&x, &s);
+	l = tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, S(10));
+	l->operstate = OPER_DOWN;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_DOWN);
+	x.now = S(20);
+	l->operstate = OPER_UP;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_UP);
+	tl_advance(&x, S(30));
+	expect_probe(&x, 0, 2, "10.0.0.6");
+	expect_request(&x, S(1), 2, "10.0.0.6");
+	expect_probe(&x, S(20), 2, "10.0.0.6");
+	expect_request(&x, S(21), 2, "10.0.0.6");
+	expect_none(&x);
+	tl_fini(&x);
+
+	s.on_link_up = CFG_ACTION_NONE;
+	tl_init(&x, &s);
+	l = tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, S(10));
+	l->operstate = OPER_DOWN;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_DOWN);
+	/* an address added while the link is down gets its sequence when it comes up */
+	tl_addr(&x, 2, "10.0.0.7");
+	x.now = S(20);
+	l->operstate = OPER_UP;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_UP);
+	tl_advance(&x, S(30));
+	expect_probe(&x, 0, 2, "10.0.0.6");
+	expect_request(&x, S(1), 2, "10.0.0.6");
+	expect_probe(&x, S(20), 2, "10.0.0.7");
+	expect_request(&x, S(21), 2, "10.0.0.7");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+static void test_mac_change(void **state)
+{
+	struct tl x;
+	struct gnl_link *l;
+
+	tl_init(&x, NULL);
+	l = tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, MS(1500));
+	/* while probing: restart the whole sequence with the new MAC */
+	l->mac[5] = 0x77;
+	tl_link(&x, l, GNL_CHANGE_MAC);
+	assert_int_equal(find_note(&x, ENGINE_NOTE_CANCELLED)->reason, ENGINE_CANCEL_MAC_CHANGED);
+	tl_advance(&x, S(10));
+	/* the earlier frames carried the old MAC: check them by hand */
+	assert_int_equal(x.recs[0].f.frame.data[11], 2);
+	assert_int_equal(x.recs[1].f.frame.data[11], 2);
+	x.cursor = 2;
+	expect_probe(&x, MS(1500), 2, "10.0.0.6");
+	expect_probe(&x, MS(2500), 2, "10.0.0.6");
+	expect_probe(&x, MS(3500), 2, "10.0.0.6");
+	expect_request(&x, MS(4500), 2, "10.0.0.6");
+	/* after it: on_mac_change = announce */
+	l->mac[5] = 0x78;
+	tl_link(&x, l, GNL_CHANGE_MAC);
+	tl_advance(&x, S(20));
+	expect_request(&x, S(10), 2, "10.0.0.6");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+static void test_duplicate_newaddr(void **state)
+{
+	struct tl x;
+	struct gnl_addr a = mk_addr(2, "10.0.0.6");
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr_full(&x, &a, true);
+	tl_advance(&x, MS(500));
+	tl_addr_full(&x, &a, true); /* the same RTM_NEWADDR again */
+	tl_advance(&x, MS(1200));
+	a.flags = 0x80; /* a flag/lifetime update */
+	tl_addr_full(&x, &a, false);
+	tl_advance(&x, S(10));
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_STARTED), 1);
+	/* remove and add after the hold-down: a new sequence */
+	tl_addr_del(&x, 2, "10.0.0.6");
+	x.now = S(20);
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, S(30));
+	expect_probe(&x, 0, 2, "10.0.0.6");
+	expect_probe(&x, S(1), 2, "10.0.0.6");
+	expect_probe(&x, S(2), 2, "10.0.0.6");
+	expect_request(&x, S(3), 2, "10.0.0.6");
+	expect_probe(&x, S(20), 2, "10.0.0.6");
+	expect_probe(&x, S(21), 2, "10.0.0.6");
+	expect_probe(&x, S(22), 2, "10.0.0.6");
+	expect_request(&x, S(23), 2, "10.0.0.6");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+static void test_retrigger_in_flight(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct in_addr a = ip("10.0.0.6");
+
+	s.announcements = 3;
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, MS(500));
+	/* asks for less than in flight: nothing */
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 0);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_SEQUENCE), 0);
+	tl_advance(&x, MS(3500));
+	/* announcing (announcement only is less than... the sequence in flight) */
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 0);
+	tl_advance(&x, S(20));
+	/* done: an announce-only starts; a sequence then asks for more and restarts */
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 1);
+	tl_drain(&x);
+	x.now = S(20) + MS(100);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_SEQUENCE), 1);
+	tl_drain(&x);
+	tl_advance(&x, S(40));
+	expect_probe(&x, 0, 2, "10.0.0.6");
+	expect_probe(&x, S(1), 2, "10.0.0.6");
+	expect_probe(&x, S(2), 2, "10.0.0.6");
+	expect_request(&x, S(3), 2, "10.0.0.6");
+	expect_request(&x, S(4), 2, "10.0.0.6");
+	expect_request(&x, S(5), 2, "10.0.0.6");
+	expect_request(&x, S(20), 2, "10.0.0.6");
+	expect_probe(&x, S(20) + MS(100), 2, "10.0.0.6");
+	expect_probe(&x, S(21) + MS(100), 2, "10.0.0.6");
+	expect_probe(&x, S(22) + MS(100), 2, "10.0.0.6");
+	expect_request(&x, S(23) + MS(100), 2, "10.0.0.6");
+	expect_request(&x, S(24) + MS(100), 2, "10.0.0.6");
+	expect_request(&x, S(25) + MS(100), 2, "10.0.0.6");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+static void test_hold_down_flapping(void **state)
+{
+	struct tl x;
+	const struct engine_note *n;
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	/* flapping many times a second */
+	for (int i = 1; i <= 8; i++) {
+		x.now = MS(100) * (uint64_t)i;
+		if (i % 2)
+			tl_addr_del(&x, 2, "10.0.0.6");
+		else
+			tl_addr(&x, 2, "10.0.0.6");
+	}
+	/* ends configured (i = 8 added it back): one sequence, at the end of the hold-down */
+	n = find_note(&x, ENGINE_NOTE_DEFERRED);
+	assert_non_null(n);
+	assert_int_equal(n->when, S(1));
+	tl_advance(&x, S(30));
+	expect_probe(&x, 0, 2, "10.0.0.6");
+	expect_probe(&x, S(1), 2, "10.0.0.6");
+	expect_probe(&x, S(2), 2, "10.0.0.6");
+	expect_probe(&x, S(3), 2, "10.0.0.6");
+	expect_request(&x, S(4), 2, "10.0.0.6");
+	expect_none(&x);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_STARTED), 2);
+
+	/* flapping that ends removed: nothing at the end of the hold-down */
+	x.now = S(100);
+	tl_addr(&x, 2, "10.0.0.7");
+	for (int i = 1; i <= 5; i++) {
+		x.now = S(100) + MS(100) * (uint64_t)i;
+		if (i % 2)
+			tl_addr_del(&x, 2, "10.0.0.7");
+		else
+			tl_addr(&x, 2, "10.0.0.7");
+	}
+	tl_advance(&x, S(130));
+	expect_probe(&x, S(100), 2, "10.0.0.7");
+	expect_none(&x);
+	/* and the removed address is forgotten once its hold-down is over */
+	assert_int_equal(engine_announce(x.e, x.now, 2, &(struct in_addr){ ip("10.0.0.7").s_addr },
+					 ENGINE_ANNOUNCE_ONLY),
+			 -ENOENT);
+	tl_fini(&x);
+}
+
+/*
+ * eth0 (2), eth1 (3): slaves of bond0 (4), which is a port of br0 (10);
+ * br0.100 (11) is a VLAN on br0, mv0 (12) a macvlan on br0.100; vif1 (20)
+ * and vif2 (21) are guests' ports on br0.
+ */
+static void build_bond_lab(struct tl *x)
+{
+	struct gnl_link *l;
+
+	l = tl_add_link(x, 4, "bond0");
+	snprintf(l->kind, sizeof(l->kind), "bond");
+	l->bond_active_slave = 2;
+	l->master = 10;
+	snprintf(l->slave_kind, sizeof(l->slave_kind), "bridge");
+	tl_link(x, l, GNL_CHANGE_OTHER);
+	for (int i = 2; i <= 3; i++) {
+		l = tl_add_link(x, i, i == 2 ? "eth0" : "eth1");
+		memcpy(l->mac, x->links[4].mac, 6); /* slaves take the bond's MAC */
+		l->master = 4;
+		snprintf(l->slave_kind, sizeof(l->slave_kind), "bond");
+		tl_link(x, l, GNL_CHANGE_MASTER);
+	}
+	l = tl_add_link(x, 10, "br0");
+	snprintf(l->kind, sizeof(l->kind), "bridge");
+	memcpy(l->mac, x->links[4].mac, 6); /* a bridge takes its port's MAC */
+	tl_link(x, l, GNL_CHANGE_OTHER);
+	l = tl_add_link(x, 11, "br0.100");
+	snprintf(l->kind, sizeof(l->kind), "vlan");
+	l->link = 10;
+	l->vlan_id = 100;
+	memcpy(l->mac, x->links[4].mac, 6);
+	tl_link(x, l, GNL_CHANGE_OTHER);
+	l = tl_add_link(x, 12, "mv0");
+	snprintf(l->kind, sizeof(l->kind), "macvlan");
+	l->link = 11;
+	tl_link(x, l, GNL_CHANGE_OTHER);
+	for (int i = 20; i <= 21; i++) {
+		l = tl_add_link(x, i, i == 20 ? "vif1" : "vif2");
+		l->master = 10;
+		snprintf(l->slave_kind, sizeof(l->slave_kind), "bridge");
+		tl_link(x, l, GNL_CHANGE_MASTER);
+	}
+	/* a lone interface, not stacked on the bond */
+	tl_add_link(x, 30, "eth9");
+}
+
+static void test_bond_failover(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct engine_query q;
+	const struct engine_note *n;
+	struct engine_counters c;
+	struct gnl_link *bond;
+	static const uint8_t guest_a[6] = { 0x52, 0x54, 0, 0, 0, 0xa };
+	static const uint8_t guest_b[6] = { 0x52, 0x54, 0, 0, 0, 0xb };
+	static const uint8_t remote[6] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 };
+	static const uint8_t perm[6] = { 0x52, 0x54, 0, 0, 0, 0xc };
+	struct gnl_fdb fdb[6] = {
+		{ .ifindex = 20, .master = 10, .state = NUD_REACHABLE },            /* guest A */
+		{ .ifindex = 21, .master = 10, .vlan = 100, .state = NUD_REACHABLE }, /* guest B */
+		{ .ifindex = 4, .master = 10, .state = NUD_REACHABLE },  /* learned on the bond */
+		{ .ifindex = 21, .master = 10, .state = NUD_PERMANENT }, /* local */
+		{ .ifindex = 10, .master = 10, .state = NUD_NOARP },     /* the bridge's own */
+		{ .ifindex = 20, .master = 10, .vlan = 100, .state = NUD_STALE }, /* A on VLAN 100 */
+	};
+
+	s.probes = 0;
+	tl_init(&x, &s);
+	build_bond_lab(&x);
+	memcpy(fdb[0].mac, guest_a, 6);
+	memcpy(fdb[1].mac, guest_b, 6);
+	memcpy(fdb[2].mac, remote, 6);
+	memcpy(fdb[3].mac, perm, 6);
+	memcpy(fdb[4].mac, x.links[10].mac, 6);
+	memcpy(fdb[5].mac, guest_a, 6);
+
+	tl_addr(&x, 10, "10.0.0.1");
+	tl_addr(&x, 11, "10.1.0.1");
+	tl_addr(&x, 12, "10.2.0.1");
+	tl_addr(&x, 2, "10.3.0.1"); /* on a bond slave: never announced there */
+	tl_addr(&x, 30, "10.4.0.1");
+	tl_advance(&x, S(10));
+	expect_request(&x, 0, 10, "10.0.0.1");
+	expect_request(&x, 0, 11, "10.1.0.1");
+	expect_request(&x, 0, 12, "10.2.0.1");
+	expect_request(&x, 0, 30, "10.4.0.1");
+	expect_none(&x);
+	assert_int_equal(engine_pop_query(x.e, &q), -EAGAIN);
+	x.n_notes = 0;
+
+	/* eth0 fails, eth1 takes over */
+	x.now = S(100);
+	bond = &x.links[4];
+	bond->bond_active_slave = 3;
+	tl_link(&x, bond, GNL_CHANGE_ACTIVE_SLAVE | GNL_CHANGE_FAILOVER);
+	expect_request(&x, S(100), 10, "10.0.0.1");
+	expect_request(&x, S(100), 11, "10.1.0.1");
+	expect_request(&x, S(100), 12, "10.2.0.1");
+	expect_none(&x);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_FAILOVER), 1);
+	n = find_note(&x, ENGINE_NOTE_FAILOVER);
+	assert_int_equal(n->ifindex, 4);
+	assert_int_equal(n->slave, 3);
+
+	assert_int_equal(engine_pop_query(x.e, &q), 0);
+	assert_int_equal(q.bridge, 10);
+	assert_int_equal(engine_pop_query(x.e, &q), -EAGAIN);
+	x.now = S(100) + MS(5);
+	engine_fdb(x.e, x.now, 10, fdb, 6);
+	tl_drain(&x);
+	/* out of the bond, tagged where the entry has a VLAN */
+	expect_relearn(&x, x.now, 4, guest_a, PKT_RELEARN_RARP, PKT_VLAN_NONE);
+	expect_relearn(&x, x.now, 4, guest_b, PKT_RELEARN_RARP, 100);
+	expect_relearn(&x, x.now, 4, guest_a, PKT_RELEARN_RARP, 100);
+	expect_none(&x);
+	n = find_note(&x, ENGINE_NOTE_RELEARN);
+	assert_non_null(n);
+	assert_int_equal(n->ifindex, 4);
+	assert_int_equal(n->bridge, 10);
+	assert_int_equal(n->count, 3);
+	/* an answer nobody asked for is ignored */
+	engine_fdb(x.e, x.now, 10, fdb, 6);
+	tl_drain(&x);
+	expect_none(&x);
+
+	tl_advance(&x, S(200));
+	expect_none(&x);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.relearn, 3);
+	tl_fini(&x);
+}
+
+static void test_bond_failover_arp_relearn_and_off(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct engine_query q;
+	static const uint8_t guest[6] = { 0x52, 0x54, 0, 0, 0, 0xa };
+	struct gnl_fdb fdb = { .ifindex = 20, .state = NUD_REACHABLE };
+
+	memcpy(fdb.mac, guest, 6);
+	s.probes = 0;
+	s.relearn_frame = CFG_RELEARN_ARP;
+	tl_init(&x, &s);
+	build_bond_lab(&x);
+	x.now = S(1);
+	x.links[4].bond_active_slave = 3;
+	tl_link(&x, &x.links[4], GNL_CHANGE_ACTIVE_SLAVE);
+	assert_int_equal(engine_pop_query(x.e, &q), 0);
+	engine_fdb(x.e, x.now, q.bridge, &fdb, 1);
+	tl_drain(&x);
+	expect_relearn(&x, S(1), 4, guest, PKT_RELEARN_ARP, PKT_VLAN_NONE);
+	expect_none(&x);
+	tl_fini(&x);
+
+	/* relearn_guests = no: announcements, no query; on_bond_failover = none: nothing */
+	s.relearn_guests = false;
+	tl_init(&x, &s);
+	build_bond_lab(&x);
+	tl_addr(&x, 10, "10.0.0.1");
+	x.now = S(1);
+	x.links[4].bond_active_slave = 3;
+	tl_link(&x, &x.links[4], GNL_CHANGE_ACTIVE_SLAVE);
+	expect_request(&x, 0, 10, "10.0.0.1");
+	expect_request(&x, S(1), 10, "10.0.0.1");
+	expect_none(&x);
+	assert_int_equal(engine_pop_query(x.e, &q), -EAGAIN);
+	tl_fini(&x);
+
+	s.on_bond_failover = CFG_ACTION_NONE;
+	tl_init(&x, &s);
+	build_bond_lab(&x);
+	tl_addr(&x, 10, "10.0.0.1");
+	x.now = S(1);
+	x.links[4].bond_active_slave = 3;
+	tl_link(&x, &x.links[4], GNL_CHANGE_ACTIVE_SLAVE | GNL_CHANGE_FAILOVER);
+	expect_request(&x, 0, 10, "10.0.0.1");
+	expect_none(&x);
+	assert_null(find_note(&x, ENGINE_NOTE_FAILOVER));
+	tl_fini(&x);
+}
+
+static void test_rate_limit(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct engine_counters c;
+	struct engine_query q;
+	static const char *const addrs[] = { "10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.0.4",
+					     "10.0.0.5" };
+	struct gnl_fdb fdb[4];
+
+	s.probes = 0;
+	s.max_frames_per_second = 2;
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_add_link(&x, 3, "eth1");
+	for (size_t i = 0; i < 5; i++)
+		tl_addr(&x, 2, addrs[i]);
+	tl_addr(&x, 3, "10.9.9.9"); /* another interface, another bucket */
+	/* removed while delayed in the bucket: its frame never goes out */
+	x.now = MS(100);
+	tl_addr_del(&x, 2, "10.0.0.4");
+	tl_advance(&x, S(10));
+	expect_request(&x, 0, 2, "10.0.0.1");
+	expect_request(&x, 0, 2, "10.0.0.2");
+	expect_request(&x, 0, 3, "10.9.9.9");
+	expect_request(&x, MS(500), 2, "10.0.0.3");
+	expect_request(&x, MS(1000), 2, "10.0.0.5");
+	expect_none(&x);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.rate_limited, 3);
+	tl_fini(&x);
+
+	/* relearn frames after a failover keep their order, paced */
+	tl_init(&x, &s);
+	build_bond_lab(&x);
+	for (size_t i = 0; i < 4; i++) {
+		fdb[i] = (struct gnl_fdb){ .ifindex = 20, .state = NUD_REACHABLE,
+					   .mac = { 0x52, 0x54, 0, 0, 0, (uint8_t)i } };
+	}
+	x.now = S(10);
+	x.links[4].bond_active_slave = 3;
+	tl_link(&x, &x.links[4], GNL_CHANGE_FAILOVER);
+	assert_int_equal(engine_pop_query(x.e, &q), 0);
+	engine_fdb(x.e, x.now, q.bridge, fdb, 4);
+	tl_drain(&x);
+	tl_advance(&x, S(20));
+	expect_relearn(&x, S(10), 4, fdb[0].mac, PKT_RELEARN_RARP, 0);
+	expect_relearn(&x, S(10), 4, fdb[1].mac, PKT_RELEARN_RARP, 0);
+	expect_relearn(&x, S(10) + MS(500), 4, fdb[2].mac, PKT_RELEARN_RARP, 0);
+	expect_relearn(&x, S(11), 4, fdb[3].mac, PKT_RELEARN_RARP, 0);
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+static void test_refresh(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+
+	s.probes = 0;
+	s.refresh_interval_ns = S(30);
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, S(95));
+	tl_addr_del(&x, 2, "10.0.0.6");
+	tl_advance(&x, S(200));
+	expect_request(&x, 0, 2, "10.0.0.6");
+	expect_request(&x, S(30), 2, "10.0.0.6");
+	expect_request(&x, S(60), 2, "10.0.0.6");
+	expect_request(&x, S(90), 2, "10.0.0.6");
+	expect_none(&x);
+	assert_int_equal(engine_next_deadline(x.e), ENGINE_NO_DEADLINE);
+	tl_fini(&x);
+}
+
+static void test_ineligible(void **state)
+{
+	struct tl x;
+	struct gnl_link *l;
+	struct gnl_addr a;
+	struct in_addr any = ip("10.0.0.9");
+
+	tl_init(&x, NULL);
+	x.pol.ignore_name = "ignored0";
+	l = tl_add_link(&x, 1, "lo");
+	l->type = ARPHRD_LOOPBACK;
+	l->flags |= IFF_LOOPBACK;
+	l->operstate = 0; /* unknown, as lo reports */
+	tl_link(&x, l, GNL_CHANGE_FLAGS);
+	l = tl_add_link(&x, 2, "tunl0");
+	l->flags |= IFF_NOARP;
+	tl_link(&x, l, GNL_CHANGE_FLAGS);
+	l = tl_add_link(&x, 3, "tun0");
+	l->type = ARPHRD_NONE;
+	l->mac_len = 0;
+	tl_link(&x, l, GNL_CHANGE_OTHER);
+	tl_add_link(&x, 4, "ignored0");
+	l = tl_add_link(&x, 6, "bond0");
+	snprintf(l->kind, sizeof(l->kind), "bond");
+	tl_link(&x, l, GNL_CHANGE_OTHER);
+	l = tl_add_link(&x, 5, "eth0");
+	l->master = 6;
+	snprintf(l->slave_kind, sizeof(l->slave_kind), "bond");
+	tl_link(&x, l, GNL_CHANGE_MASTER);
+	tl_add_link(&x, 7, "eth1");
+
+	tl_addr(&x, 1, "10.0.0.9");
+	tl_addr(&x, 2, "10.0.0.9");
+	tl_addr(&x, 3, "10.0.0.9");
+	tl_addr(&x, 4, "10.0.0.9");
+	tl_addr(&x, 5, "10.0.0.9");
+	a = mk_addr(7, "10.0.0.9");
+	a.scope = RT_SCOPE_HOST;
+	tl_addr_full(&x, &a, true);
+	tl_advance(&x, S(60));
+	expect_none(&x);
+	assert_false(engine_wants_arp(x.e));
+
+	for (int i = 1; i <= 5; i++) {
+		assert_false(engine_link_eligible(x.e, i));
+		assert_int_equal(engine_announce(x.e, x.now, i, &any, ENGINE_ANNOUNCE_ONLY), -ENODEV);
+	}
+	assert_true(engine_link_eligible(x.e, 6));
+	assert_true(engine_link_eligible(x.e, 7));
+	assert_int_equal(engine_announce(x.e, x.now, 7, &any, ENGINE_ANNOUNCE_ONLY), 0);
+	assert_int_equal(engine_announce(x.e, x.now, 0, &any, ENGINE_ANNOUNCE_SEQUENCE), 0);
+	assert_int_equal(engine_announce(x.e, x.now, 0, NULL, ENGINE_ANNOUNCE_SEQUENCE), 0);
+	/* eth1 turning NOARP on while probing: cancelled as not eligible */
+	tl_addr(&x, 7, "10.0.0.10");
+	l = &x.links[7];
+	l->flags |= IFF_NOARP;
+	tl_link(&x, l, GNL_CHANGE_FLAGS);
+	assert_int_equal(find_note(&x, ENGINE_NOTE_CANCELLED)->reason, ENGINE_CANCEL_NOT_ELIGIBLE);
+	tl_advance(&x, S(120));
+	tl_drain(&x);
+	expect_probe(&x, S(60), 7, "10.0.0.10");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+static void test_announce_api(void **state)
+{
+	struct tl x;
+	struct in_addr unknown = ip("10.0.0.99"), known = ip("10.0.0.6");
+	struct gnl_link *l;
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	l = tl_add_link(&x, 3, "eth1");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_addr(&x, 3, "10.0.1.6");
+	tl_advance(&x, S(10));
+	x.cursor = x.n;
+
+	assert_int_equal(engine_announce(x.e, x.now, 2, &unknown, ENGINE_ANNOUNCE_ONLY), -ENOENT);
+	assert_int_equal(engine_announce(x.e, x.now, 0, &unknown, ENGINE_ANNOUNCE_ONLY), -ENOENT);
+	assert_int_equal(engine_announce(x.e, x.now, 99, NULL, ENGINE_ANNOUNCE_ONLY), -ENODEV);
+	tl_drain(&x);
+	expect_none(&x);
+	assert_int_equal(engine_next_deadline(x.e), ENGINE_NO_DEADLINE);
+
+	assert_int_equal(engine_announce(x.e, x.now, 2, &known, ENGINE_ANNOUNCE_ONLY), 1);
+	tl_drain(&x);
+	expect_request(&x, S(10), 2, "10.0.0.6");
+	x.now = S(11);
+	assert_int_equal(engine_announce(x.e, x.now, 0, NULL, ENGINE_ANNOUNCE_ONLY), 2);
+	tl_drain(&x);
+	x.now = S(12);
+	l->operstate = OPER_DOWN;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_DOWN);
+	assert_int_equal(engine_announce(x.e, x.now, 3, NULL, ENGINE_ANNOUNCE_ONLY), -ENETDOWN);
+	assert_int_equal(engine_announce(x.e, x.now, 0, NULL, ENGINE_ANNOUNCE_ONLY), 1);
+	tl_drain(&x);
+	/* the order of "every interface" is not part of the contract */
+	assert_int_equal(x.n - x.cursor, 3);
+	x.cursor += 2;
+	expect_request(&x, S(12), 2, "10.0.0.6");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+static void test_link_removed(void **state)
+{
+	struct tl x;
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, MS(1500));
+	engine_link_del(x.e, x.now, 2);
+	x.link_known[2] = false;
+	tl_drain(&x);
+	assert_int_equal(find_note(&x, ENGINE_NOTE_CANCELLED)->reason, ENGINE_CANCEL_LINK_REMOVED);
+	tl_advance(&x, S(10));
+	expect_probe(&x, 0, 2, "10.0.0.6");
+	expect_probe(&x, S(1), 2, "10.0.0.6");
+	expect_none(&x);
+	assert_false(engine_wants_arp(x.e));
+	tl_fini(&x);
+}
+
+static void count_target(void *userdata, const struct engine_target_info *info)
+{
+	size_t *n = userdata;
+
+	(*n)++;
+	assert_int_equal(info->state, ENGINE_TARGET_DONE);
+	assert_true(info->last_announced > 0);
+}
+
+static void test_many_targets(void **state)
+{
+	enum { LINKS = 50, PER_LINK = 2000, TOTAL = LINKS * PER_LINK };
+	struct tl x;
+	struct engine_counters c;
+	size_t seen = 0;
+
+	tl_init(&x, NULL);
+	x.keep = false;
+	for (int i = 0; i < LINKS; i++) {
+		char name[IFNAMSIZ];
+
+		snprintf(name, sizeof(name), "eth%d", i);
+		tl_add_link(&x, 2 + i, name);
+	}
+	for (int i = 0; i < TOTAL; i++) {
+		struct gnl_addr a = { .family = AF_INET, .ifindex = 2 + i % LINKS, .prefixlen = 8 };
+
+		a.addr.v4.s_addr = htonl(0x0a000000u + (uint32_t)i + 1);
+		x.now = (uint64_t)i * 10000; /* 100,000 in one second */
+		tl_addr_full(&x, &a, true);
+	}
+	assert_true(engine_wants_arp(x.e));
+	tl_advance(&x, S(3600));
+	assert_false(engine_wants_arp(x.e));
+	assert_int_equal(engine_next_deadline(x.e), ENGINE_NO_DEADLINE);
+
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.sequences, TOTAL);
+	assert_int_equal(c.probes, 3 * TOTAL);
+	assert_int_equal(c.announcements, TOTAL);
+	assert_int_equal(x.frames, 4 * TOTAL);
+	for (int i = 0; i < TOTAL; i++) {
+		struct in_addr a = { htonl(0x0a000000u + (uint32_t)i + 1) };
+		struct model_entry *m = model_get(&x, 2 + i % LINKS, a, false);
+
+		assert_non_null(m);
+		assert_int_equal(m->probes, 3);
+		assert_int_equal(m->requests, 1);
+		assert_int_equal(m->replies, 0);
+	}
+	engine_foreach_target(x.e, count_target, &seen);
+	assert_int_equal(seen, TOTAL);
+	tl_fini(&x);
+}
+
+static void test_strings(void **state)
+{
+	assert_string_equal(engine_note_type_to_string(ENGINE_NOTE_DEFERRED), "deferred");
+	assert_string_equal(engine_cancel_reason_to_string(ENGINE_CANCEL_MAC_CHANGED),
+			    "mac-changed");
+	assert_string_equal(engine_target_state_to_string(ENGINE_TARGET_WAITING), "waiting");
+	assert_string_equal(engine_target_state_to_string((enum engine_target_state)99), "unknown");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_sequence),
+		cmocka_unit_test(test_zero_probes),
+		cmocka_unit_test(test_several_announcements),
+		cmocka_unit_test(test_frames_both_and_reply),
+		cmocka_unit_test(test_rfc5227_jitter),
+		cmocka_unit_test(test_conflict_sender_ip),
+		cmocka_unit_test(test_conflict_probe),
+		cmocka_unit_test(test_no_conflict_from_own),
+		cmocka_unit_test(test_conflict_announce),
+		cmocka_unit_test(test_removal_during_probing),
+		cmocka_unit_test(test_link_down_up),
+		cmocka_unit_test(test_link_up_sequence_and_none),
+		cmocka_unit_test(test_mac_change),
+		cmocka_unit_test(test_duplicate_newaddr),
+		cmocka_unit_test(test_retrigger_in_flight),
+		cmocka_unit_test(test_hold_down_flapping),
+		cmocka_unit_test(test_bond_failover),
+		cmocka_unit_test(test_bond_failover_arp_relearn_and_off),
+		cmocka_unit_test(test_rate_limit),
+		cmocka_unit_test(test_refresh),
+		cmocka_unit_test(test_ineligible),
+		cmocka_unit_test(test_announce_api),
+		cmocka_unit_test(test_link_removed),
+		cmocka_unit_test(test_many_targets),
+		cmocka_unit_test(test_strings),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
