@@ -95,6 +95,7 @@ struct engine_relearn {
 	int out;              /* the bridge's port that leads to the bond: frames go out here */
 	int ports[ENGINE_STACK_DEPTH]; /* the bridge's ports that are the bond or stacked on it */
 	size_t n_ports;
+	bool asked; /* its query was handed out by engine_pop_query() */
 };
 
 struct engine {

@@ -181,6 +181,7 @@ static void heap_down(struct engine_heap *h, size_t i)
 static void heap_remove(struct engine_heap *h, struct engine_tnode *n)
 {
 	size_t i = n->idx;
+	struct engine_tnode *m;
 
 	if (i == ENGINE_TNODE_NONE)
 		return;
@@ -189,9 +190,11 @@ static void heap_remove(struct engine_heap *h, struct engine_tnode *n)
 	h->n--;
 	if (i == h->n)
 		return;
-	heap_set(h, i, h->v[h->n]);
+	/* the last node fills the hole and moves whichever way it must */
+	m = h->v[h->n];
+	heap_set(h, i, m);
 	heap_up(h, i);
-	heap_down(h, h->v[i] == n ? i : h->v[i]->idx);
+	heap_down(h, m->idx);
 }
 
 /* Arms (or re-arms) @n for @when; ENGINE_NO_DEADLINE disarms. */
@@ -531,7 +534,7 @@ static void bucket_refill(struct engine_link *l, uint64_t now)
 	uint64_t dt = now > l->credit_time ? now - l->credit_time : 0;
 
 	l->credit_time = now;
-	if (dt >= ENGINE_NSEC || full - l->credit <= dt * rate)
+	if (dt >= ENGINE_NSEC || l->credit >= full || full - l->credit <= dt * rate)
 		l->credit = full;
 	else
 		l->credit += dt * rate;
@@ -541,7 +544,7 @@ static uint64_t bucket_wait(const struct engine_link *l)
 {
 	uint64_t rate = l->policy.max_frames_per_second;
 
-	if (l->credit >= ENGINE_NSEC)
+	if (!rate || l->credit >= ENGINE_NSEC)
 		return 0;
 	return (ENGINE_NSEC - l->credit + rate - 1) / rate;
 }
@@ -762,8 +765,7 @@ static void target_timer(struct engine *e, struct engine_target *t, uint64_t due
 	case ENGINE_TARGET_WAITING:
 		t->sent = 0;
 		t->total = t->seq.announcements;
-		t->state = ENGINE_TARGET_ANNOUNCING;
-		e->n_probing--;
+		target_set(e, t, ENGINE_TARGET_ANNOUNCING, ENGINE_NO_DEADLINE);
 		/* fall through */
 	case ENGINE_TARGET_ANNOUNCING:
 		if (!t->total) {
@@ -939,8 +941,17 @@ static void relearn_queue(struct engine *e, const struct engine_relearn *r)
 
 	for (size_t i = 0; i < e->n_relearns; i++)
 		if (e->relearns[i].bridge == r->bridge) {
-			/* one query in flight per bridge; its answer serves this failover too */
+			bool asked = e->relearns[i].asked;
+
+			/*
+			 * One relearn per bridge: a query not yet handed out serves
+			 * this failover too. One already handed out is answered
+			 * with the FDB as it was before the failover, or never: ask
+			 * again, the first answer serves and a second finds nothing.
+			 */
 			e->relearns[i] = *r;
+			if (asked && ring_push(&e->queries, &q) < 0)
+				e->relearns[i].asked = true;
 			return;
 		}
 	if (e->n_relearns == e->cap_relearns) {
@@ -1194,7 +1205,7 @@ void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_ar
 			break;
 		chain[n++] = l;
 	}
-	probe = arp->spa.s_addr == 0;
+	probe = pkt_is_probe(arp);
 	for (size_t i = 0; i < n; i++) {
 		struct in_addr cand[2] = { arp->spa, arp->tpa };
 
@@ -1202,7 +1213,7 @@ void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_ar
 			struct engine_target *t;
 			bool own = false;
 
-			if (cand[c].s_addr == 0 || (c == 1 && (!probe || arp->tpa.s_addr == arp->spa.s_addr)))
+			if (cand[c].s_addr == 0 || (c == 1 && !probe))
 				continue;
 			t = target_find(e, chain[i]->l.ifindex, cand[c]);
 			if (!t || !state_probing(t->state) || t->conflicted)
@@ -1380,7 +1391,13 @@ int engine_pop_frame(struct engine *e, struct engine_frame *ret)
 
 int engine_pop_query(struct engine *e, struct engine_query *ret)
 {
-	return ring_pop(&e->queries, ret);
+	int r = ring_pop(&e->queries, ret);
+
+	if (r == 0)
+		for (size_t i = 0; i < e->n_relearns; i++)
+			if (e->relearns[i].bridge == ret->bridge)
+				e->relearns[i].asked = true;
+	return r;
 }
 
 int engine_pop_note(struct engine *e, struct engine_note *ret)

@@ -64,7 +64,10 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 void engine_addr_del(struct engine *e, uint64_t now, const struct gnl_addr *addr);
 /* An ARP frame received on @ifindex. */
 void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_arp *arp);
-/* The answer to an FDB query (see engine_pop_query()): all entries at once. */
+/*
+ * The answer to an FDB query (see engine_pop_query()): all entries at once.
+ * Call it once per query, with @n = 0 when the query failed.
+ */
 void engine_fdb(struct engine *e, uint64_t now, int bridge, const struct gnl_fdb *entries,
 		size_t n);
 

@@ -555,9 +555,12 @@ static void test_conflict_sender_ip(void **state)
 	tl_add_link(&x, 2, "eth0");
 	tl_addr(&x, 2, "10.0.0.6");
 	tl_advance(&x, MS(1500));
-	/* an unrelated ARP: nothing */
+	/* an unrelated ARP, and a host asking for the address (not a probe): nothing */
 	a = mk_arp(PKT_ARPOP_REQUEST, other_mac, "10.0.0.9", "10.0.0.1");
 	tl_arp(&x, 2, &a);
+	a = mk_arp(PKT_ARPOP_REQUEST, other_mac, "10.0.0.9", "10.0.0.6");
+	tl_arp(&x, 2, &a);
+	assert_true(engine_wants_arp(x.e));
 	/* the defence: another host answers for 10.0.0.6 (RFC 5227 §2.1.1, SPA = ours) */
 	a = mk_arp(PKT_ARPOP_REPLY, other_mac, "10.0.0.6", "0.0.0.0");
 	tl_arp(&x, 2, &a);
@@ -1174,12 +1177,13 @@ static void test_rate_limit(void **state)
 	tl_addr(&x, 3, "10.9.9.9"); /* another interface, another bucket */
 	/* removed while delayed in the bucket: its frame never goes out */
 	x.now = MS(100);
-	tl_addr_del(&x, 2, "10.0.0.4");
+	tl_addr_del(&x, 2, "10.0.0.3");
 	tl_advance(&x, S(10));
 	expect_request(&x, 0, 2, "10.0.0.1");
 	expect_request(&x, 0, 2, "10.0.0.2");
 	expect_request(&x, 0, 3, "10.9.9.9");
-	expect_request(&x, MS(500), 2, "10.0.0.3");
+	/* the dropped frame took no token */
+	expect_request(&x, MS(500), 2, "10.0.0.4");
 	expect_request(&x, MS(1000), 2, "10.0.0.5");
 	expect_none(&x);
 	engine_get_counters(x.e, &c);
