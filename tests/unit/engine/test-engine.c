@@ -1018,6 +1018,11 @@ static void build_bond_lab(struct tl *x)
 	}
 	/* a lone interface, not stacked on the bond */
 	tl_add_link(x, 30, "eth9");
+	/* a veth whose IFLA_LINK (its peer, in another namespace) happens to be 4 */
+	l = tl_add_link(x, 31, "veth9");
+	snprintf(l->kind, sizeof(l->kind), "veth");
+	l->link = 4;
+	tl_link(x, l, GNL_CHANGE_OTHER);
 }
 
 static void test_bond_failover(void **state)
@@ -1056,11 +1061,13 @@ static void test_bond_failover(void **state)
 	tl_addr(&x, 12, "10.2.0.1");
 	tl_addr(&x, 2, "10.3.0.1"); /* on a bond slave: never announced there */
 	tl_addr(&x, 30, "10.4.0.1");
+	tl_addr(&x, 31, "10.5.0.1");
 	tl_advance(&x, S(10));
 	expect_request(&x, 0, 10, "10.0.0.1");
 	expect_request(&x, 0, 11, "10.1.0.1");
 	expect_request(&x, 0, 12, "10.2.0.1");
 	expect_request(&x, 0, 30, "10.4.0.1");
+	expect_request(&x, 0, 31, "10.5.0.1");
 	expect_none(&x);
 	assert_int_equal(engine_pop_query(x.e, &q), -EAGAIN);
 	x.n_notes = 0;
@@ -1208,6 +1215,21 @@ static void test_rate_limit(void **state)
 	expect_relearn(&x, S(10), 4, fdb[1].mac, PKT_RELEARN_RARP, 0);
 	expect_relearn(&x, S(10) + MS(500), 4, fdb[2].mac, PKT_RELEARN_RARP, 0);
 	expect_relearn(&x, S(11), 4, fdb[3].mac, PKT_RELEARN_RARP, 0);
+	expect_none(&x);
+
+	/* the bond going down drops what is still waiting in its bucket */
+	x.now = S(30);
+	x.links[4].bond_active_slave = 2;
+	tl_link(&x, &x.links[4], GNL_CHANGE_FAILOVER);
+	assert_int_equal(engine_pop_query(x.e, &q), 0);
+	engine_fdb(x.e, x.now, q.bridge, fdb, 4);
+	tl_drain(&x);
+	x.now = S(30) + MS(100);
+	x.links[4].operstate = OPER_DOWN;
+	tl_link(&x, &x.links[4], GNL_CHANGE_CARRIER_DOWN);
+	tl_advance(&x, S(40));
+	expect_relearn(&x, S(30), 4, fdb[0].mac, PKT_RELEARN_RARP, 0);
+	expect_relearn(&x, S(30), 4, fdb[1].mac, PKT_RELEARN_RARP, 0);
 	expect_none(&x);
 	tl_fini(&x);
 }
