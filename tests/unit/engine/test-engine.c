@@ -1437,6 +1437,89 @@ static void test_many_targets(void **state)
 	tl_fini(&x);
 }
 
+struct info_find {
+	struct in_addr addr;
+	struct engine_target_info info;
+	int found;
+};
+
+static void find_target(void *userdata, const struct engine_target_info *info)
+{
+	struct info_find *f = userdata;
+
+	if (info->addr.s_addr == f->addr.s_addr) {
+		f->info = *info;
+		f->found++;
+	}
+}
+
+static void test_reload_policy(void **state)
+{
+	struct tl x;
+	struct info_find f = { .addr = ip("10.0.0.6") };
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, MS(1500));
+	engine_foreach_target(x.e, find_target, &f);
+	assert_int_equal(f.found, 1);
+	assert_int_equal(f.info.state, ENGINE_TARGET_PROBING);
+	assert_int_equal(f.info.sent, 2);
+	assert_int_equal(f.info.total, 3);
+	assert_int_equal(f.info.last_announced, 0);
+
+	/* a new policy applies to sequences started from now on; the one in flight carries on */
+	x.pol.def.probes = 0;
+	x.pol.def.frames = CFG_FRAMES_REPLY;
+	engine_reload_policy(x.e);
+	tl_addr(&x, 2, "10.0.0.7");
+	tl_advance(&x, S(10));
+	expect_probe(&x, 0, 2, "10.0.0.6");
+	expect_probe(&x, S(1), 2, "10.0.0.6");
+	expect_reply(&x, MS(1500), 2, "10.0.0.7");
+	expect_probe(&x, S(2), 2, "10.0.0.6");
+	expect_request(&x, S(3), 2, "10.0.0.6");
+	expect_none(&x);
+	f.found = 0;
+	engine_foreach_target(x.e, find_target, &f);
+	assert_int_equal(f.found, 1);
+	assert_int_equal(f.info.state, ENGINE_TARGET_DONE);
+	assert_int_equal(f.info.last_announced, S(3));
+	tl_fini(&x);
+}
+
+static void test_conflict_ring(void **state)
+{
+	struct tl x;
+	struct engine_conflict cf[ENGINE_CONFLICTS_KEPT + 8];
+	struct engine_counters c;
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	for (int i = 0; i < ENGINE_CONFLICTS_KEPT + 8; i++) {
+		char a[32];
+		struct pkt_arp arp;
+
+		snprintf(a, sizeof(a), "10.0.1.%d", i + 1);
+		x.now = S(i);
+		tl_addr(&x, 2, a);
+		arp = mk_arp(PKT_ARPOP_REPLY, other_mac, a, a);
+		tl_arp(&x, 2, &arp);
+	}
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.conflicts, ENGINE_CONFLICTS_KEPT + 8);
+	assert_int_equal(engine_get_conflicts(x.e, cf, ENGINE_CONFLICTS_KEPT + 8),
+			 ENGINE_CONFLICTS_KEPT);
+	/* the newest last */
+	assert_int_equal(cf[0].time, S(8));
+	assert_int_equal(cf[ENGINE_CONFLICTS_KEPT - 1].time, S(ENGINE_CONFLICTS_KEPT + 7));
+	assert_int_equal(engine_get_conflicts(x.e, cf, 2), 2);
+	assert_int_equal(cf[1].time, S(ENGINE_CONFLICTS_KEPT + 7));
+	assert_int_equal(cf[0].time, S(ENGINE_CONFLICTS_KEPT + 6));
+	tl_fini(&x);
+}
+
 static void test_strings(void **state)
 {
 	assert_string_equal(engine_note_type_to_string(ENGINE_NOTE_DEFERRED), "deferred");
@@ -1473,6 +1556,8 @@ int main(void)
 		cmocka_unit_test(test_announce_api),
 		cmocka_unit_test(test_link_removed),
 		cmocka_unit_test(test_many_targets),
+		cmocka_unit_test(test_reload_policy),
+		cmocka_unit_test(test_conflict_ring),
 		cmocka_unit_test(test_strings),
 	};
 
