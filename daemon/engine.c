@@ -712,6 +712,9 @@ static int target_trigger(struct engine *e, struct engine_target *t, enum cfg_ac
 {
 	if (kind == CFG_ACTION_NONE || !t->configured)
 		return 0;
+	/* another host defended the address: probe again before any announcement */
+	if (t->state == ENGINE_TARGET_CONFLICT)
+		kind = CFG_ACTION_SEQUENCE;
 	if (t->deferred || !target_can_send(e, t)) {
 		t->want = action_max(t->want, kind);
 		return 0;

@@ -581,6 +581,18 @@ static void test_conflict_sender_ip(void **state)
 	assert_non_null(n);
 	assert_memory_equal(n->mac, other_mac, 6);
 	assert_null(find_note(&x, ENGINE_NOTE_ANNOUNCED));
+
+	/* carrier down and up later: a defended address is probed again, not just announced */
+	x.links[2].operstate = OPER_DOWN;
+	tl_link(&x, &x.links[2], GNL_CHANGE_CARRIER_DOWN);
+	x.links[2].operstate = OPER_UP;
+	tl_link(&x, &x.links[2], GNL_CHANGE_CARRIER_UP);
+	tl_advance(&x, S(70));
+	expect_probe(&x, S(60), 2, "10.0.0.6");
+	expect_probe(&x, S(61), 2, "10.0.0.6");
+	expect_probe(&x, S(62), 2, "10.0.0.6");
+	expect_request(&x, S(63), 2, "10.0.0.6");
+	expect_none(&x);
 	tl_fini(&x);
 }
 
