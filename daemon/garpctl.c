@@ -2,9 +2,8 @@
 /*
  * garpctl [--socket PATH] COMMAND [ARG]...
  *
- * One table of commands. `send` works without the daemon; the commands
- * that talk to garpd over its control socket (status, announce, reload,
- * monitor, metrics) are added to the table as the daemon grows them.
+ * One table of commands. `send` works without the daemon; the others talk
+ * to garpd over its control socket.
  */
 
 #include <getopt.h>
@@ -17,6 +16,13 @@
 static const struct garpctl_command commands[] = {
 	{"send", garpctl_send, "-i IFACE [OPTION]... ADDRESS...",
 	 "send the gratuitous ARP sequence for addresses, once (no daemon needed)"},
+	{"status", garpctl_status, "[--json]",
+	 "interfaces, addresses and their sequence state, counters, recent conflicts"},
+	{"announce", garpctl_announce, "[-i IFACE] [--sequence] [ADDRESS...]",
+	 "announce now: these addresses, every address of IFACE, or every address"},
+	{"reload", garpctl_reload, "", "reload the configuration and say whether it took"},
+	{"monitor", garpctl_monitor, "[--json]", "print garpd's events as they happen"},
+	{"metrics", garpctl_metrics, "", "counters in the Prometheus text format"},
 };
 
 static void help(void)

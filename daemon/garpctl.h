@@ -2,8 +2,8 @@
 #pragma once
 
 /*
- * garpctl: the one-shot sender (send) and, later, the client of garpd's
- * control socket (status, announce, reload, monitor, metrics).
+ * garpctl: the one-shot sender (send) and the client of garpd's control
+ * socket (status, announce, reload, monitor, metrics).
  *
  * Exit codes: 0 done, 1 runtime failure (a send failed, the interface went
  * away, no privileges), 2 usage or bad input.
@@ -18,7 +18,8 @@
 #define GARPCTL_EXIT_FAILURE 1
 #define GARPCTL_EXIT_USAGE 2
 
-#define GARPCTL_DEFAULT_SOCKET "/run/garpd/control.sock"
+/* Must match control_socket's default in config/ (garpd.conf(5)). */
+#define GARPCTL_DEFAULT_SOCKET "/run/garpd/control"
 
 /* What every command gets besides its own arguments. */
 struct garpctl_ctx {
@@ -34,6 +35,12 @@ struct garpctl_command {
 };
 
 int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv);
+/* Control-socket commands (garpctl-control.c). */
+int garpctl_status(const struct garpctl_ctx *ctx, int argc, char **argv);
+int garpctl_announce(const struct garpctl_ctx *ctx, int argc, char **argv);
+int garpctl_reload(const struct garpctl_ctx *ctx, int argc, char **argv);
+int garpctl_monitor(const struct garpctl_ctx *ctx, int argc, char **argv);
+int garpctl_metrics(const struct garpctl_ctx *ctx, int argc, char **argv);
 
 /* The frame kinds of one address's sequence. */
 enum garpctl_frame {

@@ -24,6 +24,7 @@
 #include "garp-packet.h"
 #include "garpd-build.h"
 #include "log.h"
+#include "daemon.h"
 #include "loop.h"
 #include "privs.h"
 
@@ -43,45 +44,12 @@ enum source {
 	SRC_PACKET = 8,
 	SRC_TIMER,
 	SRC_SIGNAL,
+	SRC_CONTROL = 100, /* and up: the control socket's listener and clients */
 };
 
 /* How much one source may do per wakeup before the others get their turn. */
 #define RX_BATCH 64
 #define TX_BATCH 64
-
-/* An FDB query in flight: its answer is collected, then handed over at once. */
-struct fdb_query {
-	uint32_t id;
-	int bridge;
-	struct gnl_fdb *entries;
-	size_t n, cap;
-};
-
-struct daemon {
-	struct cfg cfg;
-	const struct loop_options *opts;
-	struct gnl *gnl;
-	struct engine *engine;
-	int epfd, pkt_fd, timer_fd, signal_fd;
-	int gnl_fds[2];
-	int n_gnl_fds;
-
-	uint64_t now;
-	uint64_t armed; /* deadline the timerfd is armed for */
-	bool filter_arp;
-	bool pollout;
-	bool synced;
-	bool stop;
-
-	struct fdb_query *queries;
-	size_t n_queries;
-
-	/* Frames the socket could not take yet, in order. */
-	struct engine_frame *outbox;
-	size_t out_head, out_n, out_cap;
-
-	uint64_t send_errors;
-};
 
 #define DAEMON_INIT                                                                                \
 	{                                                                                          \
@@ -97,7 +65,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static const char *ifname(const struct daemon *d, int ifindex, char buf[IFNAMSIZ + 12])
+const char *daemon_ifname(const struct daemon *d, int ifindex, char buf[IFNAMSIZ + 12])
 {
 	const struct gnl_link *l = gnl_link_get(d->gnl, ifindex);
 
@@ -105,6 +73,81 @@ static const char *ifname(const struct daemon *d, int ifindex, char buf[IFNAMSIZ
 		return l->name;
 	snprintf(buf, IFNAMSIZ + 12, "if%d", ifindex);
 	return buf;
+}
+
+struct if_stats *daemon_if_stats(struct daemon *d, int ifindex)
+{
+	char b[IFNAMSIZ + 12];
+	struct if_stats *p;
+
+	/* Frames come in runs for one interface: try the last one first. */
+	if (d->last_stats < d->n_stats && d->stats[d->last_stats].ifindex == ifindex)
+		return &d->stats[d->last_stats];
+	for (size_t i = 0; i < d->n_stats; i++) {
+		if (d->stats[i].ifindex == ifindex) {
+			d->last_stats = i;
+			return &d->stats[i];
+		}
+	}
+	p = realloc(d->stats, (d->n_stats + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	d->stats = p;
+	p = &d->stats[d->n_stats];
+	*p = (struct if_stats){.ifindex = ifindex};
+	snprintf(p->name, sizeof(p->name), "%s", daemon_ifname(d, ifindex, b));
+	d->last_stats = d->n_stats++;
+	return p;
+}
+
+/* key=value for the log and `garpctl monitor`; {"key":"value",...} for `monitor --json`. */
+void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon_event *ev)
+{
+	char b[IFNAMSIZ + 12], a[INET_ADDRSTRLEN], m[PKT_MAC_STRLEN];
+	const char *keys[6], *vals[6];
+	struct buf text = BUF_INIT, json = BUF_INIT;
+	size_t n = 0;
+	bool mon = control_has_monitors(d->control);
+
+	if (!mon && !log_enabled(level))
+		return;
+	if (ev->ifindex) {
+		keys[n] = "iface";
+		vals[n++] = daemon_ifname(d, ev->ifindex, b);
+	}
+	if (ev->addr) {
+		keys[n] = "addr";
+		vals[n++] = inet_ntop(AF_INET, ev->addr, a, sizeof(a));
+	}
+	keys[n] = "event";
+	vals[n++] = ev->event;
+	if (ev->mac) {
+		keys[n] = "mac";
+		vals[n++] = pkt_mac_to_str(ev->mac, m);
+	}
+	if (ev->key1) {
+		keys[n] = ev->key1;
+		vals[n++] = ev->val1;
+	}
+	if (ev->key2) {
+		keys[n] = ev->key2;
+		vals[n++] = ev->val2;
+	}
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&text, "%s%s=%s", i ? " " : "", keys[i], vals[i]);
+	log_msg(level, "%s", text.data ? text.data : "");
+	if (mon) {
+		buf_printf(&json, "{\"time_ns\":%llu", (unsigned long long)d->now);
+		for (size_t i = 0; i < n; i++) {
+			buf_printf(&json, ",\"%s\":", keys[i]);
+			buf_json_string(&json, vals[i]);
+		}
+		buf_append(&json, "}", 1);
+		if (!text.oom && !json.oom)
+			control_broadcast(d->control, text.data, json.data);
+	}
+	buf_free(&text);
+	buf_free(&json);
 }
 
 static void policy_get(void *userdata, const char *name, struct cfg_sequence *ret)
@@ -172,11 +215,55 @@ static void set_pollout(struct daemon *d, bool on)
 
 static void log_send_error(struct daemon *d, const struct engine_frame *f, int err)
 {
-	char b[IFNAMSIZ + 12];
+	struct if_stats *st = daemon_if_stats(d, f->ifindex);
+	const struct daemon_event ev = {
+		.event = "send-failed",
+		.ifindex = f->ifindex,
+		.addr = f->addr.s_addr ? &f->addr : NULL,
+		.key1 = "error",
+		.val1 = strerrorname_np(-err) ? strerrorname_np(-err) : "unknown",
+	};
 
 	d->send_errors++;
-	log_warning("iface=%s event=send-failed error=\"%s\"", ifname(d, f->ifindex, b),
-		    strerror(-err));
+	if (st)
+		st->send_errors++;
+	daemon_emit(d, CFG_LOG_WARNING, &ev);
+}
+
+/* Count a frame that left, and tell the monitors. */
+static void frame_sent(struct daemon *d, const struct engine_frame *f)
+{
+	static const char *const names[] = {
+		[ENGINE_FRAME_PROBE] = "probe-sent",
+		[ENGINE_FRAME_ANNOUNCE_REQUEST] = "announcement-sent",
+		[ENGINE_FRAME_ANNOUNCE_REPLY] = "reply-sent",
+		[ENGINE_FRAME_RELEARN] = "relearn-sent",
+	};
+	struct if_stats *st = daemon_if_stats(d, f->ifindex);
+	struct daemon_event ev = {.event = names[f->kind], .ifindex = f->ifindex};
+
+	if (st) {
+		switch (f->kind) {
+		case ENGINE_FRAME_PROBE:
+			st->probes++;
+			break;
+		case ENGINE_FRAME_ANNOUNCE_REPLY:
+			st->replies++;
+			st->announcements++; /* a reply is an announcement too */
+			break;
+		case ENGINE_FRAME_ANNOUNCE_REQUEST:
+			st->announcements++;
+			break;
+		case ENGINE_FRAME_RELEARN:
+			st->relearn++;
+			break;
+		}
+	}
+	if (f->kind == ENGINE_FRAME_RELEARN)
+		ev.mac = f->frame.data + PKT_ETH_ALEN; /* the guest's MAC: Ethernet source */
+	else
+		ev.addr = &f->addr;
+	daemon_emit(d, CFG_LOG_DEBUG, &ev);
 }
 
 static void flush_outbox(struct daemon *d)
@@ -204,50 +291,68 @@ static void flush_outbox(struct daemon *d)
 			d->out_head++;
 			continue;
 		}
+		for (int i = 0; i < r; i++)
+			frame_sent(d, &d->outbox[d->out_head + (size_t)i]);
 		d->out_head += (size_t)r;
 	}
 	d->out_head = d->out_n = 0;
 	set_pollout(d, false);
 }
 
-static const char *addr_str(const struct in_addr *a, char buf[INET_ADDRSTRLEN])
+static void emit_note(struct daemon *d, const struct engine_note *n)
 {
-	return inet_ntop(AF_INET, a, buf, INET_ADDRSTRLEN);
-}
-
-static void log_note(struct daemon *d, const struct engine_note *n)
-{
-	char b[IFNAMSIZ + 12], b2[IFNAMSIZ + 12], a[INET_ADDRSTRLEN], m[PKT_MAC_STRLEN];
-	const char *name = ifname(d, n->ifindex, b);
+	char b[IFNAMSIZ + 12], num[16];
+	struct daemon_event ev = {.ifindex = n->ifindex, .addr = &n->addr};
+	enum cfg_log_level level = CFG_LOG_INFO;
+	struct if_stats *st;
 
 	switch (n->type) {
 	case ENGINE_NOTE_STARTED:
-		log_info("iface=%s addr=%s event=sequence-started probes=%u", name,
-			 addr_str(&n->addr, a), n->probes);
+		ev.event = "sequence-started";
+		snprintf(num, sizeof(num), "%u", n->probes);
+		ev.key1 = "probes";
+		ev.val1 = num;
 		break;
 	case ENGINE_NOTE_ANNOUNCED:
-		log_info("iface=%s addr=%s event=announced", name, addr_str(&n->addr, a));
+		ev.event = "announced";
 		break;
 	case ENGINE_NOTE_CONFLICT:
-		log_warning("iface=%s addr=%s event=conflict mac=%s", name, addr_str(&n->addr, a),
-			    pkt_mac_to_str(n->mac, m));
+		ev.event = "conflict";
+		ev.mac = n->mac;
+		level = CFG_LOG_WARNING;
+		st = daemon_if_stats(d, n->ifindex);
+		if (st)
+			st->conflicts++;
 		break;
 	case ENGINE_NOTE_CANCELLED:
-		log_info("iface=%s addr=%s event=cancelled reason=%s", name, addr_str(&n->addr, a),
-			 engine_cancel_reason_to_string(n->reason));
+		ev.event = "cancelled";
+		ev.key1 = "reason";
+		ev.val1 = engine_cancel_reason_to_string(n->reason);
 		break;
 	case ENGINE_NOTE_FAILOVER:
-		log_notice("iface=%s event=bond-failover active_slave=%s", name,
-			   ifname(d, n->slave, b2));
+		ev.event = "bond-failover";
+		ev.addr = NULL;
+		ev.key1 = "active_slave";
+		ev.val1 = daemon_ifname(d, n->slave, b);
+		level = CFG_LOG_NOTICE;
 		break;
 	case ENGINE_NOTE_RELEARN:
-		log_info("iface=%s bridge=%s event=relearn guests=%u", name, ifname(d, n->bridge, b2),
-			 n->count);
+		ev.event = "relearn";
+		ev.addr = NULL;
+		ev.key1 = "bridge";
+		ev.val1 = daemon_ifname(d, n->bridge, b);
+		snprintf(num, sizeof(num), "%u", n->count);
+		ev.key2 = "guests";
+		ev.val2 = num;
 		break;
 	case ENGINE_NOTE_DEFERRED:
-		log_debug("iface=%s addr=%s event=held-down", name, addr_str(&n->addr, a));
+		ev.event = "held-down";
+		level = CFG_LOG_DEBUG;
 		break;
+	default:
+		return;
 	}
+	daemon_emit(d, level, &ev);
 }
 
 static struct fdb_query *query_find(struct daemon *d, uint32_t id)
@@ -272,10 +377,14 @@ static void start_query(struct daemon *d, int bridge)
 
 	r = gnl_query_fdb(d->gnl, bridge, &id);
 	if (r < 0) {
-		char b[IFNAMSIZ + 12];
+		const struct daemon_event ev = {
+			.event = "fdb-query-failed",
+			.ifindex = bridge,
+			.key1 = "error",
+			.val1 = strerrorname_np(-r) ? strerrorname_np(-r) : "unknown",
+		};
 
-		log_warning("iface=%s event=fdb-query-failed error=\"%s\"", ifname(d, bridge, b),
-			    strerror(-r));
+		daemon_emit(d, CFG_LOG_WARNING, &ev);
 		return;
 	}
 	p = realloc(d->queries, (d->n_queries + 1) * sizeof(*p));
@@ -315,7 +424,7 @@ static void drain_engine(struct daemon *d)
 	while (engine_pop_query(d->engine, &q) == 0)
 		start_query(d, q.bridge);
 	while (engine_pop_note(d->engine, &n) == 0)
-		log_note(d, &n);
+		emit_note(d, &n);
 	while (engine_pop_frame(d->engine, &f) == 0)
 		if (outbox_push(d, &f) < 0)
 			log_send_error(d, &f, -ENOMEM);
@@ -344,36 +453,49 @@ static void drain_engine(struct daemon *d)
 	}
 }
 
-static void log_link_change(struct daemon *d, const struct gnl_event *ev)
+static void emit_link_change(struct daemon *d, const struct gnl_event *ev)
 {
 	const struct gnl_link *l = &ev->link;
-	char m[PKT_MAC_STRLEN], o[PKT_MAC_STRLEN];
+	char old[PKT_MAC_STRLEN];
 
 	if (ev->changes & GNL_CHANGE_CARRIER_UP)
-		log_info("iface=%s event=link-up", l->name);
+		daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "link-up", .ifindex = l->ifindex});
 	if (ev->changes & GNL_CHANGE_CARRIER_DOWN)
-		log_info("iface=%s event=link-down", l->name);
-	if (ev->changes & GNL_CHANGE_MAC)
-		log_notice("iface=%s event=mac-changed old=%s new=%s", l->name,
-			   pkt_mac_to_str(ev->old.mac, o), pkt_mac_to_str(l->mac, m));
+		daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "link-down", .ifindex = l->ifindex});
+	if (ev->changes & GNL_CHANGE_MAC) {
+		const struct daemon_event e = {
+			.event = "mac-changed",
+			.ifindex = l->ifindex,
+			.mac = l->mac,
+			.key1 = "old",
+			.val1 = pkt_mac_to_str(ev->old.mac, old),
+		};
+
+		daemon_emit(d, CFG_LOG_NOTICE, &e);
+	}
 }
 
 static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 {
 	switch (ev->type) {
 	case GNL_EV_LINK_NEW:
-		log_debug("iface=%s ifindex=%d kind=%s event=link-new", ev->link.name,
-			  ev->link.ifindex, ev->link.kind[0] ? ev->link.kind : "-");
+		daemon_emit(d, CFG_LOG_DEBUG,
+			    &(struct daemon_event){
+				    .event = "link-new",
+				    .ifindex = ev->link.ifindex,
+				    .key1 = "kind",
+				    .val1 = ev->link.kind[0] ? ev->link.kind : "-",
+			    });
 		engine_link(d->engine, d->now, &ev->link, 0);
 		break;
 	case GNL_EV_LINK_CHANGED:
-		log_link_change(d, ev);
+		emit_link_change(d, ev);
 		if (ev->changes & (GNL_CHANGE_CARRIER_DOWN | GNL_CHANGE_MAC))
 			outbox_purge(d, ev->link.ifindex, NULL);
 		engine_link(d->engine, d->now, &ev->link, ev->changes);
 		break;
 	case GNL_EV_LINK_DEL:
-		log_info("iface=%s event=link-removed", ev->link.name);
+		daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "link-removed", .ifindex = ev->link.ifindex});
 		outbox_purge(d, ev->link.ifindex, NULL);
 		engine_link_del(d->engine, d->now, ev->link.ifindex);
 		break;
@@ -404,24 +526,25 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 
 		if (!q)
 			break;
-		if (ev->error == 0)
-			engine_fdb(d->engine, d->now, q->bridge, q->entries, q->n);
+		/* Once per query; a failed query answers with nothing (the next failover asks again). */
+		engine_fdb(d->engine, d->now, q->bridge, ev->error ? NULL : q->entries,
+			   ev->error ? 0 : q->n);
 		query_remove(d, q);
 		break;
 	}
 	case GNL_EV_RESYNC:
-		log_warning("event=netlink-overflow action=resync");
+		daemon_emit(d, CFG_LOG_WARNING, &(struct daemon_event){.event = "netlink-overflow"});
 		break;
 	case GNL_EV_SYNCED:
 		if (!d->synced) {
 			d->synced = true;
-			log_info("event=ready");
+			daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "ready"});
 			if (d->cfg.daemon.announce_on_start)
 				(void)engine_announce(d->engine, d->now, 0, NULL,
 						      ENGINE_ANNOUNCE_ONLY);
 			sd_notify(0, "READY=1");
 		} else {
-			log_info("event=resynced");
+			daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "resynced"});
 		}
 		break;
 	}
@@ -459,29 +582,36 @@ static void handle_packet(struct daemon *d)
 	}
 }
 
-static void reload(struct daemon *d)
+int daemon_reload(struct daemon *d, struct buf *ret_err)
 {
 	struct cfg_error err;
 	struct cfg next;
+	struct buf msg = BUF_INIT;
 	int r;
 
 	sd_notify(0, "RELOADING=1");
 	r = cfg_load(&next, d->opts->config_path, d->opts->config_missing_ok, &err);
 	if (r < 0) {
 		if (err.line)
-			log_error("event=reload-failed error: %s:%u: %s", err.file, err.line,
-				  err.message);
+			buf_printf(&msg, "%s:%u: %s", err.file, err.line, err.message);
 		else
-			log_error("event=reload-failed error: %s: %s", err.file, err.message);
+			buf_printf(&msg, "%s: %s", err.file, err.message);
+		log_error("event=reload-failed error: %s", msg.data ? msg.data : "");
+		if (ret_err)
+			buf_append(ret_err, msg.data ? msg.data : "", msg.len);
+		buf_free(&msg);
 	} else {
 		cfg_free(&d->cfg);
 		d->cfg = next;
 		if (!d->opts->log_level_forced)
 			log_set_level(d->cfg.daemon.log_level);
 		engine_reload_policy(d->engine);
-		log_info("event=reloaded config=%s", d->opts->config_path);
+		daemon_emit(d, CFG_LOG_INFO,
+			    &(struct daemon_event){.event = "reloaded", .key1 = "config",
+						   .val1 = d->opts->config_path});
 	}
 	sd_notify(0, "READY=1");
+	return r;
 }
 
 static void handle_signal(struct daemon *d)
@@ -490,7 +620,7 @@ static void handle_signal(struct daemon *d)
 
 	while (read(d->signal_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
-			reload(d);
+			daemon_reload(d, NULL);
 		else
 			d->stop = true;
 	}
@@ -501,7 +631,7 @@ static int setup(struct daemon *d)
 	struct gnl_options gopts = {.rcvbuf = (int)d->cfg.daemon.netlink_rcvbuf};
 	struct engine_policy_source policy = {.get = policy_get, .userdata = d};
 	sigset_t mask;
-	const char *what;
+	const char *what, *path;
 	int r;
 
 	d->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -542,6 +672,16 @@ static int setup(struct daemon *d)
 		return r;
 	}
 
+	path = d->opts->control_socket ? d->opts->control_socket : d->cfg.daemon.control_socket;
+	if (path[0]) {
+		r = control_open(&d->control, path, d->epfd, SRC_CONTROL, daemon_control, d);
+		if (r < 0) {
+			log_error("event=start-failed step=control-socket path=%s error=\"%s\"", path,
+				  r == -EADDRINUSE ? "in use by another garpd" : strerror(-r));
+			return r;
+		}
+	}
+
 	/* Every socket is open: root is no longer needed. */
 	r = privs_drop(d->cfg.daemon.user, &what);
 	if (r < 0) {
@@ -575,6 +715,8 @@ static void teardown(struct daemon *d)
 		free(d->queries[i].entries);
 	free(d->queries);
 	free(d->outbox);
+	free(d->stats);
+	control_close(d->control);
 	engine_free(d->engine);
 	gnl_free(d->gnl);
 	if (d->pkt_fd >= 0)
@@ -632,6 +774,8 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 				d.armed = ENGINE_NO_DEADLINE;
 			} else if (tag == SRC_SIGNAL) {
 				handle_signal(&d);
+			} else if (tag >= SRC_CONTROL) {
+				control_dispatch(d.control, tag, evs[i].events);
 			}
 		}
 		if (d.stop)

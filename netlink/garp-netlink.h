@@ -186,6 +186,10 @@ int gnl_query_neigh(struct gnl *g, int ifindex, uint32_t *ret_id);
 /* The library's view of the host, as last reconciled. NULL when unknown. */
 const struct gnl_link *gnl_link_get(const struct gnl *g, int ifindex);
 
+/* Calls @fn for every link in the library's view, in no set order. */
+void gnl_foreach_link(const struct gnl *g, void (*fn)(void *userdata, const struct gnl_link *link),
+		      void *userdata);
+
 void gnl_get_counters(const struct gnl *g, struct gnl_counters *ret);
 
 /*

@@ -11,6 +11,7 @@
 #include "garp-netlink.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
@@ -491,6 +492,20 @@ const struct gnl_addr *gnl_cache_addr(const struct gnl_cache *c, const struct gn
 	addr_key(a, &k);
 	e = addr_find(c, &k);
 	return e ? &e->addr : NULL;
+}
+
+void gnl_cache_foreach_link(const struct gnl_cache *c,
+			    void (*fn)(void *userdata, const struct gnl_link *link), void *userdata)
+{
+	for (size_t i = 0; i < c->links.nb; i++) {
+		for (const struct gnl_hnode *n = c->links.b[i]; n; n = n->next) {
+			const struct gnl_link_entry *e =
+				(const struct gnl_link_entry *)((const char *)n -
+								offsetof(struct gnl_link_entry, node));
+
+			fn(userdata, &e->link);
+		}
+	}
 }
 
 size_t gnl_cache_n_links(const struct gnl_cache *c)

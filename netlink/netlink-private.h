@@ -102,6 +102,8 @@ int gnl_cache_sync_end(struct gnl_cache *c, struct gnl_evq *q);
 const struct gnl_link *gnl_cache_link(const struct gnl_cache *c, int ifindex);
 const struct gnl_addr *gnl_cache_addr(const struct gnl_cache *c, const struct gnl_addr *a);
 size_t gnl_cache_n_links(const struct gnl_cache *c);
+void gnl_cache_foreach_link(const struct gnl_cache *c,
+			    void (*fn)(void *userdata, const struct gnl_link *link), void *userdata);
 size_t gnl_cache_n_addrs(const struct gnl_cache *c);
 
 /* The GNL_CHANGE_* mask between two states of one link. */

@@ -192,9 +192,17 @@ static int send_dump(struct gnl *g, enum gnl_dump what)
 /* Begin a (re-)dump: links first, then addresses, then the sweep. */
 static int sync_begin(struct gnl *g)
 {
+	int r;
+
 	gnl_cache_sync_begin(&g->cache);
 	g->resync_pending = false;
-	return send_dump(g, GNL_DUMP_LINKS);
+	r = send_dump(g, GNL_DUMP_LINKS);
+	if (r == -ENOBUFS || r == -EAGAIN || r == -EBUSY) {
+		/* Try again after the next read. */
+		g->resync_pending = true;
+		return 0;
+	}
+	return r;
 }
 
 int gnl_start(struct gnl *g)
@@ -230,19 +238,25 @@ static int push_simple(struct gnl *g, enum gnl_event_type t)
 	return gnl_evq_push(&g->events, &ev);
 }
 
+/*
+ * Events were lost (ENOBUFS): report it once and ask for a re-dump. The
+ * dump itself is sent by resync_maybe_start() at the end of the batch, once
+ * the stale queue is read: a dump started into a full socket fails again
+ * with ENOBUFS, and only one dump may run per socket.
+ */
 static int overflow(struct gnl *g)
 {
-	int r;
-
-	g->counters.resyncs++;
-	r = push_simple(g, GNL_EV_RESYNC);
-	if (r < 0)
-		return r;
-	/* One dump at a time per socket: restart after the one running. */
-	if (g->dump != GNL_DUMP_NONE) {
-		g->resync_pending = true;
+	if (g->resync_pending)
 		return 0;
-	}
+	g->resync_pending = true;
+	g->counters.resyncs++;
+	return push_simple(g, GNL_EV_RESYNC);
+}
+
+static int resync_maybe_start(struct gnl *g)
+{
+	if (g->dump != GNL_DUMP_NONE || !g->resync_pending)
+		return 0;
 	return sync_begin(g);
 }
 
@@ -255,13 +269,14 @@ static int dump_done(struct gnl *g, int err)
 		if (++g->dump_failures > GNL_DUMP_RETRIES)
 			return err;
 		g->dump = GNL_DUMP_NONE;
-		return sync_begin(g);
+		g->resync_pending = true; /* started again at the end of the batch */
+		return 0;
 	}
 	if (g->dump == GNL_DUMP_LINKS && !g->resync_pending)
 		return send_dump(g, GNL_DUMP_ADDRS);
 	g->dump = GNL_DUMP_NONE;
 	if (g->resync_pending)
-		return sync_begin(g);
+		return 0; /* incomplete: no sweep; a new dump follows */
 	g->dump_failures = 0;
 	r = gnl_cache_sync_end(&g->cache, &g->events);
 	if (r < 0)
@@ -293,12 +308,21 @@ static int handle_event_msg(struct gnl *g, const struct nlmsghdr *nlh)
 {
 	bool ours = g->dump != GNL_DUMP_NONE && nlh->nlmsg_pid == g->ev_portid &&
 		    nlh->nlmsg_seq == g->dump_seq;
+
+	/* Notifications carry the portid of whoever caused them, never ours. */
 	int r;
 
 	if (ours && nlh->nlmsg_type == NLMSG_DONE)
 		return dump_done(g, done_error(nlh));
 	if (ours && nlh->nlmsg_type == NLMSG_ERROR) {
 		r = nlmsg_error(nlh);
+		/*
+		 * ENOBUFS: the dump could not queue its next part into a full
+		 * socket; it goes on with our next reads, but what it missed
+		 * needs another pass.
+		 */
+		if (r == -ENOBUFS)
+			return overflow(g);
 		return r == 0 ? 0 : dump_done(g, r);
 	}
 	/* The kernel saw the tables change under the dump: do it again. */
@@ -463,7 +487,7 @@ int gnl_dispatch(struct gnl *g, int fd)
 		n = recvmsg(fd, &mh, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return 0;
+				return is_ev ? resync_maybe_start(g) : 0;
 			if (errno == EINTR)
 				continue;
 			if (errno == ENOBUFS && is_ev) {
@@ -498,6 +522,12 @@ int gnl_dispatch(struct gnl *g, int fd)
 		if (len > 0)
 			g->counters.malformed++; /* a trailing partial message */
 	}
+	if (is_ev) {
+		int r = resync_maybe_start(g);
+
+		if (r < 0)
+			return r;
+	}
 	return 1;
 }
 
@@ -509,6 +539,12 @@ int gnl_pop_event(struct gnl *g, struct gnl_event *ret)
 const struct gnl_link *gnl_link_get(const struct gnl *g, int ifindex)
 {
 	return gnl_cache_link(&g->cache, ifindex);
+}
+
+void gnl_foreach_link(const struct gnl *g, void (*fn)(void *userdata, const struct gnl_link *link),
+		      void *userdata)
+{
+	gnl_cache_foreach_link(&g->cache, fn, userdata);
 }
 
 void gnl_get_counters(const struct gnl *g, struct gnl_counters *ret)

@@ -1,0 +1,540 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Control-socket requests: status, announce, reload, monitor, metrics.
+ * Each request is one line of words; control.c frames the replies.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "garpd-build.h"
+
+#define WORDS_MAX 256
+
+struct request {
+	char copy[CONTROL_LINE_MAX + 1];
+	char *word[WORDS_MAX];
+	size_t n;
+};
+
+static int split(struct request *r, const char *line)
+{
+	char *save = NULL, *w;
+
+	snprintf(r->copy, sizeof(r->copy), "%s", line);
+	r->n = 0;
+	for (w = strtok_r(r->copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (r->n == WORDS_MAX)
+			return -E2BIG;
+		r->word[r->n++] = w;
+	}
+	return 0;
+}
+
+/* Interfaces and their targets, gathered once per request. */
+struct snapshot {
+	struct engine_target_info *targets;
+	size_t n, cap;
+	bool oom;
+};
+
+static void snap_target(void *userdata, const struct engine_target_info *info)
+{
+	struct snapshot *s = userdata;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct engine_target_info *p = realloc(s->targets, cap * sizeof(*p));
+
+		if (!p) {
+			s->oom = true;
+			return;
+		}
+		s->targets = p;
+		s->cap = cap;
+	}
+	s->targets[s->n++] = *info;
+}
+
+static int cmp_target(const void *a, const void *b)
+{
+	const struct engine_target_info *x = a, *y = b;
+	uint32_t ax = ntohl(x->addr.s_addr), ay = ntohl(y->addr.s_addr);
+
+	if (x->ifindex != y->ifindex)
+		return x->ifindex < y->ifindex ? -1 : 1;
+	return ax < ay ? -1 : ax > ay;
+}
+
+static int snapshot_take(struct daemon *d, struct snapshot *s)
+{
+	*s = (struct snapshot){0};
+	engine_foreach_target(d->engine, snap_target, s);
+	if (s->oom) {
+		free(s->targets);
+		s->targets = NULL;
+		return -ENOMEM;
+	}
+	if (s->n)
+		qsort(s->targets, s->n, sizeof(*s->targets), cmp_target);
+	return 0;
+}
+
+/* Links, ordered by ifindex. */
+struct links {
+	struct gnl_link *l;
+	size_t n, cap;
+	bool oom;
+};
+
+static void snap_link(void *userdata, const struct gnl_link *link)
+{
+	struct links *ls = userdata;
+
+	if (ls->n == ls->cap) {
+		size_t cap = ls->cap ? ls->cap * 2 : 16;
+		struct gnl_link *p = realloc(ls->l, cap * sizeof(*p));
+
+		if (!p) {
+			ls->oom = true;
+			return;
+		}
+		ls->l = p;
+		ls->cap = cap;
+	}
+	ls->l[ls->n++] = *link;
+}
+
+static int cmp_link(const void *a, const void *b)
+{
+	const struct gnl_link *x = a, *y = b;
+
+	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
+}
+
+static int links_take(struct daemon *d, struct links *ls)
+{
+	*ls = (struct links){0};
+	gnl_foreach_link(d->gnl, snap_link, ls);
+	if (ls->oom) {
+		free(ls->l);
+		ls->l = NULL;
+		return -ENOMEM;
+	}
+	if (ls->n)
+		qsort(ls->l, ls->n, sizeof(*ls->l), cmp_link);
+	return 0;
+}
+
+static const struct gnl_link *link_by_name(const struct links *ls, const char *name)
+{
+	for (size_t i = 0; i < ls->n; i++)
+		if (strcmp(ls->l[i].name, name) == 0)
+			return &ls->l[i];
+	return NULL;
+}
+
+static const char *link_state(const struct gnl_link *l)
+{
+	if (!(l->flags & IFF_UP))
+		return "down";
+	return gnl_link_is_oper_up(l) ? "up" : "no-carrier";
+}
+
+static void target_progress(const struct engine_target_info *t, char *buf, size_t size)
+{
+	const char *state = engine_target_state_to_string(t->state);
+
+	if (t->state == ENGINE_TARGET_PROBING || t->state == ENGINE_TARGET_ANNOUNCING)
+		snprintf(buf, size, "%s %u/%u", state, t->sent, t->total);
+	else
+		snprintf(buf, size, "%s", state);
+}
+
+/* Seconds since a monotonic time, for people; -1 for never. */
+static double ago(const struct daemon *d, uint64_t t)
+{
+	if (!t)
+		return -1;
+	return t > d->now ? 0 : (double)(d->now - t) / 1e9;
+}
+
+static void status_text(struct daemon *d, const struct links *ls, const struct snapshot *s,
+			const struct engine_counters *ec, const struct gnl_counters *gc,
+			struct buf *out)
+{
+	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
+	char mac[PKT_MAC_STRLEN], a[INET_ADDRSTRLEN], b[IFNAMSIZ + 12], prog[32];
+	size_t t = 0, nc;
+
+	buf_printf(out, "%-16s %7s  %-17s  %-8s %-10s %s\n", "INTERFACE", "IFINDEX", "MAC", "KIND",
+		   "STATE", "NOTE");
+	for (size_t i = 0; i < ls->n; i++) {
+		const struct gnl_link *l = &ls->l[i];
+
+		buf_printf(out, "%-16s %7d  %-17s  %-8s %-10s %s", l->name, l->ifindex,
+			   l->mac_len == PKT_ETH_ALEN ? pkt_mac_to_str(l->mac, mac) : "-",
+			   l->kind[0] ? l->kind : "-", link_state(l),
+			   engine_link_eligible(d->engine, l->ifindex) ? "" : "ignored");
+		if (!strcmp(l->kind, "bond"))
+			buf_printf(out, "%sactive_slave=%s",
+				   engine_link_eligible(d->engine, l->ifindex) ? "" : " ",
+				   l->bond_active_slave ? daemon_ifname(d, l->bond_active_slave, b)
+							: "none");
+		buf_printf(out, "\n");
+		while (t < s->n && s->targets[t].ifindex < l->ifindex)
+			t++;
+		for (; t < s->n && s->targets[t].ifindex == l->ifindex; t++) {
+			const struct engine_target_info *ti = &s->targets[t];
+			double when = ago(d, ti->last_announced);
+
+			target_progress(ti, prog, sizeof(prog));
+			buf_printf(out, "    %-15s  %-16s", inet_ntop(AF_INET, &ti->addr, a, sizeof(a)),
+				   prog);
+			if (when < 0)
+				buf_printf(out, "  never announced\n");
+			else
+				buf_printf(out, "  announced %.1f s ago\n", when);
+		}
+	}
+
+	buf_printf(out,
+		   "\nCOUNTERS\n"
+		   "  probes %llu  announcements %llu  replies %llu  relearn %llu\n"
+		   "  conflicts %llu  cancellations %llu  rate-limit delays %llu  sequences %llu\n"
+		   "  netlink resyncs %llu  malformed netlink %llu  send errors %llu\n",
+		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
+		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
+		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
+		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
+		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
+		   (unsigned long long)d->send_errors);
+
+	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
+	buf_printf(out, "\nRECENT CONFLICTS%s\n", nc ? "" : ": none");
+	for (size_t i = 0; i < nc; i++)
+		buf_printf(out, "  %-16s %-15s  %s  %.1f s ago\n",
+			   daemon_ifname(d, conflicts[i].ifindex, b),
+			   inet_ntop(AF_INET, &conflicts[i].addr, a, sizeof(a)),
+			   pkt_mac_to_str(conflicts[i].mac, mac), ago(d, conflicts[i].time));
+}
+
+static void json_key(struct buf *out, bool *first, const char *key)
+{
+	buf_printf(out, "%s\"%s\":", *first ? "" : ",", key);
+	*first = false;
+}
+
+static void status_json(struct daemon *d, const struct links *ls, const struct snapshot *s,
+			const struct engine_counters *ec, const struct gnl_counters *gc,
+			struct buf *out)
+{
+	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
+	char mac[PKT_MAC_STRLEN], a[INET_ADDRSTRLEN], b[IFNAMSIZ + 12];
+	size_t t = 0, nc;
+
+	buf_printf(out, "{\"version\":\"%s\",\"interfaces\":[", GARPD_VERSION);
+	for (size_t i = 0; i < ls->n; i++) {
+		const struct gnl_link *l = &ls->l[i];
+		bool first = true, firsta = true;
+
+		buf_printf(out, "%s{", i ? "," : "");
+		json_key(out, &first, "name");
+		buf_json_string(out, l->name);
+		json_key(out, &first, "ifindex");
+		buf_printf(out, "%d", l->ifindex);
+		json_key(out, &first, "mac");
+		if (l->mac_len == PKT_ETH_ALEN)
+			buf_printf(out, "\"%s\"", pkt_mac_to_str(l->mac, mac));
+		else
+			buf_printf(out, "null");
+		json_key(out, &first, "kind");
+		buf_json_string(out, l->kind);
+		json_key(out, &first, "state");
+		buf_printf(out, "\"%s\"", link_state(l));
+		json_key(out, &first, "ignored");
+		buf_printf(out, "%s", engine_link_eligible(d->engine, l->ifindex) ? "false" : "true");
+		if (!strcmp(l->kind, "bond")) {
+			json_key(out, &first, "active_slave");
+			if (l->bond_active_slave)
+				buf_json_string(out, daemon_ifname(d, l->bond_active_slave, b));
+			else
+				buf_printf(out, "null");
+		}
+		json_key(out, &first, "addresses");
+		buf_printf(out, "[");
+		while (t < s->n && s->targets[t].ifindex < l->ifindex)
+			t++;
+		for (; t < s->n && s->targets[t].ifindex == l->ifindex; t++) {
+			const struct engine_target_info *ti = &s->targets[t];
+			double when = ago(d, ti->last_announced);
+
+			buf_printf(out, "%s{\"address\":\"%s\",\"state\":\"%s\",\"sent\":%u,\"total\":%u,",
+				   firsta ? "" : ",", inet_ntop(AF_INET, &ti->addr, a, sizeof(a)),
+				   engine_target_state_to_string(ti->state), ti->sent, ti->total);
+			if (when < 0)
+				buf_printf(out, "\"last_announced_seconds_ago\":null}");
+			else
+				buf_printf(out, "\"last_announced_seconds_ago\":%.3f}", when);
+			firsta = false;
+		}
+		buf_printf(out, "]}");
+	}
+	buf_printf(out,
+		   "],\"counters\":{\"probes\":%llu,\"announcements\":%llu,\"replies\":%llu,"
+		   "\"relearn\":%llu,\"conflicts\":%llu,\"cancellations\":%llu,"
+		   "\"rate_limited\":%llu,\"sequences\":%llu,\"resyncs\":%llu,"
+		   "\"malformed_netlink\":%llu,\"send_errors\":%llu},\"conflicts\":[",
+		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
+		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
+		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
+		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
+		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
+		   (unsigned long long)d->send_errors);
+	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
+	for (size_t i = 0; i < nc; i++) {
+		buf_printf(out, "%s{\"interface\":", i ? "," : "");
+		buf_json_string(out, daemon_ifname(d, conflicts[i].ifindex, b));
+		buf_printf(out, ",\"address\":\"%s\",\"mac\":\"%s\",\"seconds_ago\":%.3f}",
+			   inet_ntop(AF_INET, &conflicts[i].addr, a, sizeof(a)),
+			   pkt_mac_to_str(conflicts[i].mac, mac), ago(d, conflicts[i].time));
+	}
+	buf_printf(out, "]}\n");
+}
+
+static enum control_reply cmd_status(struct daemon *d, const struct request *r, struct buf *out)
+{
+	struct engine_counters ec;
+	struct gnl_counters gc;
+	struct snapshot s;
+	struct links ls;
+	bool json = r->n == 2 && !strcmp(r->word[1], "json");
+
+	if (r->n > 2 || (r->n == 2 && !json)) {
+		buf_printf(out, "usage: status [json]");
+		return CONTROL_REPLY_ERROR;
+	}
+	if (snapshot_take(d, &s) < 0)
+		goto oom;
+	if (links_take(d, &ls) < 0) {
+		free(s.targets);
+		goto oom;
+	}
+	engine_get_counters(d->engine, &ec);
+	gnl_get_counters(d->gnl, &gc);
+	if (json)
+		status_json(d, &ls, &s, &ec, &gc, out);
+	else
+		status_text(d, &ls, &s, &ec, &gc, out);
+	free(s.targets);
+	free(ls.l);
+	return CONTROL_REPLY_OK;
+oom:
+	buf_printf(out, "out of memory");
+	return CONTROL_REPLY_ERROR;
+}
+
+/* announce [iface=NAME] [sequence] [ADDRESS...] */
+static enum control_reply cmd_announce(struct daemon *d, const struct request *r,
+				       struct buf *out)
+{
+	enum engine_announce_kind kind = ENGINE_ANNOUNCE_ONLY;
+	struct in_addr addrs[WORDS_MAX];
+	const struct gnl_link *link = NULL;
+	char a[INET_ADDRSTRLEN];
+	struct snapshot s;
+	struct links ls;
+	size_t n = 0;
+	int ifindex = 0, started = 0, ret;
+
+	if (links_take(d, &ls) < 0)
+		goto oom;
+	if (snapshot_take(d, &s) < 0) {
+		free(ls.l);
+	oom:
+		buf_printf(out, "out of memory");
+		return CONTROL_REPLY_ERROR;
+	}
+	for (size_t i = 1; i < r->n; i++) {
+		const char *w = r->word[i];
+
+		if (!strncmp(w, "iface=", 6)) {
+			link = link_by_name(&ls, w + 6);
+			if (!link) {
+				buf_printf(out, "no interface \"%.*s\"", IFNAMSIZ, w + 6);
+				goto fail;
+			}
+			ifindex = link->ifindex;
+		} else if (!strcmp(w, "sequence")) {
+			kind = ENGINE_ANNOUNCE_SEQUENCE;
+		} else if (inet_pton(AF_INET, w, &addrs[n]) == 1) {
+			n++;
+		} else {
+			buf_printf(out, "\"%.64s\" is not an IPv4 address", w);
+			goto fail;
+		}
+	}
+	if (ifindex && !engine_link_eligible(d->engine, ifindex)) {
+		buf_printf(out, "%s is not announced on (loopback, NOARP, not Ethernet or ignored)",
+			   link->name);
+		goto fail;
+	}
+
+	/* Every address must be ours before anything is sent: all or nothing. */
+	for (size_t i = 0; i < n; i++) {
+		bool found = false;
+
+		for (size_t t = 0; t < s.n && !found; t++)
+			found = s.targets[t].addr.s_addr == addrs[i].s_addr &&
+				(!ifindex || s.targets[t].ifindex == ifindex);
+		if (!found) {
+			buf_printf(out, "%s is not configured on %s",
+				   inet_ntop(AF_INET, &addrs[i], a, sizeof(a)),
+				   link ? link->name : "any interface garpd announces on");
+			goto fail;
+		}
+	}
+
+	if (n == 0) {
+		ret = engine_announce(d->engine, d->now, ifindex, NULL, kind);
+		if (ret < 0) {
+			buf_printf(out, "nothing to announce%s%s", link ? " on " : "",
+				   link ? link->name : "");
+			goto fail;
+		}
+		started = ret;
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t t = 0; t < s.n; t++) {
+			const struct engine_target_info *ti = &s.targets[t];
+			char b[IFNAMSIZ + 12];
+
+			if (ti->addr.s_addr != addrs[i].s_addr || (ifindex && ti->ifindex != ifindex))
+				continue;
+			ret = engine_announce(d->engine, d->now, ti->ifindex, &addrs[i], kind);
+			if (ret <= 0)
+				continue;
+			started += ret;
+			buf_printf(out, "started iface=%s addr=%s\n", daemon_ifname(d, ti->ifindex, b),
+				   inet_ntop(AF_INET, &addrs[i], a, sizeof(a)));
+		}
+	}
+	buf_printf(out, "started %d target%s (%s)\n", started, started == 1 ? "" : "s",
+		   kind == ENGINE_ANNOUNCE_SEQUENCE ? "sequence" : "announcement");
+	free(ls.l);
+	free(s.targets);
+	return CONTROL_REPLY_OK;
+fail:
+	free(ls.l);
+	free(s.targets);
+	return CONTROL_REPLY_ERROR;
+}
+
+static void prom_family(struct buf *out, const char *name, const char *help)
+{
+	buf_printf(out, "# HELP garpd_%s %s\n# TYPE garpd_%s counter\n", name, help, name);
+}
+
+/* Label values escape backslash, double quote and newline (exposition format). */
+static void prom_label(struct buf *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			buf_printf(out, "\\%c", *s);
+		else if (*s == '\n')
+			buf_printf(out, "\\n");
+		else
+			buf_append(out, s, 1);
+	}
+}
+
+static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} per_if[] = {
+		{"probes_total", "ARP probes sent.", offsetof(struct if_stats, probes)},
+		{"announcements_total", "ARP announcements sent (request and reply forms).",
+		 offsetof(struct if_stats, announcements)},
+		{"replies_total", "ARP announcements sent in reply form.",
+		 offsetof(struct if_stats, replies)},
+		{"relearn_total", "Switch-relearn frames sent for guest MACs.",
+		 offsetof(struct if_stats, relearn)},
+		{"conflicts_total", "Address conflicts detected while probing.",
+		 offsetof(struct if_stats, conflicts)},
+		{"send_errors_total", "Frames that could not be sent.",
+		 offsetof(struct if_stats, send_errors)},
+	};
+	struct engine_counters ec;
+	struct gnl_counters gc;
+
+	for (size_t k = 0; k < sizeof(per_if) / sizeof(per_if[0]); k++) {
+		prom_family(out, per_if[k].name, per_if[k].help);
+		for (size_t i = 0; i < d->n_stats; i++) {
+			const uint64_t *v = (const uint64_t *)((const char *)&d->stats[i] + per_if[k].off);
+
+			buf_printf(out, "garpd_%s{interface=\"", per_if[k].name);
+			prom_label(out, d->stats[i].name);
+			buf_printf(out, "\"} %llu\n", (unsigned long long)*v);
+		}
+	}
+	engine_get_counters(d->engine, &ec);
+	gnl_get_counters(d->gnl, &gc);
+	prom_family(out, "sequences_total", "Announcement sequences started.");
+	buf_printf(out, "garpd_sequences_total %llu\n", (unsigned long long)ec.sequences);
+	prom_family(out, "cancellations_total", "Sequences cancelled before they finished.");
+	buf_printf(out, "garpd_cancellations_total %llu\n", (unsigned long long)ec.cancellations);
+	prom_family(out, "rate_limit_delays_total", "Frames delayed by the per-interface rate limit.");
+	buf_printf(out, "garpd_rate_limit_delays_total %llu\n", (unsigned long long)ec.rate_limited);
+	prom_family(out, "netlink_resyncs_total", "Netlink overflows recovered by a re-dump.");
+	buf_printf(out, "garpd_netlink_resyncs_total %llu\n", (unsigned long long)gc.resyncs);
+	prom_family(out, "netlink_malformed_total", "Malformed netlink messages skipped.");
+	buf_printf(out, "garpd_netlink_malformed_total %llu\n", (unsigned long long)gc.malformed);
+	return CONTROL_REPLY_OK;
+}
+
+enum control_reply daemon_control(void *userdata, const char *line, struct buf *out)
+{
+	struct daemon *d = userdata;
+	struct request r;
+	const char *cmd;
+
+	if (split(&r, line) < 0) {
+		buf_printf(out, "too many words");
+		return CONTROL_REPLY_ERROR;
+	}
+	if (r.n == 0) {
+		buf_printf(out, "empty request; try \"help\"");
+		return CONTROL_REPLY_ERROR;
+	}
+	cmd = r.word[0];
+	if (!strcmp(cmd, "status"))
+		return cmd_status(d, &r, out);
+	if (!strcmp(cmd, "announce"))
+		return cmd_announce(d, &r, out);
+	if (!strcmp(cmd, "metrics") && r.n == 1)
+		return cmd_metrics(d, out);
+	if (!strcmp(cmd, "reload") && r.n == 1) {
+		if (daemon_reload(d, out) < 0)
+			return CONTROL_REPLY_ERROR;
+		buf_printf(out, "ok\n");
+		return CONTROL_REPLY_OK;
+	}
+	if (!strcmp(cmd, "monitor") && r.n == 1)
+		return CONTROL_REPLY_MONITOR;
+	if (!strcmp(cmd, "monitor") && r.n == 2 && !strcmp(r.word[1], "json"))
+		return CONTROL_REPLY_MONITOR_JSON;
+	if (!strcmp(cmd, "help") && r.n == 1) {
+		buf_printf(out, "status [json]\nannounce [iface=NAME] [sequence] [ADDRESS...]\n"
+				"reload\nmonitor [json]\nmetrics\nhelp\n");
+		return CONTROL_REPLY_OK;
+	}
+	buf_printf(out, "unknown request \"%.32s\"; try \"help\"", cmd);
+	return CONTROL_REPLY_ERROR;
+}

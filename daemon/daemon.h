@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* The daemon's state, shared by the event loop (loop.c) and the control commands (commands.c). */
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "control.h"
+#include "engine.h"
+#include "garp-config.h"
+#include "garp-netlink.h"
+#include "loop.h"
+
+/* An FDB query in flight: its answer is collected, then handed over at once. */
+struct fdb_query {
+	uint32_t id;
+	int bridge;
+	struct gnl_fdb *entries;
+	size_t n, cap;
+};
+
+/* Per-interface frame counts for metrics; kept after the interface goes, so counters never drop. */
+struct if_stats {
+	int ifindex;
+	char name[IFNAMSIZ + 12]; /* "if<index>" when the name was not known */
+	uint64_t probes, announcements, replies, relearn, conflicts, send_errors;
+};
+
+struct daemon {
+	struct cfg cfg;
+	const struct loop_options *opts;
+	struct gnl *gnl;
+	struct engine *engine;
+	struct control *control;
+	int epfd, pkt_fd, timer_fd, signal_fd;
+	int gnl_fds[2];
+	int n_gnl_fds;
+
+	uint64_t now;   /* monotonic, read once per wakeup */
+	uint64_t armed; /* deadline the timerfd is armed for */
+	bool filter_arp;
+	bool pollout;
+	bool synced;
+	bool stop;
+
+	struct fdb_query *queries;
+	size_t n_queries;
+
+	/* Frames the socket could not take yet, in order. */
+	struct engine_frame *outbox;
+	size_t out_head, out_n, out_cap;
+
+	struct if_stats *stats;
+	size_t n_stats, last_stats;
+	uint64_t send_errors;
+};
+
+/* Something worth a line in the log and on every monitor. NULL fields are left out. */
+struct daemon_event {
+	const char *event;
+	int ifindex; /* 0: no interface */
+	const struct in_addr *addr;
+	const uint8_t *mac;
+	const char *key1, *val1; /* one more field, e.g. reason=... */
+	const char *key2, *val2;
+};
+
+void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon_event *ev);
+const char *daemon_ifname(const struct daemon *d, int ifindex, char buf[IFNAMSIZ + 12]);
+struct if_stats *daemon_if_stats(struct daemon *d, int ifindex);
+/* Reload the configuration; on failure @ret_err (if not NULL) gets "file:line: message". */
+int daemon_reload(struct daemon *d, struct buf *ret_err);
+
+/* The control socket's request handler (commands.c). */
+enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload);
