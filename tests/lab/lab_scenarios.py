@@ -512,6 +512,10 @@ def s4(lab):
     sw = Switch(lab, "4", switch_sysfs(lab), expect_addrs=[HOST_ADDR, VLAN_ADDR],
                 expect_relearn=True)
     SWITCHES["4"] = sw
+    with open(os.path.join(ARGS.out, "bridge-4.txt"), "w") as f:
+        for what in (["vlan", "show"], ["fdb", "show", "br", "br0"]):
+            r = netns.sh(["bridge", "-n", lab.host.name] + what, check=False)
+            f.write(f"# bridge {' '.join(what)} (host namespace, after the switch)\n{r.stdout}\n")
     sw.check_announced(VLAN_ADDR, vmac, vlan=VLAN)
     sw.check_announced(HOST_ADDR, brmac)
     sw.check_relearn(GB_MAC, vlan=VLAN)
