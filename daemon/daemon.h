@@ -52,6 +52,10 @@ struct daemon {
 	struct engine_frame *outbox;
 	size_t out_head, out_n, out_cap;
 
+	/* "announced" notes held back until their frames have left. */
+	struct engine_note *announced;
+	size_t n_announced, cap_announced;
+
 	struct if_stats *stats;
 	size_t n_stats, last_stats;
 	uint64_t send_errors;

@@ -98,8 +98,14 @@ static int transact(const struct garpctl_ctx *ctx, const char *request, bool str
 	r = write_all(fd, request, strlen(request));
 	if (r == 0)
 		r = write_all(fd, "\n", 1);
-	if (r == 0)
+	/* A refusal arrives before the daemon closes: read it even when the write failed. */
+	if (r == 0 || r == -EPIPE || r == -ECONNRESET) {
+		int w = r;
+
 		r = read_line(fd, head, sizeof(head));
+		if (r < 0 && w < 0)
+			r = w;
+	}
 	if (r < 0) {
 		fprintf(stderr, "garpctl: garpd did not answer: %s\n", strerror(-r));
 		close(fd);

@@ -412,6 +412,18 @@ static void fdb_entry(struct daemon *d, uint32_t id, const struct gnl_fdb *e)
 	q->entries[q->n++] = *e;
 }
 
+static bool grow_announced(struct daemon *d)
+{
+	size_t cap = d->cap_announced ? d->cap_announced * 2 : 64;
+	struct engine_note *p = realloc(d->announced, cap * sizeof(*p));
+
+	if (!p)
+		return false;
+	d->announced = p;
+	d->cap_announced = cap;
+	return true;
+}
+
 /* Hand everything the engine produced to the world, then re-arm the timer. */
 static void drain_engine(struct daemon *d)
 {
@@ -423,12 +435,21 @@ static void drain_engine(struct daemon *d)
 
 	while (engine_pop_query(d->engine, &q) == 0)
 		start_query(d, q.bridge);
-	while (engine_pop_note(d->engine, &n) == 0)
-		emit_note(d, &n);
+	/* "announced" is told once its frames are out; everything else before the frames. */
+	d->n_announced = 0;
+	while (engine_pop_note(d->engine, &n) == 0) {
+		if (n.type != ENGINE_NOTE_ANNOUNCED) {
+			emit_note(d, &n);
+		} else if (d->n_announced < d->cap_announced || grow_announced(d)) {
+			d->announced[d->n_announced++] = n;
+		}
+	}
 	while (engine_pop_frame(d->engine, &f) == 0)
 		if (outbox_push(d, &f) < 0)
 			log_send_error(d, &f, -ENOMEM);
 	flush_outbox(d);
+	for (size_t i = 0; i < d->n_announced; i++)
+		emit_note(d, &d->announced[i]);
 
 	want = engine_wants_arp(d->engine);
 	if (want != d->filter_arp) {
@@ -716,6 +737,7 @@ static void teardown(struct daemon *d)
 	free(d->queries);
 	free(d->outbox);
 	free(d->stats);
+	free(d->announced);
 	control_close(d->control);
 	engine_free(d->engine);
 	gnl_free(d->gnl);
