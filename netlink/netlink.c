@@ -67,6 +67,7 @@ struct gnl {
 	struct gnl_query *q_head, *q_tail; /* waiting */
 	struct gnl_query *q_cur;           /* in flight */
 	uint32_t q_seq;
+	int q_err; /* the answer in flight lost a part (ENOBUFS): reported at its end */
 	uint32_t next_query_id;
 
 	uint8_t *buf;
@@ -306,10 +307,9 @@ static int done_error(const struct nlmsghdr *nlh)
 
 static int handle_event_msg(struct gnl *g, const struct nlmsghdr *nlh)
 {
+	/* Notifications carry the portid of whoever caused them, never ours. */
 	bool ours = g->dump != GNL_DUMP_NONE && nlh->nlmsg_pid == g->ev_portid &&
 		    nlh->nlmsg_seq == g->dump_seq;
-
-	/* Notifications carry the portid of whoever caused them, never ours. */
 	int r;
 
 	if (ours && nlh->nlmsg_type == NLMSG_DONE)
@@ -365,6 +365,7 @@ static int query_send(struct gnl *g)
 		mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)q->ifindex);
 	}
 	g->q_cur = q;
+	g->q_err = 0;
 	if (mnl_socket_sendto(g->q, nlh, nlh->nlmsg_len) < 0) {
 		struct gnl_event ev = { .type = GNL_EV_QUERY_DONE, .query = q->id, .error = -errno };
 
@@ -379,6 +380,9 @@ static int query_finish(struct gnl *g, int err)
 {
 	struct gnl_event ev = { .type = GNL_EV_QUERY_DONE, .query = g->q_cur->id, .error = err };
 	int r;
+
+	if (ev.error == 0)
+		ev.error = g->q_err;
 
 	free(g->q_cur);
 	g->q_cur = NULL;
@@ -405,6 +409,11 @@ static int handle_query_msg(struct gnl *g, const struct nlmsghdr *nlh)
 		return query_finish(g, done_error(nlh));
 	if (nlh->nlmsg_type == NLMSG_ERROR) {
 		r = nlmsg_error(nlh);
+		/* As for the event socket: the dump goes on, but is incomplete. */
+		if (r == -ENOBUFS) {
+			g->q_err = r;
+			return 0;
+		}
 		return r == 0 ? 0 : query_finish(g, r);
 	}
 	ev.query = g->q_cur->id;
@@ -490,7 +499,13 @@ int gnl_dispatch(struct gnl *g, int fd)
 				return is_ev ? resync_maybe_start(g) : 0;
 			if (errno == EINTR)
 				continue;
-			if (errno == ENOBUFS && is_ev) {
+			if (errno == ENOBUFS) {
+				if (!is_ev) {
+					/* Only our dumps use this socket: the answer has a hole. */
+					if (g->q_cur)
+						g->q_err = -ENOBUFS;
+					continue;
+				}
 				r = overflow(g);
 				if (r < 0)
 					return r;
@@ -504,11 +519,14 @@ int gnl_dispatch(struct gnl *g, int fd)
 		if (mh.msg_flags & MSG_TRUNC) {
 			/* Part of the stream is lost: count it, and resync if it was events. */
 			g->counters.malformed++;
-			if (is_ev) {
-				r = overflow(g);
-				if (r < 0)
-					return r;
+			if (!is_ev) {
+				if (g->q_cur)
+					g->q_err = -EMSGSIZE;
+				continue;
 			}
+			r = overflow(g);
+			if (r < 0)
+				return r;
 			continue;
 		}
 
