@@ -92,6 +92,13 @@ enum gnl_event_type {
 	GNL_EV_QUERY_DONE,   /* query: finished (error = 0 or negative errno) */
 	GNL_EV_SYNCED,       /* the first dump, or a re-dump after an overflow, is reconciled */
 	GNL_EV_RESYNC,       /* the socket overflowed (ENOBUFS): a re-dump started */
+	/*
+	 * Ordering: events come in the kernel's order; a link's ADDR_DELs come
+	 * before its LINK_DEL. Between RESYNC and SYNCED, events keep coming
+	 * (the re-dump's differences and live changes alike); at SYNCED the
+	 * ones that disappeared unseen are reported as ADDR_DEL/LINK_DEL.
+	 * One RESYNC per overflow episode, however many ENOBUFS it took.
+	 */
 };
 
 struct gnl_event {
@@ -128,6 +135,10 @@ struct gnl;
  * Return: 0 or a negative errno.
  */
 int gnl_new(struct gnl **ret, const struct gnl_options *opts);
+/**
+ * gnl_free() - close the sockets and free everything; NULL is fine
+ * @g: the handle
+ */
 void gnl_free(struct gnl *g);
 
 /**
@@ -183,18 +194,33 @@ int gnl_query_fdb(struct gnl *g, int bridge, uint32_t *ret_id);
  */
 int gnl_query_neigh(struct gnl *g, int ifindex, uint32_t *ret_id);
 
-/* The library's view of the host, as last reconciled. NULL when unknown. */
+/*
+ * The library's view of the host, as last reconciled. NULL when unknown.
+ * The pointer is valid until the next gnl_dispatch().
+ */
 const struct gnl_link *gnl_link_get(const struct gnl *g, int ifindex);
 
 /* Calls @fn for every link in the library's view, in no set order. */
 void gnl_foreach_link(const struct gnl *g, void (*fn)(void *userdata, const struct gnl_link *link),
 		      void *userdata);
 
+/**
+ * gnl_get_counters() - malformed messages skipped and overflows recovered
+ * @g: the handle
+ * @ret: filled
+ */
 void gnl_get_counters(const struct gnl *g, struct gnl_counters *ret);
 
 /*
  * Pure parsers, usable without a socket (tests, fuzzing). Each takes one
- * netlink message and fills the struct.
+ * netlink message and fills the struct. @nlh must have at least
+ * nlmsg_len readable bytes (and nlmsg_len >= its header is checked); the
+ * family header, every attribute and every nested attribute are bounds-
+ * and size-checked before they are read, unknown attributes are skipped.
+ * gnl_parse_link() takes RTM_NEWLINK/DELLINK of family AF_UNSPEC only
+ * (AF_BRIDGE port notifications are partial: -EAFNOSUPPORT); an
+ * IFLA_ADDRESS that is not 6 bytes long leaves mac zero with its length
+ * in mac_len. gnl_parse_neigh() sets has_mac only for a 6-byte NDA_LLADDR.
  *
  * Return: 0, -EBADMSG for a malformed message (truncated header or
  * attribute, bad attribute size, nested overrun), -EAFNOSUPPORT/-ENOENT
