@@ -1,0 +1,636 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The socket side of netlink/ (netlink.c) without sockets: libmnl's socket
+ * calls, setsockopt() and recvmsg() are replaced at link time
+ * (-Wl,--wrap=...) by a script of what the kernel would answer. Drives the
+ * subscribe/dump/sync sequence, ENOBUFS in its several forms, interrupted
+ * dumps, malformed messages, the batch bound and the query queue.
+ */
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+
+#include <cmocka.h>
+
+#include "nl-build.h"
+
+/* ---- the fake kernel ---- */
+
+#define FD_EV 100
+#define FD_Q 101
+#define MAX_ITEMS 256
+#define MAX_SENT 64
+
+struct item {
+	int err;      /* errno to fail recvmsg() with, or 0 */
+	size_t len;   /* bytes in buf */
+	uint8_t *buf;
+};
+
+struct fake_sock {
+	int fd;
+};
+
+struct sent {
+	int fd;
+	uint16_t type;
+	uint16_t flags;
+	uint32_t seq;
+	uint8_t family;
+	uint32_t filter; /* NDA_MASTER / NDA_IFINDEX, 0 */
+};
+
+/* The fake kernel is the test's one piece of shared state, reset per test. */
+static struct {
+	struct item q[2][MAX_ITEMS];
+	size_t head[2], n[2];
+	struct sent sent[MAX_SENT];
+	size_t n_sent;
+	unsigned int groups;
+	int n_open;
+} k;
+
+static int fdi(int fd)
+{
+	assert_true(fd == FD_EV || fd == FD_Q);
+	return fd - FD_EV;
+}
+
+struct mnl_socket *__wrap_mnl_socket_open2(int bus, int flags);
+struct mnl_socket *__wrap_mnl_socket_open2(int bus, int flags)
+{
+	struct fake_sock *s = malloc(sizeof(*s));
+
+	assert_int_equal(bus, NETLINK_ROUTE);
+	assert_true(flags & SOCK_NONBLOCK);
+	s->fd = FD_EV + k.n_open++;
+	return (struct mnl_socket *)s;
+}
+
+int __wrap_mnl_socket_bind(struct mnl_socket *nl, unsigned int groups, pid_t pid);
+int __wrap_mnl_socket_bind(struct mnl_socket *nl, unsigned int groups, pid_t pid)
+{
+	return 0;
+}
+
+int __wrap_mnl_socket_get_fd(const struct mnl_socket *nl);
+int __wrap_mnl_socket_get_fd(const struct mnl_socket *nl)
+{
+	return ((const struct fake_sock *)nl)->fd;
+}
+
+unsigned int __wrap_mnl_socket_get_portid(const struct mnl_socket *nl);
+unsigned int __wrap_mnl_socket_get_portid(const struct mnl_socket *nl)
+{
+	return 1000u + (unsigned int)((const struct fake_sock *)nl)->fd;
+}
+
+int __wrap_mnl_socket_close(struct mnl_socket *nl);
+int __wrap_mnl_socket_close(struct mnl_socket *nl)
+{
+	free(nl);
+	return 0;
+}
+
+int __wrap_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
+int __wrap_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+{
+	if (level == SOL_NETLINK && name == NETLINK_ADD_MEMBERSHIP) {
+		assert_int_equal(fd, FD_EV);
+		/* Subscriptions come before any dump request. */
+		assert_int_equal(k.n_sent, 0);
+		k.groups |= 1u << *(const unsigned int *)val;
+	}
+	return 0;
+}
+
+static int filter_cb(const struct nlattr *a, void *data)
+{
+	uint16_t t = mnl_attr_get_type(a);
+
+	if ((t == NDA_MASTER || t == NDA_IFINDEX) && mnl_attr_get_payload_len(a) == 4)
+		*(uint32_t *)data = mnl_attr_get_u32(a);
+	return MNL_CB_OK;
+}
+
+ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl, const void *buf, size_t len);
+ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl, const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh = buf;
+	struct sent *s = &k.sent[k.n_sent++];
+
+	assert_true(k.n_sent <= MAX_SENT);
+	assert_int_equal(nlh->nlmsg_len, len);
+	s->fd = ((const struct fake_sock *)nl)->fd;
+	s->type = nlh->nlmsg_type;
+	s->flags = nlh->nlmsg_flags;
+	s->seq = nlh->nlmsg_seq;
+	s->family = *(const uint8_t *)mnl_nlmsg_get_payload(nlh);
+	s->filter = 0;
+	if (nlh->nlmsg_type == RTM_GETNEIGH)
+		mnl_attr_parse(nlh, sizeof(struct ndmsg), filter_cb, &s->filter);
+	return (ssize_t)len;
+}
+
+ssize_t __wrap_recvmsg(int fd, struct msghdr *mh, int flags);
+ssize_t __wrap_recvmsg(int fd, struct msghdr *mh, int flags)
+{
+	int i = fdi(fd);
+	struct item *it;
+	struct sockaddr_nl *sa = mh->msg_name;
+
+	assert_true(flags & MSG_DONTWAIT);
+	if (k.head[i] == k.n[i]) {
+		errno = EAGAIN;
+		return -1;
+	}
+	it = &k.q[i][k.head[i]++];
+	if (it->err) {
+		errno = it->err;
+		return -1;
+	}
+	assert_true(it->len <= mh->msg_iov[0].iov_len);
+	memcpy(mh->msg_iov[0].iov_base, it->buf, it->len);
+	memset(sa, 0, sizeof(*sa));
+	sa->nl_family = AF_NETLINK;
+	mh->msg_namelen = sizeof(*sa);
+	mh->msg_flags = 0;
+	free(it->buf);
+	it->buf = NULL;
+	return (ssize_t)it->len;
+}
+
+static void reset(void)
+{
+	for (int i = 0; i < 2; i++)
+		for (size_t j = 0; j < k.n[i]; j++)
+			free(k.q[i][j].buf);
+	memset(&k, 0, sizeof(k));
+}
+
+static void queue_err(int fd, int err)
+{
+	int i = fdi(fd);
+
+	assert_true(k.n[i] < MAX_ITEMS);
+	k.q[i][k.n[i]++] = (struct item){ .err = err };
+}
+
+/* One datagram holding @nlh with its seq/pid set. */
+static void queue_msg(int fd, struct nlmsghdr *nlh, uint32_t seq, uint32_t pid, uint16_t flags)
+{
+	int i = fdi(fd);
+	struct item *it;
+
+	assert_true(k.n[i] < MAX_ITEMS);
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_pid = pid;
+	nlh->nlmsg_flags |= flags;
+	it = &k.q[i][k.n[i]++];
+	it->len = nlh->nlmsg_len;
+	it->buf = malloc(it->len);
+	memcpy(it->buf, nlh, it->len);
+}
+
+static void queue_done(int fd, uint32_t seq, int err)
+{
+	struct nlb b;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b.buf);
+	int *e = mnl_nlmsg_put_extra_header(nlh, sizeof(int));
+
+	nlh->nlmsg_type = NLMSG_DONE;
+	*e = err;
+	queue_msg(fd, nlh, seq, 1000u + (unsigned)fd, NLM_F_MULTI);
+}
+
+static void queue_error(int fd, uint32_t seq, int err)
+{
+	struct nlb b;
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b.buf);
+	struct nlmsgerr *e = mnl_nlmsg_put_extra_header(nlh, sizeof(*e));
+
+	nlh->nlmsg_type = NLMSG_ERROR;
+	e->error = err;
+	queue_msg(fd, nlh, seq, 1000u + (unsigned)fd, 0);
+}
+
+static const uint8_t mac1[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+
+static void queue_link(uint32_t seq, int ifindex, bool dump)
+{
+	struct nlb b;
+	struct nlb_link l = NLB_LINK_INIT;
+
+	l.ifindex = ifindex;
+	l.name = "eth";
+	l.mac = mac1;
+	queue_msg(FD_EV, nlb_link(&b, &l), seq, dump ? 1000u + FD_EV : 0, dump ? NLM_F_MULTI : 0);
+}
+
+static void queue_addr(uint16_t type, uint32_t seq, int ifindex, const char *ip, bool dump,
+		       uint16_t flags)
+{
+	struct nlb b;
+	struct nlb_addr a = { .type = type, .family = AF_INET, .ifindex = ifindex, .addr = ip,
+			      .prefixlen = 24, .put_flags = true };
+
+	queue_msg(FD_EV, nlb_addr(&b, &a), seq, dump ? 1000u + FD_EV : 4242,
+		  (uint16_t)((dump ? NLM_F_MULTI : 0) | flags));
+}
+
+static struct sent *last_sent(void)
+{
+	assert_true(k.n_sent > 0);
+	return &k.sent[k.n_sent - 1];
+}
+
+/* Dispatch the event socket until drained; returns how many calls it took. */
+static int drain(struct gnl *g, int fd)
+{
+	int calls = 0, r;
+
+	do {
+		r = gnl_dispatch(g, fd);
+		assert_true(r >= 0);
+		calls++;
+	} while (r == 1);
+	return calls;
+}
+
+/* Events popped, as a string of letters, e.g. "LLaS". */
+static void pop_all(struct gnl *g, char *out, size_t size)
+{
+	static const char letters[] = {
+		[GNL_EV_LINK_NEW] = 'L', [GNL_EV_LINK_CHANGED] = 'C', [GNL_EV_LINK_DEL] = 'D',
+		[GNL_EV_ADDR_NEW] = 'a', [GNL_EV_ADDR_CHANGED] = 'c', [GNL_EV_ADDR_DEL] = 'd',
+		[GNL_EV_FDB] = 'F',      [GNL_EV_NEIGH] = 'N',        [GNL_EV_QUERY_DONE] = 'Q',
+		[GNL_EV_SYNCED] = 'S',   [GNL_EV_RESYNC] = 'R',
+	};
+	struct gnl_event ev;
+	size_t n = 0;
+
+	while (gnl_pop_event(g, &ev) == 0) {
+		assert_true(n + 1 < size);
+		out[n++] = letters[ev.type];
+	}
+	out[n] = '\0';
+}
+
+static struct gnl *started(void)
+{
+	struct gnl *g;
+	struct gnl_options o = { .rcvbuf = 4096 };
+
+	reset();
+	assert_int_equal(gnl_new(&g, &o), 0);
+	assert_int_equal(gnl_start(g), 0);
+	return g;
+}
+
+static void test_start_sequence(void **state)
+{
+	struct gnl *g = started();
+	struct gnl_counters c;
+	uint32_t seq;
+	char ev[64];
+	int fds[2];
+
+	assert_int_equal(gnl_get_fds(g, fds), 2);
+	assert_int_equal(fds[0], FD_EV);
+	assert_int_equal(fds[1], FD_Q);
+	assert_int_equal(k.groups, (1u << RTNLGRP_LINK) | (1u << RTNLGRP_IPV4_IFADDR) |
+					   (1u << RTNLGRP_IPV6_IFADDR));
+	assert_int_equal(k.n_sent, 1);
+	assert_int_equal(last_sent()->type, RTM_GETLINK);
+	assert_true(last_sent()->flags & NLM_F_DUMP);
+	seq = last_sent()->seq;
+
+	queue_link(seq, 1, true);
+	queue_link(seq, 2, true);
+	/* An event in the middle of the dump is applied as it comes. */
+	queue_addr(RTM_NEWADDR, 0, 2, "192.0.2.9", false, 0);
+	queue_done(FD_EV, seq, 0);
+	drain(g, FD_EV);
+	assert_int_equal(k.n_sent, 2);
+	assert_int_equal(last_sent()->type, RTM_GETADDR);
+	assert_int_equal(last_sent()->family, AF_UNSPEC);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "LLa"); /* no SYNCED before the addresses */
+
+	seq = last_sent()->seq;
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.9", true, 0); /* already known */
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.10", true, 0);
+	queue_done(FD_EV, seq, 0);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "aS");
+	assert_non_null(gnl_link_get(g, 2));
+	assert_null(gnl_link_get(g, 3));
+	gnl_get_counters(g, &c);
+	assert_int_equal(c.resyncs, 0);
+	assert_int_equal(c.malformed, 0);
+	gnl_free(g);
+	reset();
+}
+
+/* Bring @g to SYNCED with links 1, 2 and addresses .1 .2 .3 on link 2. */
+static void sync_initial(struct gnl *g)
+{
+	uint32_t seq = last_sent()->seq;
+	char ev[64];
+
+	queue_link(seq, 1, true);
+	queue_link(seq, 2, true);
+	queue_done(FD_EV, seq, 0);
+	drain(g, FD_EV);
+	seq = last_sent()->seq;
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.1", true, 0);
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.2", true, 0);
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.3", true, 0);
+	queue_done(FD_EV, seq, 0);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "LLaaaS");
+}
+
+static void test_enobufs_redump_reconcile(void **state)
+{
+	struct gnl *g = started();
+	struct gnl_counters c;
+	size_t before;
+	uint32_t seq;
+	char ev[64];
+
+	sync_initial(g);
+	before = k.n_sent;
+
+	/* Overflow: two ENOBUFS in a row are one episode; stale events still apply. */
+	queue_err(FD_EV, ENOBUFS);
+	queue_addr(RTM_NEWADDR, 0, 2, "192.0.2.4", false, 0);
+	queue_err(FD_EV, ENOBUFS);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "Ra");
+	/* The re-dump starts once the stale queue is read. */
+	assert_int_equal(k.n_sent, before + 1);
+	assert_int_equal(last_sent()->type, RTM_GETLINK);
+
+	/* The kernel now has: link 2 only; .2 .4 .5 (.1 .3 and link 1 went unseen). */
+	seq = last_sent()->seq;
+	queue_link(seq, 2, true);
+	queue_done(FD_EV, seq, 0);
+	drain(g, FD_EV);
+	seq = last_sent()->seq;
+	assert_int_equal(last_sent()->type, RTM_GETADDR);
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.2", true, 0);
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.4", true, 0);
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.5", true, 0);
+	queue_done(FD_EV, seq, 0);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	/* .5 new; at the sweep: .1 .3 deleted, then link 1. Nothing twice. */
+	assert_string_equal(ev, "addDS");
+	assert_null(gnl_link_get(g, 1));
+	gnl_get_counters(g, &c);
+	assert_int_equal(c.resyncs, 1);
+	gnl_free(g);
+	reset();
+}
+
+static void test_enobufs_during_dump(void **state)
+{
+	struct gnl *g = started();
+	uint32_t seq;
+	char ev[64];
+
+	sync_initial(g);
+	queue_err(FD_EV, ENOBUFS);
+	drain(g, FD_EV);
+	seq = last_sent()->seq;
+	/* Overflow again in the middle of the re-dump: finish it, then dump again. */
+	queue_link(seq, 1, true);
+	queue_err(FD_EV, ENOBUFS);
+	queue_link(seq, 2, true);
+	queue_done(FD_EV, seq, 0);
+	drain(g, FD_EV);
+	/* No address dump for an incomplete pass, and no sweep: a new link dump. */
+	assert_int_equal(last_sent()->type, RTM_GETLINK);
+	assert_int_not_equal(last_sent()->seq, seq);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "RR");
+
+	/* The dump's own ENOBUFS (as an NLMSG_ERROR on its seq) is not fatal either. */
+	seq = last_sent()->seq;
+	queue_link(seq, 1, true);
+	queue_error(FD_EV, seq, -ENOBUFS);
+	queue_link(seq, 2, true);
+	queue_done(FD_EV, seq, 0);
+	drain(g, FD_EV);
+	assert_int_equal(last_sent()->type, RTM_GETLINK);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "R");
+
+	/* A clean pass ends it. */
+	seq = last_sent()->seq;
+	queue_link(seq, 1, true);
+	queue_link(seq, 2, true);
+	queue_done(FD_EV, seq, 0);
+	drain(g, FD_EV);
+	seq = last_sent()->seq;
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.1", true, 0);
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.2", true, 0);
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.3", true, 0);
+	queue_done(FD_EV, seq, 0);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "S");
+	gnl_free(g);
+	reset();
+}
+
+static void test_dump_interrupted(void **state)
+{
+	struct gnl *g = started();
+	uint32_t seq;
+	char ev[64];
+
+	sync_initial(g);
+	queue_err(FD_EV, ENOBUFS);
+	drain(g, FD_EV);
+	seq = last_sent()->seq;
+	queue_link(seq, 1, true);
+	queue_link(seq, 2, true);
+	queue_done(FD_EV, seq, 0);
+	drain(g, FD_EV);
+	seq = last_sent()->seq;
+	/* NLM_F_DUMP_INTR: the list changed under the dump; .3 may have been skipped. */
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.1", true, NLM_F_DUMP_INTR);
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.2", true, NLM_F_DUMP_INTR);
+	queue_done(FD_EV, seq, 0);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "R"); /* .3 not swept on an interrupted dump */
+	assert_int_equal(last_sent()->type, RTM_GETLINK);
+	gnl_free(g);
+	reset();
+}
+
+static void test_malformed_counted(void **state)
+{
+	struct gnl *g = started();
+	struct gnl_counters c;
+	struct nlb b;
+	struct nlb_link l = NLB_LINK_INIT;
+	struct nlmsghdr *nlh;
+	char ev[64];
+
+	sync_initial(g);
+	l.ifindex = 9;
+	l.name = "x";
+	nlh = nlb_link(&b, &l);
+	/* A bad attribute length inside an otherwise whole message. */
+	((struct nlattr *)mnl_nlmsg_get_payload_offset(nlh, sizeof(struct ifinfomsg)))->nla_len =
+		3000;
+	queue_msg(FD_EV, nlh, 0, 0, 0);
+	queue_addr(RTM_NEWADDR, 0, 2, "192.0.2.7", false, 0);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "a"); /* skipped, the next one is read */
+	gnl_get_counters(g, &c);
+	assert_int_equal(c.malformed, 1);
+	assert_null(gnl_link_get(g, 9));
+	gnl_free(g);
+	reset();
+}
+
+static void test_batch_bounded(void **state)
+{
+	struct gnl *g = started();
+	char ip[32];
+	char ev[256];
+	int calls;
+
+	sync_initial(g);
+	for (int i = 0; i < 100; i++) {
+		snprintf(ip, sizeof(ip), "198.51.100.%d", i);
+		queue_addr(RTM_NEWADDR, 0, 2, ip, false, 0);
+	}
+	assert_int_equal(gnl_dispatch(g, FD_EV), 1); /* more pending */
+	calls = 1 + drain(g, FD_EV);
+	assert_true(calls >= 4);
+	pop_all(g, ev, sizeof(ev));
+	assert_int_equal(strlen(ev), 100);
+	gnl_free(g);
+	reset();
+}
+
+static void queue_fdb(uint32_t seq, int port, int master, int vlan)
+{
+	struct nlb b;
+	struct nlb_neigh n = { .family = AF_BRIDGE, .ifindex = port, .mac = mac1,
+			       .master = master, .vlan = vlan, .state = NUD_REACHABLE };
+
+	queue_msg(FD_Q, nlb_neigh(&b, &n), seq, 1000u + FD_Q, NLM_F_MULTI);
+}
+
+static void test_queries(void **state)
+{
+	struct gnl *g = started();
+	struct gnl_event e;
+	uint32_t id1, id2, id3, seq;
+	size_t before;
+
+	sync_initial(g);
+	before = k.n_sent;
+	assert_int_equal(gnl_query_fdb(g, 10, &id1), 0);
+	assert_int_equal(gnl_query_neigh(g, 2, &id2), 0);
+	assert_int_equal(gnl_query_fdb(g, 11, &id3), 0);
+	assert_true(id1 != id2 && id2 != id3);
+	/* One at a time on the query socket. */
+	assert_int_equal(k.n_sent, before + 1);
+	assert_int_equal(last_sent()->fd, FD_Q);
+	assert_int_equal(last_sent()->type, RTM_GETNEIGH);
+	assert_int_equal(last_sent()->family, AF_BRIDGE);
+	assert_int_equal(last_sent()->filter, 10);
+	seq = last_sent()->seq;
+
+	queue_fdb(seq, 12, 10, 5);
+	queue_fdb(seq, 13, 11, 0);  /* another bridge's: filtered out */
+	queue_fdb(seq, 10, 0, 0);   /* on the bridge itself */
+	queue_fdb(seq + 7, 12, 10, 0); /* a stale answer */
+	queue_done(FD_Q, seq, 0);
+	drain(g, FD_Q);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_FDB);
+	assert_int_equal(e.query, id1);
+	assert_int_equal(e.fdb.ifindex, 12);
+	assert_int_equal(e.fdb.vlan, 5);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_FDB);
+	assert_int_equal(e.fdb.ifindex, 10);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
+	assert_int_equal(e.query, id1);
+	assert_int_equal(e.error, 0);
+	assert_int_equal(gnl_pop_event(g, &e), -EAGAIN);
+
+	/* The next one went out when the first finished. */
+	assert_int_equal(last_sent()->family, AF_INET);
+	assert_int_equal(last_sent()->filter, 2);
+	seq = last_sent()->seq;
+	{
+		struct nlb b;
+		struct nlb_neigh n = { .family = AF_INET, .ifindex = 2, .mac = mac1,
+				       .dst = "192.0.2.77", .state = NUD_STALE };
+		struct nlb_neigh o = { .family = AF_INET, .ifindex = 3, .mac = mac1,
+				       .dst = "192.0.2.78", .state = NUD_STALE };
+
+		queue_msg(FD_Q, nlb_neigh(&b, &n), seq, 1000u + FD_Q, NLM_F_MULTI);
+		queue_msg(FD_Q, nlb_neigh(&b, &o), seq, 1000u + FD_Q, NLM_F_MULTI);
+	}
+	/* ENOBUFS on the query socket: the answer ends with an error, not the library. */
+	queue_err(FD_Q, ENOBUFS);
+	queue_done(FD_Q, seq, 0);
+	drain(g, FD_Q);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_NEIGH);
+	assert_int_equal(e.neigh.ifindex, 2);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
+	assert_int_equal(e.query, id2);
+	assert_int_equal(e.error, -ENOBUFS);
+
+	/* A kernel error ends the third. */
+	seq = last_sent()->seq;
+	assert_int_equal(last_sent()->filter, 11);
+	queue_error(FD_Q, seq, -ENODEV);
+	drain(g, FD_Q);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
+	assert_int_equal(e.query, id3);
+	assert_int_equal(e.error, -ENODEV);
+	assert_int_equal(gnl_pop_event(g, &e), -EAGAIN);
+
+	assert_int_equal(gnl_query_fdb(g, 0, &id1), -EINVAL);
+	gnl_free(g);
+	reset();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_start_sequence),
+		cmocka_unit_test(test_enobufs_redump_reconcile),
+		cmocka_unit_test(test_enobufs_during_dump),
+		cmocka_unit_test(test_dump_interrupted),
+		cmocka_unit_test(test_malformed_counted),
+		cmocka_unit_test(test_batch_bounded),
+		cmocka_unit_test(test_queries),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
