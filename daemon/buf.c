@@ -93,3 +93,21 @@ void buf_free(struct buf *b)
 	free(b->data);
 	*b = (struct buf)BUF_INIT;
 }
+
+bool array_reserve(void *arr, size_t *cap, size_t need, size_t size)
+{
+	void **p = arr;
+	size_t n = *cap ? *cap : 16;
+	void *q;
+
+	if (need <= *cap)
+		return true;
+	while (n < need)
+		n *= 2;
+	q = realloc(*p, n * size);
+	if (!q)
+		return false;
+	*p = q;
+	*cap = n;
+	return true;
+}

@@ -22,3 +22,10 @@ void buf_json_string(struct buf *b, const char *s);
 void buf_consume(struct buf *b, size_t n);
 void buf_reset(struct buf *b);
 void buf_free(struct buf *b);
+
+/*
+ * array_reserve() - make room for @need elements of @size bytes in *@arr
+ * (capacity *@cap, doubled as needed). Returns false, leaving the array as
+ * it was, when memory runs out.
+ */
+bool array_reserve(void *arr, size_t *cap, size_t need, size_t size);

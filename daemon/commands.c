@@ -47,16 +47,9 @@ static void snap_target(void *userdata, const struct engine_target_info *info)
 {
 	struct snapshot *s = userdata;
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct engine_target_info *p = realloc(s->targets, cap * sizeof(*p));
-
-		if (!p) {
-			s->oom = true;
-			return;
-		}
-		s->targets = p;
-		s->cap = cap;
+	if (!array_reserve(&s->targets, &s->cap, s->n + 1, sizeof(*s->targets))) {
+		s->oom = true;
+		return;
 	}
 	s->targets[s->n++] = *info;
 }
@@ -96,16 +89,9 @@ static void snap_link(void *userdata, const struct gnl_link *link)
 {
 	struct links *ls = userdata;
 
-	if (ls->n == ls->cap) {
-		size_t cap = ls->cap ? ls->cap * 2 : 16;
-		struct gnl_link *p = realloc(ls->l, cap * sizeof(*p));
-
-		if (!p) {
-			ls->oom = true;
-			return;
-		}
-		ls->l = p;
-		ls->cap = cap;
+	if (!array_reserve(&ls->l, &ls->cap, ls->n + 1, sizeof(*ls->l))) {
+		ls->oom = true;
+		return;
 	}
 	ls->l[ls->n++] = *link;
 }

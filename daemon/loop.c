@@ -172,15 +172,8 @@ static int outbox_push(struct daemon *d, const struct engine_frame *f)
 		d->out_head = 0;
 		d->out_n = 0;
 	}
-	if (d->out_n == d->out_cap) {
-		size_t cap = d->out_cap ? d->out_cap * 2 : 256;
-		struct engine_frame *p = realloc(d->outbox, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		d->outbox = p;
-		d->out_cap = cap;
-	}
+	if (!array_reserve(&d->outbox, &d->out_cap, d->out_n + 1, sizeof(*d->outbox)))
+		return -ENOMEM;
 	d->outbox[d->out_n++] = *f;
 	return 0;
 }
@@ -400,28 +393,9 @@ static void fdb_entry(struct daemon *d, uint32_t id, const struct gnl_fdb *e)
 
 	if (!q)
 		return;
-	if (q->n == q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 64;
-		struct gnl_fdb *p = realloc(q->entries, cap * sizeof(*p));
-
-		if (!p)
-			return;
-		q->entries = p;
-		q->cap = cap;
-	}
+	if (!array_reserve(&q->entries, &q->cap, q->n + 1, sizeof(*q->entries)))
+		return;
 	q->entries[q->n++] = *e;
-}
-
-static bool grow_announced(struct daemon *d)
-{
-	size_t cap = d->cap_announced ? d->cap_announced * 2 : 64;
-	struct engine_note *p = realloc(d->announced, cap * sizeof(*p));
-
-	if (!p)
-		return false;
-	d->announced = p;
-	d->cap_announced = cap;
-	return true;
 }
 
 /* Hand everything the engine produced to the world, then re-arm the timer. */
@@ -440,7 +414,8 @@ static void drain_engine(struct daemon *d)
 	while (engine_pop_note(d->engine, &n) == 0) {
 		if (n.type != ENGINE_NOTE_ANNOUNCED) {
 			emit_note(d, &n);
-		} else if (d->n_announced < d->cap_announced || grow_announced(d)) {
+		} else if (array_reserve(&d->announced, &d->cap_announced, d->n_announced + 1,
+					 sizeof(*d->announced))) {
 			d->announced[d->n_announced++] = n;
 		}
 	}
