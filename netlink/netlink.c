@@ -312,6 +312,12 @@ static int handle_event_msg(struct gnl *g, const struct nlmsghdr *nlh)
 		    nlh->nlmsg_seq == g->dump_seq;
 	int r;
 
+	/*
+	 * The kernel saw the tables change under the dump (the flag may be on
+	 * any part, NLMSG_DONE included): do it again.
+	 */
+	if (ours && (nlh->nlmsg_flags & NLM_F_DUMP_INTR))
+		g->resync_pending = true;
 	if (ours && nlh->nlmsg_type == NLMSG_DONE)
 		return dump_done(g, done_error(nlh));
 	if (ours && nlh->nlmsg_type == NLMSG_ERROR) {
@@ -325,10 +331,6 @@ static int handle_event_msg(struct gnl *g, const struct nlmsghdr *nlh)
 			return overflow(g);
 		return r == 0 ? 0 : dump_done(g, r);
 	}
-	/* The kernel saw the tables change under the dump: do it again. */
-	if (ours && (nlh->nlmsg_flags & NLM_F_DUMP_INTR))
-		g->resync_pending = true;
-
 	r = gnl_cache_apply(&g->cache, nlh, &g->events);
 	if (r == -EBADMSG) {
 		g->counters.malformed++;

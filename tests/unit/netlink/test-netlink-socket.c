@@ -475,6 +475,29 @@ static void test_dump_interrupted(void **state)
 	pop_all(g, ev, sizeof(ev));
 	assert_string_equal(ev, "R"); /* .3 not swept on an interrupted dump */
 	assert_int_equal(last_sent()->type, RTM_GETLINK);
+
+	/* The flag on NLMSG_DONE alone counts too. */
+	seq = last_sent()->seq;
+	queue_link(seq, 1, true);
+	queue_link(seq, 2, true);
+	queue_done(FD_EV, seq, 0);
+	drain(g, FD_EV);
+	seq = last_sent()->seq;
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.1", true, 0);
+	queue_addr(RTM_NEWADDR, seq, 2, "192.0.2.2", true, 0);
+	{
+		struct nlb b;
+		struct nlmsghdr *nlh = mnl_nlmsg_put_header(b.buf);
+		int *e = mnl_nlmsg_put_extra_header(nlh, sizeof(int));
+
+		nlh->nlmsg_type = NLMSG_DONE;
+		*e = 0;
+		queue_msg(FD_EV, nlh, seq, 1000u + FD_EV, NLM_F_MULTI | NLM_F_DUMP_INTR);
+	}
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "");
+	assert_int_equal(last_sent()->type, RTM_GETLINK);
 	gnl_free(g);
 	reset();
 }
