@@ -357,11 +357,12 @@ def peer(workdir, name, n):
     try:
         mac = a.mac(ia)
         if name == "keepalived":
+            # keepalived faults on an interface without an IPv4 address.
+            a.addr_add(ia, "192.168.255.1/24")
             exe = shutil.which("keepalived")
             conf = os.path.join(workdir, "keepalived.conf")
             with open(conf, "w") as f:
-                f.write("global_defs {\n  vrrp_garp_master_refresh 0\n  vrrp_garp_interval 0\n"
-                        "  vrrp_gna_interval 0\n  script_user root\n}\n"
+                f.write("global_defs {\n  vrrp_garp_master_refresh 0\n}\n"
                         "vrrp_instance bench {\n  state MASTER\n"
                         f"  interface {ia}\n  virtual_router_id 51\n  priority 255\n"
                         "  advert_int 1\n  garp_master_delay 0\n  garp_master_repeat 1\n"
@@ -382,6 +383,9 @@ def peer(workdir, name, n):
                          stderr=open(os.path.join(workdir, "keepalived.log"), "w"))
             procs.append(kl)
             recs = cap.wait(capture_timeout(n, "immediate") + 10)
+            if not recs:
+                with open(os.path.join(workdir, "keepalived.log")) as f:
+                    log("keepalived sent nothing; its log ends:\n" + f.read()[-3000:])
             time.sleep(0.3)
             pids = [kl.pid] + [int(p) for p in os.listdir("/proc") if p.isdigit()
                                and _ppid(int(p)) == kl.pid]
@@ -395,7 +399,8 @@ def peer(workdir, name, n):
             else:
                 cmd = ["xargs", "-P", "64", "-I", "{}", send_arp_path(), "-r", "1", ia, "{}",
                        "auto", "not_used", "not_used"]
-            cap = Capture(o, io, n, capture_timeout(n, "immediate") + n * 0.02,
+            # Count 0: every frame, however many a tool sends per address.
+            cap = Capture(o, io, 0, capture_timeout(n, "immediate") + n * 0.02,
                           os.path.join(workdir, "cap.bin"))
             d0 = link_drops(a, ia) + link_drops(o, io)
             t0 = time.time_ns()
@@ -541,15 +546,19 @@ def idle(workdir, seconds=10, rate=10000, n=100):
 
 # --- output -------------------------------------------------------------------
 
-COLS = ["scenario", "N", "CPU ms", "CPU µs/frame", "× limit", "wall ms", "frames exp/obs",
+COLS = ["scenario", "N", "CPU ms", "CPU µs/frame", "× limit", "CPU × garpd", "wall ms", "frames exp/obs",
         "frames/addr", "RSS KiB", "drops", "resyncs", "max ann. dev ms", "valid"]
 
 
 def rows(results):
     limits = {(r["scenario"].split()[1], r["n"]): r for r in results
               if r["scenario"].startswith("limit")}
+    garpd = {r["n"]: r for r in results if r["scenario"] == "garpd immediate"}
     out = []
     for r in results:
+        g = garpd.get(r["n"])
+        xg = r["cpu_ns"] / g["cpu_ns"] if g and not r["scenario"].startswith(("garpd", "limit")) \
+            else None
         per_frame = r["cpu_ns"] / 1000 / r["observed"] if r["observed"] else None
         kind = r["scenario"].split()[1] if " " in r["scenario"] else "immediate"
         lim = limits.get((kind, r["n"]))
@@ -559,6 +568,7 @@ def rows(results):
         out.append([r["scenario"], f"{r['n']:,}", f"{r['cpu_ns'] / 1e6:.1f}",
                     f"{per_frame:.2f}" if per_frame else "-",
                     f"{ratio:.2f}" if ratio else "-",
+                    f"{xg:.1f}" if xg else "-",
                     f"{r['wall_ms']:.0f}" if r.get("wall_ms") else "-",
                     f"{r['expected']:,}/{r['observed']:,}",
                     f"{r['observed'] / r['n']:.2f}",
