@@ -5,9 +5,10 @@
  * records, lean enough for 400,000 frames in a few seconds:
  *
  *   ip netns exec NS bench_capture -o FILE [-c COUNT] [-t TIMEOUT_MS]
- *                                  [-b RCVBUF_BYTES] IFACE
+ *                                  [-b RCVBUF_BYTES] IFACE|any
  *
- * One AF_PACKET socket bound to IFACE for ETH_P_ARP, SO_TIMESTAMPNS
+ * One AF_PACKET socket bound to IFACE (or to every interface of the
+ * namespace with "any") for ETH_P_ARP, SO_TIMESTAMPNS
  * (CLOCK_REALTIME, stamped by the kernel on arrival), SO_RCVBUFFORCE to
  * RCVBUF_BYTES (default 256M), read with recvmmsg(). Records are kept in
  * memory and written to FILE at the end (struct bench_rec below, native
@@ -83,8 +84,8 @@ int main(int argc, char **argv)
 	}
 	if (!out || optind + 1 != argc)
 		usage();
-	ifindex = if_nametoindex(argv[optind]);
-	if (!ifindex) {
+	ifindex = strcmp(argv[optind], "any") ? if_nametoindex(argv[optind]) : 0;
+	if (!ifindex && strcmp(argv[optind], "any")) {
 		fprintf(stderr, "bench_capture: %s: %s\n", argv[optind], strerror(errno));
 		return 1;
 	}
