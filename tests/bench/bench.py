@@ -321,6 +321,40 @@ def scale_garpd(workdir, kind, n):
         seg.delete()
 
 
+def scale_floor(workdir, n):
+    """The floor of an event-driven announcer in scenario 1 (immediate): one
+    netlink subscription, one send() per new address, nothing else."""
+    alist = addrs(BASE, n)
+    seg = Segment(links_for(n))
+    fl = None
+    try:
+        bf = batch_file(workdir, seg.ia, alist)
+        fl = seg.a.popen([netns.binary("GARPD_BENCH_NETLINK"), "floor", "any", "announce"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        if fl.stderr.readline().strip() != "ready":
+            raise RuntimeError("floor did not start")
+        cap = Capture(seg.o, seg.cap_dev, n, capture_timeout(n, "immediate"),
+                      os.path.join(workdir, "cap.bin"))
+        d0 = seg.drops()
+        c0 = cpu_ns(fl.pid)
+        t0 = time.time_ns()
+        netns.sh(["ip", "-n", seg.a.name, "-batch", bf], timeout=capture_timeout(n, "immediate"))
+        recs = cap.wait(capture_timeout(n, "immediate") + 10)
+        time.sleep(0.3)
+        c1 = cpu_ns(fl.pid)
+        res = analyse(recs, alist, "immediate")
+        res.update(scenario="floor immediate", n=n, expected=n, cpu_ns=c1 - c0,
+                   wall_ms=(res["last_ts"] - t0) / 1e6 if res["last_ts"] else None,
+                   rss_kb=int(status(fl.pid, "VmHWM")), links=len(seg.ia),
+                   drops=cap.drops + seg.drops() - d0, max_dev_ms=None)
+        return res
+    finally:
+        if fl and fl.poll() is None:
+            fl.kill()
+            fl.wait()
+        seg.delete()
+
+
 def scale_limit(workdir, kind, n, batch=64):
     """Scenario 2: the same frames, prebuilt, sendmmsg() on one AF_PACKET socket."""
     alist = addrs(BASE, n)
@@ -411,7 +445,7 @@ def peer(workdir, name, n):
             _, _, ru = os.wait4(p.pid, 0)
             p.returncode = 0
             cpu = int((ru.ru_utime + ru.ru_stime) * 1e9)
-            rss = ru.ru_maxrss
+            rss = None   # ru_maxrss here would be the forked Python's, not a tool's
             recs = cap.stop(linger=1.0)
         res = analyse(recs, alist, "immediate")
         # A peer may send more than one frame per address: count addresses, not frames.
@@ -621,7 +655,7 @@ def plot(results, outdir):
               "set logscale xy\nset xlabel 'addresses (N)'\n"
               "set ylabel 'CPU per address (µs)'\nset key outside right\n"
               "set grid\nset title 'CPU per address, garpd vs the raw limit and the peers'\n"
-              "plot " + ", ".join(f"'{p}' using 1:2 with linespoints lw 2 title '{t}'"
+              "plot " + ", ".join(f"'{p}' using 1:2 with linespoints lw 2 title '{t}' noenhanced"
                                   for p, t in files) + "\n")
     r = subprocess.run([gp], input=script, text=True, capture_output=True)
     if r.returncode != 0:
@@ -667,6 +701,8 @@ def main():
                 log(f"scale: {kind} N={n}")
                 record(scale_garpd(workdir, kind, n))
                 record(scale_limit(workdir, kind, n))
+            log(f"scale: floor N={n}")
+            record(scale_floor(workdir, n))
     if "peers" not in skip:
         for n in psizes:
             for p in peers:

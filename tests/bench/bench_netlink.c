@@ -9,10 +9,11 @@
  *       CLOCK_REALTIME read just before sendmsg() — the clock the observer's
  *       kernel timestamps use.
  *
- *   bench_netlink floor IFACE
+ *   bench_netlink floor IFACE|any [probe|announce]
  *       The floor: subscribes to RTNLGRP_IPV4_IFADDR and, for every new
- *       address on IFACE, sends one prebuilt ARP probe for it over one
- *       AF_PACKET socket, nothing else. Prints "ready" to stderr once
+ *       address on IFACE, sends one prebuilt ARP frame for it (a probe, or
+ *       with "announce" the announcement garpd sends) over one AF_PACKET
+ *       socket, nothing else: the least an event-driven announcer does. Prints "ready" to stderr once
  *       subscribed; runs until killed.
  */
 
@@ -24,6 +25,7 @@
 #include <linux/rtnetlink.h>
 #include <net/ethernet.h>
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,9 +107,30 @@ static int add(int argc, char **argv)
 
 struct floor_ctx {
 	int fd;
-	unsigned int ifindex;
+	unsigned int ifindex; /* 0: every interface */
+	bool announce;
+	size_t n_macs;
+	struct {
+		unsigned int ifindex;
+		uint8_t mac[6];
+	} macs[64];
 	uint8_t frame[60];
 };
+
+static const uint8_t *floor_mac(struct floor_ctx *c, unsigned int ifindex)
+{
+	struct ifreq ifr = {0};
+
+	for (size_t i = 0; i < c->n_macs; i++)
+		if (c->macs[i].ifindex == ifindex)
+			return c->macs[i].mac;
+	if (c->n_macs == sizeof(c->macs) / sizeof(c->macs[0]) || !if_indextoname(ifindex, ifr.ifr_name) ||
+	    ioctl(c->fd, SIOCGIFHWADDR, &ifr) < 0)
+		return NULL;
+	c->macs[c->n_macs].ifindex = ifindex;
+	memcpy(c->macs[c->n_macs].mac, ifr.ifr_hwaddr.sa_data, 6);
+	return c->macs[c->n_macs++].mac;
+}
 
 static int floor_addr_attr(const struct nlattr *attr, void *data)
 {
@@ -126,17 +149,26 @@ static int floor_msg(const struct nlmsghdr *nlh, void *data)
 	struct floor_ctx *c = data;
 	const struct nlattr *tb[IFA_MAX + 1] = {0};
 	const struct ifaddrmsg *ifa;
+	const uint8_t *mac;
 
 	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifa)))
 		return MNL_CB_OK;
 	ifa = mnl_nlmsg_get_payload(nlh);
-	if (ifa->ifa_family != AF_INET || ifa->ifa_index != c->ifindex)
+	if (ifa->ifa_family != AF_INET || (c->ifindex && ifa->ifa_index != c->ifindex))
 		return MNL_CB_OK;
 	mnl_attr_parse(nlh, sizeof(*ifa), floor_addr_attr, tb);
-	if (!tb[IFA_LOCAL])
+	mac = floor_mac(c, ifa->ifa_index);
+	if (!tb[IFA_LOCAL] || !mac)
 		return MNL_CB_OK;
+	memcpy(c->frame + 6, mac, 6);
+	memcpy(c->frame + 22, mac, 6);
 	memcpy(c->frame + 38, mnl_attr_get_payload(tb[IFA_LOCAL]), 4);
-	if (send(c->fd, c->frame, sizeof(c->frame), 0) < 0)
+	if (c->announce)
+		memcpy(c->frame + 28, c->frame + 38, 4);
+	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
+				  .sll_ifindex = (int)ifa->ifa_index, .sll_halen = 6};
+	memset(sll.sll_addr, 0xff, 6);
+	if (sendto(c->fd, c->frame, sizeof(c->frame), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 		perror("bench_netlink floor: send");
 	return MNL_CB_OK;
 }
@@ -144,43 +176,43 @@ static int floor_msg(const struct nlmsghdr *nlh, void *data)
 static int floor_run(int argc, char **argv)
 {
 	static char buf[8192];
-	struct floor_ctx c = {0};
-	struct ifreq ifr = {0};
+	static struct floor_ctx c;
 	struct mnl_socket *nl;
 
-	if (argc != 3)
+	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "probe") &&
+					strcmp(argv[3], "announce")))
 		return 2;
-	c.ifindex = if_nametoindex(argv[2]);
+	c.announce = argc == 4 && !strcmp(argv[3], "announce");
+	c.ifindex = strcmp(argv[2], "any") ? if_nametoindex(argv[2]) : 0;
+	/* Protocol 0, unbound: sends on any interface, receives nothing. */
 	c.fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", argv[2]);
-	if (!c.ifindex || c.fd < 0 || ioctl(c.fd, SIOCGIFHWADDR, &ifr) < 0) {
+	if ((!c.ifindex && strcmp(argv[2], "any")) || c.fd < 0) {
 		perror("bench_netlink floor");
 		return 1;
 	}
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_ifindex = (int)c.ifindex};
-	if (bind(c.fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		perror("bench_netlink floor: bind");
-		return 1;
-	}
-	/* An RFC 5227 probe: who-has A tell 0.0.0.0, from our MAC. */
+	/* An RFC 5227 probe (who-has A tell 0.0.0.0), or the announcement. */
 	memset(c.frame, 0xff, 6);
-	memcpy(c.frame + 6, ifr.ifr_hwaddr.sa_data, 6);
 	c.frame[12] = 0x08, c.frame[13] = 0x06;
 	c.frame[15] = 1, c.frame[16] = 0x08, c.frame[18] = 6, c.frame[19] = 4, c.frame[21] = 1;
-	memcpy(c.frame + 22, ifr.ifr_hwaddr.sa_data, 6);
+	if (c.announce)
+		memset(c.frame + 32, 0xff, 6); /* THA broadcast, as garpd's default */
 
 	nl = mnl_socket_open(NETLINK_ROUTE);
 	if (!nl || mnl_socket_bind(nl, 1U << (RTNLGRP_IPV4_IFADDR - 1), MNL_SOCKET_AUTOPID) < 0) {
 		perror("bench_netlink floor: netlink");
 		return 1;
 	}
+	/* As much room as garpd's default netlink_rcvbuf (4M). */
+	int rb = 4 << 20;
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVBUFFORCE, &rb, sizeof(rb));
 	fprintf(stderr, "ready\n");
 	for (;;) {
 		ssize_t r = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 
 		if (r < 0) {
-			if (errno == ENOBUFS || errno == EINTR)
+			if (errno == EINTR)
 				continue;
+			/* ENOBUFS: events lost; the floor does not resync, the run is invalid. */
 			perror("bench_netlink floor: recv");
 			return 1;
 		}
@@ -199,6 +231,6 @@ int main(int argc, char **argv)
 		r = floor_run(argc, argv);
 	if (r == 2)
 		fprintf(stderr, "usage: bench_netlink add IFACE BASE N INTERVAL_MS\n"
-				"       bench_netlink floor IFACE\n");
+				"       bench_netlink floor IFACE|any [probe|announce]\n");
 	return r;
 }
