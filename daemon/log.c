@@ -45,10 +45,20 @@ void log_msg(enum cfg_log_level level, const char *fmt, ...)
 	if (log_state.use_syslog) {
 		vsyslog(prio[level], fmt, ap);
 	} else {
-		/* "<6>" prefixes let journald keep the level of each line. */
-		fprintf(stderr, "<%d>level=%s ", prio[level], cfg_log_level_to_string(level));
-		vfprintf(stderr, fmt, ap);
-		fputc('\n', stderr);
+		/* One write per line (stderr is unbuffered); "<6>" lets journald keep the level. */
+		char line[1024];
+		int n = snprintf(line, sizeof(line), "<%d>level=%s ", prio[level],
+				 cfg_log_level_to_string(level));
+
+		if (n > 0 && (size_t)n < sizeof(line) - 1) {
+			int m = vsnprintf(line + n, sizeof(line) - 1 - (size_t)n, fmt, ap);
+
+			if (m > 0)
+				n += (size_t)m < sizeof(line) - 1 - (size_t)n ? m
+									 : (int)(sizeof(line) - 2 - (size_t)n);
+			line[n++] = '\n';
+			fwrite(line, 1, (size_t)n, stderr);
+		}
 	}
 	va_end(ap);
 }
