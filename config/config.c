@@ -42,6 +42,35 @@ static int mul_u64(uint64_t a, uint64_t b, uint64_t *ret)
 	return 0;
 }
 
+struct unit {
+	const char *suffix;
+	uint64_t mult;
+};
+
+/* A non-negative integer followed by exactly one of @units' suffixes. */
+static int parse_with_units(const char *s, const struct unit *units, size_t n, uint64_t *ret)
+{
+	const char *end;
+	uint64_t v, out;
+	int r;
+
+	if (!s)
+		return -EINVAL;
+	r = parse_u64_prefix(s, &v, &end);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		r = mul_u64(v, units[i].mult, &out);
+		if (r < 0)
+			return r;
+		*ret = out;
+		return 0;
+	}
+	return -EINVAL;
+}
+
 /**
  * cfg_parse_duration() - parse "250ms", "1s", "2m", "1h" or a bare number
  * @s: the text; a non-negative integer, then optionally ms, s, m or h
@@ -55,35 +84,15 @@ static int mul_u64(uint64_t a, uint64_t b, uint64_t *ret)
  */
 int cfg_parse_duration(const char *s, uint64_t *ret_ns)
 {
-	static const struct {
-		const char *suffix;
-		uint64_t mult;
-	} units[] = {
+	static const struct unit units[] = {
 		{ "", CFG_NSEC_PER_SEC },
 		{ "ms", CFG_NSEC_PER_MSEC },
 		{ "s", CFG_NSEC_PER_SEC },
 		{ "m", 60 * CFG_NSEC_PER_SEC },
 		{ "h", 3600 * CFG_NSEC_PER_SEC },
 	};
-	const char *end;
-	uint64_t v, ns;
-	int r;
 
-	if (!s)
-		return -EINVAL;
-	r = parse_u64_prefix(s, &v, &end);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].suffix) != 0)
-			continue;
-		r = mul_u64(v, units[i].mult, &ns);
-		if (r < 0)
-			return r;
-		*ret_ns = ns;
-		return 0;
-	}
-	return -EINVAL;
+	return parse_with_units(s, units, sizeof(units) / sizeof(units[0]), ret_ns);
 }
 
 /**
@@ -96,34 +105,14 @@ int cfg_parse_duration(const char *s, uint64_t *ret_ns)
  */
 int cfg_parse_size(const char *s, uint64_t *ret)
 {
-	static const struct {
-		const char *suffix;
-		uint64_t mult;
-	} units[] = {
+	static const struct unit units[] = {
 		{ "", 1 },
 		{ "K", 1024ull },
 		{ "M", 1024ull * 1024 },
 		{ "G", 1024ull * 1024 * 1024 },
 	};
-	const char *end;
-	uint64_t v, b;
-	int r;
 
-	if (!s)
-		return -EINVAL;
-	r = parse_u64_prefix(s, &v, &end);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(end, units[i].suffix) != 0)
-			continue;
-		r = mul_u64(v, units[i].mult, &b);
-		if (r < 0)
-			return r;
-		*ret = b;
-		return 0;
-	}
-	return -EINVAL;
+	return parse_with_units(s, units, sizeof(units) / sizeof(units[0]), ret);
 }
 
 /* ------------------------------------------------------------------------ */
