@@ -215,6 +215,7 @@ enum {
 	K_LOG_LEVEL,
 	K_ANNOUNCE_ON_START,
 	K_NETLINK_RCVBUF,
+	K_BATCH_WINDOW,
 	_K_MAX,
 };
 _Static_assert(_K_MAX <= 32, "key masks are uint32_t");
@@ -256,6 +257,8 @@ static const struct key_desc keys[_K_MAX] = {
 	[K_ANNOUNCE_ON_START] = { "announce_on_start", KW_DAEMON, KT_BOOL, DMN(announce_on_start) },
 	[K_NETLINK_RCVBUF] = { "netlink_rcvbuf", KW_DAEMON, KT_SIZE, DMN(netlink_rcvbuf), 64 * 1024,
 			       1024 * 1024 * 1024, .range = "a size from 64K to 1G" },
+	[K_BATCH_WINDOW] = { "batch_window", KW_DAEMON, KT_DURATION, DMN(batch_window_ns), 0,
+			     1 * SEC, .range = "a duration from 0 to 1s" },
 };
 
 /* The keys a profile sets: the timing of the sequence. */
@@ -317,6 +320,7 @@ void cfg_init_defaults(struct cfg *ret)
 			.log_level = CFG_LOG_INFO,
 			.announce_on_start = false,
 			.netlink_rcvbuf = 4 * 1024 * 1024,
+			.batch_window_ns = CFG_BATCH_WINDOW_DEFAULT_NS,
 		},
 		.sequence = CFG_SEQUENCE_INIT,
 	};

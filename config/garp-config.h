@@ -103,7 +103,10 @@ struct cfg_daemon {
 	enum cfg_log_level log_level;
 	bool announce_on_start;
 	uint64_t netlink_rcvbuf; /* bytes */
+	uint64_t batch_window_ns; /* a burst of kernel events is read this often; 0 = each at once */
 };
+
+#define CFG_BATCH_WINDOW_DEFAULT_NS (10 * CFG_NSEC_PER_MSEC)
 
 struct cfg_interface; /* one [interface PATTERN] section, private */
 

@@ -40,6 +40,15 @@ struct daemon {
 
 	uint64_t now;   /* monotonic, read once per wakeup */
 	uint64_t armed; /* deadline the timerfd is armed for */
+
+	/*
+	 * Bursts of netlink events (see nl_burst() in loop.c): while one lasts
+	 * the event socket is out of the epoll set and read at nl_resume and
+	 * at every other wakeup.
+	 */
+	uint64_t nl_last;   /* when the event socket last woke us */
+	uint64_t nl_resume; /* ENGINE_NO_DEADLINE: not in a burst */
+	uint64_t nl_window_events; /* events read since nl_resume was set */
 	bool filter_arp;
 	bool pollout;
 	bool synced;

@@ -8,12 +8,24 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "garp-config.h"
 
 void log_setup(enum cfg_log_level level, bool use_syslog);
 void log_set_level(enum cfg_log_level level);
 bool log_enabled(enum cfg_log_level level);
+
+/*
+ * Buffered: lines are collected and written together by log_flush(), which
+ * the event loop calls once per wakeup (a burst of events is one write, not
+ * one per line). Unbuffered (the default): each line is one write.
+ */
+void log_set_buffered(bool on);
+void log_flush(void);
+
+/* One line of @len bytes, no formatting: "iface=eth0 addr=10.0.0.1 event=announced". */
+void log_line(enum cfg_log_level level, const char *text, size_t len);
 
 /* log_msg(CFG_LOG_INFO, "iface=%s addr=%s event=announced", ...) */
 void log_msg(enum cfg_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -50,11 +50,15 @@ enum source {
 /* How much one source may do per wakeup before the others get their turn. */
 #define RX_BATCH 64
 #define TX_BATCH 64
+/* In a burst, gnl_dispatch() batches read per wakeup before the others get their turn. */
+#define NL_BURST_ROUNDS 8
+/* Netlink events closer together than this are a burst (see nl_woke()). */
+#define NL_BURST_GAP_NS 1000000ull
 
 #define DAEMON_INIT                                                                                \
 	{                                                                                          \
 		.epfd = -1, .pkt_fd = -1, .timer_fd = -1, .signal_fd = -1,                         \
-		.armed = ENGINE_NO_DEADLINE,                                                       \
+		.armed = ENGINE_NO_DEADLINE, .nl_resume = ENGINE_NO_DEADLINE,                      \
 	}
 
 static uint64_t now_ns(void)
@@ -100,12 +104,32 @@ struct if_stats *daemon_if_stats(struct daemon *d, int ifindex)
 	return p;
 }
 
+/* One "key=value key=value" line, cut (never overrun) at its capacity. */
+struct kv_line {
+	size_t len;
+	char s[768];
+};
+
+static void kv_add(struct kv_line *l, const char *key, const char *val)
+{
+	const char *parts[] = {l->len ? " " : "", key, "=", val};
+
+	for (size_t i = 0; i < 4; i++) {
+		size_t n = strlen(parts[i]);
+
+		if (n > sizeof(l->s) - 1 - l->len)
+			n = sizeof(l->s) - 1 - l->len; /* room for the NUL the monitors need */
+		memcpy(l->s + l->len, parts[i], n);
+		l->len += n;
+	}
+}
+
 /* key=value for the log and `garpctl monitor`; {"key":"value",...} for `monitor --json`. */
 void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon_event *ev)
 {
 	char b[IFNAMSIZ + 12], a[INET_ADDRSTRLEN], m[PKT_MAC_STRLEN];
 	const char *keys[6], *vals[6];
-	struct buf text = BUF_INIT, json = BUF_INIT;
+	struct kv_line text;
 	size_t n = 0;
 	bool mon = control_has_monitors(d->control);
 
@@ -133,21 +157,24 @@ void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon
 		keys[n] = ev->key2;
 		vals[n++] = ev->val2;
 	}
+	text.len = 0;
 	for (size_t i = 0; i < n; i++)
-		buf_printf(&text, "%s%s=%s", i ? " " : "", keys[i], vals[i]);
-	log_msg(level, "%s", text.data ? text.data : "");
+		kv_add(&text, keys[i], vals[i]);
+	log_line(level, text.s, text.len);
 	if (mon) {
+		struct buf json = BUF_INIT;
+
 		buf_printf(&json, "{\"time_ns\":%llu", (unsigned long long)d->now);
 		for (size_t i = 0; i < n; i++) {
 			buf_printf(&json, ",\"%s\":", keys[i]);
 			buf_json_string(&json, vals[i]);
 		}
 		buf_append(&json, "}", 1);
-		if (!text.oom && !json.oom)
-			control_broadcast(d->control, text.data, json.data);
+		text.s[text.len] = '\0';
+		if (!json.oom)
+			control_broadcast(d->control, text.s, json.data);
+		buf_free(&json);
 	}
-	buf_free(&text);
-	buf_free(&json);
 }
 
 static void policy_get(void *userdata, const char *name, struct cfg_sequence *ret)
@@ -398,13 +425,34 @@ static void fdb_entry(struct daemon *d, uint32_t id, const struct gnl_fdb *e)
 	q->entries[q->n++] = *e;
 }
 
+/* Arm the timerfd for the engine's next deadline or the end of a netlink burst window. */
+static void arm_timer(struct daemon *d)
+{
+	uint64_t deadline = engine_next_deadline(d->engine);
+
+	if (d->nl_resume < deadline)
+		deadline = d->nl_resume;
+	if (deadline != d->armed) {
+		struct itimerspec its = {0};
+
+		if (deadline != ENGINE_NO_DEADLINE) {
+			/* An absolute time in the past fires at once; 0 would disarm. */
+			uint64_t t = deadline ? deadline : 1;
+
+			its.it_value.tv_sec = (time_t)(t / 1000000000ull);
+			its.it_value.tv_nsec = (long)(t % 1000000000ull);
+		}
+		if (timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+			d->armed = deadline;
+	}
+}
+
 /* Hand everything the engine produced to the world, then re-arm the timer. */
 static void drain_engine(struct daemon *d)
 {
 	struct engine_frame f;
 	struct engine_query q;
 	struct engine_note n;
-	uint64_t deadline;
 	bool want;
 
 	while (engine_pop_query(d->engine, &q) == 0)
@@ -433,20 +481,7 @@ static void drain_engine(struct daemon *d)
 			d->filter_arp = want;
 	}
 
-	deadline = engine_next_deadline(d->engine);
-	if (deadline != d->armed) {
-		struct itimerspec its = {0};
-
-		if (deadline != ENGINE_NO_DEADLINE) {
-			/* An absolute time in the past fires at once; 0 would disarm. */
-			uint64_t t = deadline ? deadline : 1;
-
-			its.it_value.tv_sec = (time_t)(t / 1000000000ull);
-			its.it_value.tv_nsec = (long)(t % 1000000000ull);
-		}
-		if (timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
-			d->armed = deadline;
-	}
+	arm_timer(d);
 }
 
 static void emit_link_change(struct daemon *d, const struct gnl_event *ev)
@@ -546,17 +581,76 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 	}
 }
 
+/* Return: 0 when @fd is drained, 1 when more is pending, or a negative errno (fatal). */
 static int handle_netlink(struct daemon *d, int fd)
 {
 	struct gnl_event ev;
 	int r;
 
 	r = gnl_dispatch(d->gnl, fd);
-	while (gnl_pop_event(d->gnl, &ev) == 0)
+	while (gnl_pop_event(d->gnl, &ev) == 0) {
+		d->nl_window_events++;
 		handle_gnl_event(d, &ev);
+	}
 	if (r < 0) {
 		log_error("event=netlink-failed error=\"%s\"", strerror(-r));
 		return r;
+	}
+	return r;
+}
+
+/*
+ * Bursts. An `ip -batch` or a cluster manager moving many addresses makes
+ * the kernel send one message per change, often faster than one per 100 µs;
+ * waking up for each costs far more than the frame we then send (timer and
+ * wakeup in the kernel, and one sendmmsg() per address instead of one per
+ * batch). So when the event socket wakes us less than NL_BURST_GAP_NS after
+ * it last did, it leaves the epoll set, and is read once per batch_window
+ * and at every other wakeup, which is before any frame leaves: a removal
+ * read in time still stops its address's frames. Everything read in one
+ * wakeup shares `now`, so the sequences it starts keep stepping together.
+ * A window that brings nothing ends the burst. The first event of a burst
+ * is handled at once, so a lone change never waits.
+ */
+static void nl_listen(struct daemon *d, bool on)
+{
+	struct epoll_event ev = {.events = on ? EPOLLIN : 0, .data.u64 = SRC_NETLINK};
+
+	if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, d->gnl_fds[0], &ev) < 0)
+		on = true; /* cannot leave the set: we are woken as before */
+	d->nl_resume = on ? ENGINE_NO_DEADLINE : d->now + d->cfg.daemon.batch_window_ns;
+	d->nl_window_events = 0;
+}
+
+static void nl_woke(struct daemon *d)
+{
+	bool burst = d->now - d->nl_last < NL_BURST_GAP_NS;
+
+	d->nl_last = d->now;
+	if (burst && d->cfg.daemon.batch_window_ns && d->nl_resume == ENGINE_NO_DEADLINE)
+		nl_listen(d, false);
+}
+
+static int nl_read_burst(struct daemon *d)
+{
+	int r = 0;
+
+	for (int i = 0; i < NL_BURST_ROUNDS; i++) {
+		r = handle_netlink(d, d->gnl_fds[0]);
+		if (r <= 0)
+			break;
+	}
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		d->nl_resume = d->now; /* more is waiting: again right after the others */
+	} else if (d->now >= d->nl_resume || !d->cfg.daemon.batch_window_ns) {
+		if (d->nl_window_events && d->cfg.daemon.batch_window_ns) {
+			d->nl_resume = d->now + d->cfg.daemon.batch_window_ns;
+			d->nl_window_events = 0;
+		} else {
+			nl_listen(d, true);
+		}
 	}
 	return 0;
 }
@@ -739,6 +833,7 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 		return EX_OSERR;
 	}
 	log_info("event=started version=%s", GARPD_VERSION);
+	log_set_buffered(true);
 
 	while (!d.stop) {
 		struct epoll_event evs[16];
@@ -761,6 +856,8 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 					status = EX_OSERR;
 					d.stop = true;
 				}
+				if (tag == SRC_NETLINK)
+					nl_woke(&d);
 			} else if (tag == SRC_PACKET) {
 				if (evs[i].events & EPOLLIN)
 					handle_packet(&d);
@@ -775,14 +872,20 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 				control_dispatch(d.control, tag, evs[i].events);
 			}
 		}
+		if (!d.stop && d.nl_resume != ENGINE_NO_DEADLINE && nl_read_burst(&d) < 0) {
+			status = EX_OSERR;
+			d.stop = true;
+		}
 		if (d.stop)
 			break;
 		engine_run(d.engine, d.now);
 		drain_engine(&d);
+		log_flush();
 	}
 
 	/* Whatever is half-way through a sequence stays unsent: nothing half-built leaves. */
 	sd_notify(0, "STOPPING=1");
+	log_set_buffered(false);
 	log_info("event=stopped");
 	teardown(&d);
 	return status;

@@ -56,6 +56,7 @@ static void assert_cfg_equal(const struct cfg *a, const struct cfg *b)
 	assert_int_equal(a->daemon.log_level, b->daemon.log_level);
 	assert_int_equal(a->daemon.announce_on_start, b->daemon.announce_on_start);
 	assert_int_equal(a->daemon.netlink_rcvbuf, b->daemon.netlink_rcvbuf);
+	assert_int_equal(a->daemon.batch_window_ns, b->daemon.batch_window_ns);
 	assert_seq_equal(&a->sequence, &b->sequence);
 	assert_int_equal(a->n_interfaces, b->n_interfaces);
 }
@@ -71,6 +72,7 @@ static void test_defaults(void **state)
 	assert_int_equal(d.daemon.log_level, CFG_LOG_INFO);
 	assert_false(d.daemon.announce_on_start);
 	assert_int_equal(d.daemon.netlink_rcvbuf, 4 * 1024 * 1024);
+	assert_int_equal(d.daemon.batch_window_ns, 10 * MS);
 	assert_int_equal(d.sequence.profile, CFG_PROFILE_WIN8);
 	assert_int_equal(d.sequence.probes, 3);
 	assert_null(d.interfaces);
@@ -139,6 +141,8 @@ static uint64_t get(const struct cfg *c, const char *key)
 		return c->daemon.announce_on_start;
 	if (!strcmp(key, "netlink_rcvbuf"))
 		return c->daemon.netlink_rcvbuf;
+	if (!strcmp(key, "batch_window"))
+		return c->daemon.batch_window_ns;
 	if (!strcmp(key, "profile"))
 		return s->profile;
 	if (!strcmp(key, "probes"))
@@ -198,6 +202,9 @@ static void test_good_values(void **state)
 		{ "daemon", "netlink_rcvbuf", "65536", 65536 },
 		{ "daemon", "netlink_rcvbuf", "16M", 16 << 20 },
 		{ "daemon", "netlink_rcvbuf", "1G", 1 << 30 },
+		{ "daemon", "batch_window", "0", 0 },
+		{ "daemon", "batch_window", "1ms", MS },
+		{ "daemon", "batch_window", "1s", SEC },
 		{ "sequence", "profile", "win8", CFG_PROFILE_WIN8 },
 		{ "sequence", "profile", "rfc5227", CFG_PROFILE_RFC5227 },
 		{ "sequence", "profile", "immediate", CFG_PROFILE_IMMEDIATE },
@@ -379,6 +386,10 @@ static void test_bad_values(void **state)
 		  "netlink_rcvbuf: expected a size from 64K to 1G, got \"63K\"" },
 		{ "[daemon]\nnetlink_rcvbuf = 2G\n", 2,
 		  "netlink_rcvbuf: expected a size from 64K to 1G, got \"2G\"" },
+		{ "[daemon]\nbatch_window = 2s\n", 2,
+		  "batch_window: expected a duration from 0 to 1s, got \"2s\"" },
+		{ "[daemon]\nbatch_window = soon\n", 2,
+		  "batch_window: expected a duration like 250ms or 1s, got \"soon\"" },
 		{ "[daemon]\ncontrol_socket = run/garpd\n", 2,
 		  "control_socket: expected an absolute path of at most 107 bytes, got \"run/garpd\"" },
 		{ "[daemon]\ncontrol_socket =\n", 2,
