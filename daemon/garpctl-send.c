@@ -6,13 +6,18 @@
  * time, on one merged schedule.
  */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "garp-config.h"
@@ -21,6 +26,11 @@
 #include "util.h"
 
 #define ADDRS_MAX 1024
+/* Room for one part of a dump: the kernel fills at most 32 KiB per recv(). */
+#define DUMP_BUF_SIZE (64 * 1024)
+/* A dump the address list changed under is read again, this many times. */
+#define DUMP_TRIES 5
+#define DUMP_TIMEOUT_MS 5000
 
 size_t garpctl_schedule_len(const struct cfg_sequence *seq)
 {
@@ -77,6 +87,268 @@ int garpctl_schedule(const struct cfg_sequence *seq, size_t n_addrs, struct garp
 	return (int)k;
 }
 
+/*
+ * Which addresses the kernel has on the interface: an RTM_GETADDR dump read
+ * by hand (garpctl links neither libmnl nor netlink/), so every length is
+ * checked here before anything behind it is read.
+ */
+
+/* One RTM_NEWADDR of the dump: mark the address when it is ours. */
+static int addr_msg_parse(struct garpctl_addr_dump *d, const uint8_t *payload, size_t len)
+{
+	struct ifaddrmsg ifa;
+	struct in_addr local = {0}, address = {0};
+	bool has_local = false, has_address = false;
+	const uint8_t *p;
+	size_t rem;
+
+	if (len < sizeof(ifa))
+		return -EBADMSG;
+	memcpy(&ifa, payload, sizeof(ifa));
+	if (ifa.ifa_family != AF_INET || (int)ifa.ifa_index != d->ifindex)
+		return 0;
+	if (len < NLMSG_ALIGN(sizeof(ifa)))
+		return 0; /* the header without its padding: no attributes */
+	p = payload + NLMSG_ALIGN(sizeof(ifa));
+	rem = len - NLMSG_ALIGN(sizeof(ifa));
+	while (rem > 0) {
+		struct rtattr rta;
+		size_t step;
+
+		if (rem < sizeof(rta))
+			return -EBADMSG;
+		memcpy(&rta, p, sizeof(rta));
+		if (rta.rta_len < sizeof(rta) || rta.rta_len > rem)
+			return -EBADMSG;
+		if (rta.rta_type == IFA_LOCAL || rta.rta_type == IFA_ADDRESS) {
+			struct in_addr *dst = rta.rta_type == IFA_LOCAL ? &local : &address;
+
+			if (rta.rta_len != RTA_LENGTH(sizeof(*dst)))
+				return -EBADMSG;
+			memcpy(dst, p + RTA_LENGTH(0), sizeof(*dst));
+			if (rta.rta_type == IFA_LOCAL)
+				has_local = true;
+			else
+				has_address = true;
+		}
+		/* The last attribute may lack its padding. */
+		step = RTA_ALIGN(rta.rta_len);
+		if (step > rem)
+			step = rem;
+		p += step;
+		rem -= step;
+	}
+	/* On a point-to-point link IFA_ADDRESS is the peer's; IFA_LOCAL is ours. */
+	if (!has_local && !has_address)
+		return 0;
+	if (!has_local)
+		local = address;
+	for (size_t i = 0; i < d->n_addrs; i++)
+		if (d->addrs[i].s_addr == local.s_addr)
+			d->seen[i] = true;
+	return 0;
+}
+
+int garpctl_addr_dump_parse(struct garpctl_addr_dump *d, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	size_t rem = len;
+
+	while (rem > 0) {
+		struct nlmsghdr h;
+		const uint8_t *payload;
+		size_t plen, step;
+		int r, err;
+
+		if (rem < sizeof(h))
+			return -EBADMSG;
+		memcpy(&h, p, sizeof(h));
+		if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > rem)
+			return -EBADMSG;
+		payload = p + NLMSG_HDRLEN;
+		plen = h.nlmsg_len - NLMSG_HDRLEN;
+		step = NLMSG_ALIGN(h.nlmsg_len);
+		if (step > rem)
+			step = rem;
+		p += step;
+		rem -= step;
+
+		if (h.nlmsg_pid != d->portid || h.nlmsg_seq != d->seq)
+			continue; /* not an answer to our request */
+		if (h.nlmsg_flags & NLM_F_DUMP_INTR)
+			d->interrupted = true;
+		switch (h.nlmsg_type) {
+		case NLMSG_DONE:
+			/* Its payload, when there is one, is the dump's error. */
+			if (plen >= sizeof(err)) {
+				memcpy(&err, payload, sizeof(err));
+				if (err < 0)
+					return err;
+			}
+			return 1;
+		case NLMSG_ERROR:
+			if (plen < sizeof(err))
+				return -EBADMSG;
+			memcpy(&err, payload, sizeof(err));
+			/* An acknowledgement does not end a dump. */
+			return err < 0 ? err : -EPROTO;
+		case RTM_NEWADDR:
+			r = addr_msg_parse(d, payload, plen);
+			if (r < 0)
+				return r;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Ask the kernel once for @d->ifindex's IPv4 addresses and read the answer. */
+static int addr_dump_once(struct garpctl_addr_dump *d, uint8_t *buf)
+{
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
+	socklen_t salen = sizeof(sa);
+	struct {
+		struct nlmsghdr h;
+		struct ifaddrmsg ifa;
+	} req = {
+		.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)),
+		.h.nlmsg_type = RTM_GETADDR,
+		.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+		/* Kernels without strict checking ignore the index: filtered here too. */
+		.ifa.ifa_family = AF_INET,
+		.ifa.ifa_index = (unsigned int)d->ifindex,
+	};
+	int fd, r;
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&sa, &salen) < 0) {
+		r = -errno;
+		goto out;
+	}
+	d->portid = sa.nl_pid;
+	d->seq = (uint32_t)util_now_ns();
+	d->interrupted = false;
+	for (size_t i = 0; i < d->n_addrs; i++)
+		d->seen[i] = false;
+	req.h.nlmsg_seq = d->seq;
+	req.h.nlmsg_pid = d->portid;
+	sa = (struct sockaddr_nl){.nl_family = AF_NETLINK}; /* to the kernel */
+	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	do {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		struct iovec iov = {.iov_base = buf, .iov_len = DUMP_BUF_SIZE};
+		struct msghdr msg = {
+			.msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1};
+		ssize_t n;
+
+		r = poll(&pfd, 1, DUMP_TIMEOUT_MS);
+		if (r < 0 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (r < 0) {
+			r = -errno;
+			break;
+		}
+		if (r == 0) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		n = recvmsg(fd, &msg, 0);
+		if (n < 0 && errno == EINTR) {
+			r = 0;
+			continue;
+		}
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (msg.msg_flags & MSG_TRUNC) {
+			r = -EMSGSIZE;
+			break;
+		}
+		/* Only the kernel speaks for the kernel. */
+		if (msg.msg_namelen != sizeof(sa) || sa.nl_pid != 0) {
+			r = 0;
+			continue;
+		}
+		r = garpctl_addr_dump_parse(d, buf, (size_t)n);
+	} while (r == 0);
+	if (r == 1)
+		r = d->interrupted ? -EINTR : 0;
+out:
+	close(fd);
+	return r;
+}
+
+/*
+ * Fill @seen for @addrs on @ifindex, from a consistent dump.
+ * Return: 0, -EAGAIN when the list kept changing, or a negative errno.
+ */
+static int addrs_configured(int ifindex, const struct in_addr *addrs, size_t n_addrs, bool *seen)
+{
+	struct garpctl_addr_dump d = {
+		.ifindex = ifindex, .addrs = addrs, .n_addrs = n_addrs, .seen = seen};
+	uint8_t *buf = malloc(DUMP_BUF_SIZE);
+	int r = -EAGAIN;
+
+	if (!buf)
+		return -ENOMEM;
+	for (int i = 0; i < DUMP_TRIES && r == -EAGAIN; i++) {
+		r = addr_dump_once(&d, buf);
+		if (r == -EINTR)
+			r = -EAGAIN;
+	}
+	free(buf);
+	return r;
+}
+
+/*
+ * garpctl send announces only addresses the host owns (DESIGN.md: an
+ * announcement for an address that is not ours poisons every cache on the
+ * segment): one line for each address of @addrs not configured on @link,
+ * worded for before the first frame or, when @started, mid-sequence.
+ * Return: 0 when all are, -ENOENT when one is not, or a negative errno;
+ * every failure is printed.
+ */
+static int check_owned(const struct util_link *link, const struct in_addr *addrs, size_t n_addrs,
+		       bool *seen, bool started)
+{
+	int r = addrs_configured(link->ifindex, addrs, n_addrs, seen);
+
+	if (r < 0) {
+		fprintf(stderr, "garpctl send: %s: reading its addresses: %s\n", link->name,
+			r == -EAGAIN ? "the list kept changing" : strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < n_addrs; i++) {
+		char a[INET_ADDRSTRLEN];
+
+		if (seen[i])
+			continue;
+		inet_ntop(AF_INET, &addrs[i], a, sizeof(a));
+		if (started)
+			fprintf(stderr,
+				"garpctl send: %s is no longer configured on %s, not announcing it\n",
+				a, link->name);
+		else
+			fprintf(stderr,
+				"garpctl send: %s is not configured on %s "
+				"(use --force to send anyway)\n",
+				a, link->name);
+		r = -ENOENT;
+	}
+	return r;
+}
+
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
 	va_list ap;
@@ -94,7 +366,8 @@ static void send_help(void)
 	printf("Usage: garpctl send -i IFACE [OPTION]... ADDRESS...\n"
 	       "Send the gratuitous ARP sequence for each IPv4 ADDRESS out of IFACE,\n"
 	       "all addresses at the same time; by default 3 probes 1 s apart, then\n"
-	       "one announcement 1 s after the last probe.\n"
+	       "one announcement 1 s after the last probe. Every ADDRESS must be\n"
+	       "configured on IFACE, or nothing is sent (unless --force).\n"
 	       "\n"
 	       "  -i, --interface IFACE        the Ethernet interface to send on\n"
 	       "      --probes N               ARP probes before announcing (0-%d, default 3)\n"
@@ -104,10 +377,12 @@ static void send_help(void)
 	       "      --announce-interval DUR  between announcements (default 1s)\n"
 	       "      --frames request|reply|both  announcement form (default request)\n"
 	       "      --target-mac broadcast|zero  THA of the request form (default broadcast)\n"
+	       "  -f, --force                  send even for an ADDRESS not configured on IFACE\n"
 	       "  -h, --help                   this help\n"
 	       "\n"
 	       "DUR is an integer with a unit: 250ms, 1s, 2m (no unit: seconds).\n"
-	       "Exit status: 0 all sent, 1 a send failed, 2 bad usage or input.\n",
+	       "Exit status: 0 all sent, 1 a send failed or an ADDRESS is not configured\n"
+	       "on IFACE, 2 bad usage or input.\n",
 	       GARPCTL_PROBES_MAX, GARPCTL_ANNOUNCEMENTS_MAX);
 }
 
@@ -130,6 +405,7 @@ static const struct option send_options[] = {
 	{"announce-interval", required_argument, NULL, OPT_ANNOUNCE_INTERVAL},
 	{"frames", required_argument, NULL, OPT_FRAMES},
 	{"target-mac", required_argument, NULL, OPT_TARGET_MAC},
+	{"force", no_argument, NULL, 'f'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
 };
@@ -177,17 +453,20 @@ static int parse_dur(int c, const char *arg, uint64_t *ret)
 
 /* Parse the command line into @seq, @ret_ifname and the addresses. */
 static int parse_args(int argc, char **argv, struct cfg_sequence *seq, const char **ret_ifname,
-		      struct in_addr *addrs, size_t *n_addrs)
+		      bool *ret_force, struct in_addr *addrs, size_t *n_addrs)
 {
 	const char *ifname = NULL;
 	int c;
 
 	optind = 0; /* GNU: reinitialise; argv[0] is "send" */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:h", send_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:fh", send_options, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			ifname = optarg;
+			break;
+		case 'f':
+			*ret_force = true;
 			break;
 		case OPT_PROBES:
 			if (parse_count(c, optarg, GARPCTL_PROBES_MAX, &seq->probes) < 0)
@@ -341,24 +620,52 @@ static int send_failed(const char *ifname, int r)
 	return GARPCTL_EXIT_FAILURE;
 }
 
-/* Run the schedule from now on; all frames of one instant go in one batch. */
-static int run_schedule(int fd, const struct util_link *link, const struct garpctl_slot *slots,
-			size_t n_slots, const struct pkt_frame *frames, struct pkt_out *out)
+/* What run_schedule() sends, and whether it checks ownership again. */
+struct send_plan {
+	const struct util_link *link;
+	const struct in_addr *addrs;
+	size_t n_addrs;
+	bool *seen; /* n_addrs, scratch for check_owned(); NULL: --force */
+	const struct garpctl_slot *slots;
+	size_t n_slots;
+	const struct pkt_frame *frames;
+	struct pkt_out *out; /* room for the frames of one instant */
+};
+
+/*
+ * Run the schedule from now on; all frames of one instant go in one batch.
+ * Unless forced, every instant that announces first checks again that the
+ * addresses are still ours (DESIGN.md: never announce an address no
+ * longer configured at the moment of sending); probes carry SPA 0.0.0.0
+ * and change no cache, so they go unchecked. Return: 0, -ENOENT (printed),
+ * or a negative errno.
+ */
+static int run_schedule(int fd, const struct send_plan *p)
 {
 	uint64_t t0 = util_now_ns();
 
-	for (size_t i = 0; i < n_slots;) {
+	for (size_t i = 0; i < p->n_slots;) {
+		bool announces = false;
 		size_t n = 0;
 		int r;
 
-		r = util_sleep_until_ns(t0 + slots[i].at_ns);
+		r = util_sleep_until_ns(t0 + p->slots[i].at_ns);
 		if (r < 0)
 			return r;
-		for (uint64_t at = slots[i].at_ns; i < n_slots && slots[i].at_ns == at; i++, n++) {
-			out[n].ifindex = link->ifindex;
-			out[n].frame = frames[slots[i].addr * _GARPCTL_FRAME_MAX + slots[i].frame];
+		for (uint64_t at = p->slots[i].at_ns; i < p->n_slots && p->slots[i].at_ns == at;
+		     i++, n++) {
+			const struct garpctl_slot *s = &p->slots[i];
+
+			announces = announces || s->frame != GARPCTL_FRAME_PROBE;
+			p->out[n].ifindex = p->link->ifindex;
+			p->out[n].frame = p->frames[s->addr * _GARPCTL_FRAME_MAX + s->frame];
 		}
-		r = send_all(fd, out, n);
+		if (announces && p->seen) {
+			r = check_owned(p->link, p->addrs, p->n_addrs, p->seen, true);
+			if (r < 0)
+				return -ENOENT;
+		}
+		r = send_all(fd, p->out, n);
 		if (r < 0)
 			return r;
 	}
@@ -373,15 +680,17 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 	struct garpctl_slot *slots = NULL;
 	struct pkt_out *out = NULL;
 	struct util_link link;
+	bool *seen = NULL;
 	const char *ifname = NULL, *why;
 	size_t n_addrs = 0, n_slots;
+	bool force = false;
 	int r, fd = -1, ret = GARPCTL_EXIT_FAILURE;
 
 	(void)ctx;
 	addrs = calloc(ADDRS_MAX, sizeof(*addrs));
 	if (!addrs)
 		goto oom;
-	r = parse_args(argc, argv, &seq, &ifname, addrs, &n_addrs);
+	r = parse_args(argc, argv, &seq, &ifname, &force, addrs, &n_addrs);
 	if (r != 0) {
 		ret = r > 0 ? GARPCTL_EXIT_OK : GARPCTL_EXIT_USAGE;
 		goto out;
@@ -407,7 +716,8 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 	frames = calloc(n_addrs * _GARPCTL_FRAME_MAX, sizeof(*frames));
 	slots = calloc(n_slots ? n_slots : 1, sizeof(*slots));
 	out = calloc(n_addrs * 2, sizeof(*out)); /* at most request + reply per address at once */
-	if (!frames || !slots || !out)
+	seen = calloc(n_addrs, sizeof(*seen));
+	if (!frames || !slots || !out || !seen)
 		goto oom;
 	r = garpctl_schedule(&seq, n_addrs, slots, n_slots);
 	if (r < 0) {
@@ -422,6 +732,10 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 
+	/* All or nothing: one address that is not ours and no frame goes out. */
+	if (!force && check_owned(&link, addrs, n_addrs, seen, false) < 0)
+		goto out;
+
 	r = pkt_socket_open(&fd);
 	if (r < 0) {
 		if (r == -EPERM || r == -EACCES)
@@ -433,7 +747,18 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 				strerror(-r));
 		goto out;
 	}
-	r = run_schedule(fd, &link, slots, n_slots, frames, out);
+	r = run_schedule(fd, &(struct send_plan){
+				     .link = &link,
+				     .addrs = addrs,
+				     .n_addrs = n_addrs,
+				     .seen = force ? NULL : seen,
+				     .slots = slots,
+				     .n_slots = n_slots,
+				     .frames = frames,
+				     .out = out,
+			     });
+	if (r == -ENOENT)
+		goto out; /* printed */
 	if (r < 0) {
 		ret = send_failed(ifname, r);
 		goto out;
@@ -445,6 +770,7 @@ oom:
 out:
 	if (fd >= 0)
 		close(fd);
+	free(seen);
 	free(out);
 	free(slots);
 	free(frames);

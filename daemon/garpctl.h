@@ -9,6 +9,8 @@
  * away, no privileges), 2 usage or bad input.
  */
 
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -84,3 +86,32 @@ size_t garpctl_schedule_len(const struct cfg_sequence *seq);
  */
 int garpctl_schedule(const struct cfg_sequence *seq, size_t n_addrs, struct garpctl_slot *ret,
 		     size_t n);
+
+/* One RTM_GETADDR dump being read: what is asked, and what was found. */
+struct garpctl_addr_dump {
+	uint32_t portid;              /* our socket's netlink port id */
+	uint32_t seq;                 /* our request's sequence number */
+	int ifindex;                  /* the interface whose addresses count */
+	const struct in_addr *addrs;  /* the addresses looked for */
+	size_t n_addrs;
+	bool *seen;                   /* seen[i]: addrs[i] is configured on ifindex */
+	bool interrupted;             /* NLM_F_DUMP_INTR: the list changed while dumped */
+};
+
+/**
+ * garpctl_addr_dump_parse() - read one part of an IPv4 RTM_GETADDR dump
+ * @d: the dump; @d->seen and @d->interrupted are updated
+ * @buf: what one recv() returned from the kernel (hostile)
+ * @len: its length
+ *
+ * Marks each of @d->addrs found as an AF_INET address (IFA_LOCAL, or
+ * IFA_ADDRESS when there is no IFA_LOCAL) of @d->ifindex; addresses of
+ * other interfaces and families, and messages for another port or
+ * sequence, are skipped. Every header and attribute is bounds-checked
+ * before it is read; unknown attributes are skipped.
+ *
+ * Return: 0 when more parts are to come, 1 at the end of the dump,
+ * -EBADMSG for a malformed message, -EPROTO for an unexpected
+ * acknowledgement, or the negative errno the kernel answered with.
+ */
+int garpctl_addr_dump_parse(struct garpctl_addr_dump *d, const void *buf, size_t len);

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """(d) Several addresses run their sequences at the same time: with 100 ms
 steps the whole run lasts about one sequence (300 ms), not three, and at
-every step each address gets its frame."""
+every step each address gets its frame. The addresses are configured on
+the interface (10.0.0.1 by Pair), as garpctl send requires."""
 
 import netns
 from netns import check
@@ -12,6 +13,8 @@ ADDRS = ["10.0.0.1", "10.0.0.11", "10.0.0.12"]
 
 def test():
     with Pair() as p:
+        for a in ADDRS[1:]:
+            p.a.addr_add(p.ia, a + "/24")
         with p.capture() as cap:
             check_ok(p.send("--probe-interval", "100ms", "--announce-delay", "100ms", *ADDRS))
         f = cap.frames
