@@ -58,6 +58,35 @@ struct gnl_fdb {
 	uint8_t flags;  /* NTF_SELF, NTF_MASTER, NTF_EXT_LEARNED, ... */
 };
 
+/*
+ * A bridge port's VLAN table (RTM_NEWLINK of family AF_BRIDGE asked for with
+ * RTEXT_FILTER_BRVLAN, its IFLA_AF_SPEC/IFLA_BRIDGE_VLAN_INFO entries), as
+ * runs of consecutive VLAN ids that share their flags. It says how the
+ * bridge sends a VLAN's frames out of that port: tagged, or untagged.
+ */
+#define GNL_VLAN_MAX 4094 /* VLAN ids are 1..4094 */
+enum {
+	GNL_VLAN_PVID = 1u << 0,     /* the port's PVID: untagged frames in belong to it */
+	GNL_VLAN_UNTAGGED = 1u << 1, /* frames of this VLAN leave the port untagged */
+};
+
+struct gnl_port_vlan {
+	int ifindex;      /* the bridge port (or the bridge itself, for its own entries) */
+	int master;       /* the bridge (IFLA_MASTER); 0 for the bridge's own entries */
+	uint16_t vid;     /* first VLAN id of the run, 1..GNL_VLAN_MAX */
+	uint16_t vid_end; /* last, >= vid */
+	uint16_t flags;   /* GNL_VLAN_* */
+};
+
+/* One port's whole VLAN table, as parsed from one message. */
+struct gnl_port_vlans {
+	int ifindex;
+	int master;
+	uint16_t pvid;         /* 0 for none */
+	uint64_t member[64];   /* bit v: the port is in VLAN v */
+	uint64_t untagged[64]; /* bit v: VLAN v leaves the port untagged */
+};
+
 /* One IPv4 neighbour-table entry (RTM_NEWNEIGH, AF_INET). */
 struct gnl_neigh {
 	int ifindex;
@@ -232,6 +261,33 @@ int gnl_parse_link(const struct nlmsghdr *nlh, struct gnl_link *ret);
 int gnl_parse_addr(const struct nlmsghdr *nlh, struct gnl_addr *ret);
 int gnl_parse_fdb(const struct nlmsghdr *nlh, struct gnl_fdb *ret);
 int gnl_parse_neigh(const struct nlmsghdr *nlh, struct gnl_neigh *ret);
+
+/**
+ * gnl_parse_port_vlans() - one bridge port's VLAN table
+ * @nlh: RTM_NEWLINK of family AF_BRIDGE (a dump asked for with
+ *       RTEXT_FILTER_BRVLAN or RTEXT_FILTER_BRVLAN_COMPRESSED)
+ * @ret: filled; a port without VLAN entries gives empty sets
+ *
+ * Single entries and RANGE_BEGIN/RANGE_END pairs are both understood. A VLAN
+ * id outside 1..4094, an entry that is not exactly a struct
+ * bridge_vlan_info, a range without its end (or an end without its
+ * beginning, or one that goes backwards or changes flags), a PVID on a
+ * range and two different PVIDs are -EBADMSG.
+ *
+ * Return: as the parsers above; -EAFNOSUPPORT for a family other than
+ * AF_BRIDGE.
+ */
+int gnl_parse_port_vlans(const struct nlmsghdr *nlh, struct gnl_port_vlans *ret);
+
+/**
+ * gnl_port_vlans_next() - the next run of VLANs of a port with equal flags
+ * @v: the parsed table
+ * @pos: where to go on from: 1 for the first call; moved past the run
+ * @ret: the run, with @v's ifindex and master
+ *
+ * Return: true with @ret filled, false when no VLAN is left.
+ */
+bool gnl_port_vlans_next(const struct gnl_port_vlans *v, uint16_t *pos, struct gnl_port_vlan *ret);
 
 /* True when the link counts as operationally up (carrier present). */
 bool gnl_link_is_oper_up(const struct gnl_link *l);

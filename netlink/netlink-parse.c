@@ -16,6 +16,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -486,6 +487,159 @@ int gnl_parse_neigh(const struct nlmsghdr *nlh, struct gnl_neigh *ret)
 	n.state = ndm->ndm_state;
 	*ret = n;
 	return 0;
+}
+
+static bool vlan_bit(const uint64_t *set, unsigned int vid)
+{
+	return set[vid / 64] >> (vid % 64) & 1;
+}
+
+static void vlan_set(uint64_t *set, unsigned int vid)
+{
+	set[vid / 64] |= UINT64_C(1) << (vid % 64);
+}
+
+struct port_vlan_ctx {
+	struct gnl_port_vlans *v;
+	const struct nlattr *af_spec;
+	bool in_range; /* a RANGE_BEGIN waits for its RANGE_END */
+	struct bridge_vlan_info begin;
+	int err;
+};
+
+static int port_vlan_add(struct port_vlan_ctx *c, const struct bridge_vlan_info *vi)
+{
+	const uint16_t range = BRIDGE_VLAN_INFO_RANGE_BEGIN | BRIDGE_VLAN_INFO_RANGE_END;
+	unsigned int first = vi->vid;
+
+	if (vi->vid < 1 || vi->vid > GNL_VLAN_MAX)
+		return -EBADMSG;
+	if ((vi->flags & range) == range)
+		return -EBADMSG;
+	if (vi->flags & BRIDGE_VLAN_INFO_RANGE_BEGIN) {
+		if (c->in_range || (vi->flags & BRIDGE_VLAN_INFO_PVID))
+			return -EBADMSG;
+		c->in_range = true;
+		c->begin = *vi;
+		return 0;
+	}
+	if (vi->flags & BRIDGE_VLAN_INFO_RANGE_END) {
+		/* The kernel sends both ends with the same flags, begin < end. */
+		if (!c->in_range || vi->vid <= c->begin.vid ||
+		    ((vi->flags ^ c->begin.flags) & ~range) != 0)
+			return -EBADMSG;
+		c->in_range = false;
+		first = c->begin.vid;
+	} else if (c->in_range) {
+		return -EBADMSG;
+	}
+	if (vi->flags & BRIDGE_VLAN_INFO_PVID) {
+		if (c->v->pvid && c->v->pvid != vi->vid)
+			return -EBADMSG;
+		c->v->pvid = vi->vid;
+	}
+	for (unsigned int vid = first; vid <= vi->vid; vid++) {
+		vlan_set(c->v->member, vid);
+		if (vi->flags & BRIDGE_VLAN_INFO_UNTAGGED)
+			vlan_set(c->v->untagged, vid);
+	}
+	return 0;
+}
+
+static int af_spec_cb(const struct nlattr *a, void *data)
+{
+	struct port_vlan_ctx *c = data;
+	struct bridge_vlan_info vi;
+	int r = 0;
+
+	/* IFLA_BRIDGE_FLAGS, _MODE, _VLAN_TUNNEL_INFO, ...: not ours. */
+	if (mnl_attr_get_type(a) == IFLA_BRIDGE_VLAN_INFO) {
+		r = attr_bin(a, &vi, sizeof(vi));
+		if (r == 0)
+			r = port_vlan_add(c, &vi);
+	}
+	return cb_stop(&c->err, r);
+}
+
+static int port_link_cb(const struct nlattr *a, void *data)
+{
+	struct port_vlan_ctx *c = data;
+	uint32_t v;
+	int r = 0;
+
+	switch (mnl_attr_get_type(a)) {
+	case IFLA_MASTER:
+		r = attr_u32(a, &v);
+		c->v->master = (int)v;
+		break;
+	case IFLA_AF_SPEC:
+		r = nested_check(a);
+		c->af_spec = a;
+		break;
+	default:
+		break;
+	}
+	return cb_stop(&c->err, r);
+}
+
+int gnl_parse_port_vlans(const struct nlmsghdr *nlh, struct gnl_port_vlans *ret)
+{
+	const struct ifinfomsg *ifi;
+	struct gnl_port_vlans v = { 0 };
+	struct port_vlan_ctx c = { .v = &v };
+	int r;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
+		return -ENOENT;
+	r = msg_check(nlh, sizeof(*ifi));
+	if (r < 0)
+		return r;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	if (ifi->ifi_family != AF_BRIDGE)
+		return -EAFNOSUPPORT;
+	if (ifi->ifi_index <= 0)
+		return -EBADMSG;
+	v.ifindex = ifi->ifi_index;
+
+	if (mnl_attr_parse(nlh, sizeof(*ifi), port_link_cb, &c) < 0)
+		return c.err ? c.err : -EBADMSG;
+	if (c.af_spec) {
+		if (mnl_attr_parse_nested(c.af_spec, af_spec_cb, &c) < 0)
+			return c.err ? c.err : -EBADMSG;
+		if (c.in_range)
+			return -EBADMSG;
+	}
+	*ret = v;
+	return 0;
+}
+
+bool gnl_port_vlans_next(const struct gnl_port_vlans *v, uint16_t *pos, struct gnl_port_vlan *ret)
+{
+	unsigned int vid = *pos ? *pos : 1;
+
+	while (vid <= GNL_VLAN_MAX && !vlan_bit(v->member, vid))
+		vid++;
+	if (vid > GNL_VLAN_MAX) {
+		*pos = GNL_VLAN_MAX + 1;
+		return false;
+	}
+	*ret = (struct gnl_port_vlan){ .ifindex = v->ifindex, .master = v->master, .vid = vid };
+	if (vlan_bit(v->untagged, vid))
+		ret->flags |= GNL_VLAN_UNTAGGED;
+	if (vid == v->pvid) {
+		/* The PVID is a run of its own. */
+		ret->flags |= GNL_VLAN_PVID;
+		vid++;
+	} else {
+		bool untagged = vlan_bit(v->untagged, vid);
+
+		while (vid <= GNL_VLAN_MAX && vlan_bit(v->member, vid) && vid != v->pvid &&
+		       vlan_bit(v->untagged, vid) == untagged)
+			vid++;
+	}
+	ret->vid_end = (uint16_t)(vid - 1);
+	*pos = (uint16_t)vid;
+	return true;
 }
 
 bool gnl_link_is_oper_up(const struct gnl_link *l)

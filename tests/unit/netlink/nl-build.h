@@ -12,6 +12,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_addr.h>
 #include <linux/if_arp.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
@@ -183,5 +184,55 @@ static inline struct nlmsghdr *nlb_neigh(struct nlb *b, const struct nlb_neigh *
 		mnl_attr_put_u32(nlh, NDA_MASTER, (uint32_t)n->master);
 	if (n->vlan > 0)
 		mnl_attr_put_u16(nlh, NDA_VLAN, (uint16_t)n->vlan);
+	return nlh;
+}
+
+/* One IFLA_BRIDGE_VLAN_INFO entry as the kernel writes it. */
+struct nlb_vinfo {
+	uint16_t flags; /* BRIDGE_VLAN_INFO_* */
+	uint16_t vid;
+};
+
+struct nlb_port_vlans {
+	int ifindex;
+	int master;                    /* IFLA_MASTER when > 0 */
+	const struct nlb_vinfo *vinfo; /* in IFLA_AF_SPEC, in this order */
+	size_t n;
+	bool no_af_spec;               /* a port without VLANs: no IFLA_AF_SPEC */
+	bool extra;                    /* IFLA_BRIDGE_MODE and an unknown type in IFLA_AF_SPEC too */
+};
+
+/*
+ * RTM_NEWLINK of family AF_BRIDGE, as br_fill_ifinfo() lays it out for a
+ * dump with RTEXT_FILTER_BRVLAN(_COMPRESSED). @buf must hold it: a full table
+ * (4094 entries) needs about 33 KB, so pass a big enough buffer.
+ */
+static inline struct nlmsghdr *nlb_port_vlans(void *buf, const struct nlb_port_vlans *p)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct ifinfomsg *ifi;
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_BRIDGE;
+	ifi->ifi_type = ARPHRD_ETHER;
+	ifi->ifi_index = p->ifindex;
+	ifi->ifi_flags = IFF_UP | IFF_RUNNING | IFF_LOWER_UP;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "bond0");
+	mnl_attr_put_u32(nlh, IFLA_MTU, 1500);
+	if (p->master > 0)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)p->master);
+	mnl_attr_put_u8(nlh, IFLA_OPERSTATE, IF_OPER_UP);
+	if (!p->no_af_spec) {
+		struct nlattr *af = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+
+		if (p->extra) {
+			mnl_attr_put_u16(nlh, IFLA_BRIDGE_MODE, 0);
+			mnl_attr_put_u32(nlh, 0x3fff, 0);
+		}
+		for (size_t i = 0; i < p->n; i++)
+			mnl_attr_put(nlh, IFLA_BRIDGE_VLAN_INFO, sizeof(p->vinfo[i]), &p->vinfo[i]);
+		mnl_attr_nest_end(nlh, af);
+	}
 	return nlh;
 }

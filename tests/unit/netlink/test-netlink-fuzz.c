@@ -19,7 +19,7 @@
 
 static const uint8_t mac1[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
-#define N_SAMPLES 7
+#define N_SAMPLES 8
 
 static size_t sample(int i, struct nlb *b)
 {
@@ -60,6 +60,19 @@ static size_t sample(int i, struct nlb *b)
 		nlh = nlb_neigh(b, &n);
 		break;
 	}
+	case 7: {
+		/* A bridge port's VLAN table: PVID 1 untagged, 100, a range 200-300. */
+		static const struct nlb_vinfo vi[] = {
+			{ BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED, 1 },
+			{ 0, 100 },
+			{ BRIDGE_VLAN_INFO_RANGE_BEGIN, 200 },
+			{ BRIDGE_VLAN_INFO_RANGE_END, 300 },
+		};
+		struct nlb_port_vlans p = { .ifindex = 7, .master = 10, .vinfo = vi, .n = 4,
+					    .extra = true };
+		nlh = nlb_port_vlans(b->buf, &p);
+		break;
+	}
 	default: {
 		struct nlb_neigh n = { .family = AF_INET, .ifindex = 3, .mac = mac1,
 				       .dst = "198.51.100.1", .state = NUD_REACHABLE };
@@ -79,6 +92,7 @@ static void feed(const uint8_t *bytes, size_t len, struct gnl_cache *c, struct g
 		struct gnl_addr a;
 		struct gnl_fdb f;
 		struct gnl_neigh n;
+		struct gnl_port_vlans v;
 	} out;
 	static const uint16_t types[] = { RTM_NEWLINK, RTM_DELLINK, RTM_NEWADDR,
 					  RTM_DELADDR, RTM_NEWNEIGH };
@@ -101,6 +115,19 @@ static void feed(const uint8_t *bytes, size_t len, struct gnl_cache *c, struct g
 		assert_true(r == 0 || r == -EBADMSG || r == -ENOENT || r == -EAFNOSUPPORT);
 		r = gnl_parse_neigh(nlh, &out.n);
 		assert_true(r == 0 || r == -EBADMSG || r == -ENOENT || r == -EAFNOSUPPORT);
+		r = gnl_parse_port_vlans(nlh, &out.v);
+		assert_true(r == 0 || r == -EBADMSG || r == -ENOENT || r == -EAFNOSUPPORT);
+		if (r == 0) {
+			struct gnl_port_vlan run;
+			uint16_t pos = 1, last = 0;
+
+			/* Runs come in order, inside 1..4094, each within the table. */
+			while (gnl_port_vlans_next(&out.v, &pos, &run)) {
+				assert_true(run.vid > last && run.vid <= run.vid_end &&
+					    run.vid_end <= GNL_VLAN_MAX);
+				last = run.vid_end;
+			}
+		}
 		r = gnl_cache_apply(c, nlh, q);
 		assert_true(r == 0 || r == -EBADMSG);
 	}
@@ -144,6 +171,7 @@ static void test_truncated_family_header(void **state)
 			struct gnl_addr a;
 			struct gnl_fdb f;
 			struct gnl_neigh n;
+			struct gnl_port_vlans v;
 		} out;
 
 		sample(i, &b);
@@ -155,7 +183,9 @@ static void test_truncated_family_header(void **state)
 			int r;
 
 			nlh->nlmsg_len = (uint32_t)l;
-			if (nlh->nlmsg_type == RTM_NEWLINK)
+			if (i == 7)
+				r = gnl_parse_port_vlans(nlh, &out.v);
+			else if (nlh->nlmsg_type == RTM_NEWLINK)
 				r = gnl_parse_link(nlh, &out.l);
 			else if (nlh->nlmsg_type == RTM_NEWADDR)
 				r = gnl_parse_addr(nlh, &out.a);

@@ -500,6 +500,257 @@ static void test_neigh(void **state)
 	}
 }
 
+static int parse_vlans_exact(const struct nlmsghdr *nlh, struct gnl_port_vlans *v)
+{
+	struct nlmsghdr *c = exact(nlh);
+	int r = gnl_parse_port_vlans(c, v);
+
+	free(c);
+	return r;
+}
+
+static bool vbit(const uint64_t *set, unsigned int vid)
+{
+	return set[vid / 64] >> (vid % 64) & 1;
+}
+
+/* Every run of @v, checked against @want (n of them). */
+static void check_runs(const struct gnl_port_vlans *v, const struct gnl_port_vlan *want, size_t n)
+{
+	struct gnl_port_vlan r;
+	uint16_t pos = 1;
+	size_t i = 0;
+
+	while (gnl_port_vlans_next(v, &pos, &r)) {
+		assert_true(i < n);
+		assert_int_equal(r.ifindex, want[i].ifindex);
+		assert_int_equal(r.master, want[i].master);
+		assert_int_equal(r.vid, want[i].vid);
+		assert_int_equal(r.vid_end, want[i].vid_end);
+		assert_int_equal(r.flags, want[i].flags);
+		i++;
+	}
+	assert_int_equal(i, n);
+	/* and it stays at the end */
+	assert_false(gnl_port_vlans_next(v, &pos, &r));
+}
+
+static union {
+	uint8_t buf[64 * 1024];
+	struct nlmsghdr align;
+} big;
+
+static void test_port_vlans(void **state)
+{
+	/* bridge vlan show: 1 PVID Egress Untagged, 100, 101, 200 Egress Untagged */
+	static const struct nlb_vinfo vi[] = {
+		{ BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED, 1 },
+		{ 0, 100 },
+		{ 0, 101 },
+		{ BRIDGE_VLAN_INFO_UNTAGGED, 200 },
+	};
+	const struct gnl_port_vlan want[] = {
+		{ 7, 10, 1, 1, GNL_VLAN_PVID | GNL_VLAN_UNTAGGED },
+		{ 7, 10, 100, 101, 0 },
+		{ 7, 10, 200, 200, GNL_VLAN_UNTAGGED },
+	};
+	struct nlb_port_vlans m = { .ifindex = 7, .master = 10, .vinfo = vi, .n = 4, .extra = true };
+	struct gnl_port_vlans v;
+	struct nlmsghdr *nlh;
+
+	nlh = nlb_port_vlans(big.buf, &m);
+	/* Other IFLA_AF_SPEC attributes are skipped. */
+	assert_int_equal(parse_vlans_exact(nlh, &v), 0);
+	assert_int_equal(v.ifindex, 7);
+	assert_int_equal(v.master, 10);
+	assert_int_equal(v.pvid, 1);
+	for (unsigned int vid = 0; vid <= 4095; vid++) {
+		assert_int_equal(vbit(v.member, vid), vid == 1 || vid == 100 || vid == 101 || vid == 200);
+		assert_int_equal(vbit(v.untagged, vid), vid == 1 || vid == 200);
+	}
+	check_runs(&v, want, 3);
+}
+
+static void test_port_vlans_ranges(void **state)
+{
+	/* RTEXT_FILTER_BRVLAN_COMPRESSED: ranges as BEGIN/END pairs. */
+	static const struct nlb_vinfo vi[] = {
+		{ BRIDGE_VLAN_INFO_RANGE_BEGIN, 10 },
+		{ BRIDGE_VLAN_INFO_RANGE_END, 20 },
+		{ BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED, 30 },
+		{ BRIDGE_VLAN_INFO_RANGE_BEGIN | BRIDGE_VLAN_INFO_UNTAGGED, 31 },
+		{ BRIDGE_VLAN_INFO_RANGE_END | BRIDGE_VLAN_INFO_UNTAGGED, 4094 },
+	};
+	const struct gnl_port_vlan want[] = {
+		{ 3, 10, 10, 20, 0 },
+		{ 3, 10, 30, 30, GNL_VLAN_PVID | GNL_VLAN_UNTAGGED },
+		{ 3, 10, 31, 4094, GNL_VLAN_UNTAGGED },
+	};
+	struct nlb_port_vlans m = { .ifindex = 3, .master = 10, .vinfo = vi, .n = 5 };
+	struct gnl_port_vlans v;
+
+	assert_int_equal(parse_vlans_exact(nlb_port_vlans(big.buf, &m), &v), 0);
+	assert_int_equal(v.pvid, 30);
+	check_runs(&v, want, 3);
+}
+
+static void test_port_vlans_full_table(void **state)
+{
+	/* Uncompressed, every VLAN: 4094 entries, PVID 5 untagged, the rest tagged. */
+	static struct nlb_vinfo vi[GNL_VLAN_MAX];
+	const struct gnl_port_vlan want[] = {
+		{ 4, 10, 1, 4, 0 },
+		{ 4, 10, 5, 5, GNL_VLAN_PVID | GNL_VLAN_UNTAGGED },
+		{ 4, 10, 6, 4094, 0 },
+	};
+	struct nlb_port_vlans m = { .ifindex = 4, .master = 10, .vinfo = vi, .n = GNL_VLAN_MAX };
+	struct gnl_port_vlans v;
+
+	for (uint16_t i = 0; i < GNL_VLAN_MAX; i++)
+		vi[i] = (struct nlb_vinfo){ i + 1 == 5 ? BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED
+						       : 0,
+					    (uint16_t)(i + 1) };
+	assert_int_equal(parse_vlans_exact(nlb_port_vlans(big.buf, &m), &v), 0);
+	check_runs(&v, want, 3);
+}
+
+static void test_port_vlans_empty(void **state)
+{
+	struct nlb_port_vlans m = { .ifindex = 10, .no_af_spec = true };
+	struct gnl_port_vlans v;
+	struct gnl_port_vlan r;
+	uint16_t pos = 1;
+
+	/* The bridge itself (no IFLA_MASTER), without VLANs. */
+	assert_int_equal(parse_vlans_exact(nlb_port_vlans(big.buf, &m), &v), 0);
+	assert_int_equal(v.ifindex, 10);
+	assert_int_equal(v.master, 0);
+	assert_int_equal(v.pvid, 0);
+	assert_false(gnl_port_vlans_next(&v, &pos, &r));
+	/* An empty IFLA_AF_SPEC is the same. */
+	m.no_af_spec = false;
+	assert_int_equal(parse_vlans_exact(nlb_port_vlans(big.buf, &m), &v), 0);
+	pos = 1;
+	assert_false(gnl_port_vlans_next(&v, &pos, &r));
+}
+
+/* A one-port message with these entries must be rejected with @want. */
+static void expect_vinfo(const struct nlb_vinfo *vi, size_t n, int want)
+{
+	struct nlb_port_vlans m = { .ifindex = 7, .master = 10, .vinfo = vi, .n = n };
+	struct gnl_port_vlans v;
+
+	assert_int_equal(parse_vlans_exact(nlb_port_vlans(big.buf, &m), &v), want);
+}
+
+static void test_port_vlans_malformed(void **state)
+{
+	const uint16_t B = BRIDGE_VLAN_INFO_RANGE_BEGIN, E = BRIDGE_VLAN_INFO_RANGE_END;
+	const uint16_t U = BRIDGE_VLAN_INFO_UNTAGGED, P = BRIDGE_VLAN_INFO_PVID;
+	static const struct nlb_vinfo ok[] = { { P | U, 1 }, { 0, 100 } };
+	struct nlb_port_vlans m = { .ifindex = 7, .master = 10, .vinfo = ok, .n = 2 };
+	struct gnl_port_vlans v;
+	struct nlmsghdr *nlh;
+	struct nlattr *af, *a;
+
+	/* VLAN ids 0 and 4095 (and above: the kernel's VID mask is 12 bits). */
+	expect_vinfo((const struct nlb_vinfo[]){ { 0, 0 } }, 1, -EBADMSG);
+	expect_vinfo((const struct nlb_vinfo[]){ { 0, 4095 } }, 1, -EBADMSG);
+	expect_vinfo((const struct nlb_vinfo[]){ { 0, 0xffff } }, 1, -EBADMSG);
+	expect_vinfo((const struct nlb_vinfo[]){ { B, 10 }, { E, 4095 } }, 2, -EBADMSG);
+	/* A range begun and never ended, at the end and before a single entry. */
+	expect_vinfo((const struct nlb_vinfo[]){ { B, 10 } }, 1, -EBADMSG);
+	expect_vinfo((const struct nlb_vinfo[]){ { B, 10 }, { 0, 20 } }, 2, -EBADMSG);
+	expect_vinfo((const struct nlb_vinfo[]){ { B, 10 }, { B, 20 }, { E, 30 } }, 3, -EBADMSG);
+	/* An end without its beginning, backwards, empty, both flags at once. */
+	expect_vinfo((const struct nlb_vinfo[]){ { E, 10 } }, 1, -EBADMSG);
+	expect_vinfo((const struct nlb_vinfo[]){ { B, 20 }, { E, 10 } }, 2, -EBADMSG);
+	expect_vinfo((const struct nlb_vinfo[]){ { B, 20 }, { E, 20 } }, 2, -EBADMSG);
+	expect_vinfo((const struct nlb_vinfo[]){ { B | E, 20 } }, 1, -EBADMSG);
+	/* The ends disagree on their flags; a PVID on a range. */
+	expect_vinfo((const struct nlb_vinfo[]){ { B | U, 10 }, { E, 20 } }, 2, -EBADMSG);
+	expect_vinfo((const struct nlb_vinfo[]){ { B | P, 10 }, { E | P, 20 } }, 2, -EBADMSG);
+	/* Two different PVIDs (the same one twice is harmless). */
+	expect_vinfo((const struct nlb_vinfo[]){ { P, 1 }, { P, 2 } }, 2, -EBADMSG);
+	expect_vinfo((const struct nlb_vinfo[]){ { P, 1 }, { P | U, 1 } }, 2, 0);
+
+	/* An entry of 2 bytes (padding kept inside the nest), and one of 8. */
+	nlh = nlb_port_vlans(big.buf, &m);
+	af = msg_attr(nlh, sizeof(struct ifinfomsg), IFLA_AF_SPEC);
+	a = nest_attr(af, IFLA_BRIDGE_VLAN_INFO);
+	assert_non_null(a);
+	a->nla_len = MNL_ATTR_HDRLEN + 2;
+	assert_int_equal(parse_vlans_exact(nlh, &v), -EBADMSG);
+	{
+		const uint8_t eight[8] = { 0, 0, 100, 0 };
+
+		m.n = 0;
+		nlh = nlb_port_vlans(big.buf, &m);
+		af = msg_attr(nlh, sizeof(struct ifinfomsg), IFLA_AF_SPEC);
+		/* re-open the empty nest at the message's end and put an 8-byte entry */
+		mnl_attr_put(nlh, IFLA_BRIDGE_VLAN_INFO, sizeof(eight), eight);
+		af->nla_len += MNL_ATTR_HDRLEN + sizeof(eight);
+		assert_int_equal(parse_vlans_exact(nlh, &v), -EBADMSG);
+		m.n = 2;
+	}
+
+	/* An entry overrunning IFLA_AF_SPEC; IFLA_AF_SPEC overrunning the message. */
+	nlh = nlb_port_vlans(big.buf, &m);
+	af = msg_attr(nlh, sizeof(struct ifinfomsg), IFLA_AF_SPEC);
+	a = nest_attr(af, IFLA_BRIDGE_VLAN_INFO);
+	a->nla_len += 8 + 4;
+	assert_int_equal(parse_vlans_exact(nlh, &v), -EBADMSG);
+	nlh = nlb_port_vlans(big.buf, &m);
+	af = msg_attr(nlh, sizeof(struct ifinfomsg), IFLA_AF_SPEC);
+	af->nla_len += 8;
+	assert_int_equal(parse_vlans_exact(nlh, &v), -EBADMSG);
+
+	/* IFLA_AF_SPEC that is not a nest of attributes. */
+	{
+		struct nlb_port_vlans e = { .ifindex = 7, .no_af_spec = true };
+
+		nlh = nlb_port_vlans(big.buf, &e);
+		mnl_attr_put(nlh, IFLA_AF_SPEC, 3, "xyz");
+		assert_int_equal(parse_vlans_exact(nlh, &v), -EBADMSG);
+	}
+
+	/* The message ends inside its last attribute; inside the ifinfomsg. */
+	nlh = nlb_port_vlans(big.buf, &m);
+	nlh->nlmsg_len -= 2;
+	assert_int_equal(parse_vlans_exact(nlh, &v), -EBADMSG);
+	nlh = nlb_port_vlans(big.buf, &m);
+	nlh->nlmsg_len = MNL_NLMSG_HDRLEN + sizeof(struct ifinfomsg) - 1;
+	assert_int_equal(parse_vlans_exact(nlh, &v), -EBADMSG);
+
+	/* IFLA_MASTER of 2 bytes; ifindex 0. */
+	{
+		struct nlb_port_vlans e = { .ifindex = 7, .no_af_spec = true };
+		uint16_t two = 10;
+
+		nlh = nlb_port_vlans(big.buf, &e);
+		mnl_attr_put(nlh, IFLA_MASTER, sizeof(two), &two);
+		assert_int_equal(parse_vlans_exact(nlh, &v), -EBADMSG);
+	}
+	nlh = nlb_port_vlans(big.buf, &m);
+	((struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index = 0;
+	assert_int_equal(parse_vlans_exact(nlh, &v), -EBADMSG);
+
+	/* Not ours: an AF_UNSPEC link message, a neighbour message. */
+	nlh = nlb_port_vlans(big.buf, &m);
+	((struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_family = AF_UNSPEC;
+	assert_int_equal(parse_vlans_exact(nlh, &v), -EAFNOSUPPORT);
+	nlh = nlb_port_vlans(big.buf, &m);
+	nlh->nlmsg_type = RTM_NEWNEIGH;
+	assert_int_equal(parse_vlans_exact(nlh, &v), -ENOENT);
+
+	/* And gnl_parse_link() leaves AF_BRIDGE alone. */
+	{
+		struct gnl_link l;
+
+		assert_int_equal(parse_link_exact(nlb_port_vlans(big.buf, &m), &l), -EAFNOSUPPORT);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -516,6 +767,11 @@ int main(void)
 		cmocka_unit_test(test_fdb),
 		cmocka_unit_test(test_fdb_malformed),
 		cmocka_unit_test(test_neigh),
+		cmocka_unit_test(test_port_vlans),
+		cmocka_unit_test(test_port_vlans_ranges),
+		cmocka_unit_test(test_port_vlans_full_table),
+		cmocka_unit_test(test_port_vlans_empty),
+		cmocka_unit_test(test_port_vlans_malformed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
