@@ -127,7 +127,7 @@ static void kv_add(struct kv_line *l, const char *key, const char *val)
 /* key=value for the log and `garpctl monitor`; {"key":"value",...} for `monitor --json`. */
 void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon_event *ev)
 {
-	char b[IFNAMSIZ + 12], a[INET_ADDRSTRLEN], m[PKT_MAC_STRLEN];
+	char b[IFNAMSIZ + 12], a[PKT_IPV4_STRLEN], m[PKT_MAC_STRLEN];
 	const char *keys[6], *vals[6];
 	struct kv_line text;
 	size_t n = 0;
@@ -141,7 +141,7 @@ void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon
 	}
 	if (ev->addr) {
 		keys[n] = "addr";
-		vals[n++] = inet_ntop(AF_INET, ev->addr, a, sizeof(a));
+		vals[n++] = pkt_ipv4_to_str(ev->addr, a);
 	}
 	keys[n] = "event";
 	vals[n++] = ev->event;
@@ -319,6 +319,19 @@ static void flush_outbox(struct daemon *d)
 	set_pollout(d, false);
 }
 
+/* Decimal, without stdio: "probes=3" is written once per address. */
+static const char *u32_str(uint32_t v, char buf[11])
+{
+	char *p = buf + 10;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
 static void emit_note(struct daemon *d, const struct engine_note *n)
 {
 	char b[IFNAMSIZ + 12], num[16];
@@ -329,9 +342,8 @@ static void emit_note(struct daemon *d, const struct engine_note *n)
 	switch (n->type) {
 	case ENGINE_NOTE_STARTED:
 		ev.event = "sequence-started";
-		snprintf(num, sizeof(num), "%u", n->probes);
 		ev.key1 = "probes";
-		ev.val1 = num;
+		ev.val1 = u32_str(n->probes, num);
 		break;
 	case ENGINE_NOTE_ANNOUNCED:
 		ev.event = "announced";
@@ -361,9 +373,8 @@ static void emit_note(struct daemon *d, const struct engine_note *n)
 		ev.addr = NULL;
 		ev.key1 = "bridge";
 		ev.val1 = daemon_ifname(d, n->bridge, b);
-		snprintf(num, sizeof(num), "%u", n->count);
 		ev.key2 = "guests";
-		ev.val2 = num;
+		ev.val2 = u32_str(n->count, num);
 		break;
 	case ENGINE_NOTE_DEFERRED:
 		ev.event = "held-down";

@@ -205,5 +205,8 @@ int pkt_recv(int fd, void *buf, size_t size, size_t *ret_len, int *ret_ifindex);
 #define PKT_MAC_STRLEN 18
 /* "aa:bb:cc:dd:ee:ff"; returns @buf. */
 char *pkt_mac_to_str(const uint8_t mac[PKT_ETH_ALEN], char buf[PKT_MAC_STRLEN]);
+#define PKT_IPV4_STRLEN 16
+/* "192.0.2.1", the text inet_ntop() gives, without stdio (it is on the log's hot path); returns @buf. */
+char *pkt_ipv4_to_str(const struct in_addr *addr, char buf[PKT_IPV4_STRLEN]);
 /* Parses "aa:bb:cc:dd:ee:ff"; 0 or -EINVAL. */
 int pkt_mac_from_str(const char *s, uint8_t ret[PKT_ETH_ALEN]);

@@ -220,6 +220,26 @@ char *pkt_mac_to_str(const uint8_t mac[PKT_ETH_ALEN], char buf[PKT_MAC_STRLEN])
 	return buf;
 }
 
+char *pkt_ipv4_to_str(const struct in_addr *addr, char buf[PKT_IPV4_STRLEN])
+{
+	const uint8_t *b = (const uint8_t *)&addr->s_addr; /* network order: first octet first */
+	char *p = buf;
+
+	for (int i = 0; i < 4; i++) {
+		unsigned int v = b[i];
+
+		if (i)
+			*p++ = '.';
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+	}
+	*p = '\0';
+	return buf;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')

@@ -230,6 +230,39 @@ static void test_parse_random(void **state)
 	}
 }
 
+/* The same text as inet_ntop() for every octet value in every position, and at the extremes. */
+static void test_ipv4_strings(void **state)
+{
+	char want[INET_ADDRSTRLEN], got[PKT_IPV4_STRLEN];
+	uint32_t x = 0x12345678;
+
+	(void)state;
+	for (uint32_t i = 0; i < 200000; i++) {
+		struct in_addr a;
+
+		if (i < 256 * 4) {
+			uint8_t o[4] = {1, 2, 3, 4};
+
+			o[i / 256] = (uint8_t)(i % 256);
+			memcpy(&a.s_addr, o, 4);
+		} else if (i == 256 * 4) {
+			a.s_addr = 0;
+		} else if (i == 256 * 4 + 1) {
+			a.s_addr = 0xffffffff;
+		} else {
+			x = x * 1103515245u + 12345u;
+			a.s_addr = x;
+		}
+		assert_non_null(inet_ntop(AF_INET, &a, want, sizeof(want)));
+		assert_ptr_equal(pkt_ipv4_to_str(&a, got), got);
+		assert_string_equal(got, want);
+	}
+	assert_string_equal(pkt_ipv4_to_str(&(struct in_addr){.s_addr = htonl(0x0a000001)}, got),
+			    "10.0.0.1");
+	assert_string_equal(pkt_ipv4_to_str(&(struct in_addr){.s_addr = 0xffffffff}, got),
+			    "255.255.255.255");
+}
+
 static void test_mac_strings(void **state)
 {
 	char s[PKT_MAC_STRLEN];
@@ -261,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_parse_wrong_fields),
 		cmocka_unit_test(test_parse_random),
 		cmocka_unit_test(test_mac_strings),
+		cmocka_unit_test(test_ipv4_strings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
