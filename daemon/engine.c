@@ -1252,15 +1252,37 @@ static size_t relearn_take(struct engine *e, int bridge, struct engine_relearn *
 	return 0;
 }
 
+/* The VLANs the bridge sends out of @port untagged, from its table's runs. */
+static void port_untagged(int bridge, int port, const struct gnl_port_vlan *vlans, size_t n,
+			  uint64_t ret[64])
+{
+	memset(ret, 0, 64 * sizeof(*ret));
+	for (size_t i = 0; i < n; i++) {
+		const struct gnl_port_vlan *v = &vlans[i];
+
+		if (v->ifindex != port || v->master != bridge || !(v->flags & GNL_VLAN_UNTAGGED))
+			continue;
+		for (unsigned int vid = v->vid; vid <= v->vid_end && vid <= GNL_VLAN_MAX; vid++)
+			ret[vid / 64] |= UINT64_C(1) << (vid % 64);
+	}
+}
+
 void engine_fdb(struct engine *e, uint64_t now, int bridge, const struct gnl_fdb *entries,
 		size_t n)
 {
+	engine_fdb_vlans(e, now, bridge, entries, n, NULL, 0);
+}
+
+void engine_fdb_vlans(struct engine *e, uint64_t now, int bridge, const struct gnl_fdb *entries,
+		      size_t n, const struct gnl_port_vlan *vlans, size_t n_vlans)
+{
+	uint64_t untagged[64];
 	struct engine_relearn r;
 	struct engine_link *br, *bond, *out;
 	struct engine_note note = { .type = ENGINE_NOTE_RELEARN, .time = now, .bridge = bridge };
 	enum pkt_relearn kind;
 
-	assert(e && (entries || !n));
+	assert(e && (entries || !n) && (vlans || !n_vlans));
 	if (!relearn_take(e, bridge, &r))
 		goto done;
 	br = link_find(e, bridge);
@@ -1269,9 +1291,11 @@ void engine_fdb(struct engine *e, uint64_t now, int bridge, const struct gnl_fdb
 	if (!br || !bond || !link_sendable(out))
 		goto done;
 	kind = bond->policy.relearn_frame == CFG_RELEARN_ARP ? PKT_RELEARN_ARP : PKT_RELEARN_RARP;
+	port_untagged(bridge, r.out, vlans, n_vlans, untagged);
 	for (size_t i = 0; i < n; i++) {
 		const struct gnl_fdb *f = &entries[i];
 		struct engine_pending p = { .f = { .kind = ENGINE_FRAME_RELEARN, .ifindex = r.out } };
+		uint16_t vlan = f->vlan;
 		bool skip = false;
 
 		/* local/static entries are the bridge's own, not guests' */
@@ -1287,7 +1311,14 @@ void engine_fdb(struct engine *e, uint64_t now, int bridge, const struct gnl_fdb
 			skip = f->ifindex == r.ports[k];
 		if (skip)
 			continue;
-		if (pkt_build_relearn(&p.f.frame, f->mac, kind, f->vlan) < 0)
+		/*
+		 * The switch must learn the guest where the bridge's own frames
+		 * for it arrive: a VLAN that leaves the bond's port untagged
+		 * (the PVID, "egress untagged") arrives without a tag.
+		 */
+		if (vlan <= GNL_VLAN_MAX && (untagged[vlan / 64] >> (vlan % 64) & 1))
+			vlan = PKT_VLAN_NONE;
+		if (pkt_build_relearn(&p.f.frame, f->mac, kind, vlan) < 0)
 			continue;
 		frame_emit(e, now, &p);
 		note.count++;

@@ -10,7 +10,7 @@
  *
  * Usage, from the event loop:
  *   engine_link(), engine_link_del(), engine_addr(), engine_addr_del(),
- *   engine_arp(), engine_fdb(), engine_announce() feed it;
+ *   engine_arp(), engine_fdb()/engine_fdb_vlans(), engine_announce() feed it;
  *   engine_run(e, now) when the deadline is reached (harmless earlier);
  *   then drain engine_pop_frame(), engine_pop_query(), engine_pop_note()
  *   and re-arm the timer for engine_next_deadline().
@@ -70,6 +70,18 @@ void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_ar
  */
 void engine_fdb(struct engine *e, uint64_t now, int bridge, const struct gnl_fdb *entries,
 		size_t n);
+/*
+ * engine_fdb() with the VLAN tables of the bridge's ports from the same
+ * answer (GNL_EV_PORT_VLAN runs, of any of @bridge's ports). Relearn frames
+ * leave through the bridge's port that leads to the bond; where that
+ * port's table says a VLAN leaves it untagged (the PVID, VLAN 1 by
+ * default), the bridge sends that VLAN's frames out of the bond without a
+ * tag, and so does the relearn frame for a guest in it. Other VLANs keep
+ * their tag; with no run for that port (or engine_fdb()), every entry with
+ * a VLAN is tagged.
+ */
+void engine_fdb_vlans(struct engine *e, uint64_t now, int bridge, const struct gnl_fdb *entries,
+		      size_t n, const struct gnl_port_vlan *vlans, size_t n_vlans);
 
 enum engine_announce_kind {
 	ENGINE_ANNOUNCE_ONLY,     /* announcement(s) only */
@@ -130,7 +142,7 @@ struct engine_frame {
 /* Return: 0 and @ret filled, or -EAGAIN. Frames come out in send order. */
 int engine_pop_frame(struct engine *e, struct engine_frame *ret);
 
-/* A query the event loop must run and answer with engine_fdb(). */
+/* A query the event loop must run and answer with engine_fdb() or engine_fdb_vlans(). */
 struct engine_query {
 	int bridge; /* gnl_query_fdb(bridge) */
 };

@@ -1176,6 +1176,103 @@ static void test_bond_failover_arp_relearn_and_off(void **state)
 	tl_fini(&x);
 }
 
+/*
+ * Bug 4b: on a VLAN-aware bridge the bond's port sends its PVID (VLAN 1,
+ * "egress untagged") without a tag, so a guest's relearn frame in that
+ * VLAN must be untagged too; VLANs tagged on that port keep their tag.
+ */
+static void test_bond_failover_port_vlans(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct engine_query q;
+	static const uint8_t guest_a[6] = { 0x52, 0x54, 0, 0, 0, 0xa };
+	static const uint8_t guest_b[6] = { 0x52, 0x54, 0, 0, 0, 0xb };
+	static const uint8_t guest_c[6] = { 0x52, 0x54, 0, 0, 0, 0xc };
+	static const uint8_t guest_d[6] = { 0x52, 0x54, 0, 0, 0, 0xd };
+	struct gnl_fdb fdb[4] = {
+		{ .ifindex = 20, .master = 10, .vlan = 1, .state = NUD_REACHABLE },   /* PVID */
+		{ .ifindex = 21, .master = 10, .vlan = 100, .state = NUD_REACHABLE }, /* tagged */
+		{ .ifindex = 20, .master = 10, .state = NUD_REACHABLE },              /* no VLAN */
+		{ .ifindex = 21, .master = 10, .vlan = 300, .state = NUD_REACHABLE }, /* a range */
+	};
+	const struct gnl_port_vlan vlans[] = {
+		/* the guests' ports: access ports, untagged, must not matter */
+		{ .ifindex = 20, .master = 10, .vid = 1, .vid_end = 1,
+		  .flags = GNL_VLAN_PVID | GNL_VLAN_UNTAGGED },
+		{ .ifindex = 21, .master = 10, .vid = 100, .vid_end = 100,
+		  .flags = GNL_VLAN_PVID | GNL_VLAN_UNTAGGED },
+		/* the bridge itself */
+		{ .ifindex = 10, .master = 0, .vid = 1, .vid_end = 4094, .flags = GNL_VLAN_UNTAGGED },
+		/* bond0's port: bridge vlan show dev bond0 */
+		{ .ifindex = 4, .master = 10, .vid = 1, .vid_end = 1,
+		  .flags = GNL_VLAN_PVID | GNL_VLAN_UNTAGGED },
+		{ .ifindex = 4, .master = 10, .vid = 100, .vid_end = 100 },
+		{ .ifindex = 4, .master = 10, .vid = 200, .vid_end = 400, .flags = GNL_VLAN_UNTAGGED },
+		/* a port 4 of another bridge (an answer that was not filtered) */
+		{ .ifindex = 4, .master = 99, .vid = 100, .vid_end = 100, .flags = GNL_VLAN_UNTAGGED },
+	};
+
+	memcpy(fdb[0].mac, guest_a, 6);
+	memcpy(fdb[1].mac, guest_b, 6);
+	memcpy(fdb[2].mac, guest_c, 6);
+	memcpy(fdb[3].mac, guest_d, 6);
+	s.probes = 0;
+	tl_init(&x, &s);
+	build_bond_lab(&x);
+	x.now = S(1);
+	x.links[4].bond_active_slave = 3;
+	tl_link(&x, &x.links[4], GNL_CHANGE_ACTIVE_SLAVE | GNL_CHANGE_FAILOVER);
+	assert_int_equal(engine_pop_query(x.e, &q), 0);
+	assert_int_equal(q.bridge, 10);
+	engine_fdb_vlans(x.e, x.now, q.bridge, fdb, 4, vlans, sizeof(vlans) / sizeof(vlans[0]));
+	tl_drain(&x);
+	expect_relearn(&x, S(1), 4, guest_a, PKT_RELEARN_RARP, PKT_VLAN_NONE);
+	expect_relearn(&x, S(1), 4, guest_b, PKT_RELEARN_RARP, 100);
+	expect_relearn(&x, S(1), 4, guest_c, PKT_RELEARN_RARP, PKT_VLAN_NONE);
+	expect_relearn(&x, S(1), 4, guest_d, PKT_RELEARN_RARP, PKT_VLAN_NONE);
+	expect_none(&x);
+
+	/* The byte-level difference: the PVID guest's frame has no 802.1Q header. */
+	{
+		const struct rec *r = &x.recs[x.n - 4];
+
+		assert_int_equal(r->f.frame.len, PKT_FRAME_MIN);
+		assert_int_equal(r->f.frame.data[12], 0x80);
+		assert_int_equal(r->f.frame.data[13], 0x35); /* RARP right after the MACs */
+		r = &x.recs[x.n - 3];
+		assert_int_equal(r->f.frame.len, PKT_FRAME_MAX);
+		assert_int_equal(r->f.frame.data[12], 0x81); /* 0x8100, VLAN 100 */
+		assert_int_equal(r->f.frame.data[13], 0x00);
+		assert_int_equal(r->f.frame.data[15], 100);
+	}
+
+	/*
+	 * Without the bond port's table (engine_fdb(), or an answer that
+	 * lacks it) every entry with a VLAN keeps its tag, as before.
+	 */
+	x.now = S(2);
+	x.links[4].bond_active_slave = 2;
+	tl_link(&x, &x.links[4], GNL_CHANGE_ACTIVE_SLAVE | GNL_CHANGE_FAILOVER);
+	assert_int_equal(engine_pop_query(x.e, &q), 0);
+	engine_fdb_vlans(x.e, x.now, q.bridge, fdb, 4, vlans, 3);
+	tl_drain(&x);
+	expect_relearn(&x, S(2), 4, guest_a, PKT_RELEARN_RARP, 1);
+	expect_relearn(&x, S(2), 4, guest_b, PKT_RELEARN_RARP, 100);
+	expect_relearn(&x, S(2), 4, guest_c, PKT_RELEARN_RARP, PKT_VLAN_NONE);
+	expect_relearn(&x, S(2), 4, guest_d, PKT_RELEARN_RARP, 300);
+	expect_none(&x);
+	x.now = S(3);
+	x.links[4].bond_active_slave = 3;
+	tl_link(&x, &x.links[4], GNL_CHANGE_ACTIVE_SLAVE | GNL_CHANGE_FAILOVER);
+	assert_int_equal(engine_pop_query(x.e, &q), 0);
+	engine_fdb(x.e, x.now, q.bridge, fdb, 1);
+	tl_drain(&x);
+	expect_relearn(&x, S(3), 4, guest_a, PKT_RELEARN_RARP, 1);
+	expect_none(&x);
+	tl_fini(&x);
+}
+
 static void test_rate_limit(void **state)
 {
 	struct cfg_sequence s = CFG_SEQUENCE_INIT;
@@ -1562,6 +1659,7 @@ int main(void)
 		cmocka_unit_test(test_hold_down_flapping),
 		cmocka_unit_test(test_bond_failover),
 		cmocka_unit_test(test_bond_failover_arp_relearn_and_off),
+		cmocka_unit_test(test_bond_failover_port_vlans),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_refresh),
 		cmocka_unit_test(test_ineligible),
