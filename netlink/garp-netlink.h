@@ -121,6 +121,7 @@ enum gnl_event_type {
 	GNL_EV_QUERY_DONE,   /* query: finished (error = 0 or negative errno) */
 	GNL_EV_SYNCED,       /* the first dump, or a re-dump after an overflow, is reconciled */
 	GNL_EV_RESYNC,       /* the socket overflowed (ENOBUFS): a re-dump started */
+	GNL_EV_PORT_VLAN,    /* port_vlan: one run of a port's VLAN table (query = its id) */
 	/*
 	 * Ordering: events come in the kernel's order; a link's ADDR_DELs come
 	 * before its LINK_DEL. Between RESYNC and SYNCED, events keep coming
@@ -140,6 +141,7 @@ struct gnl_event {
 		struct gnl_addr addr;
 		struct gnl_fdb fdb;
 		struct gnl_neigh neigh;
+		struct gnl_port_vlan port_vlan;
 	};
 	/* For GNL_EV_LINK_CHANGED: the state before (old MAC, old active slave). */
 	struct gnl_link old;
@@ -216,6 +218,23 @@ int gnl_pop_event(struct gnl *g, struct gnl_event *ret);
  * Return: 0 or a negative errno.
  */
 int gnl_query_fdb(struct gnl *g, int bridge, uint32_t *ret_id);
+
+/**
+ * gnl_query_fdb_vlans() - gnl_query_fdb(), then the VLAN tables of the bridge's ports
+ * @bridge: the bridge's ifindex
+ * @ret_id: the query's id, found in all its events
+ *
+ * The answer is the FDB's GNL_EV_FDB events, then one GNL_EV_PORT_VLAN per
+ * run of VLANs with equal flags of every port of @bridge (and of the bridge
+ * itself), from an AF_BRIDGE link dump with RTEXT_FILTER_BRVLAN, then
+ * GNL_EV_QUERY_DONE. The VLAN part is asked for only after a complete FDB
+ * answer, and is best effort: when it fails or loses messages, the query
+ * still ends with the FDB's result (error 0), and the ports it missed
+ * simply have no GNL_EV_PORT_VLAN.
+ *
+ * Return: 0 or a negative errno.
+ */
+int gnl_query_fdb_vlans(struct gnl *g, int bridge, uint32_t *ret_id);
 
 /**
  * gnl_query_neigh() - start a dump of one interface's IPv4 neighbours

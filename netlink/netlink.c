@@ -38,6 +38,7 @@ enum gnl_dump {
 
 enum gnl_query_kind {
 	GNL_QUERY_FDB,
+	GNL_QUERY_FDB_VLANS, /* the FDB, then the ports' VLAN tables */
 	GNL_QUERY_NEIGH,
 };
 
@@ -46,6 +47,7 @@ struct gnl_query {
 	uint32_t id;
 	enum gnl_query_kind kind;
 	int ifindex;
+	bool vlan_phase; /* GNL_QUERY_FDB_VLANS: the FDB is done, the VLAN dump runs */
 };
 
 struct gnl {
@@ -339,12 +341,48 @@ static int handle_event_msg(struct gnl *g, const struct nlmsghdr *nlh)
 	return r;
 }
 
-static int query_send(struct gnl *g)
+/* The request for @q's current part: the FDB or neighbour dump, or the ports' VLAN tables. */
+static int query_request(struct gnl *g, const struct gnl_query *q)
 {
 	uint8_t buf[GNL_TXBUF] __attribute__((aligned(4)));
 	struct nlmsghdr *nlh;
-	struct ndmsg *ndm;
+
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = g->q_seq = ++g->seq;
+	if (q->vlan_phase) {
+		/*
+		 * Strict checking wants a zero header apart from the family and
+		 * no attribute but IFLA_EXT_MASK; every bridge port of the host
+		 * answers, filtered by master in handle_query_msg(). The
+		 * uncompressed filter: one entry per VLAN, no ranges to trust.
+		 */
+		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+		nlh->nlmsg_type = RTM_GETLINK;
+		ifi->ifi_family = AF_BRIDGE;
+		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
+	} else {
+		struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+
+		nlh->nlmsg_type = RTM_GETNEIGH;
+		if (q->kind == GNL_QUERY_NEIGH) {
+			ndm->ndm_family = AF_INET;
+			mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)q->ifindex);
+		} else {
+			ndm->ndm_family = AF_BRIDGE;
+			mnl_attr_put_u32(nlh, NDA_MASTER, (uint32_t)q->ifindex);
+		}
+	}
+	if (mnl_socket_sendto(g->q, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	return 0;
+}
+
+static int query_send(struct gnl *g)
+{
 	struct gnl_query *q;
+	int r;
 
 	if (g->q_cur || !g->q_head)
 		return 0;
@@ -354,22 +392,11 @@ static int query_send(struct gnl *g)
 		g->q_tail = NULL;
 	q->next = NULL;
 
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETNEIGH;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = g->q_seq = ++g->seq;
-	ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-	if (q->kind == GNL_QUERY_FDB) {
-		ndm->ndm_family = AF_BRIDGE;
-		mnl_attr_put_u32(nlh, NDA_MASTER, (uint32_t)q->ifindex);
-	} else {
-		ndm->ndm_family = AF_INET;
-		mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)q->ifindex);
-	}
 	g->q_cur = q;
 	g->q_err = 0;
-	if (mnl_socket_sendto(g->q, nlh, nlh->nlmsg_len) < 0) {
-		struct gnl_event ev = { .type = GNL_EV_QUERY_DONE, .query = q->id, .error = -errno };
+	r = query_request(g, q);
+	if (r < 0) {
+		struct gnl_event ev = { .type = GNL_EV_QUERY_DONE, .query = q->id, .error = r };
 
 		g->q_cur = NULL;
 		free(q);
@@ -400,6 +427,52 @@ static int query_finish(struct gnl *g, int err)
 	return 0;
 }
 
+/* One port's VLAN table (GNL_QUERY_FDB_VLANS): its runs as events, if the port is the bridge's. */
+static int query_port_vlans(struct gnl *g, const struct nlmsghdr *nlh)
+{
+	struct gnl_port_vlans v;
+	struct gnl_event ev = { .type = GNL_EV_PORT_VLAN, .query = g->q_cur->id };
+	uint16_t pos = 1;
+	int r;
+
+	r = gnl_parse_port_vlans(nlh, &v);
+	if (r == -EBADMSG)
+		g->counters.malformed++;
+	if (r < 0)
+		return 0;
+	if (v.master != g->q_cur->ifindex && v.ifindex != g->q_cur->ifindex)
+		return 0;
+	while (gnl_port_vlans_next(&v, &pos, &ev.port_vlan)) {
+		r = gnl_evq_push(&g->events, &ev);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The current part of the query in flight ended with @err. */
+static int query_part_done(struct gnl *g, int err)
+{
+	struct gnl_query *q = g->q_cur;
+
+	if (q->vlan_phase)
+		return query_finish(g, 0); /* best effort: the FDB answer stands */
+	if (q->kind != GNL_QUERY_FDB_VLANS || err < 0 || g->q_err < 0)
+		return query_finish(g, err);
+	q->vlan_phase = true;
+	if (query_request(g, q) < 0)
+		return query_finish(g, 0);
+	return 0;
+}
+
+/* Part of the answer in flight was lost (ENOBUFS, a truncated read). */
+static void query_hole(struct gnl *g, int err)
+{
+	/* The VLAN part is best effort; a hole in the FDB fails the query. */
+	if (g->q_cur && !g->q_cur->vlan_phase)
+		g->q_err = err;
+}
+
 static int handle_query_msg(struct gnl *g, const struct nlmsghdr *nlh)
 {
 	struct gnl_event ev = { 0 };
@@ -408,18 +481,20 @@ static int handle_query_msg(struct gnl *g, const struct nlmsghdr *nlh)
 	if (!g->q_cur || nlh->nlmsg_seq != g->q_seq || nlh->nlmsg_pid != g->q_portid)
 		return 0; /* an answer to a query already finished */
 	if (nlh->nlmsg_type == NLMSG_DONE)
-		return query_finish(g, done_error(nlh));
+		return query_part_done(g, done_error(nlh));
 	if (nlh->nlmsg_type == NLMSG_ERROR) {
 		r = nlmsg_error(nlh);
 		/* As for the event socket: the dump goes on, but is incomplete. */
 		if (r == -ENOBUFS) {
-			g->q_err = r;
+			query_hole(g, r);
 			return 0;
 		}
-		return r == 0 ? 0 : query_finish(g, r);
+		return r == 0 ? 0 : query_part_done(g, r);
 	}
+	if (g->q_cur->vlan_phase)
+		return query_port_vlans(g, nlh);
 	ev.query = g->q_cur->id;
-	if (g->q_cur->kind == GNL_QUERY_FDB) {
+	if (g->q_cur->kind != GNL_QUERY_NEIGH) {
 		r = gnl_parse_fdb(nlh, &ev.fdb);
 		/* The kernel may ignore the filter: keep this bridge's entries. */
 		if (r == 0 && ev.fdb.master != g->q_cur->ifindex &&
@@ -470,6 +545,11 @@ int gnl_query_fdb(struct gnl *g, int bridge, uint32_t *ret_id)
 	return enqueue_query(g, GNL_QUERY_FDB, bridge, ret_id);
 }
 
+int gnl_query_fdb_vlans(struct gnl *g, int bridge, uint32_t *ret_id)
+{
+	return enqueue_query(g, GNL_QUERY_FDB_VLANS, bridge, ret_id);
+}
+
 int gnl_query_neigh(struct gnl *g, int ifindex, uint32_t *ret_id)
 {
 	return enqueue_query(g, GNL_QUERY_NEIGH, ifindex, ret_id);
@@ -504,8 +584,7 @@ int gnl_dispatch(struct gnl *g, int fd)
 			if (errno == ENOBUFS) {
 				if (!is_ev) {
 					/* Only our dumps use this socket: the answer has a hole. */
-					if (g->q_cur)
-						g->q_err = -ENOBUFS;
+					query_hole(g, -ENOBUFS);
 					continue;
 				}
 				r = overflow(g);
@@ -522,8 +601,7 @@ int gnl_dispatch(struct gnl *g, int fd)
 			/* Part of the stream is lost: count it, and resync if it was events. */
 			g->counters.malformed++;
 			if (!is_ev) {
-				if (g->q_cur)
-					g->q_err = -EMSGSIZE;
+				query_hole(g, -EMSGSIZE);
 				continue;
 			}
 			r = overflow(g);

@@ -41,7 +41,9 @@ struct sent {
 	uint16_t flags;
 	uint32_t seq;
 	uint8_t family;
-	uint32_t filter; /* NDA_MASTER / NDA_IFINDEX, 0 */
+	uint32_t filter; /* NDA_MASTER / NDA_IFINDEX, IFLA_EXT_MASK of RTM_GETLINK; 0 */
+	bool ifi_zero;   /* RTM_GETLINK: the ifinfomsg is zero but for its family (strict check) */
+	int n_attrs;
 };
 
 /* The fake kernel is the test's one piece of shared state, reset per test. */
@@ -108,6 +110,16 @@ int __wrap_setsockopt(int fd, int level, int name, const void *val, socklen_t le
 	return 0;
 }
 
+static int link_filter_cb(const struct nlattr *a, void *data)
+{
+	struct sent *s = data;
+
+	s->n_attrs++;
+	if (mnl_attr_get_type(a) == IFLA_EXT_MASK && mnl_attr_get_payload_len(a) == 4)
+		s->filter = mnl_attr_get_u32(a);
+	return MNL_CB_OK;
+}
+
 static int filter_cb(const struct nlattr *a, void *data)
 {
 	uint16_t t = mnl_attr_get_type(a);
@@ -131,8 +143,16 @@ ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl, const void *buf, s
 	s->seq = nlh->nlmsg_seq;
 	s->family = *(const uint8_t *)mnl_nlmsg_get_payload(nlh);
 	s->filter = 0;
+	s->n_attrs = 0;
 	if (nlh->nlmsg_type == RTM_GETNEIGH)
 		mnl_attr_parse(nlh, sizeof(struct ndmsg), filter_cb, &s->filter);
+	if (nlh->nlmsg_type == RTM_GETLINK) {
+		const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+		s->ifi_zero = !ifi->__ifi_pad && !ifi->ifi_type && !ifi->ifi_index &&
+			      !ifi->ifi_flags && !ifi->ifi_change;
+		mnl_attr_parse(nlh, sizeof(*ifi), link_filter_cb, s);
+	}
 	return (ssize_t)len;
 }
 
@@ -268,7 +288,7 @@ static void pop_all(struct gnl *g, char *out, size_t size)
 		[GNL_EV_LINK_NEW] = 'L', [GNL_EV_LINK_CHANGED] = 'C', [GNL_EV_LINK_DEL] = 'D',
 		[GNL_EV_ADDR_NEW] = 'a', [GNL_EV_ADDR_CHANGED] = 'c', [GNL_EV_ADDR_DEL] = 'd',
 		[GNL_EV_FDB] = 'F',      [GNL_EV_NEIGH] = 'N',        [GNL_EV_QUERY_DONE] = 'Q',
-		[GNL_EV_SYNCED] = 'S',   [GNL_EV_RESYNC] = 'R',
+		[GNL_EV_SYNCED] = 'S',   [GNL_EV_RESYNC] = 'R',       [GNL_EV_PORT_VLAN] = 'V',
 	};
 	struct gnl_event ev;
 	size_t n = 0;
@@ -643,6 +663,158 @@ static void test_queries(void **state)
 	reset();
 }
 
+static void queue_port(uint32_t seq, int port, int master, const struct nlb_vinfo *vi, size_t n)
+{
+	static union {
+		uint8_t buf[8192];
+		struct nlmsghdr align;
+	} b;
+	struct nlb_port_vlans p = { .ifindex = port, .master = master, .vinfo = vi, .n = n };
+
+	queue_msg(FD_Q, nlb_port_vlans(b.buf, &p), seq, 1000u + FD_Q, NLM_F_MULTI);
+}
+
+static void test_query_fdb_vlans(void **state)
+{
+	static const struct nlb_vinfo bond[] = {
+		{ BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED, 1 },
+		{ 0, 100 },
+		{ 0, 101 },
+	};
+	static const struct nlb_vinfo one[] = { { BRIDGE_VLAN_INFO_UNTAGGED, 1 } };
+	static const struct nlb_vinfo bad[] = { { 0, 0 } };
+	struct gnl *g = started();
+	struct gnl_event e;
+	struct gnl_counters c;
+	uint32_t id, id2, seq, fdb_seq;
+	char ev[64];
+	size_t before;
+
+	sync_initial(g);
+	before = k.n_sent;
+	assert_int_equal(gnl_query_fdb_vlans(g, 10, &id), 0);
+	assert_int_equal(gnl_query_neigh(g, 2, &id2), 0);
+	assert_int_equal(k.n_sent, before + 1);
+	assert_int_equal(last_sent()->type, RTM_GETNEIGH);
+	assert_int_equal(last_sent()->family, AF_BRIDGE);
+	assert_int_equal(last_sent()->filter, 10);
+	fdb_seq = seq = last_sent()->seq;
+	queue_fdb(seq, 12, 10, 1);
+	queue_done(FD_Q, seq, 0);
+	drain(g, FD_Q);
+
+	/* The FDB is complete: the ports' VLAN tables are asked for, strict-check clean. */
+	assert_int_equal(k.n_sent, before + 2);
+	assert_int_equal(last_sent()->fd, FD_Q);
+	assert_int_equal(last_sent()->type, RTM_GETLINK);
+	assert_true(last_sent()->flags & NLM_F_DUMP);
+	assert_int_equal(last_sent()->family, AF_BRIDGE);
+	assert_int_equal(last_sent()->filter, RTEXT_FILTER_BRVLAN);
+	assert_true(last_sent()->ifi_zero);
+	assert_int_equal(last_sent()->n_attrs, 1);
+	seq = last_sent()->seq;
+	assert_true(seq != fdb_seq);
+
+	queue_port(seq, 4, 10, bond, 3);
+	queue_port(seq, 13, 11, one, 1);   /* another bridge's port: not ours */
+	queue_port(seq, 10, 0, one, 1);    /* the bridge itself */
+	queue_port(seq, 14, 10, bad, 1);   /* malformed: counted, skipped */
+	queue_port(fdb_seq, 4, 10, one, 1); /* stale seq */
+	queue_done(FD_Q, seq, 0);
+	drain(g, FD_Q);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_FDB);
+	assert_int_equal(e.query, id);
+	assert_int_equal(e.fdb.vlan, 1);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_PORT_VLAN);
+	assert_int_equal(e.query, id);
+	assert_int_equal(e.port_vlan.ifindex, 4);
+	assert_int_equal(e.port_vlan.master, 10);
+	assert_int_equal(e.port_vlan.vid, 1);
+	assert_int_equal(e.port_vlan.vid_end, 1);
+	assert_int_equal(e.port_vlan.flags, GNL_VLAN_PVID | GNL_VLAN_UNTAGGED);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_PORT_VLAN);
+	assert_int_equal(e.port_vlan.ifindex, 4);
+	assert_int_equal(e.port_vlan.vid, 100);
+	assert_int_equal(e.port_vlan.vid_end, 101);
+	assert_int_equal(e.port_vlan.flags, 0);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_PORT_VLAN);
+	assert_int_equal(e.port_vlan.ifindex, 10);
+	assert_int_equal(e.port_vlan.master, 0);
+	assert_int_equal(e.port_vlan.flags, GNL_VLAN_UNTAGGED);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
+	assert_int_equal(e.query, id);
+	assert_int_equal(e.error, 0);
+	assert_int_equal(gnl_pop_event(g, &e), -EAGAIN);
+	gnl_get_counters(g, &c);
+	assert_int_equal(c.malformed, 1);
+
+	/* Only then the next query. */
+	assert_int_equal(last_sent()->type, RTM_GETNEIGH);
+	assert_int_equal(last_sent()->family, AF_INET);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "Q");
+
+	/* The VLAN part fails (a kernel error, a hole): the FDB answer stands. */
+	assert_int_equal(gnl_query_fdb_vlans(g, 10, &id), 0);
+	queue_fdb(last_sent()->seq, 12, 10, 0);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	assert_int_equal(last_sent()->type, RTM_GETLINK);
+	queue_error(FD_Q, last_sent()->seq, -EOPNOTSUPP);
+	drain(g, FD_Q);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "FQ");
+	assert_int_equal(gnl_query_fdb_vlans(g, 10, &id), 0);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	seq = last_sent()->seq;
+	queue_port(seq, 4, 10, bond, 1);
+	queue_err(FD_Q, ENOBUFS);
+	queue_done(FD_Q, seq, 0);
+	drain(g, FD_Q);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "VQ");
+
+	/* A hole or an error in the FDB part fails the query; no VLAN dump follows. */
+	before = k.n_sent;
+	assert_int_equal(gnl_query_fdb_vlans(g, 10, &id), 0);
+	queue_fdb(last_sent()->seq, 12, 10, 0);
+	queue_err(FD_Q, ENOBUFS);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_FDB);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
+	assert_int_equal(e.error, -ENOBUFS);
+	assert_int_equal(k.n_sent, before + 1);
+	assert_int_equal(gnl_query_fdb_vlans(g, 10, &id), 0);
+	queue_error(FD_Q, last_sent()->seq, -ENODEV);
+	drain(g, FD_Q);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
+	assert_int_equal(e.error, -ENODEV);
+	assert_int_equal(k.n_sent, before + 2);
+	assert_int_equal(gnl_pop_event(g, &e), -EAGAIN);
+
+	/* The plain FDB query has no VLAN part. */
+	assert_int_equal(gnl_query_fdb(g, 10, &id), 0);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "Q");
+	assert_int_equal(k.n_sent, before + 3);
+	gnl_free(g);
+	reset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -653,6 +825,7 @@ int main(void)
 		cmocka_unit_test(test_malformed_counted),
 		cmocka_unit_test(test_batch_bounded),
 		cmocka_unit_test(test_queries),
+		cmocka_unit_test(test_query_fdb_vlans),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
