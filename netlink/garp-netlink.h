@@ -72,7 +72,7 @@ enum {
 
 struct gnl_port_vlan {
 	int ifindex;      /* the bridge port (or the bridge itself, for its own entries) */
-	int master;       /* the bridge (IFLA_MASTER); 0 for the bridge's own entries */
+	int master;       /* the bridge (IFLA_MASTER: the bridge's own entry names itself) */
 	uint16_t vid;     /* first VLAN id of the run, 1..GNL_VLAN_MAX */
 	uint16_t vid_end; /* last, >= vid */
 	uint16_t flags;   /* GNL_VLAN_* */
