@@ -12,6 +12,15 @@
  *       message addressed with a sockaddr_ll, as garpd does. Prints "frames=F cpu_ns=C wall_ns=W" (CPU time of
  *       the sending loop only: CLOCK_PROCESS_CPUTIME_ID).
  *
+ *   bench_send limit IFACE[,IFACE...] BASE N PROFILE BATCH SCHEDULE
+ *       The paced limit: the same frames, sent on a schedule instead of
+ *       back to back. SCHEDULE is a file of "OFFSET_NS COUNT" lines (the
+ *       bursts in which garpd's frames reached the observer, from its
+ *       capture): COUNT frames are sent, in sendmmsg() batches of BATCH,
+ *       at OFFSET_NS after the start (clock_nanosleep, TIMER_ABSTIME). The
+ *       counts must add up to the frames. CPU time covers the whole run:
+ *       what waking up for each burst costs is the point.
+ *
  *   bench_send flood IFACE RATE SECONDS
  *       Sends RATE unrelated ARP requests per second (who-has 10.251.x.y
  *       tell 10.250.x.y, from 02:00:00:00:fe:01) for SECONDS, in batches
@@ -133,6 +142,52 @@ static int send_all(int fd, struct frame *fr, size_t n, size_t batch)
 	return 0;
 }
 
+struct burst {
+	uint64_t offset_ns;
+	size_t count;
+};
+
+/* "OFFSET_NS COUNT" per line, offsets not decreasing, counts adding up to @total. */
+static int read_schedule(const char *path, size_t total, struct burst **ret, size_t *ret_n)
+{
+	FILE *f = fopen(path, "re");
+	struct burst *b = NULL;
+	size_t n = 0, cap = 0, sum = 0;
+	unsigned long long off, cnt, last = 0;
+	int r = -1;
+
+	if (!f) {
+		fprintf(stderr, "bench_send: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while (fscanf(f, "%llu %llu", &off, &cnt) == 2) {
+		if (off < last || !cnt || cnt > total - sum)
+			goto out;
+		if (n == cap) {
+			struct burst *p = realloc(b, (cap = cap ? 2 * cap : 256) * sizeof(*b));
+
+			if (!p)
+				goto out;
+			b = p;
+		}
+		b[n++] = (struct burst){.offset_ns = off, .count = (size_t)cnt};
+		sum += (size_t)cnt;
+		last = off;
+	}
+	if (feof(f) && sum == total)
+		r = 0;
+out:
+	fclose(f);
+	if (r < 0) {
+		fprintf(stderr, "bench_send: %s: not a schedule for %zu frames\n", path, total);
+		free(b);
+		return -1;
+	}
+	*ret = b;
+	*ret_n = n;
+	return 0;
+}
+
 static int limit(int argc, char **argv)
 {
 	static const uint8_t zero[6], bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
@@ -144,7 +199,7 @@ static int limit(int argc, char **argv)
 	struct frame *fr;
 	int fd;
 
-	if (argc < 6 || argc > 7 || inet_pton(AF_INET, argv[3], &base) != 1)
+	if (argc < 6 || argc > 8 || inet_pton(AF_INET, argv[3], &base) != 1)
 		return 2;
 	n = strtoul(argv[4], NULL, 0);
 	if (!strcmp(argv[5], "win8"))
@@ -153,7 +208,7 @@ static int limit(int argc, char **argv)
 		k = 1;
 	else
 		return 2;
-	if (argc == 7)
+	if (argc >= 7)
 		batch = strtoul(argv[6], NULL, 0);
 	if (!batch || batch > MAXBATCH)
 		return 2;
@@ -184,9 +239,31 @@ static int limit(int argc, char **argv)
 				arp(&fr[nf++], macs[i % nl], 1, a, bcast, a);
 		}
 
+	struct burst *bursts = NULL;
+	size_t nb = 0;
+	if (argc == 8 && read_schedule(argv[7], nf, &bursts, &nb) < 0)
+		return 2;
+
 	uint64_t c0 = ts_ns(CLOCK_PROCESS_CPUTIME_ID), w0 = ts_ns(CLOCK_MONOTONIC);
-	if (send_all(fd, fr, nf, batch) < 0)
-		return 1;
+	if (!bursts) {
+		if (send_all(fd, fr, nf, batch) < 0)
+			return 1;
+	} else {
+		size_t done = 0;
+
+		for (size_t i = 0; i < nb; i++) {
+			uint64_t t = w0 + bursts[i].offset_ns;
+			struct timespec ts = {.tv_sec = (time_t)(t / 1000000000ULL),
+					      .tv_nsec = (long)(t % 1000000000ULL)};
+
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+				;
+			if (send_all(fd, fr + done, bursts[i].count, batch) < 0)
+				return 1;
+			done += bursts[i].count;
+		}
+		free(bursts);
+	}
 	uint64_t c1 = ts_ns(CLOCK_PROCESS_CPUTIME_ID), w1 = ts_ns(CLOCK_MONOTONIC);
 
 	printf("frames=%zu cpu_ns=%llu wall_ns=%llu\n", nf, (unsigned long long)(c1 - c0),
@@ -242,7 +319,7 @@ int main(int argc, char **argv)
 	else if (argc > 1 && !strcmp(argv[1], "flood"))
 		r = flood(argc, argv);
 	if (r == 2)
-		fprintf(stderr, "usage: bench_send limit IFACE[,IFACE...] BASE N win8|immediate [BATCH]\n"
+		fprintf(stderr, "usage: bench_send limit IFACE[,IFACE...] BASE N win8|immediate [BATCH [SCHEDULE]]\n"
 				"       bench_send flood IFACE RATE SECONDS\n");
 	return r;
 }
