@@ -19,6 +19,8 @@ struct fdb_query {
 	int bridge;
 	struct gnl_fdb *entries;
 	size_t n, cap;
+	struct gnl_port_vlan *vlans; /* the bridge ports' VLAN tables, in runs */
+	size_t n_vlans, cap_vlans;
 };
 
 /* Per-interface frame counts for metrics; kept after the interface goes, so counters never drop. */

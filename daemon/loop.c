@@ -397,6 +397,7 @@ static struct fdb_query *query_find(struct daemon *d, uint32_t id)
 static void query_remove(struct daemon *d, struct fdb_query *q)
 {
 	free(q->entries);
+	free(q->vlans);
 	*q = d->queries[--d->n_queries];
 }
 
@@ -406,7 +407,7 @@ static void start_query(struct daemon *d, int bridge)
 	uint32_t id;
 	int r;
 
-	r = gnl_query_fdb(d->gnl, bridge, &id);
+	r = gnl_query_fdb_vlans(d->gnl, bridge, &id);
 	if (r < 0) {
 		const struct daemon_event ev = {
 			.event = "fdb-query-failed",
@@ -434,6 +435,17 @@ static void fdb_entry(struct daemon *d, uint32_t id, const struct gnl_fdb *e)
 	if (!array_reserve(&q->entries, &q->cap, q->n + 1, sizeof(*q->entries)))
 		return;
 	q->entries[q->n++] = *e;
+}
+
+static void fdb_vlan_entry(struct daemon *d, uint32_t id, const struct gnl_port_vlan *v)
+{
+	struct fdb_query *q = query_find(d, id);
+
+	if (!q)
+		return;
+	if (!array_reserve(&q->vlans, &q->cap_vlans, q->n_vlans + 1, sizeof(*q->vlans)))
+		return;
+	q->vlans[q->n_vlans++] = *v;
 }
 
 /* Arm the timerfd for the engine's next deadline or the end of a netlink burst window. */
@@ -561,6 +573,9 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 	case GNL_EV_FDB:
 		fdb_entry(d, ev->query, &ev->fdb);
 		break;
+	case GNL_EV_PORT_VLAN:
+		fdb_vlan_entry(d, ev->query, &ev->port_vlan);
+		break;
 	case GNL_EV_NEIGH:
 		break;
 	case GNL_EV_QUERY_DONE: {
@@ -569,8 +584,9 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 		if (!q)
 			break;
 		/* Once per query; a failed query answers with nothing (the next failover asks again). */
-		engine_fdb(d->engine, d->now, q->bridge, ev->error ? NULL : q->entries,
-			   ev->error ? 0 : q->n);
+		engine_fdb_vlans(d->engine, d->now, q->bridge, ev->error ? NULL : q->entries,
+				 ev->error ? 0 : q->n, ev->error ? NULL : q->vlans,
+				 ev->error ? 0 : q->n_vlans);
 		query_remove(d, q);
 		break;
 	}
@@ -812,8 +828,10 @@ static int setup(struct daemon *d)
 
 static void teardown(struct daemon *d)
 {
-	for (size_t i = 0; i < d->n_queries; i++)
+	for (size_t i = 0; i < d->n_queries; i++) {
 		free(d->queries[i].entries);
+		free(d->queries[i].vlans);
+	}
 	free(d->queries);
 	free(d->outbox);
 	free(d->stats);
