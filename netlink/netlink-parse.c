@@ -247,11 +247,11 @@ static int link_cb(const struct nlattr *a, void *data)
 	return cb_stop(&c->err, r);
 }
 
-int gnl_parse_link(const struct nlmsghdr *nlh, struct gnl_link *ret)
+/* An RTM_NEWLINK/RTM_DELLINK of @family with a valid header and interface index. */
+static int link_msg_check(const struct nlmsghdr *nlh, unsigned char family,
+			  const struct ifinfomsg **ret)
 {
 	const struct ifinfomsg *ifi;
-	struct gnl_link l = { 0 };
-	struct link_ctx c = { .l = &l };
 	int r;
 
 	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
@@ -260,11 +260,25 @@ int gnl_parse_link(const struct nlmsghdr *nlh, struct gnl_link *ret)
 	if (r < 0)
 		return r;
 	ifi = mnl_nlmsg_get_payload(nlh);
-	/* AF_BRIDGE port notifications share RTNLGRP_LINK but are partial. */
-	if (ifi->ifi_family != AF_UNSPEC)
+	if (ifi->ifi_family != family)
 		return -EAFNOSUPPORT;
 	if (ifi->ifi_index <= 0)
 		return -EBADMSG;
+	*ret = ifi;
+	return 0;
+}
+
+int gnl_parse_link(const struct nlmsghdr *nlh, struct gnl_link *ret)
+{
+	const struct ifinfomsg *ifi;
+	struct gnl_link l = { 0 };
+	struct link_ctx c = { .l = &l };
+	int r;
+
+	/* AF_BRIDGE port notifications share RTNLGRP_LINK but are partial. */
+	r = link_msg_check(nlh, AF_UNSPEC, &ifi);
+	if (r < 0)
+		return r;
 	l.ifindex = ifi->ifi_index;
 	l.type = ifi->ifi_type;
 	l.flags = ifi->ifi_flags;
@@ -589,16 +603,9 @@ int gnl_parse_port_vlans(const struct nlmsghdr *nlh, struct gnl_port_vlans *ret)
 	struct port_vlan_ctx c = { .v = &v };
 	int r;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK)
-		return -ENOENT;
-	r = msg_check(nlh, sizeof(*ifi));
+	r = link_msg_check(nlh, AF_BRIDGE, &ifi);
 	if (r < 0)
 		return r;
-	ifi = mnl_nlmsg_get_payload(nlh);
-	if (ifi->ifi_family != AF_BRIDGE)
-		return -EAFNOSUPPORT;
-	if (ifi->ifi_index <= 0)
-		return -EBADMSG;
 	v.ifindex = ifi->ifi_index;
 
 	if (mnl_attr_parse(nlh, sizeof(*ifi), port_link_cb, &c) < 0)
