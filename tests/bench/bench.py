@@ -296,7 +296,7 @@ def capture_timeout(n, kind):
     return 60 + n * 0.004 + (4 if kind == "win8" else 0)
 
 
-def scale_garpd(workdir, kind, n):
+def scale_garpd(workdir, kind, n, batch_window=None):
     """Scenario 1: N addresses in one ip -batch while garpd runs."""
     alist = addrs(BASE, n)
     k = frames_per(kind)
@@ -305,7 +305,10 @@ def scale_garpd(workdir, kind, n):
     g = None
     try:
         bf = batch_file(workdir, seg.ia, alist)
-        g = Garpd(a, f"[sequence]\nprofile = {kind}\nmax_frames_per_second = 0\n", workdir)
+        conf = f"[sequence]\nprofile = {kind}\nmax_frames_per_second = 0\n"
+        if batch_window is not None:
+            conf = f"[daemon]\nbatch_window = {batch_window}\n" + conf
+        g = Garpd(a, conf, workdir)
         cap = Capture(seg.o, seg.cap_dev, n * k, capture_timeout(n, kind),
                       os.path.join(workdir, "cap.bin"))
         d0 = seg.drops()
@@ -318,7 +321,8 @@ def scale_garpd(workdir, kind, n):
         time.sleep(0.3)     # what garpd does after its last frame (logging) counts too
         c1, st1 = cpu_ns(g.pid), stat_cpu_ns(g.pid)
         res = analyse(recs, alist, kind)
-        res.update(scenario=f"garpd {kind}", n=n, expected=n * k,
+        name = f"garpd {kind}" if batch_window is None else f"garpd bw={batch_window} {kind}"
+        res.update(scenario=name, n=n, expected=n * k,
                    cpu_ns=c1 - c0, stat_cpu_ms=(st1 - st0) / 1e6,
                    wall_ms=(res["last_ts"] - t0) / 1e6 if res["last_ts"] else None,
                    add_ms=(t_added - t0) / 1e6,
@@ -712,6 +716,8 @@ def main():
     ap.add_argument("--peers", default="arping,send_arp,keepalived")
     ap.add_argument("--repeat", type=int, default=3,
                     help="runs per scale scenario up to N = 10,000; the median is reported")
+    ap.add_argument("--batch-window", default=None,
+                    help="garpd's batch_window in the scale scenarios (default: garpd's own)")
     ap.add_argument("--skip", default="", help="comma list of: scale,latency,idle,peers")
     ap.add_argument("--out", default=None, help="directory for results.md, .json, .png")
     args = ap.parse_args()
@@ -751,7 +757,7 @@ def main():
             runs = 1 if args.smoke or n > 10000 else args.repeat
             for kind in ("win8", "immediate"):
                 log(f"scale: {kind} N={n} ({runs} run{'s' if runs > 1 else ''} each)")
-                g = median_of(runs, lambda: scale_garpd(workdir, kind, n))
+                g = median_of(runs, lambda: scale_garpd(workdir, kind, n, args.batch_window))
                 sched = g.pop("schedule")
                 record(g)
                 record(median_of(runs, lambda: scale_limit(workdir, kind, n)))
