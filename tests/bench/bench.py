@@ -676,6 +676,11 @@ def machine():
     return f"{os.cpu_count()} CPUs, {model}, Linux {platform.release()}"
 
 
+# One colour per series (gnuplot's default cycle repeats after eight).
+PALETTE = ["#9400d3", "#009e73", "#56b4e9", "#e69f00", "#f0e442", "#0072b2", "#d55e00",
+           "#000000", "#cc79a7", "#808080", "#8b4513", "#00ced1"]
+
+
 def plot(results, outdir):
     """CPU per address against N, log-log, with gnuplot."""
     gp = shutil.which("gnuplot")
@@ -697,8 +702,10 @@ def plot(results, outdir):
               "set logscale xy\nset xlabel 'addresses (N)'\n"
               "set ylabel 'CPU per address (µs)'\nset key outside right\n"
               "set grid\nset title 'CPU per address, garpd vs the raw limit and the peers'\n"
-              "plot " + ", ".join(f"'{p}' using 1:2 with linespoints lw 2 title '{t}' noenhanced"
-                                  for p, t in files) + "\n")
+              "plot " + ", ".join(
+                  f"'{p}' using 1:2 with linespoints lw 2 lc rgb '{PALETTE[i % len(PALETTE)]}'"
+                  f"{' dt 2' if 'limit' in t or 'floor' in t else ''} title '{t}' noenhanced"
+                  for i, (p, t) in enumerate(files)) + "\n")
     r = subprocess.run([gp], input=script, text=True, capture_output=True)
     if r.returncode != 0:
         log(f"gnuplot failed: {r.stderr}")
