@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "garp-config.h"
+#include "garp-netlink.h"
 #include "garp-packet.h"
 #include "garpctl.h"
 #include "util.h"
@@ -88,63 +89,32 @@ int garpctl_schedule(const struct cfg_sequence *seq, size_t n_addrs, struct garp
 }
 
 /*
- * Which addresses the kernel has on the interface: an RTM_GETADDR dump read
- * by hand (garpctl links neither libmnl nor netlink/), so every length is
- * checked here before anything behind it is read.
+ * Which addresses the kernel has on the interface: an RTM_GETADDR dump. The
+ * framing is checked here; each RTM_NEWADDR is read by netlink/'s
+ * gnl_parse_addr(), the daemon's own bounds-checked parser.
  */
 
 /* One RTM_NEWADDR of the dump: mark the address when it is ours. */
-static int addr_msg_parse(struct garpctl_addr_dump *d, const uint8_t *payload, size_t len)
+static int addr_msg_parse(struct garpctl_addr_dump *d, const struct nlmsghdr *nlh)
 {
 	struct ifaddrmsg ifa;
-	struct in_addr local = {0}, address = {0};
-	bool has_local = false, has_address = false;
-	const uint8_t *p;
-	size_t rem;
+	struct gnl_addr a;
+	int r;
 
-	if (len < sizeof(ifa))
+	/* Other interfaces' and families' addresses are not ours to judge: skip them unread. */
+	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(ifa)))
 		return -EBADMSG;
-	memcpy(&ifa, payload, sizeof(ifa));
+	memcpy(&ifa, NLMSG_DATA(nlh), sizeof(ifa));
 	if (ifa.ifa_family != AF_INET || (int)ifa.ifa_index != d->ifindex)
 		return 0;
-	if (len < NLMSG_ALIGN(sizeof(ifa)))
-		return 0; /* the header without its padding: no attributes */
-	p = payload + NLMSG_ALIGN(sizeof(ifa));
-	rem = len - NLMSG_ALIGN(sizeof(ifa));
-	while (rem > 0) {
-		struct rtattr rta;
-		size_t step;
-
-		if (rem < sizeof(rta))
-			return -EBADMSG;
-		memcpy(&rta, p, sizeof(rta));
-		if (rta.rta_len < sizeof(rta) || rta.rta_len > rem)
-			return -EBADMSG;
-		if (rta.rta_type == IFA_LOCAL || rta.rta_type == IFA_ADDRESS) {
-			struct in_addr *dst = rta.rta_type == IFA_LOCAL ? &local : &address;
-
-			if (rta.rta_len != RTA_LENGTH(sizeof(*dst)))
-				return -EBADMSG;
-			memcpy(dst, p + RTA_LENGTH(0), sizeof(*dst));
-			if (rta.rta_type == IFA_LOCAL)
-				has_local = true;
-			else
-				has_address = true;
-		}
-		/* The last attribute may lack its padding. */
-		step = RTA_ALIGN(rta.rta_len);
-		if (step > rem)
-			step = rem;
-		p += step;
-		rem -= step;
-	}
-	/* On a point-to-point link IFA_ADDRESS is the peer's; IFA_LOCAL is ours. */
-	if (!has_local && !has_address)
-		return 0;
-	if (!has_local)
-		local = address;
+	r = gnl_parse_addr(nlh, &a);
+	if (r == -ENOENT)
+		return 0; /* no address in it */
+	if (r < 0)
+		return r;
+	/* gnl_parse_addr() takes IFA_LOCAL, the peer's IFA_ADDRESS only without it. */
 	for (size_t i = 0; i < d->n_addrs; i++)
-		if (d->addrs[i].s_addr == local.s_addr)
+		if (d->addrs[i].s_addr == a.addr.v4.s_addr)
 			d->seen[i] = true;
 	return 0;
 }
@@ -156,6 +126,7 @@ int garpctl_addr_dump_parse(struct garpctl_addr_dump *d, const void *buf, size_t
 
 	while (rem > 0) {
 		struct nlmsghdr h;
+		const struct nlmsghdr *msg = (const struct nlmsghdr *)p;
 		const uint8_t *payload;
 		size_t plen, step;
 		int r, err;
@@ -193,7 +164,7 @@ int garpctl_addr_dump_parse(struct garpctl_addr_dump *d, const void *buf, size_t
 			/* An acknowledgement does not end a dump. */
 			return err < 0 ? err : -EPROTO;
 		case RTM_NEWADDR:
-			r = addr_msg_parse(d, payload, plen);
+			r = addr_msg_parse(d, msg);
 			if (r < 0)
 				return r;
 			break;
