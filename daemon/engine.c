@@ -513,12 +513,20 @@ static bool pending_valid(const struct engine *e, const struct engine_pending *p
 	return true;
 }
 
-static void out_push(struct engine *e, uint64_t now, const struct engine_pending *p)
+/*
+ * Queues @p for the wire if it is still valid. @t is the frame's target when
+ * the caller holds it (a frame built this instant), which spares a hash
+ * lookup per frame; NULL looks it up (frames that waited in a FIFO).
+ */
+static void out_push(struct engine *e, uint64_t now, const struct engine_pending *p,
+		     struct engine_target *t)
 {
-	struct engine_target *t;
-
-	if (!pending_valid(e, p, &t))
+	if (t) {
+		if (t->gen != p->gen || !target_can_send(e, t))
+			return;
+	} else if (!pending_valid(e, p, &t)) {
 		return;
+	}
 	if (ring_push(&e->out, p) < 0)
 		return;
 	if (p->last && t) {
@@ -567,7 +575,7 @@ static void link_release(struct engine *e, struct engine_link *l, uint64_t now)
 				break;
 			l->credit -= ENGINE_NSEC;
 		}
-		out_push(e, now, p);
+		out_push(e, now, p, t);
 		ring_pop(&l->fifo, NULL);
 	}
 	if (l->fifo.n)
@@ -576,15 +584,19 @@ static void link_release(struct engine *e, struct engine_link *l, uint64_t now)
 		heap_remove(&e->heap, &l->timer);
 }
 
-/* Sends @p out of its link, now or, when the bucket is empty, later and in order. */
-static void frame_emit(struct engine *e, uint64_t now, const struct engine_pending *p)
+/*
+ * Sends @p out of its link, now or, when the bucket is empty, later and in
+ * order. @t: its target, held by the caller; NULL for relearn frames.
+ */
+static void frame_emit(struct engine *e, uint64_t now, const struct engine_pending *p,
+		       struct engine_target *t)
 {
 	struct engine_link *l = link_find(e, p->f.ifindex);
 
 	if (!l)
 		return;
 	if (!l->policy.max_frames_per_second && !l->fifo.n) {
-		out_push(e, now, p);
+		out_push(e, now, p, t);
 		return;
 	}
 	if (l->policy.max_frames_per_second)
@@ -592,7 +604,7 @@ static void frame_emit(struct engine *e, uint64_t now, const struct engine_pendi
 	if (!l->fifo.n && (!l->policy.max_frames_per_second || l->credit >= ENGINE_NSEC)) {
 		if (l->policy.max_frames_per_second)
 			l->credit -= ENGINE_NSEC;
-		out_push(e, now, p);
+		out_push(e, now, p, t);
 		return;
 	}
 	if (ring_push(&l->fifo, p) < 0)
@@ -629,7 +641,7 @@ static void target_emit(struct engine *e, uint64_t now, struct engine_target *t,
 		r = -EINVAL;
 	}
 	if (r >= 0)
-		frame_emit(e, now, &p);
+		frame_emit(e, now, &p, t);
 }
 
 /* ---- the state machine ------------------------------------------------ */
@@ -1320,7 +1332,7 @@ void engine_fdb_vlans(struct engine *e, uint64_t now, int bridge, const struct g
 			vlan = PKT_VLAN_NONE;
 		if (pkt_build_relearn(&p.f.frame, f->mac, kind, vlan) < 0)
 			continue;
-		frame_emit(e, now, &p);
+		frame_emit(e, now, &p, NULL);
 		note.count++;
 	}
 	note.ifindex = r.bond;
