@@ -557,6 +557,49 @@ def latency(workdir, n=200, interval_ms=10):
     return out
 
 
+def pacing(workdir, n=1000, intervals_ms=(1, 2, 5)):
+    """Scenario 6 (explains 100,000): @n addresses added one at a time,
+    @intervals_ms apart, with garpd (immediate) and then the floor: CPU per
+    address and wake-ups per address. At 100,000 the kernel adds ~1.5 ms
+    apart, so what an isolated event costs is what that row measures."""
+    out = []
+    for interval in intervals_ms:
+        for who in ("garpd", "floor"):
+            seg = Segment()
+            a, o, ia, io = seg.a, seg.o, seg.ia[0], seg.io[0]
+            g = fl = None
+            try:
+                if who == "garpd":
+                    g = Garpd(a, "[sequence]\nprofile = immediate\nmax_frames_per_second = 0\n",
+                              workdir)
+                    pid = g.pid
+                else:
+                    fl = a.popen([netns.binary("GARPD_BENCH_NETLINK"), "floor", ia, "announce"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                    if fl.stderr.readline().strip() != "ready":
+                        raise RuntimeError("floor did not start")
+                    pid = fl.pid
+                cap = Capture(o, io, n, n * interval / 1000 + 15, os.path.join(workdir, "cap.bin"))
+                c0, v0 = cpu_ns(pid), int(status(pid, "voluntary_ctxt_switches"))
+                a.run([netns.binary("GARPD_BENCH_NETLINK"), "add", ia, BASE, str(n), str(interval)],
+                      timeout=n * interval / 1000 + 30)
+                recs = cap.wait(10)
+                time.sleep(0.2)
+                c1, v1 = cpu_ns(pid), int(status(pid, "voluntary_ctxt_switches"))
+                out.append({"who": who, "n": n, "interval_ms": interval,
+                            "observed": len(recs), "drops": cap.drops,
+                            "cpu_us_per_addr": (c1 - c0) / 1e3 / n,
+                            "wakeups_per_addr": (v1 - v0) / n})
+            finally:
+                if g:
+                    g.stop()
+                if fl and fl.poll() is None:
+                    fl.kill()
+                    fl.wait()
+                seg.delete()
+    return out
+
+
 def pct(sorted_vals, p):
     if not sorted_vals:
         return None
@@ -725,7 +768,7 @@ def main():
                     help="runs per scale scenario up to N = 10,000; the median is reported")
     ap.add_argument("--batch-window", default=None,
                     help="garpd's batch_window in the scale scenarios (default: garpd's own)")
-    ap.add_argument("--skip", default="", help="comma list of: scale,latency,idle,peers")
+    ap.add_argument("--skip", default="", help="comma list of: scale,latency,idle,peers,pacing")
     ap.add_argument("--out", default=None, help="directory for results.md, .json, .png")
     args = ap.parse_args()
     netns.require_root()
@@ -788,17 +831,30 @@ def main():
         log("latency: 200 addresses, 10 ms apart")
         extra["latency"] = latency(workdir)
         log(f"  {extra['latency']}")
+    if "pacing" not in skip:
+        if args.smoke:
+            log("pacing: 50 addresses one at a time, 5 ms apart")
+            extra["pacing"] = pacing(workdir, 50, (5,))
+        else:
+            log("pacing: 1,000 addresses one at a time, 1, 2 and 5 ms apart")
+            extra["pacing"] = pacing(workdir)
+        log(f"  {extra['pacing']}")
     if "idle" not in skip:
         log("idle: flood")
         extra["idle"] = idle(workdir, *((2, 1000) if args.smoke else (10, 10000)))
         log(f"  {extra['idle']}")
 
-    print(table_text(results))
+    if results:
+        print(table_text(results))
     if "latency" in extra:
         for who, l in extra["latency"].items():
             print(f"latency {who}: p50 {l['p50_us']:.0f} µs, p99 {l['p99_us']:.0f} µs, "
                   f"max {l['max_us']:.0f} µs ({l['answered']}/{l['n']} answered, "
                   f"drops {l['drops']})")
+    for p in extra.get("pacing", []):
+        print(f"pacing {p['who']}: {p['interval_ms']} ms apart: {p['cpu_us_per_addr']:.1f} µs CPU "
+              f"and {p['wakeups_per_addr']:.2f} wake-ups per address "
+              f"({p['observed']}/{p['n']} frames, drops {p['drops']})")
     if "idle" in extra:
         i = extra["idle"]
         print(f"idle: {i['seconds']} s, {i['flood_rx']} flood frames reached garpd's interface: "
@@ -809,12 +865,21 @@ def main():
         os.makedirs(args.out, exist_ok=True)
         with open(os.path.join(args.out, "results.json"), "w") as f:
             json.dump({"machine": machine(), "results": results, **extra}, f, indent=1)
-        md = [f"Measured on: {machine()}", "", table_md(results), ""]
+        md = [f"Measured on: {machine()}", ""]
+        if results:
+            md += [table_md(results), ""]
         if "latency" in extra:
             md += ["| reaction latency (200 adds, 10 ms apart) | p50 µs | p99 µs | max µs |",
                    "|---|---|---|---|"]
             md += [f"| {w} | {l['p50_us']:.0f} | {l['p99_us']:.0f} | {l['max_us']:.0f} |"
                    for w, l in extra["latency"].items()]
+            md.append("")
+        if "pacing" in extra:
+            md += ["| adds one at a time | apart | CPU µs per address | wake-ups per address "
+                   "| frames |", "|---|---|---|---|---|"]
+            md += [f"| {p['who']} | {p['interval_ms']} ms | {p['cpu_us_per_addr']:.1f} "
+                   f"| {p['wakeups_per_addr']:.2f} | {p['observed']}/{p['n']} |"
+                   for p in extra["pacing"]]
             md.append("")
         if "idle" in extra:
             i = extra["idle"]
@@ -823,12 +888,17 @@ def main():
                       f"{i['voluntary']} voluntary context switches, {i['cpu_us']:.0f} µs CPU.")
         with open(os.path.join(args.out, "results.md"), "w") as f:
             f.write("\n".join(md) + "\n")
-        plot(results, args.out)
+        if results:
+            plot(results, args.out)
 
     if args.smoke:
         bad = [r for r in results if not r["valid"]]
         if bad:
             netns.fail("; ".join(f"{r['scenario']} N={r['n']}: {r['problems']}" for r in bad))
+        for p in extra.get("pacing", []):
+            if p["observed"] != p["n"] or p["drops"]:
+                netns.fail(f"pacing {p['who']}: {p['observed']}/{p['n']} frames, "
+                           f"drops {p['drops']}")
         i = extra["idle"]
         if i["flood_rx"] < i["rate"] * i["seconds"] * 0.9:
             netns.fail(f"idle flood did not reach garpd's interface: {i['flood_rx']} frames")
