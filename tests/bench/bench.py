@@ -175,6 +175,23 @@ class Garpd:
 
 
 # Addresses per announcer interface (see links_for).
+class Floor:
+    """`bench_netlink floor` in @ns, subscribed (it said "ready") on return."""
+
+    def __init__(self, ns, iface, mode=None):
+        cmd = [netns.binary("GARPD_BENCH_NETLINK"), "floor", iface] + ([mode] if mode else [])
+        self.proc = ns.popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.pid = self.proc.pid
+        if self.proc.stderr.readline().strip() != "ready":
+            self.stop()
+            raise RuntimeError("floor did not start")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
 PER_LINK = int(os.environ.get("GARPD_BENCH_PER_LINK", "10000"))
 
 
@@ -352,10 +369,7 @@ def scale_floor(workdir, n):
     fl = None
     try:
         bf = batch_file(workdir, seg.ia, alist)
-        fl = seg.a.popen([netns.binary("GARPD_BENCH_NETLINK"), "floor", "any", "announce"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        if fl.stderr.readline().strip() != "ready":
-            raise RuntimeError("floor did not start")
+        fl = Floor(seg.a, "any", "announce")
         cap = Capture(seg.o, seg.cap_dev, n, capture_timeout(n, "immediate"),
                       os.path.join(workdir, "cap.bin"))
         d0 = seg.drops()
@@ -372,9 +386,8 @@ def scale_floor(workdir, n):
                    drops=cap.drops + seg.drops() - d0, max_dev_ms=None)
         return res
     finally:
-        if fl and fl.poll() is None:
-            fl.kill()
-            fl.wait()
+        if fl:
+            fl.stop()
         seg.delete()
 
 
@@ -529,10 +542,7 @@ def latency(workdir, n=200, interval_ms=10):
             if who == "garpd":
                 g = Garpd(a, "", workdir)
             else:
-                fl = a.popen([netns.binary("GARPD_BENCH_NETLINK"), "floor", ia],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                if fl.stderr.readline().strip() != "ready":
-                    raise RuntimeError("floor did not start")
+                fl = Floor(a, ia)
             cap = Capture(o, io, n * (4 if who == "garpd" else 1), n * interval_ms / 1000 + 15,
                           os.path.join(workdir, "cap.bin"))
             added = a.run([netns.binary("GARPD_BENCH_NETLINK"), "add", ia, BASE, str(n),
@@ -548,11 +558,9 @@ def latency(workdir, n=200, interval_ms=10):
                         "p50_us": pct(lat, 50), "p99_us": pct(lat, 99),
                         "max_us": lat[-1] if lat else None}
         finally:
-            if g:
-                g.stop()
-            if fl and fl.poll() is None:
-                fl.kill()
-                fl.wait()
+            for p in (g, fl):
+                if p:
+                    p.stop()
             seg.delete()
     return out
 
@@ -572,13 +580,9 @@ def pacing(workdir, n=1000, intervals_ms=(1, 2, 5)):
                 if who == "garpd":
                     g = Garpd(a, "[sequence]\nprofile = immediate\nmax_frames_per_second = 0\n",
                               workdir)
-                    pid = g.pid
                 else:
-                    fl = a.popen([netns.binary("GARPD_BENCH_NETLINK"), "floor", ia, "announce"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-                    if fl.stderr.readline().strip() != "ready":
-                        raise RuntimeError("floor did not start")
-                    pid = fl.pid
+                    fl = Floor(a, ia, "announce")
+                pid = (g or fl).pid
                 cap = Capture(o, io, n, n * interval / 1000 + 15, os.path.join(workdir, "cap.bin"))
                 c0, v0 = cpu_ns(pid), int(status(pid, "voluntary_ctxt_switches"))
                 a.run([netns.binary("GARPD_BENCH_NETLINK"), "add", ia, BASE, str(n), str(interval)],
@@ -591,11 +595,9 @@ def pacing(workdir, n=1000, intervals_ms=(1, 2, 5)):
                             "cpu_us_per_addr": (c1 - c0) / 1e3 / n,
                             "wakeups_per_addr": (v1 - v0) / n})
             finally:
-                if g:
-                    g.stop()
-                if fl and fl.poll() is None:
-                    fl.kill()
-                    fl.wait()
+                for p in (g, fl):
+                    if p:
+                        p.stop()
                 seg.delete()
     return out
 
