@@ -4,10 +4,10 @@
 additions and removals and MAC changes keep coming, so overflows, re-dumps
 and events arriving during the dumps all mix. The watcher stops reading
 during every other batch, so the socket overflows on any machine however
-fast it reads; the next batch then lands while the re-dump runs. The event stream must be a
-faithful history: never ADDR_NEW for an address already reported present,
-never ADDR_DEL for one not present, and its final state equal to the
-kernel's."""
+fast it reads; the next batch then lands while the re-dump runs. The event
+stream must be a faithful history: never ADDR_NEW for an address already
+reported present, never ADDR_DEL for one not present, and its final state
+equal to the kernel's."""
 
 import os
 import random
