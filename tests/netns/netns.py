@@ -168,6 +168,11 @@ class Netns:
     def ip(self, *args, check=True):
         return sh(["ip", "-n", self.name] + list(args), check=check)
 
+    def ip_batch(self, lines, timeout=120):
+        """`ip -batch` with @lines (commands without the leading `ip`) on stdin."""
+        return sh(["ip", "-n", self.name, "-batch", "-"], timeout=timeout,
+                  input="".join(f"{l}\n" for l in lines))
+
     def ip_json(self, *args):
         out = sh(["ip", "-n", self.name, "-j"] + list(args)).stdout.strip()
         return json.loads(out) if out else []

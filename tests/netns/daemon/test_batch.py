@@ -5,8 +5,6 @@ its sequence (three probes, then one announcement, in that order), and
 nothing else is sent."""
 
 import collections
-import os
-import tempfile
 
 import netns
 from netns import check
@@ -26,17 +24,10 @@ def test():
         mine, theirs = netns.veth(me, peer)
         peer.ip("link", "set", "dev", theirs, "arp", "off")
         addrs = [f"10.{1 + i // 250}.{i % 250}.1" for i in range(N)]
-        with tempfile.NamedTemporaryFile("w", delete=False, suffix=".batch") as f:
-            for a in addrs:
-                f.write(f"address add {a}/32 dev {mine}\n")
-            batch = f.name
-        try:
-            d = Garpd(me, CONFIG)
-            with netns.Capture(peer, theirs, count=4 * N, timeout=60) as cap:
-                me.ip("-batch", batch)
-                frames = cap.wait(timeout=70)
-        finally:
-            os.unlink(batch)
+        d = Garpd(me, CONFIG)
+        with netns.Capture(peer, theirs, count=4 * N, timeout=60) as cap:
+            me.ip_batch(f"address add {a}/32 dev {mine}" for a in addrs)
+            frames = cap.wait(timeout=70)
         check(cap.drops == 0, f"capture dropped {cap.drops} frames: run invalid")
         per = collections.defaultdict(list)
         for f in frames:

@@ -15,8 +15,6 @@ still read before any frame leaves.
    announced (every other one is)."""
 
 import collections
-import os
-import tempfile
 import time
 
 import netns
@@ -24,12 +22,6 @@ from netns import check
 from garpd_harness import Garpd
 
 N = 200
-
-
-def burst_file(dev, addrs):
-    with tempfile.NamedTemporaryFile("w", delete=False, suffix=".batch") as f:
-        f.writelines(f"address add {a}/32 dev {dev}\n" for a in addrs)
-        return f.name
 
 
 def late_address(window):
@@ -40,17 +32,13 @@ def late_address(window):
     with netns.Netns("gme", ipv6=False) as me, netns.Netns("gpe", ipv6=False) as peer:
         mine, theirs = netns.veth(me, peer)
         peer.ip("link", "set", "dev", theirs, "arp", "off")
-        batch = burst_file(mine, addrs)
-        try:
-            d = Garpd(me, config)
-            with netns.Capture(peer, theirs, count=N + 1, timeout=20) as cap:
-                me.ip("-batch", batch)
-                time.sleep(0.1)
-                t_add = time.time_ns()
-                me.addr_add(mine, late + "/32")
-                frames = cap.wait(timeout=25)
-        finally:
-            os.unlink(batch)
+        d = Garpd(me, config)
+        with netns.Capture(peer, theirs, count=N + 1, timeout=20) as cap:
+            me.ip_batch(f"address add {a}/32 dev {mine}" for a in addrs)
+            time.sleep(0.1)
+            t_add = time.time_ns()
+            me.addr_add(mine, late + "/32")
+            frames = cap.wait(timeout=25)
         check(cap.drops == 0, f"capture dropped {cap.drops} frames: run invalid")
         per = collections.Counter(f.tpa for f in frames if f.spa == f.tpa)
         want = collections.Counter(addrs + [late])
@@ -69,19 +57,15 @@ def removal_in_window():
     with netns.Netns("gme", ipv6=False) as me, netns.Netns("gpe", ipv6=False) as peer:
         mine, theirs = netns.veth(me, peer)
         peer.ip("link", "set", "dev", theirs, "arp", "off")
-        batch = burst_file(mine, addrs)
-        try:
-            d = Garpd(me, config)
-            with netns.Capture(peer, theirs, timeout=20) as cap:
-                me.ip("-batch", batch)
-                d.wait_for("event=sequence-started", addr=gone)
-                time.sleep(0.15)  # both probes are out; the announcement is due at 0.3 s
-                me.ip("addr", "del", gone + "/32", "dev", mine)
-                d.wait_for("event=announced", addr=addrs[-1], timeout=10)
-                time.sleep(0.5)
-                frames = cap.stop()
-        finally:
-            os.unlink(batch)
+        d = Garpd(me, config)
+        with netns.Capture(peer, theirs, timeout=20) as cap:
+            me.ip_batch(f"address add {a}/32 dev {mine}" for a in addrs)
+            d.wait_for("event=sequence-started", addr=gone)
+            time.sleep(0.15)  # both probes are out; the announcement is due at 0.3 s
+            me.ip("addr", "del", gone + "/32", "dev", mine)
+            d.wait_for("event=announced", addr=addrs[-1], timeout=10)
+            time.sleep(0.5)
+            frames = cap.stop()
         check(cap.drops == 0, f"capture dropped {cap.drops} frames: run invalid")
         announced = {f.tpa for f in frames if f.spa == f.tpa}
         check(gone not in announced, f"{gone} was announced after it was removed")

@@ -12,7 +12,6 @@ equal to the kernel's."""
 import os
 import random
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -23,15 +22,6 @@ from netns import check  # noqa: E402
 POOL = [f"10.50.{i // 256}.{i % 256}/32" for i in range(3000)]
 ROUNDS = 6
 
-
-def batch(ns, lines):
-    with tempfile.NamedTemporaryFile("w", suffix=".batch", delete=False) as f:
-        f.write("\n".join(lines) + "\n")
-        path = f.name
-    try:
-        ns.run(["ip", "-batch", path], timeout=120)
-    finally:
-        os.unlink(path)
 
 
 def test():
@@ -61,7 +51,7 @@ def test():
                     m = w.mark()
                     w.send("pause")
                     w.wait_line("PAUSED", m)
-                batch(ns, lines)
+                ns.ip_batch(lines)
                 if paused:
                     w.send("resume")  # ENOBUFS, re-dump; the next batch meets it
 

@@ -7,7 +7,6 @@ their removal the same way."""
 
 import os
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -21,15 +20,6 @@ N = 10000
 def addrs():
     return [f"10.{40 + i // 65536}.{(i // 256) % 256}.{i % 256}/32" for i in range(N)]
 
-
-def batch(ns, lines):
-    with tempfile.NamedTemporaryFile("w", suffix=".batch", delete=False) as f:
-        f.write("\n".join(lines) + "\n")
-        path = f.name
-    try:
-        ns.run(["ip", "-batch", path], timeout=120)
-    finally:
-        os.unlink(path)
 
 
 def counted(w, kind, start, wanted):
@@ -61,7 +51,7 @@ def test():
             m = w.mark()
             w.send("pause")
             w.wait_line("PAUSED", m)
-            batch(ns, [f"addr add {a} dev {dev}" for a in sorted(want)])
+            ns.ip_batch([f"addr add {a} dev {dev}" for a in sorted(want)])
             w.send("resume")
             w.wait(resynced_after(w, m), timeout=120, what="RESYNC then SYNCED")
             w.wait(lambda lines: len(counted(w, "ADDR_NEW", m, want)) >= N, timeout=60,
@@ -82,7 +72,7 @@ def test():
             m = w.mark()
             w.send("pause")
             w.wait_line("PAUSED", m)
-            batch(ns, [f"addr del {a} dev {dev}" for a in sorted(want)])
+            ns.ip_batch([f"addr del {a} dev {dev}" for a in sorted(want)])
             w.send("resume")
             w.wait(resynced_after(w, m), timeout=120, what="RESYNC then SYNCED")
             w.wait(lambda lines: len(counted(w, "ADDR_DEL", m, want)) >= N, timeout=60,
