@@ -34,10 +34,10 @@ done
 [ -x /bin/busybox ] || skip "the VM runner needs a static busybox (apt-get install busybox-static)"
 [ "$(uname -m)" = x86_64 ] || skip "the lab VM is x86-64 only (this is $(uname -m))"
 
-garpd=$build/daemon/garpd
+garpd=$build/daemon/garpd/garpd
 capture=$build/tests/netns/netns_capture
 for b in "$garpd" "$capture"; do
-	[ -x "$b" ] || fail "$b is not built (ninja -C $build daemon/garpd tests/netns/netns_capture)"
+	[ -x "$b" ] || fail "$b is not built (ninja -C $build daemon/garpd/garpd tests/netns/netns_capture)"
 done
 
 # First use on a fresh machine: download the kernel into the cache (~12 s).
