@@ -23,8 +23,10 @@ garpd_install() {
 	[ ${#missing[@]} -eq 0 ] && return 0
 	echo "Installing: ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+	# Wait for another apt (a second script, unattended-upgrades) to finish.
+	apt-get -o DPkg::Lock::Timeout=600 update -qq
+	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+		"${missing[@]}" >/dev/null
 }
 
 # What building garpd needs.
