@@ -1346,7 +1346,7 @@ int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct in
 {
 	enum cfg_action k = kind == ENGINE_ANNOUNCE_SEQUENCE ? CFG_ACTION_SEQUENCE : CFG_ACTION_ANNOUNCE;
 	struct engine_link *l;
-	struct engine_target *t;
+	struct engine_target *t = NULL;
 	int started = 0;
 	bool found = false;
 
