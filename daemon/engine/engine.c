@@ -22,15 +22,6 @@
 
 #include "engine-private.h"
 
-/* <linux/if.h> clashes with <net/if.h>, which garp-netlink.h includes */
-#ifndef IFF_LOWER_UP
-#define IFF_LOWER_UP 0x10000
-#endif
-enum {
-	ENGINE_OPER_UNKNOWN = 0, /* IF_OPER_UNKNOWN */
-	ENGINE_OPER_UP = 6,      /* IF_OPER_UP */
-};
-
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 static const uint8_t mac_zero[PKT_ETH_ALEN];
@@ -320,19 +311,9 @@ static struct engine_link *link_get_or_create(struct engine *e, int ifindex)
 	return l;
 }
 
-static bool link_oper_up(const struct gnl_link *l)
-{
-	/* as gnl_link_is_oper_up(): IF_OPER_UP, or UNKNOWN (no operstate support) with LOWER_UP */
-	if (!(l->flags & IFF_UP))
-		return false;
-	if (l->operstate == ENGINE_OPER_UP)
-		return true;
-	return l->operstate == ENGINE_OPER_UNKNOWN && (l->flags & IFF_LOWER_UP);
-}
-
 static bool link_sendable(const struct engine_link *l)
 {
-	return l && l->known && link_oper_up(&l->l);
+	return l && l->known && gnl_link_is_oper_up(&l->l);
 }
 
 static bool link_is_bond_slave(const struct engine *e, const struct engine_link *l)
@@ -1560,7 +1541,7 @@ int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct ga
 {
 	enum cfg_action k = kind == ENGINE_ANNOUNCE_SEQUENCE ? CFG_ACTION_SEQUENCE : CFG_ACTION_ANNOUNCE;
 	struct engine_link *l;
-	struct engine_target *t;
+	struct engine_target *t = NULL;
 	int started = 0;
 	bool found = false;
 

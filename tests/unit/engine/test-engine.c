@@ -128,7 +128,7 @@ static struct garp_addr gnl_key(const struct gnl_addr *a)
 
 static bool link_up(const struct gnl_link *l)
 {
-	return (l->flags & IFF_UP) && l->operstate == OPER_UP;
+	return gnl_link_is_oper_up(l); /* the one rule, netlink/'s */
 }
 
 static void tl_drain(struct tl *x)
@@ -821,6 +821,38 @@ static void test_link_down_up(void **state)
 	expect_probe(&x, S(12), 2, "10.0.0.6");
 	expect_request(&x, S(13), 2, "10.0.0.6");
 	expect_request(&x, S(30), 2, "10.0.0.6");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/*
+ * One "link is up" rule: netlink/'s gnl_link_is_oper_up(). A link the
+ * kernel reports IF_OPER_UP but without IFF_LOWER_UP (no carrier) is down:
+ * the engine's own rule used to send for it. UNKNOWN with LOWER_UP (a
+ * driver without operstate) is up.
+ */
+static void test_link_up_rule_is_netlinks(void **state)
+{
+	struct tl x;
+	struct gnl_link l = mk_link(2, "eth0");
+	struct gnl_link u = mk_link(3, "tun0");
+
+	tl_init(&x, NULL);
+	l.flags &= ~(unsigned)IFF_LOWER_UP; /* operstate still OPER_UP */
+	assert_false(gnl_link_is_oper_up(&l));
+	tl_link(&x, &l, 0);
+	u.operstate = 0; /* IF_OPER_UNKNOWN */
+	assert_true(gnl_link_is_oper_up(&u));
+	tl_link(&x, &u, 0);
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_addr(&x, 3, "10.0.1.6");
+	assert_int_equal(engine_announce(x.e, x.now, 2, NULL, ENGINE_ANNOUNCE_ONLY), -ENETDOWN);
+	tl_advance(&x, S(10));
+
+	expect_probe(&x, 0, 3, "10.0.1.6");
+	expect_probe(&x, S(1), 3, "10.0.1.6");
+	expect_probe(&x, S(2), 3, "10.0.1.6");
+	expect_request(&x, S(3), 3, "10.0.1.6");
 	expect_none(&x);
 	tl_fini(&x);
 }
@@ -2402,6 +2434,7 @@ int main(void)
 		cmocka_unit_test(test_v6_bond_failover),
 		cmocka_unit_test(test_v6_ineligible),
 		cmocka_unit_test(test_v6_dump_tentative),
+		cmocka_unit_test(test_link_up_rule_is_netlinks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
