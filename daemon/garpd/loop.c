@@ -512,6 +512,22 @@ static void arm_timer(struct daemon *d)
 	}
 }
 
+/*
+ * The IPv6 socket's filter: NS/NA pass while garpd's own DAD probes run.
+ * Before a batch is sent it goes on (the owner of an address answers a DAD
+ * probe within microseconds: the answer must not meet the drop-all
+ * program); after the batch that ends the listening window it goes off.
+ */
+static void nd_filter_update(struct daemon *d, bool before_send)
+{
+	bool want = engine_wants_nd(d->engine);
+
+	if (d->nd_fd < 0 || want == d->filter_nd || want != before_send)
+		return;
+	if (pkt_socket_set_filter(d->nd_fd, want ? PKT_FILTER_ND : PKT_FILTER_DROP_ALL) == 0)
+		d->filter_nd = want;
+}
+
 /* Hand everything the engine produced to the world, then re-arm the timer. */
 static void drain_engine(struct daemon *d)
 {
@@ -535,6 +551,7 @@ static void drain_engine(struct daemon *d)
 	while (engine_pop_frame(d->engine, &f) == 0)
 		if (outbox_push(d, &f) < 0)
 			log_send_error(d, &f, -ENOMEM);
+	nd_filter_update(d, true);
 	flush_outbox(d);
 	for (size_t i = 0; i < d->n_announced; i++)
 		emit_note(d, &d->announced[i]);
@@ -545,11 +562,7 @@ static void drain_engine(struct daemon *d)
 		    0)
 			d->filter_arp = want;
 	}
-	want = engine_wants_nd(d->engine);
-	if (d->nd_fd >= 0 && want != d->filter_nd) {
-		if (pkt_socket_set_filter(d->nd_fd, want ? PKT_FILTER_ND : PKT_FILTER_DROP_ALL) == 0)
-			d->filter_nd = want;
-	}
+	nd_filter_update(d, false);
 
 	arm_timer(d);
 }
