@@ -55,6 +55,10 @@ struct daemon {
 	uint64_t nl_window_events; /* events read since nl_resume was set */
 	bool filter_arp;
 	bool filter_nd;
+	/* the last IPv6 forwarding lookup (Router flag), valid for one wakeup */
+	int router_ifindex;
+	uint64_t router_time;
+	bool router_value;
 	bool pollout;
 	bool synced;
 	bool stop;

@@ -195,11 +195,16 @@ static void policy_get(void *userdata, const char *name, struct cfg_sequence *re
  */
 static bool ipv6_router(void *userdata, int ifindex, const char *ifname)
 {
+	struct daemon *d = userdata;
 	char path[64 + IFNAMSIZ], c = '0';
 	int fd;
 
-	(void)userdata;
-	(void)ifindex;
+	/* a burst starts many sequences on one interface in one wakeup: read once */
+	if (d->router_ifindex == ifindex && d->router_time == d->now)
+		return d->router_value;
+	d->router_ifindex = ifindex;
+	d->router_time = d->now;
+	d->router_value = false;
 	if (!ifname[0] || strchr(ifname, '/') || !strcmp(ifname, ".") || !strcmp(ifname, ".."))
 		return false;
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding", ifname);
@@ -209,7 +214,8 @@ static bool ipv6_router(void *userdata, int ifindex, const char *ifname)
 	if (read(fd, &c, 1) != 1)
 		c = '0';
 	close(fd);
-	return c != '0';
+	d->router_value = c != '0';
+	return d->router_value;
 }
 
 static int epoll_add(struct daemon *d, int fd, uint64_t tag, uint32_t events)
