@@ -493,16 +493,21 @@ static void drain_engine(struct daemon *d)
 	while (engine_pop_frame(d->engine, &f) == 0)
 		if (outbox_push(d, &f) < 0)
 			log_send_error(d, &f, -ENOMEM);
+	/*
+	 * The owner of an address answers a probe within about 100 µs: the
+	 * ARP filter must be in place before the first probe leaves, or the
+	 * answer is dropped and a conflict is seen a probe late (or, with one
+	 * probe, never). It stays while the engine listens (probing, and the
+	 * pause after the last probe), and goes only after this batch left.
+	 */
+	want = engine_wants_arp(d->engine);
+	if (want && !d->filter_arp && pkt_socket_set_filter(d->pkt_fd, PKT_FILTER_ARP) == 0)
+		d->filter_arp = true;
 	flush_outbox(d);
 	for (size_t i = 0; i < d->n_announced; i++)
 		emit_note(d, &d->announced[i]);
-
-	want = engine_wants_arp(d->engine);
-	if (want != d->filter_arp) {
-		if (pkt_socket_set_filter(d->pkt_fd, want ? PKT_FILTER_ARP : PKT_FILTER_DROP_ALL) ==
-		    0)
-			d->filter_arp = want;
-	}
+	if (!want && d->filter_arp && pkt_socket_set_filter(d->pkt_fd, PKT_FILTER_DROP_ALL) == 0)
+		d->filter_arp = false;
 
 	arm_timer(d);
 }
