@@ -186,6 +186,7 @@ static void test_announce_sequence(void **state)
 {
 	struct daemon d;
 	struct gnl_addr a = addr();
+	struct garp_addr ga = garp_addr_v4(a.addr.v4);
 
 	(void)state;
 	policy = (struct cfg_sequence)CFG_SEQUENCE_INIT;
@@ -193,7 +194,7 @@ static void test_announce_sequence(void **state)
 	engine_addr(d.engine, S(10), &a, false); /* found by the first dump: not announced */
 	drain_engine(&d);
 	assert_calls(NULL, 0);
-	assert_int_equal(engine_announce(d.engine, S(20), IFINDEX, &a.addr.v4,
+	assert_int_equal(engine_announce(d.engine, S(20), IFINDEX, &ga,
 					 ENGINE_ANNOUNCE_SEQUENCE),
 			 1);
 	d.now = S(20);
@@ -207,12 +208,13 @@ static void test_announce_only(void **state)
 {
 	struct daemon d;
 	struct gnl_addr a = addr();
+	struct garp_addr ga = garp_addr_v4(a.addr.v4);
 
 	(void)state;
 	policy = (struct cfg_sequence)CFG_SEQUENCE_INIT;
 	daemon_up(&d, S(10));
 	engine_addr(d.engine, S(10), &a, false);
-	assert_int_equal(engine_announce(d.engine, S(20), IFINDEX, &a.addr.v4,
+	assert_int_equal(engine_announce(d.engine, S(20), IFINDEX, &ga,
 					 ENGINE_ANNOUNCE_ONLY),
 			 1);
 	d.now = S(20);
