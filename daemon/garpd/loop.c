@@ -518,7 +518,7 @@ static void drain_engine(struct daemon *d)
 	struct engine_frame f;
 	struct engine_query q;
 	struct engine_note n;
-	bool want;
+	bool want, want_nd;
 
 	while (engine_pop_query(d->engine, &q) == 0)
 		start_query(d, q.bridge);
@@ -535,21 +535,29 @@ static void drain_engine(struct daemon *d)
 	while (engine_pop_frame(d->engine, &f) == 0)
 		if (outbox_push(d, &f) < 0)
 			log_send_error(d, &f, -ENOMEM);
+	/*
+	 * The owner of an address answers a probe within about 100 µs: the
+	 * receive filters must be in place before the first probe (ARP probe
+	 * or IPv6 DAD solicitation) leaves, or the answer is dropped and a
+	 * conflict is seen a probe late (or, with one probe, never). They stay
+	 * while the engine listens (probing, and the pause after the last
+	 * probe), and go only after this batch left.
+	 */
+	want = engine_wants_arp(d->engine);
+	want_nd = engine_wants_nd(d->engine);
+	if (want && !d->filter_arp && pkt_socket_set_filter(d->pkt_fd, PKT_FILTER_ARP) == 0)
+		d->filter_arp = true;
+	if (d->nd_fd >= 0 && want_nd && !d->filter_nd &&
+	    pkt_socket_set_filter(d->nd_fd, PKT_FILTER_ND) == 0)
+		d->filter_nd = true;
 	flush_outbox(d);
 	for (size_t i = 0; i < d->n_announced; i++)
 		emit_note(d, &d->announced[i]);
-
-	want = engine_wants_arp(d->engine);
-	if (want != d->filter_arp) {
-		if (pkt_socket_set_filter(d->pkt_fd, want ? PKT_FILTER_ARP : PKT_FILTER_DROP_ALL) ==
-		    0)
-			d->filter_arp = want;
-	}
-	want = engine_wants_nd(d->engine);
-	if (d->nd_fd >= 0 && want != d->filter_nd) {
-		if (pkt_socket_set_filter(d->nd_fd, want ? PKT_FILTER_ND : PKT_FILTER_DROP_ALL) == 0)
-			d->filter_nd = want;
-	}
+	if (!want && d->filter_arp && pkt_socket_set_filter(d->pkt_fd, PKT_FILTER_DROP_ALL) == 0)
+		d->filter_arp = false;
+	if (d->nd_fd >= 0 && !want_nd && d->filter_nd &&
+	    pkt_socket_set_filter(d->nd_fd, PKT_FILTER_DROP_ALL) == 0)
+		d->filter_nd = false;
 
 	arm_timer(d);
 }
