@@ -23,6 +23,7 @@
 #include "garp-netlink.h"
 #include "garp-packet.h"
 #include "garpd-build.h"
+#include "config-access.h"
 #include "log.h"
 #include "daemon.h"
 #include "loop.h"
@@ -707,7 +708,7 @@ int daemon_reload(struct daemon *d, struct buf *ret_err)
 	int r;
 
 	sd_notify(0, "RELOADING=1");
-	r = cfg_load(&next, d->opts->config_path, d->opts->config_missing_ok, &err);
+	r = garpd_config_load(&next, d->opts->config_path, d->opts->config_missing_ok, &err);
 	if (r < 0) {
 		if (err.line)
 			buf_printf(&msg, "%s:%u: %s", err.file, err.line, err.message);
