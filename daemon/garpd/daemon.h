@@ -36,6 +36,7 @@ struct daemon {
 	struct gnl *gnl;
 	struct engine *engine;
 	struct control *control;
+	struct log_burst *burst; /* per-address lines of a burst, summarised at info */
 	int epfd, pkt_fd, timer_fd, signal_fd;
 	int gnl_fds[2];
 	int n_gnl_fds;
