@@ -9,19 +9,19 @@
 #include <string.h>
 #include <arpa/inet.h>
 
-#include "garp-packet.h"
 #include "log-burst.h"
 
 struct group {
 	int ifindex;
+	uint8_t family;
 	const char *event;
 	const char *key;
 	char val[24];
 	uint64_t last_ns;  /* the last event, alone or summarised */
 	uint64_t first_ns; /* the first pending event */
 	uint32_t count;    /* pending events */
-	uint32_t min, max; /* host order */
-	struct in_addr list[LOG_BURST_LIST];
+	uint32_t min, max; /* IPv4, host order */
+	struct garp_addr list[LOG_BURST_LIST];
 };
 
 struct log_burst {
@@ -43,10 +43,10 @@ void log_burst_free(struct log_burst *b)
 	free(b);
 }
 
-static bool same(const struct group *g, int ifindex, const char *event, const char *key,
-		 const char *val)
+static bool same(const struct group *g, int ifindex, uint8_t family, const char *event,
+		 const char *key, const char *val)
 {
-	if (g->ifindex != ifindex || strcmp(g->event, event))
+	if (g->ifindex != ifindex || g->family != family || strcmp(g->event, event))
 		return false;
 	if (!key)
 		return !g->key;
@@ -68,13 +68,13 @@ static void prune(struct log_burst *b, uint64_t now)
 	b->n = w;
 }
 
-static struct group *group_get(struct log_burst *b, uint64_t now, int ifindex, const char *event,
-			       const char *key, const char *val)
+static struct group *group_get(struct log_burst *b, uint64_t now, int ifindex, uint8_t family,
+			       const char *event, const char *key, const char *val)
 {
 	struct group *g;
 
 	for (size_t i = 0; i < b->n; i++)
-		if (same(&b->groups[i], ifindex, event, key, val))
+		if (same(&b->groups[i], ifindex, family, event, key, val))
 			return &b->groups[i];
 	if (b->n == b->cap) {
 		size_t cap;
@@ -90,7 +90,7 @@ static struct group *group_get(struct log_burst *b, uint64_t now, int ifindex, c
 		}
 	}
 	g = &b->groups[b->n++];
-	*g = (struct group){.ifindex = ifindex, .event = event, .key = key};
+	*g = (struct group){.ifindex = ifindex, .family = family, .event = event, .key = key};
 	if (key)
 		snprintf(g->val, sizeof(g->val), "%s", val ? val : "");
 	g->last_ns = now - LOG_BURST_GAP_NS; /* as if silent for the whole gap */
@@ -98,10 +98,10 @@ static struct group *group_get(struct log_burst *b, uint64_t now, int ifindex, c
 }
 
 bool log_burst_add(struct log_burst *b, uint64_t now, int ifindex, const char *event,
-		   const char *key, const char *val, const struct in_addr *addr)
+		   const char *key, const char *val, const struct garp_addr *addr)
 {
-	struct group *g = group_get(b, now, ifindex, event, key, val);
-	uint32_t a = ntohl(addr->s_addr);
+	struct group *g = group_get(b, now, ifindex, addr->family, event, key, val);
+	uint32_t a = addr->family == AF_INET ? ntohl(addr->v4.s_addr) : 0;
 	bool alone;
 
 	if (!g)
@@ -153,9 +153,9 @@ static void append(char *s, size_t size, size_t *len, const char *text)
 
 static void summarise(struct group *g, log_burst_emit_fn emit, void *userdata)
 {
-	char line[512], a[PKT_IPV4_STRLEN], num[16];
+	char line[512], a[GARP_ADDR_STRLEN], num[16];
 	size_t len = 0;
-	struct in_addr x;
+	struct garp_addr x;
 	uint32_t shown = g->count < LOG_BURST_LIST ? g->count : LOG_BURST_LIST;
 
 	line[0] = '\0';
@@ -170,19 +170,19 @@ static void summarise(struct group *g, log_burst_emit_fn emit, void *userdata)
 	snprintf(num, sizeof(num), "%u", (unsigned)g->count);
 	append(line, sizeof(line), &len, " count=");
 	append(line, sizeof(line), &len, num);
-	if (g->count > LOG_BURST_LIST) {
-		x.s_addr = htonl(g->min);
+	if (g->count > LOG_BURST_LIST && g->family == AF_INET) {
+		x = garp_addr_v4((struct in_addr){.s_addr = htonl(g->min)});
 		append(line, sizeof(line), &len, " range=");
-		append(line, sizeof(line), &len, pkt_ipv4_to_str(&x, a));
-		x.s_addr = htonl(g->max);
+		append(line, sizeof(line), &len, garp_addr_to_str(&x, a));
+		x.v4.s_addr = htonl(g->max);
 		append(line, sizeof(line), &len, "-");
-		append(line, sizeof(line), &len, pkt_ipv4_to_str(&x, a));
+		append(line, sizeof(line), &len, garp_addr_to_str(&x, a));
 	}
 	append(line, sizeof(line), &len, " addrs=");
 	for (uint32_t i = 0; i < shown; i++) {
 		if (i)
 			append(line, sizeof(line), &len, ",");
-		append(line, sizeof(line), &len, pkt_ipv4_to_str(&g->list[i], a));
+		append(line, sizeof(line), &len, garp_addr_to_str(&g->list[i], a));
 	}
 	if (g->count > shown) {
 		snprintf(num, sizeof(num), ",+%u", (unsigned)(g->count - shown));

@@ -6,8 +6,8 @@
  * 30 s by default; one line per address and event would lose half of a
  * 10,000-address burst. So at info, the per-address events of a burst
  * (sequence-started, announced, cancelled) are summarised: one line per
- * interface, event and value (probes=3, reason=...) with the count and the
- * addresses (a range and the first few). Each address's own line stays at
+ * interface, event, value (probes=3, reason=...) and address family, with
+ * the count and the addresses (the first few; for IPv4 also the range). Each address's own line stays at
  * debug. Conflicts, send errors and everything else are never summarised.
  *
  * The rule, per group (interface, event, value):
@@ -24,10 +24,11 @@
  * through a callback.
  */
 
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "garp-addr.h"
 
 #define LOG_BURST_GAP_NS 1000000000ull  /* silence after which an event is alone */
 #define LOG_BURST_HOLD_NS 1000000000ull /* a summary is written this long after its first event */
@@ -52,7 +53,7 @@ void log_burst_free(struct log_burst *b);
  * On allocation failure, true (better a line too many than none).
  */
 bool log_burst_add(struct log_burst *b, uint64_t now, int ifindex, const char *event,
-		   const char *key, const char *val, const struct in_addr *addr);
+		   const char *key, const char *val, const struct garp_addr *addr);
 
 /* The earliest time a pending summary is due, or LOG_BURST_NO_DEADLINE. */
 uint64_t log_burst_next_deadline(const struct log_burst *b);

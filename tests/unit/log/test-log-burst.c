@@ -38,9 +38,9 @@ static void emit(void *userdata, int ifindex, const char *fields, size_t len)
 	snprintf(s->lines[s->n++], sizeof(s->lines[0]), "%s", fields);
 }
 
-static struct in_addr ip(uint32_t host)
+static struct garp_addr ip(uint32_t host)
 {
-	return (struct in_addr){.s_addr = htonl(host)};
+	return garp_addr_v4((struct in_addr){.s_addr = htonl(host)});
 }
 
 #define A(x) ip(0x0a000000u + (x)) /* 10.0.0.0 + x */
@@ -48,7 +48,7 @@ static struct in_addr ip(uint32_t host)
 static void test_lone_event_is_logged_as_is(void **state)
 {
 	struct log_burst *b;
-	struct in_addr a = A(6);
+	struct garp_addr a = A(6);
 	struct sink s = {0};
 
 	assert_int_equal(log_burst_new(&b), 0);
@@ -71,7 +71,7 @@ static void test_burst_of_10000_is_one_line(void **state)
 	assert_int_equal(log_burst_new(&b), 0);
 	/* 10,000 addresses, 50 per 10 ms batch: 2 s of events. */
 	for (uint32_t i = 1; i <= 10000; i++) {
-		struct in_addr a = A(i);
+		struct garp_addr a = A(i);
 
 		if (i % 50 == 0)
 			now += 10 * MS;
@@ -110,7 +110,7 @@ static void test_groups_split_by_interface_event_and_value(void **state)
 {
 	struct log_burst *b;
 	struct sink s = {0};
-	struct in_addr a = A(1), c = A(2), e = A(3);
+	struct garp_addr a = A(1), c = A(2), e = A(3);
 
 	assert_int_equal(log_burst_new(&b), 0);
 	/* Each group's first is alone; the second of each is summarised. */
@@ -147,7 +147,7 @@ static void test_a_summary_is_held_at_most_a_second(void **state)
 	assert_int_equal(log_burst_new(&b), 0);
 	/* One event every 50 ms for 5 s: never idle, so the hold time rules. */
 	for (int i = 0; i < 100; i++, now += 50 * MS) {
-		struct in_addr a = A((uint32_t)i);
+		struct garp_addr a = A((uint32_t)i);
 
 		(void)log_burst_add(b, now, 2, "announced", NULL, NULL, &a);
 		if (now >= log_burst_next_deadline(b))
@@ -164,7 +164,7 @@ static void test_after_a_burst_silence_makes_the_next_lone(void **state)
 {
 	struct log_burst *b;
 	struct sink s = {0};
-	struct in_addr a = A(1);
+	struct garp_addr a = A(1);
 
 	assert_int_equal(log_burst_new(&b), 0);
 	assert_true(log_burst_add(b, T0, 2, "announced", NULL, NULL, &a));
@@ -191,13 +191,38 @@ static void test_many_interfaces_do_not_grow_without_bound(void **state)
 	assert_int_equal(log_burst_new(&b), 0);
 	/* 100,000 interfaces, one lone event each, a gap apart in groups of 10. */
 	for (int i = 0; i < 100000; i++) {
-		struct in_addr a = A(1);
+		struct garp_addr a = A(1);
 
 		assert_true(log_burst_add(b, T0 + (uint64_t)(i / 10) * 2 * S, i + 1, "announced", NULL,
 					  NULL, &a));
 	}
 	log_burst_flush(b, T0 + 1000000 * S, true, emit, &s);
 	assert_int_equal(s.n, 0);
+	log_burst_free(b);
+}
+
+static void test_ipv6_is_its_own_group_without_a_range(void **state)
+{
+	struct log_burst *b;
+	struct sink s = {0};
+	struct in6_addr x;
+	struct garp_addr v4 = A(1), v6;
+
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::1", &x), 1);
+	v6 = garp_addr_v6(&x);
+	assert_int_equal(log_burst_new(&b), 0);
+	assert_true(log_burst_add(b, T0, 2, "announced", NULL, NULL, &v4));
+	assert_true(log_burst_add(b, T0, 2, "announced", NULL, NULL, &v6));
+	for (int i = 0; i < 20; i++) {
+		assert_false(log_burst_add(b, T0 + MS, 2, "announced", NULL, NULL, &v4));
+		assert_false(log_burst_add(b, T0 + MS, 2, "announced", NULL, NULL, &v6));
+	}
+	log_burst_flush(b, T0 + MS + LOG_BURST_HOLD_NS, false, emit, &s);
+	assert_int_equal(s.n, 2);
+	assert_non_null(strstr(s.lines[0], "count=20 range=10.0.0.1-10.0.0.1 addrs=10.0.0.1,"));
+	assert_string_equal(s.lines[1], "event=announced count=20 addrs=2001:db8::1,2001:db8::1,"
+					"2001:db8::1,2001:db8::1,2001:db8::1,2001:db8::1,2001:db8::1,"
+					"2001:db8::1,+12");
 	log_burst_free(b);
 }
 
@@ -210,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_a_summary_is_held_at_most_a_second),
 		cmocka_unit_test(test_after_a_burst_silence_makes_the_next_lone),
 		cmocka_unit_test(test_many_interfaces_do_not_grow_without_bound),
+		cmocka_unit_test(test_ipv6_is_its_own_group_without_a_range),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
