@@ -455,6 +455,8 @@ static void arm_timer(struct daemon *d)
 
 	if (d->nl_resume < deadline)
 		deadline = d->nl_resume;
+	if (control_next_deadline(d->control) < deadline)
+		deadline = control_next_deadline(d->control);
 	if (deadline != d->armed) {
 		struct itimerspec its = {0};
 
@@ -601,6 +603,7 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 				(void)engine_announce(d->engine, d->now, 0, NULL,
 						      ENGINE_ANNOUNCE_ONLY);
 			sd_notify(0, "READY=1");
+			control_set_ready(d->control); /* requests held until now run */
 		} else {
 			daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "resynced"});
 		}
@@ -791,7 +794,7 @@ static int setup(struct daemon *d)
 
 	path = d->opts->control_socket ? d->opts->control_socket : d->cfg.daemon.control_socket;
 	if (path[0]) {
-		r = control_open(&d->control, path, d->epfd, SRC_CONTROL, daemon_control, d);
+		r = control_open(&d->control, path, NULL, d->epfd, SRC_CONTROL, daemon_control, d);
 		if (r < 0) {
 			log_error("event=start-failed step=control-socket path=%s error=\"%s\"", path,
 				  r == -EADDRINUSE ? "in use by another garpd" : strerror(-r));
@@ -868,7 +871,8 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 		struct epoll_event evs[16];
 		int n;
 
-		n = epoll_wait(d.epfd, evs, 16, -1);
+		/* Replies still being built: look at the sockets, do not sleep. */
+		n = epoll_wait(d.epfd, evs, 16, control_busy(d.control) ? 0 : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -898,7 +902,7 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 			} else if (tag == SRC_SIGNAL) {
 				handle_signal(&d);
 			} else if (tag >= SRC_CONTROL) {
-				control_dispatch(d.control, tag, evs[i].events);
+				control_dispatch(d.control, tag, evs[i].events, d.now);
 			}
 		}
 		if (!d.stop && d.nl_resume != ENGINE_NO_DEADLINE && nl_read_burst(&d) < 0) {
@@ -907,6 +911,7 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 		}
 		if (d.stop)
 			break;
+		control_run(d.control, d.now);
 		engine_run(d.engine, d.now);
 		drain_engine(&d);
 		log_flush();
