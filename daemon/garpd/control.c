@@ -566,12 +566,13 @@ uint64_t control_next_deadline(const struct control *c)
 	return next;
 }
 
-void control_run(struct control *c, uint64_t now)
+bool control_run(struct control *c, uint64_t now)
 {
 	size_t used = 0, total;
+	bool ran = false;
 
 	if (!c)
-		return;
+		return false;
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
 		struct client *cl = &c->clients[i];
 
@@ -582,7 +583,7 @@ void control_run(struct control *c, uint64_t now)
 		client_close(c, cl); /* too slow to ask, or to read its reply */
 	}
 	if (!c->ready)
-		return; /* requests are held until the state is complete */
+		return false; /* requests are held until the state is complete */
 
 	total = pending_total(c);
 	for (size_t k = 0; k < CONTROL_CLIENTS_MAX && used < CONTROL_SLICE; k++) {
@@ -592,15 +593,18 @@ void control_run(struct control *c, uint64_t now)
 
 		if (!client_runnable(cl) || total >= CONTROL_PENDING_MAX)
 			continue;
-		if (cl->job)
+		if (cl->job) {
 			made = job_step(cl, CONTROL_SLICE - used);
-		else
+		} else {
 			made = run_request(c, cl, now);
+			ran = true;
+		}
 		used += made > REQUEST_COST ? made : REQUEST_COST;
 		total += made;
 		c->next = (i + 1) % CONTROL_CLIENTS_MAX;
 		client_advance(c, cl, i, now);
 	}
+	return ran;
 }
 
 void control_dispatch(struct control *c, uint64_t tag, uint32_t events, uint64_t now)

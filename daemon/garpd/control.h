@@ -35,7 +35,7 @@
 /* A client whose pending reply has not moved for this long is dropped. */
 #define CONTROL_WRITE_TIMEOUT_NS (30 * 1000000000ull)
 /* Reply bytes built per turn of the loop, over all clients. */
-#define CONTROL_SLICE (64u * 1024)
+#define CONTROL_SLICE (32u * 1024)
 /* Replies waiting to be sent, over all clients: no new request starts past this. */
 #define CONTROL_PENDING_MAX (32u << 20)
 
@@ -104,9 +104,12 @@ void control_dispatch(struct control *c, uint64_t tag, uint32_t events, uint64_t
 /*
  * One turn of request work: runs waiting requests and builds slices of
  * large replies (about CONTROL_SLICE bytes in all), and drops clients past
- * their deadlines. Call once per turn of the loop, after the events.
+ * their deadlines. Call once per turn of the loop, after the frames that
+ * were due have left.
+ *
+ * Return: whether a request ran (it may have given the engine work).
  */
-void control_run(struct control *c, uint64_t now);
+bool control_run(struct control *c, uint64_t now);
 
 /* Whether control_run() has work left now: the loop should not sleep. */
 bool control_busy(const struct control *c);

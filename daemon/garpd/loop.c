@@ -911,9 +911,13 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 		}
 		if (d.stop)
 			break;
-		control_run(d.control, d.now);
 		engine_run(d.engine, d.now);
 		drain_engine(&d);
+		/* Requests after the frames that were due; what they ask for (announce) leaves now. */
+		if (control_run(d.control, d.now)) {
+			engine_run(d.engine, d.now);
+			drain_engine(&d);
+		}
 		log_flush();
 	}
 
