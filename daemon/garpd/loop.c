@@ -794,7 +794,17 @@ static int setup(struct daemon *d)
 
 	path = d->opts->control_socket ? d->opts->control_socket : d->cfg.daemon.control_socket;
 	if (path[0]) {
-		r = control_open(&d->control, path, NULL, d->epfd, SRC_CONTROL, daemon_control, d);
+		struct control_owner owner;
+
+		/* The socket is garpd's user's, its group the operators' (control_group). */
+		r = privs_lookup(d->cfg.daemon.user, d->cfg.daemon.control_group, &owner.uid,
+				 &owner.gid, &what);
+		if (r < 0) {
+			log_error("event=start-failed step=control-socket what=\"%s\" error=\"%s\"",
+				  what, r == -ESRCH ? "not found" : strerror(-r));
+			return r;
+		}
+		r = control_open(&d->control, path, &owner, d->epfd, SRC_CONTROL, daemon_control, d);
 		if (r < 0) {
 			log_error("event=start-failed step=control-socket path=%s error=\"%s\"", path,
 				  r == -EADDRINUSE ? "in use by another garpd" : strerror(-r));
