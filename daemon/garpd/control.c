@@ -513,13 +513,14 @@ static size_t job_step(struct client *cl, size_t budget)
 {
 	size_t before = cl->payload.len;
 	bool done = cl->job->step(cl->job, &cl->payload, before + budget);
+	size_t made = cl->payload.len - before;
 
 	if (done || cl->payload.oom) {
 		cl->job->free(cl->job);
 		cl->job = NULL;
 		client_reply(cl, &cl->payload);
 	}
-	return cl->payload.len > before ? cl->payload.len - before : 0;
+	return made;
 }
 
 /* Reply bytes held for clients that are not monitors: built, or waiting to be sent. */

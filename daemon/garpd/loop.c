@@ -927,6 +927,8 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 		if (control_run(d.control, d.now)) {
 			engine_run(d.engine, d.now);
 			drain_engine(&d);
+		} else {
+			arm_timer(&d); /* a client's deadline may have moved */
 		}
 		log_flush();
 	}
