@@ -163,6 +163,7 @@ enum key_type {
 	KT_SIZE,
 	KT_PATH,
 	KT_USER,
+	KT_GROUP,
 	KT_INTERNAL, /* set by a profile only, not a key of its own */
 };
 
@@ -214,6 +215,7 @@ enum {
 	K_IPV6,
 	K_CONTROL_SOCKET,
 	K_USER,
+	K_CONTROL_GROUP,
 	K_LOG_LEVEL,
 	K_ANNOUNCE_ON_START,
 	K_NETLINK_RCVBUF,
@@ -257,6 +259,7 @@ static const struct key_desc keys[_K_MAX] = {
 	[K_IPV6] = { "ipv6", KW_SEQUENCE, KT_BOOL, SEQ(ipv6) },
 	[K_CONTROL_SOCKET] = { "control_socket", KW_DAEMON, KT_PATH, DMN(control_socket) },
 	[K_USER] = { "user", KW_DAEMON, KT_USER, DMN(user) },
+	[K_CONTROL_GROUP] = { "control_group", KW_DAEMON, KT_GROUP, DMN(control_group) },
 	[K_LOG_LEVEL] = { "log_level", KW_DAEMON, KT_ENUM, DMN(log_level), .names = log_level_names },
 	[K_ANNOUNCE_ON_START] = { "announce_on_start", KW_DAEMON, KT_BOOL, DMN(announce_on_start) },
 	[K_NETLINK_RCVBUF] = { "netlink_rcvbuf", KW_DAEMON, KT_SIZE, DMN(netlink_rcvbuf), 64 * 1024,
@@ -568,6 +571,15 @@ static int parse_value(struct parser *p, const struct key_desc *k, const char *v
 		if (!user_name_valid(value) || strlen(value) >= k->size) {
 			bad_value(p, k, value,
 				  "a user name (a letter or '_', then letters, digits, '_', '-' or "
+				  "'.', at most 31) or nothing");
+			return -EINVAL;
+		}
+		memcpy((char *)base + k->offset, value, strlen(value) + 1);
+		return 0;
+	case KT_GROUP: /* the same rules as a user name */
+		if (!user_name_valid(value) || strlen(value) >= k->size) {
+			bad_value(p, k, value,
+				  "a group name (a letter or '_', then letters, digits, '_', '-' or "
 				  "'.', at most 31) or nothing");
 			return -EINVAL;
 		}

@@ -102,6 +102,7 @@ enum cfg_log_level {
 struct cfg_daemon {
 	char control_socket[CFG_PATH_MAX];
 	char user[CFG_NAME_MAX]; /* "" = stay root, without capabilities */
+	char control_group[CFG_NAME_MAX]; /* the control socket's group; "" = the user's */
 	enum cfg_log_level log_level;
 	bool announce_on_start;
 	uint64_t netlink_rcvbuf; /* bytes */

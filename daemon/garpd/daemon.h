@@ -93,4 +93,5 @@ struct if_stats *daemon_if_stats(struct daemon *d, int ifindex);
 int daemon_reload(struct daemon *d, struct buf *ret_err);
 
 /* The control socket's request handler (commands.c). */
-enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload);
+enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload,
+				  struct control_job **ret_job);

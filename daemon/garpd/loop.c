@@ -520,6 +520,8 @@ static void arm_timer(struct daemon *d)
 		deadline = d->nl_resume;
 	if (log_burst_next_deadline(d->burst) < deadline)
 		deadline = log_burst_next_deadline(d->burst);
+	if (control_next_deadline(d->control) < deadline)
+		deadline = control_next_deadline(d->control);
 	if (deadline != d->armed) {
 		struct itimerspec its = {0};
 
@@ -687,6 +689,7 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 				(void)engine_announce(d->engine, d->now, 0, NULL,
 						      ENGINE_ANNOUNCE_ONLY);
 			sd_notify(0, "READY=1");
+			control_set_ready(d->control); /* requests held until now run */
 		} else {
 			daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "resynced"});
 		}
@@ -906,7 +909,17 @@ static int setup(struct daemon *d)
 
 	path = d->opts->control_socket ? d->opts->control_socket : d->cfg.daemon.control_socket;
 	if (path[0]) {
-		r = control_open(&d->control, path, d->epfd, SRC_CONTROL, daemon_control, d);
+		struct control_owner owner;
+
+		/* The socket is garpd's user's, its group the operators' (control_group). */
+		r = privs_lookup(d->cfg.daemon.user, d->cfg.daemon.control_group, &owner.uid,
+				 &owner.gid, &what);
+		if (r < 0) {
+			log_error("event=start-failed step=control-socket what=\"%s\" error=\"%s\"",
+				  what, r == -ESRCH ? "not found" : strerror(-r));
+			return r;
+		}
+		r = control_open(&d->control, path, &owner, d->epfd, SRC_CONTROL, daemon_control, d);
 		if (r < 0) {
 			log_error("event=start-failed step=control-socket path=%s error=\"%s\"", path,
 				  r == -EADDRINUSE ? "in use by another garpd" : strerror(-r));
@@ -988,7 +1001,8 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 		struct epoll_event evs[16];
 		int n;
 
-		n = epoll_wait(d.epfd, evs, 16, -1);
+		/* Replies still being built: look at the sockets, do not sleep. */
+		n = epoll_wait(d.epfd, evs, 16, control_busy(d.control) ? 0 : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1020,7 +1034,7 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 			} else if (tag == SRC_PACKET_ND) {
 				handle_packet_nd(&d);
 			} else if (tag >= SRC_CONTROL) {
-				control_dispatch(d.control, tag, evs[i].events);
+				control_dispatch(d.control, tag, evs[i].events, d.now);
 			}
 		}
 		if (!d.stop && d.nl_resume != ENGINE_NO_DEADLINE && nl_read_burst(&d) < 0) {
@@ -1031,6 +1045,13 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 			break;
 		engine_run(d.engine, d.now);
 		drain_engine(&d);
+		/* Requests after the frames that were due; what they ask for (announce) leaves now. */
+		if (control_run(d.control, d.now)) {
+			engine_run(d.engine, d.now);
+			drain_engine(&d);
+		} else {
+			arm_timer(&d); /* a client's deadline may have moved */
+		}
 		log_flush();
 	}
 
