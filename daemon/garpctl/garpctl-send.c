@@ -39,6 +39,8 @@
 
 #define ADDRS_MAX 1024
 #define DUMP_TIMEOUT_MS 5000
+/* A link just set up gets its carrier a moment later: waited for this long. */
+#define CARRIER_WAIT_MS 2000
 /*
  * A link that goes down may be on its way out: `ip link del` reports it
  * down, then its addresses gone, then the link gone, a few milliseconds
@@ -774,6 +776,34 @@ static int nl_sync(struct send_io *io, struct sender *s)
 	return r;
 }
 
+/*
+ * `ip link set up` returns before the carrier is there (a veth, a NIC
+ * negotiating): an interface that is up but not yet running is given
+ * CARRIER_WAIT_MS to get it. Return: 0 or a negative errno.
+ */
+static int nl_wait_carrier(struct send_io *io, struct sender *s)
+{
+	uint64_t end = util_now_ns() + CARRIER_WAIT_MS * 1000000ull;
+	int r = 0;
+
+	while (s->have_link && (s->link.flags & IFF_UP) && !gnl_link_is_oper_up(&s->link)) {
+		struct pollfd p[2];
+		uint64_t now = util_now_ns();
+
+		if (now >= end)
+			break;
+		for (int i = 0; i < io->n_gnl_fds; i++)
+			p[i] = (struct pollfd){.fd = io->gnl_fds[i], .events = POLLIN};
+		if (poll(p, (nfds_t)io->n_gnl_fds, (int)((end - now) / 1000000ull) + 1) < 0 &&
+		    errno != EINTR)
+			return -errno;
+		r = nl_drain(io, s, 0, collect_event, NULL);
+		if (r < 0)
+			return r;
+	}
+	return r;
+}
+
 static void arm(struct send_io *io, uint64_t deadline)
 {
 	struct itimerspec its = {0};
@@ -794,7 +824,8 @@ static void arm(struct send_io *io, uint64_t deadline)
  * The loop: sleep until the engine's next deadline, a netlink event or an
  * ARP frame; then netlink first (a removal read in time stops its
  * address's announcement), the frames heard, what is due, and send.
- * Return: 0 when the run is over, or a negative errno from sending.
+ * Return: 0 when the run is over, 1 when netlink failed (printed), or a
+ * negative errno from sending.
  */
 static int send_loop(struct send_io *io, struct sender *s)
 {
@@ -805,8 +836,11 @@ static int send_loop(struct send_io *io, struct sender *s)
 		int r;
 
 		r = nl_drain(io, s, now, send_event, NULL);
-		if (r < 0)
-			return r;
+		if (r < 0) {
+			fprintf(stderr, "garpctl send: following %s (netlink): %s\n", s->ifname,
+				strerror(-r));
+			return 1;
+		}
 		if (s->filter_arp)
 			send_receive(s, now);
 		engine_run(s->e, now);
@@ -828,8 +862,10 @@ static int send_loop(struct send_io *io, struct sender *s)
 			s->failure = s->failure ? s->failure : SEND_NOT_ELIGIBLE;
 			return 0;
 		}
-		if (poll(p, np, -1) < 0 && errno != EINTR)
-			return -errno;
+		if (poll(p, np, -1) < 0 && errno != EINTR) {
+			fprintf(stderr, "garpctl send: poll: %s\n", strerror(errno));
+			return 1;
+		}
 		if (p[io->n_gnl_fds].revents & POLLIN) {
 			uint64_t ticks;
 
@@ -923,6 +959,8 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 		io.n_gnl_fds = gnl_get_fds(io.gnl, io.gnl_fds);
 		r = nl_sync(&io, &s);
 	}
+	if (r >= 0)
+		r = nl_wait_carrier(&io, &s);
 	if (r < 0) {
 		fprintf(stderr, "garpctl send: reading the interfaces (netlink): %s\n",
 			strerror(-r));
@@ -980,6 +1018,8 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	r = send_loop(&io, &s);
+	if (r > 0)
+		goto out; /* printed */
 	if (r < 0) {
 		ret = send_failed(s.ifname, r);
 		goto out;
