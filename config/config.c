@@ -1050,3 +1050,46 @@ int cfg_log_level_from_string(const char *s, enum cfg_log_level *ret)
 	*ret = (enum cfg_log_level)i;
 	return 0;
 }
+
+/*
+ * One [sequence] key set from its text by the configuration's own table
+ * and checks: garpctl send's options take exactly what the file takes.
+ */
+static int find_sequence_key(const char *name)
+{
+	int i = find_key(name);
+
+	return i >= 0 && keys[i].where != KW_DAEMON && i != K_IGNORE ? i : -1;
+}
+
+int cfg_sequence_set(struct cfg_sequence *seq, const char *key, const char *value,
+		     struct cfg_error *ret_err)
+{
+	struct cfg_error err = { .line = 0 };
+	struct parser p = { .err = &err };
+	int i = find_sequence_key(key);
+
+	if (i < 0) {
+		snprintf(err.message, sizeof(err.message), "%s: not a [sequence] key", key);
+		if (ret_err)
+			*ret_err = err;
+		return -ENOENT;
+	}
+	if (parse_value(&p, &keys[i], value, seq) < 0) {
+		if (ret_err)
+			*ret_err = err;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cfg_sequence_key_bounds(const char *key, uint64_t *ret_min, uint64_t *ret_max)
+{
+	int i = find_sequence_key(key);
+
+	if (i < 0 || (keys[i].type != KT_U32 && keys[i].type != KT_DURATION))
+		return -ENOENT;
+	*ret_min = keys[i].min;
+	*ret_max = keys[i].max;
+	return 0;
+}
