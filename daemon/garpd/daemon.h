@@ -37,6 +37,7 @@ struct daemon {
 	struct gnl *gnl;
 	struct engine *engine;
 	struct control *control;
+	struct log_burst *burst; /* per-address lines of a burst, summarised at info */
 	int epfd, pkt_fd, timer_fd, signal_fd;
 	int nd_fd; /* IPv6 packet socket; -1 when the kernel has no IPv6 */
 	int gnl_fds[2];
@@ -96,4 +97,5 @@ struct if_stats *daemon_if_stats(struct daemon *d, int ifindex);
 int daemon_reload(struct daemon *d, struct buf *ret_err);
 
 /* The control socket's request handler (commands.c). */
-enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload);
+enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload,
+				  struct control_job **ret_job);
