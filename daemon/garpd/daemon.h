@@ -37,6 +37,7 @@ struct daemon {
 	struct gnl *gnl;
 	struct engine *engine;
 	struct control *control;
+	struct log_burst *burst; /* per-address lines of a burst, summarised at info */
 	int epfd, pkt_fd, timer_fd, signal_fd;
 	int nd_fd; /* IPv6 packet socket; -1 when the kernel has no IPv6 */
 	int gnl_fds[2];

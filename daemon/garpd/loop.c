@@ -26,7 +26,9 @@
 #include "garp-netlink.h"
 #include "garp-packet.h"
 #include "garpd-build.h"
+#include "config-access.h"
 #include "log.h"
+#include "log-burst.h"
 #include "daemon.h"
 #include "loop.h"
 #include "privs.h"
@@ -425,7 +427,26 @@ static void emit_note(struct daemon *d, const struct engine_note *n)
 	default:
 		return;
 	}
+	/* At info, a burst's per-address lines become one summary (log-burst.h). */
+	if (level == CFG_LOG_INFO && n->type != ENGINE_NOTE_RELEARN && log_enabled(CFG_LOG_INFO) &&
+	    !log_burst_add(d->burst, d->now, n->ifindex, ev.event, ev.key1, ev.val1, &n->addr))
+		level = CFG_LOG_DEBUG;
 	daemon_emit(d, level, &ev);
+}
+
+static void burst_emit(void *userdata, int ifindex, const char *fields, size_t len)
+{
+	struct daemon *d = userdata;
+	char b[IFNAMSIZ + 12];
+	struct kv_line text = {0};
+
+	kv_add(&text, "iface", daemon_ifname(d, ifindex, b));
+	if (len > sizeof(text.s) - 2 - text.len)
+		len = sizeof(text.s) - 2 - text.len;
+	text.s[text.len++] = ' ';
+	memcpy(text.s + text.len, fields, len);
+	text.len += len;
+	log_line(CFG_LOG_INFO, text.s, text.len);
 }
 
 static struct fdb_query *query_find(struct daemon *d, uint32_t id)
@@ -497,6 +518,8 @@ static void arm_timer(struct daemon *d)
 
 	if (d->nl_resume < deadline)
 		deadline = d->nl_resume;
+	if (log_burst_next_deadline(d->burst) < deadline)
+		deadline = log_burst_next_deadline(d->burst);
 	if (control_next_deadline(d->control) < deadline)
 		deadline = control_next_deadline(d->control);
 	if (deadline != d->armed) {
@@ -555,6 +578,7 @@ static void drain_engine(struct daemon *d)
 	flush_outbox(d);
 	for (size_t i = 0; i < d->n_announced; i++)
 		emit_note(d, &d->announced[i]);
+	log_burst_flush(d->burst, d->now, false, burst_emit, d);
 	if (!want && d->filter_arp && pkt_socket_set_filter(d->pkt_fd, PKT_FILTER_DROP_ALL) == 0)
 		d->filter_arp = false;
 	if (d->nd_fd >= 0 && !want_nd && d->filter_nd &&
@@ -789,7 +813,7 @@ int daemon_reload(struct daemon *d, struct buf *ret_err)
 	int r;
 
 	sd_notify(0, "RELOADING=1");
-	r = cfg_load(&next, d->opts->config_path, d->opts->config_missing_ok, &err);
+	r = garpd_config_load(&next, d->opts->config_path, d->opts->config_missing_ok, &err);
 	if (r < 0) {
 		if (err.line)
 			buf_printf(&msg, "%s:%u: %s", err.file, err.line, err.message);
@@ -877,6 +901,11 @@ static int setup(struct daemon *d)
 		log_error("event=start-failed step=engine error=\"%s\"", strerror(-r));
 		return r;
 	}
+	r = log_burst_new(&d->burst);
+	if (r < 0) {
+		log_error("event=start-failed step=log error=\"%s\"", strerror(-r));
+		return r;
+	}
 
 	path = d->opts->control_socket ? d->opts->control_socket : d->cfg.daemon.control_socket;
 	if (path[0]) {
@@ -938,6 +967,7 @@ static void teardown(struct daemon *d)
 	free(d->stats);
 	free(d->announced);
 	control_close(d->control);
+	log_burst_free(d->burst);
 	engine_free(d->engine);
 	gnl_free(d->gnl);
 	if (d->pkt_fd >= 0)
@@ -1027,6 +1057,8 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 
 	/* Whatever is half-way through a sequence stays unsent: nothing half-built leaves. */
 	sd_notify(0, "STOPPING=1");
+	if (d.burst)
+		log_burst_flush(d.burst, d.now, true, burst_emit, &d);
 	log_set_buffered(false);
 	log_info("event=stopped");
 	teardown(&d);

@@ -101,6 +101,7 @@ static void daemon_up(struct daemon *d, uint64_t now)
 	cfg_init_defaults(&d->cfg);
 	log_set_level(CFG_LOG_ERROR);
 	assert_int_equal(engine_new(&d->engine, &src, 1), 0);
+	assert_int_equal(log_burst_new(&d->burst), 0);
 	d->now = now;
 	engine_link(d->engine, now, &l, 0);
 	drain_engine(d);
