@@ -577,6 +577,7 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 		fdb_vlan_entry(d, ev->query, &ev->port_vlan);
 		break;
 	case GNL_EV_NEIGH:
+	case GNL_EV_ROUTE_HOP:
 		break;
 	case GNL_EV_QUERY_DONE: {
 		struct fdb_query *q = query_find(d, ev->query);
