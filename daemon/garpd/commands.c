@@ -193,13 +193,15 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 		   "\nCOUNTERS\n"
 		   "  probes %llu  announcements %llu  replies %llu  relearn %llu\n"
 		   "  conflicts %llu  cancellations %llu  rate-limit delays %llu  sequences %llu\n"
-		   "  netlink resyncs %llu  malformed netlink %llu  send errors %llu\n",
+		   "  netlink resyncs %llu  malformed netlink %llu  send errors %llu\n"
+		   "  directed refreshes %llu  refresh capped %llu\n",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
-		   (unsigned long long)d->send_errors);
+		   (unsigned long long)d->send_errors, (unsigned long long)ec->refreshes,
+		   (unsigned long long)ec->refresh_capped);
 
 	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
 	buf_printf(out, "\nRECENT CONFLICTS%s\n", nc ? "" : ": none");
@@ -275,13 +277,15 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 		   "],\"counters\":{\"probes\":%llu,\"announcements\":%llu,\"replies\":%llu,"
 		   "\"relearn\":%llu,\"conflicts\":%llu,\"cancellations\":%llu,"
 		   "\"rate_limited\":%llu,\"sequences\":%llu,\"resyncs\":%llu,"
-		   "\"malformed_netlink\":%llu,\"send_errors\":%llu},\"conflicts\":[",
+		   "\"malformed_netlink\":%llu,\"send_errors\":%llu,\"refreshes\":%llu,"
+		   "\"refresh_capped\":%llu},\"conflicts\":[",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
-		   (unsigned long long)d->send_errors);
+		   (unsigned long long)d->send_errors, (unsigned long long)ec->refreshes,
+		   (unsigned long long)ec->refresh_capped);
 	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
 	for (size_t i = 0; i < nc; i++) {
 		buf_printf(out, "%s{\"interface\":", i ? "," : "");
@@ -456,6 +460,10 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 		 offsetof(struct if_stats, conflicts)},
 		{"send_errors_total", "Frames that could not be sent.",
 		 offsetof(struct if_stats, send_errors)},
+		{"refreshes_total", "Directed refresh requests sent to neighbours.",
+		 offsetof(struct if_stats, refreshes)},
+		{"refresh_capped_total", "Neighbours not refreshed: beyond refresh_neighbours_max.",
+		 offsetof(struct if_stats, refresh_capped)},
 	};
 	struct engine_counters ec;
 	struct gnl_counters gc;
