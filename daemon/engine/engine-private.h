@@ -68,7 +68,7 @@ struct engine_link {
 
 struct engine_target {
 	int ifindex;
-	struct in_addr addr;
+	struct garp_addr addr; /* the key, with ifindex */
 	struct gnl_addr a;
 	bool configured; /* false: removed, kept only to enforce the hold-down */
 	enum engine_target_state state;
@@ -131,7 +131,8 @@ struct engine {
 
 /* engine.c, for engine-refresh.c. */
 struct engine_link *engine_link_find(const struct engine *e, int ifindex);
-struct engine_target *engine_target_find(const struct engine *e, int ifindex, struct in_addr addr);
+struct engine_target *engine_target_find(const struct engine *e, int ifindex,
+					 const struct garp_addr *addr);
 bool engine_target_can_send(const struct engine *e, const struct engine_target *t);
 void engine_frame_emit(struct engine *e, uint64_t now, const struct engine_pending *p,
 		       struct engine_target *t);

@@ -163,7 +163,7 @@ void engine_refresh_asked(struct engine *e, int ifindex)
 static bool in_subnet(const struct engine_refresh_link *r, const struct engine_target *t,
 		      uint32_t ip)
 {
-	uint32_t a = ntohl(t->addr.s_addr);
+	uint32_t a = ntohl(t->addr.v4.s_addr);
 
 	if (t->a.prefixlen < 32 && same_prefix(ip, a, t->a.prefixlen))
 		return true;
@@ -190,20 +190,22 @@ static void refresh_send(struct engine *e, struct engine_link *l, struct engine_
 			.gen = t->gen,
 		};
 
-		if (nb->ip.s_addr == t->addr.s_addr)
+		struct garp_addr key = garp_addr_v4(nb->ip);
+
+		if (nb->ip.s_addr == t->addr.v4.s_addr)
 			continue;
 		/* the configured ones and the gateways were named; the table's are filtered */
 		if (!(nb->flags & (NB_CONFIGURED | NB_GATEWAY)) &&
 		    !in_subnet(r, t, ntohl(nb->ip.s_addr)))
 			continue;
-		own = engine_target_find(e, t->ifindex, nb->ip);
+		own = engine_target_find(e, t->ifindex, &key);
 		if (own && own->configured)
 			continue;
 		if (n.count >= max) {
 			n.capped++;
 			continue;
 		}
-		if (pkt_build_directed_request(&p.f.frame, t->mac, t->addr,
+		if (pkt_build_directed_request(&p.f.frame, t->mac, t->addr.v4,
 					       (nb->flags & NB_MAC) ? nb->mac : NULL, nb->ip,
 					       PKT_VLAN_NONE) < 0)
 			continue;
@@ -220,6 +222,9 @@ void engine_refresh_announced(struct engine *e, struct engine_target *t, uint64_
 	struct engine_refresh_link *r;
 
 	t->refresh_wait = false;
+	/* IPv4 only for now: the IPv6 form (a unicast NS with SLLA) is to come */
+	if (t->addr.family != AF_INET)
+		return;
 	if (!l || !l->policy.directed_refresh || !engine_target_can_send(e, t) ||
 	    !(r = refresh_get(l)))
 		return;
