@@ -26,6 +26,8 @@ def describe(f):
     if f.op == 1 and f.spa == VIP:
         return (f"directed refresh  who-has {f.tpa} ({IPS.get(f.tpa, '?')}) tell {f.spa}, "
                 f"to {to}")
+    if f.op == 1:
+        return f"ARP request       who-has {f.tpa} tell {f.spa}  (node-b's kernel, its own)"
     return f"ARP op {f.op} {f.spa} -> {f.tpa}"
 
 
@@ -46,11 +48,12 @@ def run(refresh):
             d.wait_for("event=announced", addr=VIP, timeout=10)
             time.sleep(0.3)
             frames = cap_c.stop() + cap_r.stop()
-        seen, lines = set(), []
+        last, lines = {}, []
         for f in sorted(frames, key=lambda f: f.ts_ns):
-            if f.src != MAC_B or f.raw in seen:
-                continue  # broadcasts reach both: one line each
-            seen.add(f.raw)
+            # broadcasts reach both: one line each
+            if f.src != MAC_B or f.ts_ns - last.get(f.raw, -10**18) < 20_000_000:
+                continue
+            last[f.raw] = f.ts_ns
             lines.append(f"  {(f.ts_ns - t0) / 1e9:7.3f} s  {describe(f)}")
         print("\n".join(lines))
         client, router = entries()
