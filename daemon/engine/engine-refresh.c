@@ -213,7 +213,9 @@ static void refresh_send(struct engine *e, struct engine_link *l, struct engine_
 		n.count++;
 	}
 	e->counters.refresh_capped += n.capped;
-	engine_note_push(e, &n);
+	/* nobody to refresh: no note (a hundred thousand addresses would make as many) */
+	if (n.count || n.capped)
+		engine_note_push(e, &n);
 }
 
 void engine_refresh_announced(struct engine *e, struct engine_target *t, uint64_t now)

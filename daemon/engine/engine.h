@@ -179,7 +179,8 @@ enum engine_note_type {
 	ENGINE_NOTE_FAILOVER,  /* ifindex (the bond), new active slave in `slave` */
 	ENGINE_NOTE_RELEARN,   /* ifindex (the bond), bridge, count of guest MACs queued */
 	ENGINE_NOTE_DEFERRED,  /* ifindex, addr: held down, runs at `when` */
-	ENGINE_NOTE_REFRESHED, /* ifindex, addr: `count` directed refreshes queued, `capped` not sent */
+	ENGINE_NOTE_REFRESHED, /* ifindex, addr: `count` directed refreshes queued, `capped` not
+				* sent; none when there was nobody to refresh */
 };
 
 enum engine_cancel_reason {

@@ -2108,6 +2108,8 @@ static void test_refresh_host_route_vip(void **state)
 	tl_answer(&x, 2, neigh, 2, hops, 1);
 	expect_request(&x, S(10), 2, "10.0.0.100");
 	expect_none(&x);
+	/* nobody refreshed: no note either, only the first time's */
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_REFRESHED), 1);
 	tl_fini(&x);
 }
 
