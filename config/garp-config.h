@@ -90,6 +90,8 @@ struct cfg_sequence {
 	bool directed_refresh;
 	uint32_t refresh_neighbours_max; /* per address; more are counted, not sent */
 	struct cfg_addr_list refresh_neighbours; /* configured neighbours, on top of the kernel's */
+	bool ipv4;             /* announce IPv4 addresses (gratuitous ARP) */
+	bool ipv6;             /* advertise IPv6 addresses (unsolicited NA) */
 };
 
 /* Built-in defaults (the win8 profile); CFG_SEQUENCE_INIT for a struct. */
@@ -103,7 +105,7 @@ struct cfg_sequence {
 		.on_mac_change = CFG_ACTION_ANNOUNCE, .on_bond_failover = CFG_ACTION_ANNOUNCE,     \
 		.relearn_guests = true, .relearn_frame = CFG_RELEARN_RARP,                         \
 		.hold_down_ns = CFG_NSEC_PER_SEC, .directed_refresh = true,                        \
-		.refresh_neighbours_max = CFG_REFRESH_MAX_DEFAULT,                                 \
+		.refresh_neighbours_max = CFG_REFRESH_MAX_DEFAULT, .ipv4 = true, .ipv6 = true,     \
 	}
 
 enum cfg_log_level {

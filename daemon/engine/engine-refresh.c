@@ -134,7 +134,7 @@ void engine_refresh_started(struct engine *e, struct engine_link *l, struct engi
 	struct engine_refresh_link *r;
 
 	t->refresh_wait = false; /* this sequence refreshes at its own end */
-	if (!l->policy.directed_refresh || !(r = refresh_get(l)))
+	if (t->addr.family != AF_INET || !l->policy.directed_refresh || !(r = refresh_get(l)))
 		return;
 	switch (r->q) {
 	case RQ_IDLE:

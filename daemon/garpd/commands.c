@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/if_addr.h>
+
 #include "daemon.h"
 #include "garpd-build.h"
 
@@ -132,12 +134,29 @@ static const char *link_state(const struct gnl_link *l)
 	return gnl_link_is_oper_up(l) ? "up" : "no-carrier";
 }
 
+/* IPv6: what the kernel's DAD says about the address; NULL when it is usable. */
+static const char *addr_dad_state(const struct engine_target_info *t)
+{
+	if (t->addr.family != AF_INET6)
+		return NULL;
+	if (t->addr_flags & IFA_F_DADFAILED)
+		return "dadfailed";
+	if (t->addr_flags & IFA_F_OPTIMISTIC)
+		return "optimistic";
+	if (t->addr_flags & IFA_F_TENTATIVE)
+		return "tentative";
+	return NULL;
+}
+
 static void target_progress(const struct engine_target_info *t, char *buf, size_t size)
 {
 	const char *state = engine_target_state_to_string(t->state);
+	const char *dad = addr_dad_state(t);
 
 	if (t->state == ENGINE_TARGET_PROBING || t->state == ENGINE_TARGET_ANNOUNCING)
 		snprintf(buf, size, "%s %u/%u", state, t->sent, t->total);
+	else if (dad)
+		snprintf(buf, size, "%s", dad); /* why nothing is sent for it */
 	else
 		snprintf(buf, size, "%s", state);
 }
@@ -191,11 +210,14 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 	buf_printf(out,
 		   "\nCOUNTERS\n"
 		   "  probes %llu  announcements %llu  replies %llu  relearn %llu\n"
+		   "  neighbour advertisements %llu  ns probes %llu  dad failures %llu\n"
 		   "  conflicts %llu  cancellations %llu  rate-limit delays %llu  sequences %llu\n"
 		   "  netlink resyncs %llu  malformed netlink %llu  send errors %llu\n"
 		   "  directed refreshes %llu  refresh capped %llu\n",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
+		   (unsigned long long)ec->na, (unsigned long long)ec->ns_probes,
+		   (unsigned long long)ec->dad_failures,
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
@@ -208,7 +230,9 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 		buf_printf(out, "  %-16s %-15s  %s  %.1f s ago\n",
 			   daemon_ifname(d, conflicts[i].ifindex, b),
 			   garp_addr_to_str(&conflicts[i].addr, a),
-			   pkt_mac_to_str(conflicts[i].mac, mac), ago(d, conflicts[i].time));
+			   conflicts[i].kernel_dad ? "kernel DAD failed"
+						   : pkt_mac_to_str(conflicts[i].mac, mac),
+			   ago(d, conflicts[i].time));
 }
 
 static void json_key(struct buf *out, bool *first, const char *key)
@@ -261,9 +285,14 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 			const struct engine_target_info *ti = &s->targets[t];
 			double when = ago(d, ti->last_announced);
 
-			buf_printf(out, "%s{\"address\":\"%s\",\"state\":\"%s\",\"sent\":%u,\"total\":%u,",
+			buf_printf(out, "%s{\"address\":\"%s\",\"family\":\"%s\",\"state\":\"%s\","
+				   "\"sent\":%u,\"total\":%u,",
 				   firsta ? "" : ",", garp_addr_to_str(&ti->addr, a),
+				   ti->addr.family == AF_INET6 ? "ipv6" : "ipv4",
 				   engine_target_state_to_string(ti->state), ti->sent, ti->total);
+			if (ti->addr.family == AF_INET6)
+				buf_printf(out, "\"dad\":\"%s\",",
+					   addr_dad_state(ti) ? addr_dad_state(ti) : "done");
 			if (when < 0)
 				buf_printf(out, "\"last_announced_seconds_ago\":null}");
 			else
@@ -276,22 +305,27 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 		   "],\"counters\":{\"probes\":%llu,\"announcements\":%llu,\"replies\":%llu,"
 		   "\"relearn\":%llu,\"conflicts\":%llu,\"cancellations\":%llu,"
 		   "\"rate_limited\":%llu,\"sequences\":%llu,\"resyncs\":%llu,"
-		   "\"malformed_netlink\":%llu,\"send_errors\":%llu,\"refreshes\":%llu,"
+		   "\"malformed_netlink\":%llu,\"send_errors\":%llu,\"neighbour_advertisements\":%llu,"
+		   "\"ns_probes\":%llu,\"dad_failures\":%llu,\"refreshes\":%llu,"
 		   "\"refresh_capped\":%llu},\"conflicts\":[",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
-		   (unsigned long long)d->send_errors, (unsigned long long)ec->refreshes,
-		   (unsigned long long)ec->refresh_capped);
+		   (unsigned long long)d->send_errors, (unsigned long long)ec->na,
+		   (unsigned long long)ec->ns_probes, (unsigned long long)ec->dad_failures,
+		   (unsigned long long)ec->refreshes, (unsigned long long)ec->refresh_capped);
 	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
 	for (size_t i = 0; i < nc; i++) {
 		buf_printf(out, "%s{\"interface\":", i ? "," : "");
 		buf_json_string(out, daemon_ifname(d, conflicts[i].ifindex, b));
-		buf_printf(out, ",\"address\":\"%s\",\"mac\":\"%s\",\"seconds_ago\":%.3f}",
-			   garp_addr_to_str(&conflicts[i].addr, a),
-			   pkt_mac_to_str(conflicts[i].mac, mac), ago(d, conflicts[i].time));
+		buf_printf(out, ",\"address\":\"%s\",", garp_addr_to_str(&conflicts[i].addr, a));
+		if (conflicts[i].kernel_dad)
+			buf_printf(out, "\"mac\":null,\"detected\":\"kernel-dad\",");
+		else
+			buf_printf(out, "\"mac\":\"%s\",", pkt_mac_to_str(conflicts[i].mac, mac));
+		buf_printf(out, "\"seconds_ago\":%.3f}", ago(d, conflicts[i].time));
 	}
 	buf_printf(out, "]}\n");
 }
@@ -361,10 +395,10 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 			ifindex = link->ifindex;
 		} else if (!strcmp(w, "sequence")) {
 			kind = ENGINE_ANNOUNCE_SEQUENCE;
-		} else if (garp_addr_from_str(w, &addrs[n]) == 0 && addrs[n].family == AF_INET) {
+		} else if (garp_addr_from_str(w, &addrs[n]) == 0) {
 			n++;
 		} else {
-			buf_printf(out, "\"%.64s\" is not an IPv4 address", w);
+			buf_printf(out, "\"%.64s\" is not an IPv4 or IPv6 address", w);
 			goto fail;
 		}
 	}
@@ -376,12 +410,26 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 
 	/* Every address must be ours before anything is sent: all or nothing. */
 	for (size_t i = 0; i < n; i++) {
-		bool found = false;
+		const struct engine_target_info *ti = NULL, *unusable = NULL;
 
-		for (size_t t = 0; t < s.n && !found; t++)
-			found = garp_addr_eq(&s.targets[t].addr, &addrs[i]) &&
-				(!ifindex || s.targets[t].ifindex == ifindex);
-		if (!found) {
+		for (size_t t = 0; t < s.n && !ti; t++) {
+			if (!garp_addr_eq(&s.targets[t].addr, &addrs[i]) ||
+			    (ifindex && s.targets[t].ifindex != ifindex))
+				continue;
+			if (addr_dad_state(&s.targets[t]))
+				unusable = &s.targets[t];
+			else
+				ti = &s.targets[t];
+		}
+		if (!ti && unusable) {
+			char b[IFNAMSIZ + 12];
+
+			/* an IPv6 address in DAD, or whose DAD failed: never advertised */
+			buf_printf(out, "%s on %s is %s: not advertised", garp_addr_to_str(&addrs[i], a),
+				   daemon_ifname(d, unusable->ifindex, b), addr_dad_state(unusable));
+			goto fail;
+		}
+		if (!ti) {
 			buf_printf(out, "%s is not configured on %s",
 				   garp_addr_to_str(&addrs[i], a),
 				   link ? link->name : "any interface garpd announces on");
@@ -455,8 +503,12 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 		 offsetof(struct if_stats, replies)},
 		{"relearn_total", "Switch-relearn frames sent for guest MACs.",
 		 offsetof(struct if_stats, relearn)},
-		{"conflicts_total", "Address conflicts detected while probing.",
+		{"conflicts_total", "Address conflicts detected (while probing, or a failed IPv6 DAD).",
 		 offsetof(struct if_stats, conflicts)},
+		{"neighbour_advertisements_total", "IPv6 unsolicited neighbour advertisements sent.",
+		 offsetof(struct if_stats, na)},
+		{"ns_probes_total", "IPv6 DAD neighbour solicitations sent for nodad addresses.",
+		 offsetof(struct if_stats, ns_probes)},
 		{"send_errors_total", "Frames that could not be sent.",
 		 offsetof(struct if_stats, send_errors)},
 		{"refreshes_total", "Directed refresh requests sent to neighbours.",
@@ -485,6 +537,8 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 	buf_printf(out, "garpd_cancellations_total %llu\n", (unsigned long long)ec.cancellations);
 	prom_family(out, "rate_limit_delays_total", "Frames delayed by the per-interface rate limit.");
 	buf_printf(out, "garpd_rate_limit_delays_total %llu\n", (unsigned long long)ec.rate_limited);
+	prom_family(out, "dad_failures_total", "IPv6 addresses whose kernel DAD failed.");
+	buf_printf(out, "garpd_dad_failures_total %llu\n", (unsigned long long)ec.dad_failures);
 	prom_family(out, "netlink_resyncs_total", "Netlink overflows recovered by a re-dump.");
 	buf_printf(out, "garpd_netlink_resyncs_total %llu\n", (unsigned long long)gc.resyncs);
 	prom_family(out, "netlink_malformed_total", "Malformed netlink messages skipped.");

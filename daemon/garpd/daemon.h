@@ -29,6 +29,7 @@ struct if_stats {
 	char name[IFNAMSIZ + 12]; /* "if<index>" when the name was not known */
 	uint64_t probes, announcements, replies, relearn, conflicts, send_errors;
 	uint64_t refreshes, refresh_capped; /* directed refresh frames; neighbours over the cap */
+	uint64_t na, ns_probes; /* IPv6 */
 };
 
 struct daemon {
@@ -38,6 +39,7 @@ struct daemon {
 	struct engine *engine;
 	struct control *control;
 	int epfd, pkt_fd, timer_fd, signal_fd;
+	int nd_fd; /* IPv6 packet socket; -1 when the kernel has no IPv6 */
 	int gnl_fds[2];
 	int n_gnl_fds;
 
@@ -53,6 +55,7 @@ struct daemon {
 	uint64_t nl_resume; /* ENGINE_NO_DEADLINE: not in a burst */
 	uint64_t nl_window_events; /* events read since nl_resume was set */
 	bool filter_arp;
+	bool filter_nd;
 	bool pollout;
 	bool synced;
 	bool stop;

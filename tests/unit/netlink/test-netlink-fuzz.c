@@ -19,7 +19,7 @@
 
 static const uint8_t mac1[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
-#define N_SAMPLES 10
+#define N_SAMPLES 11
 
 static size_t sample(int i, struct nlb *b)
 {
@@ -74,6 +74,16 @@ static size_t sample(int i, struct nlb *b)
 		break;
 	}
 	case 8: {
+		/* IPv6 with every DAD-related flag and a lifetime: what garpd acts on */
+		struct nlb_addr a = { .family = AF_INET6, .ifindex = 7, .addr = "fe80::5054:ff:fe12:3456",
+				      .prefixlen = 64, .scope = RT_SCOPE_LINK, .put_flags = true,
+				      .flags = IFA_F_NODAD | IFA_F_OPTIMISTIC | IFA_F_DADFAILED |
+					       IFA_F_DEPRECATED | IFA_F_TENTATIVE | IFA_F_PERMANENT,
+				      .valid_lft = 600 };
+		nlh = nlb_addr(b, &a);
+		break;
+	}
+	case 9: {
 		/* A multipath route: two gateways and an on-link hop. */
 		static const struct nlb_hop hops[] = {
 			{ 3, "192.0.2.1" }, { 4, "198.51.100.1" }, { 3, NULL },
@@ -83,7 +93,7 @@ static size_t sample(int i, struct nlb *b)
 		nlh = nlb_route(b, &r);
 		break;
 	}
-	case 9: {
+	case 10: {
 		/* The default route through one gateway. */
 		struct nlb_route r = { .gateway = "192.0.2.1", .oif = 3 };
 		nlh = nlb_route(b, &r);
