@@ -218,18 +218,19 @@ int garpctl_announce(const struct garpctl_ctx *ctx, int argc, char **argv)
 	static const struct option options[] = {
 		{"interface", required_argument, NULL, 'i'},
 		{"sequence", no_argument, NULL, 'S'},
+		{"force", no_argument, NULL, 'f'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	char req[REQUEST_MAX];
 	const char *iface = NULL;
-	bool sequence = false;
+	bool sequence = false, force = false;
 	size_t len;
 	int c;
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:Sh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:Sfh", options, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			iface = optarg;
@@ -237,10 +238,16 @@ int garpctl_announce(const struct garpctl_ctx *ctx, int argc, char **argv)
 		case 'S':
 			sequence = true;
 			break;
+		case 'f':
+			force = true;
+			break;
 		case 'h':
-			printf("Usage: garpctl announce [-i IFACE] [--sequence] [ADDRESS...]\n"
+			printf("Usage: garpctl announce [-i IFACE] [--sequence] [--force] [ADDRESS...]\n"
 			       "Announce now: the given addresses, every address of IFACE, or every "
-			       "address.\n");
+			       "address.\n"
+			       "Probes in flight are cut short; --sequence probes first instead.\n"
+			       "An address another host defended is refused unless --force.\n"
+			       "Exit status 1 when nothing was started.\n");
 			return GARPCTL_EXIT_OK;
 		case ':':
 			fprintf(stderr, "garpctl announce: option needs a value: %s\n",
@@ -255,8 +262,8 @@ int garpctl_announce(const struct garpctl_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "garpctl announce: \"%s\" is not an interface name\n", iface);
 		return GARPCTL_EXIT_USAGE;
 	}
-	len = (size_t)snprintf(req, sizeof(req), "announce%s%s%s", iface ? " iface=" : "",
-			       iface ? iface : "", sequence ? " sequence" : "");
+	len = (size_t)snprintf(req, sizeof(req), "announce%s%s%s%s", iface ? " iface=" : "",
+			       iface ? iface : "", sequence ? " sequence" : "", force ? " force" : "");
 	for (int i = optind; i < argc; i++) {
 		struct in_addr a;
 

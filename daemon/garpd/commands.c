@@ -5,11 +5,13 @@
  */
 
 #include <arpa/inet.h>
+#include <net/if_arp.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "daemon.h"
 #include "garpd-build.h"
@@ -130,6 +132,32 @@ static const char *link_state(const struct gnl_link *l)
 	if (!(l->flags & IFF_UP))
 		return "down";
 	return gnl_link_is_oper_up(l) ? "up" : "no-carrier";
+}
+
+/* Why the engine does not consider an interface; NULL when it does. */
+static const char *link_ignored_reason(struct daemon *d, const struct links *ls,
+				       const struct gnl_link *l)
+{
+	struct cfg_sequence seq;
+	const struct gnl_link *master = NULL;
+
+	if (engine_link_eligible(d->engine, l->ifindex))
+		return NULL;
+	if (l->flags & IFF_LOOPBACK)
+		return "loopback";
+	if (l->type != ARPHRD_ETHER || l->mac_len != PKT_ETH_ALEN)
+		return "not-ethernet";
+	if (l->flags & IFF_NOARP)
+		return "noarp";
+	cfg_sequence_for(&d->cfg, l->name, &seq);
+	if (seq.ignore)
+		return "ignored-by-config";
+	for (size_t i = 0; l->master && i < ls->n && !master; i++)
+		if (ls->l[i].ifindex == l->master)
+			master = &ls->l[i];
+	if (!strcmp(l->slave_kind, "bond") || (master && !strcmp(master->kind, "bond")))
+		return "bond-slave";
+	return "unknown";
 }
 
 static void target_progress(const struct engine_target_info *t, char *buf, size_t size)
@@ -325,18 +353,123 @@ oom:
 	return CONTROL_REPLY_ERROR;
 }
 
-/* announce [iface=NAME] [sequence] [ADDRESS...] */
+/* Wall-clock time of a monotonic time, as RFC 3339 UTC with milliseconds. */
+static const char *mono_to_rfc3339(const struct daemon *d, uint64_t t, char buf[40])
+{
+	struct timespec ts;
+	uint64_t wall;
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return "unknown";
+	wall = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	wall -= t < d->now ? d->now - t : 0;
+	return daemon_format_time(wall, buf);
+}
+
+const char *daemon_format_time(uint64_t epoch_ns, char buf[40])
+{
+	time_t sec = (time_t)(epoch_ns / 1000000000ull);
+	struct tm tm;
+
+	if (!gmtime_r(&sec, &tm) ||
+	    !strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm))
+		return "unknown";
+	snprintf(buf + 19, 40 - 19, ".%06uZ", (unsigned)(epoch_ns % 1000000000ull / 1000));
+	return buf;
+}
+
+/* The newest recorded conflict of a target, or NULL when it is no longer kept. */
+static const struct engine_conflict *conflict_of(const struct engine_conflict *c, size_t n,
+						 int ifindex, const struct in_addr *addr)
+{
+	while (n--)
+		if (c[n].ifindex == ifindex && c[n].addr.s_addr == addr->s_addr)
+			return &c[n];
+	return NULL;
+}
+
+struct announce_req {
+	enum engine_announce_kind kind;
+	bool force;
+	int ifindex;
+	const struct gnl_link *link;
+	struct in_addr addrs[WORDS_MAX];
+	size_t n;
+};
+
+/* One target: announce it and say what happened. Return: 1 when something was started. */
+static int announce_one(struct daemon *d, const struct announce_req *q,
+			const struct engine_target_info *ti, struct buf *out, struct buf *why)
+{
+	struct engine_conflict cs[ENGINE_CONFLICTS_KEPT];
+	const struct engine_conflict *c;
+	char a[INET_ADDRSTRLEN], b[IFNAMSIZ + 12], mac[PKT_MAC_STRLEN], when[40];
+	const char *ifname = daemon_ifname(d, ti->ifindex, b);
+	int r;
+
+	inet_ntop(AF_INET, &ti->addr, a, sizeof(a));
+	r = engine_announce_now(d->engine, d->now, ti->ifindex, &ti->addr, q->kind, q->force);
+	switch (r) {
+	case ENGINE_NOW_STARTED:
+		buf_printf(out, "started iface=%s addr=%s%s\n", ifname, a,
+			   ti->state == ENGINE_TARGET_CONFLICT ? " forced=conflict" : "");
+		return 1;
+	case ENGINE_NOW_CUT_SHORT:
+		buf_printf(out, "cut-short iface=%s addr=%s probes_skipped=%u\n", ifname, a,
+			   ti->state == ENGINE_TARGET_PROBING ? ti->total - ti->sent : 0);
+		return 1;
+	case ENGINE_NOW_RESTARTED:
+		buf_printf(out, "restarted iface=%s addr=%s\n", ifname, a);
+		return 1;
+	case ENGINE_NOW_RUNNING:
+		buf_printf(out, "running iface=%s addr=%s state=%s\n", ifname, a,
+			   engine_target_state_to_string(ti->state));
+		buf_printf(why, "%s%s on %s: a sequence is already in flight", why->len ? "; " : "",
+			   a, ifname);
+		return 0;
+	case ENGINE_NOW_WAITING:
+		buf_printf(out, "waiting iface=%s addr=%s reason=cannot-send-now\n", ifname, a);
+		buf_printf(why, "%s%s on %s: cannot send now (link down or held down after a "
+				"removal); it runs when it can",
+			   why->len ? "; " : "", a, ifname);
+		return 0;
+	case ENGINE_NOW_CONFLICT:
+		c = conflict_of(cs, engine_get_conflicts(d->engine, cs, ENGINE_CONFLICTS_KEPT),
+				ti->ifindex, &ti->addr);
+		if (c) {
+			buf_printf(out, "refused iface=%s addr=%s reason=conflict mac=%s seen=%s\n",
+				   ifname, a, pkt_mac_to_str(c->mac, mac),
+				   mono_to_rfc3339(d, c->time, when));
+			buf_printf(why, "%s%s on %s: refused, %s defended it at %s (%.1f s ago); "
+					"--force announces anyway",
+				   why->len ? "; " : "", a, ifname, mac, when, ago(d, c->time));
+		} else {
+			buf_printf(out, "refused iface=%s addr=%s reason=conflict\n", ifname, a);
+			buf_printf(why, "%s%s on %s: refused, another host defended it; --force "
+					"announces anyway",
+				   why->len ? "; " : "", a, ifname);
+		}
+		return 0;
+	default:
+		buf_printf(out, "refused iface=%s addr=%s reason=%s\n", ifname, a,
+			   r == -ENODEV ? "interface-not-announced" : "not-configured");
+		buf_printf(why, "%s%s on %s: %s", why->len ? "; " : "", a, ifname,
+			   r == -ENODEV ? "the interface is not announced on" : "not configured");
+		return 0;
+	}
+}
+
+/* announce [iface=NAME] [sequence] [force] [ADDRESS...] */
 static enum control_reply cmd_announce(struct daemon *d, const struct request *r,
 				       struct buf *out)
 {
-	enum engine_announce_kind kind = ENGINE_ANNOUNCE_ONLY;
-	struct in_addr addrs[WORDS_MAX];
-	const struct gnl_link *link = NULL;
+	struct announce_req q = {.kind = ENGINE_ANNOUNCE_ONLY};
+	struct buf lines = BUF_INIT, why = BUF_INIT;
 	char a[INET_ADDRSTRLEN];
 	struct snapshot s;
 	struct links ls;
-	size_t n = 0;
-	int ifindex = 0, started = 0, ret;
+	size_t considered = 0;
+	int started = 0;
 
 	if (links_take(d, &ls) < 0)
 		goto oom;
@@ -350,72 +483,80 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 		const char *w = r->word[i];
 
 		if (!strncmp(w, "iface=", 6)) {
-			link = link_by_name(&ls, w + 6);
-			if (!link) {
+			q.link = link_by_name(&ls, w + 6);
+			if (!q.link) {
 				buf_printf(out, "no interface \"%.*s\"", IFNAMSIZ, w + 6);
 				goto fail;
 			}
-			ifindex = link->ifindex;
+			q.ifindex = q.link->ifindex;
 		} else if (!strcmp(w, "sequence")) {
-			kind = ENGINE_ANNOUNCE_SEQUENCE;
-		} else if (inet_pton(AF_INET, w, &addrs[n]) == 1) {
-			n++;
+			q.kind = ENGINE_ANNOUNCE_SEQUENCE;
+		} else if (!strcmp(w, "force")) {
+			q.force = true;
+		} else if (inet_pton(AF_INET, w, &q.addrs[q.n]) == 1) {
+			q.n++;
 		} else {
 			buf_printf(out, "\"%.64s\" is not an IPv4 address", w);
 			goto fail;
 		}
 	}
-	if (ifindex && !engine_link_eligible(d->engine, ifindex)) {
-		buf_printf(out, "%s is not announced on (loopback, NOARP, not Ethernet or ignored)",
-			   link->name);
+	if (q.ifindex && !engine_link_eligible(d->engine, q.ifindex)) {
+		buf_printf(out, "%s is not announced on (%s)", q.link->name,
+			   link_ignored_reason(d, &ls, q.link));
 		goto fail;
 	}
 
 	/* Every address must be ours before anything is sent: all or nothing. */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < q.n; i++) {
 		bool found = false;
 
 		for (size_t t = 0; t < s.n && !found; t++)
-			found = s.targets[t].addr.s_addr == addrs[i].s_addr &&
-				(!ifindex || s.targets[t].ifindex == ifindex);
+			found = s.targets[t].addr.s_addr == q.addrs[i].s_addr &&
+				(!q.ifindex || s.targets[t].ifindex == q.ifindex) &&
+				engine_link_eligible(d->engine, s.targets[t].ifindex);
 		if (!found) {
 			buf_printf(out, "%s is not configured on %s",
-				   inet_ntop(AF_INET, &addrs[i], a, sizeof(a)),
-				   link ? link->name : "any interface garpd announces on");
+				   inet_ntop(AF_INET, &q.addrs[i], a, sizeof(a)),
+				   q.link ? q.link->name : "any interface garpd announces on");
 			goto fail;
 		}
 	}
 
-	if (n == 0) {
-		ret = engine_announce(d->engine, d->now, ifindex, NULL, kind);
-		if (ret < 0) {
-			buf_printf(out, "nothing to announce%s%s", link ? " on " : "",
-				   link ? link->name : "");
-			goto fail;
-		}
-		started = ret;
-	}
-	for (size_t i = 0; i < n; i++) {
-		for (size_t t = 0; t < s.n; t++) {
-			const struct engine_target_info *ti = &s.targets[t];
-			char b[IFNAMSIZ + 12];
+	for (size_t t = 0; t < s.n; t++) {
+		const struct engine_target_info *ti = &s.targets[t];
+		bool wanted = q.n == 0;
 
-			if (ti->addr.s_addr != addrs[i].s_addr || (ifindex && ti->ifindex != ifindex))
-				continue;
-			ret = engine_announce(d->engine, d->now, ti->ifindex, &addrs[i], kind);
-			if (ret <= 0)
-				continue;
-			started += ret;
-			buf_printf(out, "started iface=%s addr=%s\n", daemon_ifname(d, ti->ifindex, b),
-				   inet_ntop(AF_INET, &addrs[i], a, sizeof(a)));
-		}
+		if ((q.ifindex && ti->ifindex != q.ifindex) ||
+		    !engine_link_eligible(d->engine, ti->ifindex))
+			continue;
+		for (size_t i = 0; i < q.n && !wanted; i++)
+			wanted = ti->addr.s_addr == q.addrs[i].s_addr;
+		if (!wanted)
+			continue;
+		considered++;
+		started += announce_one(d, &q, ti, &lines, &why);
 	}
+	if (!considered) {
+		buf_printf(out, "nothing to announce%s%s", q.link ? " on " : "",
+			   q.link ? q.link->name : "");
+		goto fail;
+	}
+	if (!started) {
+		/* nothing started: the reply is an error, with every reason on its one line */
+		buf_printf(out, "nothing started: %s", why.data ? why.data : "");
+		goto fail;
+	}
+	buf_append(out, lines.data, lines.len);
 	buf_printf(out, "started %d target%s (%s)\n", started, started == 1 ? "" : "s",
-		   kind == ENGINE_ANNOUNCE_SEQUENCE ? "sequence" : "announcement");
+		   q.kind == ENGINE_ANNOUNCE_SEQUENCE ? "sequence" : "announcement");
+	buf_free(&lines);
+	buf_free(&why);
 	free(ls.l);
 	free(s.targets);
 	return CONTROL_REPLY_OK;
 fail:
+	buf_free(&lines);
+	buf_free(&why);
 	free(ls.l);
 	free(s.targets);
 	return CONTROL_REPLY_ERROR;
