@@ -100,6 +100,7 @@ enum cfg_log_level {
 struct cfg_daemon {
 	char control_socket[CFG_PATH_MAX];
 	char user[CFG_NAME_MAX]; /* "" = stay root, without capabilities */
+	unsigned int user_line;  /* where user was set, 0 when not; for messages */
 	enum cfg_log_level log_level;
 	bool announce_on_start;
 	uint64_t netlink_rcvbuf; /* bytes */
@@ -153,6 +154,21 @@ int cfg_parse_buffer(struct cfg *ret, const char *text, size_t len, const char *
  * file when !@missing_ok, or another negative errno for a read error.
  */
 int cfg_load(struct cfg *ret, const char *path, bool missing_ok, struct cfg_error *ret_err);
+
+/* Called once for each configuration error, in file order. */
+typedef void (*cfg_report_fn)(void *userdata, const struct cfg_error *err);
+
+/**
+ * cfg_load_report() - cfg_load() that reports every error, not only the first
+ * @report: called for each error (a file that cannot be read is one error);
+ *          parsing goes on after a bad line, skipping the keys of a bad
+ *          section header
+ * @ret_err: the first error, or NULL
+ *
+ * Return: as cfg_load().
+ */
+int cfg_load_report(struct cfg *ret, const char *path, bool missing_ok,
+		    cfg_report_fn report, void *report_data, struct cfg_error *ret_err);
 
 void cfg_free(struct cfg *c);
 

@@ -861,6 +861,8 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 		teardown(&d);
 		return EX_OSERR;
 	}
+	if (opts->started)
+		opts->started(opts->started_userdata);
 	log_info("event=started version=%s", GARPD_VERSION);
 	log_set_buffered(true);
 
