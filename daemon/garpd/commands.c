@@ -356,14 +356,28 @@ oom:
 /* Wall-clock time of a monotonic time, as RFC 3339 UTC with milliseconds. */
 static const char *mono_to_rfc3339(const struct daemon *d, uint64_t t, char buf[40])
 {
-	struct timespec ts;
-	uint64_t wall;
+	uint64_t wall = daemon_wall_ns();
 
-	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
-		return "unknown";
-	wall = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 	wall -= t < d->now ? d->now - t : 0;
 	return daemon_format_time(wall, buf);
+}
+
+uint64_t daemon_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+bool daemon_key_is_number(const char *key)
+{
+	static const char *const numbers[] = {"probes", "guests", NULL};
+
+	for (size_t i = 0; numbers[i]; i++)
+		if (!strcmp(key, numbers[i]))
+			return true;
+	return false;
 }
 
 const char *daemon_format_time(uint64_t epoch_ns, char buf[40])

@@ -162,18 +162,28 @@ void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon
 		kv_add(&text, keys[i], vals[i]);
 	log_line(level, text.s, text.len);
 	if (mon) {
-		struct buf json = BUF_INIT;
+		struct buf json = BUF_INIT, line = BUF_INIT;
+		char when[40];
+		uint64_t wall = daemon_wall_ns();
 
-		buf_printf(&json, "{\"time_ns\":%llu", (unsigned long long)d->now);
+		/* monitors get the wall-clock time: "[RFC 3339] key=value ..." and "time", "time_ns" */
+		daemon_format_time(wall, when);
+		text.s[text.len] = '\0';
+		buf_printf(&line, "[%s] %s", when, text.s);
+		buf_printf(&json, "{\"time\":\"%s\",\"time_ns\":%llu", when,
+			   (unsigned long long)wall);
 		for (size_t i = 0; i < n; i++) {
 			buf_printf(&json, ",\"%s\":", keys[i]);
-			buf_json_string(&json, vals[i]);
+			if (daemon_key_is_number(keys[i]))
+				buf_printf(&json, "%s", vals[i]);
+			else
+				buf_json_string(&json, vals[i]);
 		}
 		buf_append(&json, "}", 1);
-		text.s[text.len] = '\0';
-		if (!json.oom)
-			control_broadcast(d->control, text.s, json.data);
+		if (!json.oom && !line.oom)
+			control_broadcast(d->control, line.data, json.data);
 		buf_free(&json);
+		buf_free(&line);
 	}
 }
 
