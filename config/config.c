@@ -1074,6 +1074,16 @@ const char *cfg_action_to_string(enum cfg_action a)
 	return (unsigned int)a < ARRAY_SIZE(action_names) - 1 ? action_names[a] : "?";
 }
 
+const char *cfg_frames_to_string(enum cfg_frames f)
+{
+	return (unsigned int)f < ARRAY_SIZE(frames_names) - 1 ? frames_names[f] : "?";
+}
+
+const char *cfg_on_conflict_to_string(enum cfg_on_conflict c)
+{
+	return (unsigned int)c < ARRAY_SIZE(conflict_names) - 1 ? conflict_names[c] : "?";
+}
+
 const char *cfg_log_level_to_string(enum cfg_log_level l)
 {
 	return (unsigned int)l < ARRAY_SIZE(log_level_names) - 1 ? log_level_names[l] : "?";

@@ -183,6 +183,8 @@ void cfg_sequence_for(const struct cfg *c, const char *ifname, struct cfg_sequen
 /* Names for logs and status output. */
 const char *cfg_profile_to_string(enum cfg_profile p);
 const char *cfg_action_to_string(enum cfg_action a);
+const char *cfg_frames_to_string(enum cfg_frames f);
+const char *cfg_on_conflict_to_string(enum cfg_on_conflict c);
 const char *cfg_log_level_to_string(enum cfg_log_level l);
 int cfg_log_level_from_string(const char *s, enum cfg_log_level *ret);
 

@@ -160,6 +160,52 @@ static const char *link_ignored_reason(struct daemon *d, const struct links *ls,
 	return "unknown";
 }
 
+/* A duration as the configuration writes it: "1s", "250ms", "0". */
+static const char *dur(uint64_t ns, char buf[32])
+{
+	if (ns % CFG_NSEC_PER_SEC == 0)
+		snprintf(buf, 32, "%llus", (unsigned long long)(ns / CFG_NSEC_PER_SEC));
+	else if (ns % CFG_NSEC_PER_MSEC == 0)
+		snprintf(buf, 32, "%llums", (unsigned long long)(ns / CFG_NSEC_PER_MSEC));
+	else
+		snprintf(buf, 32, "%lluus", (unsigned long long)(ns / 1000));
+	return buf;
+}
+
+/* The policy new sequences on an interface get, as configuration keys. */
+static void policy_text(const struct cfg_sequence *q, struct buf *out)
+{
+	char b1[32], b2[32], b3[32], b4[32];
+
+	buf_printf(out,
+		   "    policy profile=%s probes=%u probe_interval=%s announce_delay=%s "
+		   "announcements=%u announce_interval=%s\n"
+		   "           frames=%s on_conflict=%s on_link_up=%s on_mac_change=%s "
+		   "on_bond_failover=%s refresh_interval=%s max_frames_per_second=%u\n",
+		   cfg_profile_to_string(q->profile), q->probes, dur(q->probe_interval_ns, b1),
+		   dur(q->announce_delay_ns, b2), q->announcements, dur(q->announce_interval_ns, b3),
+		   cfg_frames_to_string(q->frames), cfg_on_conflict_to_string(q->on_conflict),
+		   cfg_action_to_string(q->on_link_up), cfg_action_to_string(q->on_mac_change),
+		   cfg_action_to_string(q->on_bond_failover), dur(q->refresh_interval_ns, b4),
+		   q->max_frames_per_second);
+}
+
+static void policy_json(const struct cfg_sequence *q, struct buf *out)
+{
+	buf_printf(out,
+		   "{\"profile\":\"%s\",\"probes\":%u,\"probe_interval_ms\":%.3f,"
+		   "\"announce_delay_ms\":%.3f,\"announcements\":%u,\"announce_interval_ms\":%.3f,"
+		   "\"frames\":\"%s\",\"on_conflict\":\"%s\",\"on_link_up\":\"%s\","
+		   "\"on_mac_change\":\"%s\",\"on_bond_failover\":\"%s\","
+		   "\"refresh_interval_ms\":%.3f,\"max_frames_per_second\":%u}",
+		   cfg_profile_to_string(q->profile), q->probes, q->probe_interval_ns / 1e6,
+		   q->announce_delay_ns / 1e6, q->announcements, q->announce_interval_ns / 1e6,
+		   cfg_frames_to_string(q->frames), cfg_on_conflict_to_string(q->on_conflict),
+		   cfg_action_to_string(q->on_link_up), cfg_action_to_string(q->on_mac_change),
+		   cfg_action_to_string(q->on_bond_failover), q->refresh_interval_ns / 1e6,
+		   q->max_frames_per_second);
+}
+
 static void target_progress(const struct engine_target_info *t, char *buf, size_t size)
 {
 	const char *state = engine_target_state_to_string(t->state);
@@ -191,16 +237,22 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 	for (size_t i = 0; i < ls->n; i++) {
 		const struct gnl_link *l = &ls->l[i];
 
-		buf_printf(out, "%-16s %7d  %-17s  %-8s %-10s %s", l->name, l->ifindex,
+		const char *why = link_ignored_reason(d, ls, l);
+		struct cfg_sequence q;
+
+		buf_printf(out, "%-16s %7d  %-17s  %-8s %-10s %s%s", l->name, l->ifindex,
 			   l->mac_len == PKT_ETH_ALEN ? pkt_mac_to_str(l->mac, mac) : "-",
-			   l->kind[0] ? l->kind : "-", link_state(l),
-			   engine_link_eligible(d->engine, l->ifindex) ? "" : "ignored");
+			   l->kind[0] ? l->kind : "-", link_state(l), why ? "ignored: " : "",
+			   why ? why : "");
 		if (!strcmp(l->kind, "bond"))
-			buf_printf(out, "%sactive_slave=%s",
-				   engine_link_eligible(d->engine, l->ifindex) ? "" : " ",
+			buf_printf(out, "%sactive_slave=%s", why ? " " : "",
 				   l->bond_active_slave ? daemon_ifname(d, l->bond_active_slave, b)
 							: "none");
 		buf_printf(out, "\n");
+		if (!why) {
+			cfg_sequence_for(&d->cfg, l->name, &q);
+			policy_text(&q, out);
+		}
 		while (t < s->n && s->targets[t].ifindex < l->ifindex)
 			t++;
 		for (; t < s->n && s->targets[t].ifindex == l->ifindex; t++) {
@@ -256,6 +308,8 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 	for (size_t i = 0; i < ls->n; i++) {
 		const struct gnl_link *l = &ls->l[i];
 		bool first = true, firsta = true;
+		struct cfg_sequence q;
+		const char *why;
 
 		buf_printf(out, "%s{", i ? "," : "");
 		json_key(out, &first, "name");
@@ -271,8 +325,18 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 		buf_json_string(out, l->kind);
 		json_key(out, &first, "state");
 		buf_printf(out, "\"%s\"", link_state(l));
+		why = link_ignored_reason(d, ls, l);
 		json_key(out, &first, "ignored");
-		buf_printf(out, "%s", engine_link_eligible(d->engine, l->ifindex) ? "false" : "true");
+		buf_printf(out, "%s", why ? "true" : "false");
+		json_key(out, &first, "ignored_reason");
+		buf_printf(out, why ? "\"%s\"" : "null", why);
+		json_key(out, &first, "policy");
+		if (why) {
+			buf_printf(out, "null");
+		} else {
+			cfg_sequence_for(&d->cfg, l->name, &q);
+			policy_json(&q, out);
+		}
 		if (!strcmp(l->kind, "bond")) {
 			json_key(out, &first, "active_slave");
 			if (l->bond_active_slave)
