@@ -640,9 +640,15 @@ fail:
 	return CONTROL_REPLY_ERROR;
 }
 
+static void prom_family_typed(struct buf *out, const char *name, const char *help,
+			      const char *type)
+{
+	buf_printf(out, "# HELP garpd_%s %s\n# TYPE garpd_%s %s\n", name, help, name, type);
+}
+
 static void prom_family(struct buf *out, const char *name, const char *help)
 {
-	buf_printf(out, "# HELP garpd_%s %s\n# TYPE garpd_%s counter\n", name, help, name);
+	prom_family_typed(out, name, help, "counter");
 }
 
 /* Label values escape backslash, double quote and newline (exposition format). */
@@ -656,6 +662,62 @@ static void prom_label(struct buf *out, const char *s)
 		else
 			buf_append(out, s, 1);
 	}
+}
+
+/* Gauges: the build, and per interface garpd announces on its addresses by state. */
+static enum control_reply metrics_gauges(struct daemon *d, struct buf *out)
+{
+	static const struct {
+		const char *name, *help;
+	} fam[] = {
+		{"addresses", "IPv4 addresses garpd tracks."},
+		{"addresses_in_flight", "Addresses with a sequence in flight (probing, waiting "
+					"or announcing)."},
+		{"addresses_in_conflict", "Addresses another host defended (state conflict)."},
+	};
+	struct snapshot s;
+	struct links ls;
+
+	prom_family_typed(out, "build_info", "garpd's version; always 1.", "gauge");
+	buf_printf(out, "garpd_build_info{version=\"");
+	prom_label(out, GARPD_VERSION);
+	buf_printf(out, "\"} 1\n");
+	if (links_take(d, &ls) < 0)
+		goto oom;
+	if (snapshot_take(d, &s) < 0) {
+		free(ls.l);
+		goto oom;
+	}
+	for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
+		prom_family_typed(out, fam[k].name, fam[k].help, "gauge");
+		for (size_t i = 0, t = 0; i < ls.n; i++) {
+			const struct gnl_link *l = &ls.l[i];
+			unsigned long n = 0;
+
+			if (!engine_link_eligible(d->engine, l->ifindex))
+				continue;
+			while (t < s.n && s.targets[t].ifindex < l->ifindex)
+				t++;
+			for (; t < s.n && s.targets[t].ifindex == l->ifindex; t++) {
+				enum engine_target_state st = s.targets[t].state;
+
+				n += k == 0 || (k == 1 && (st == ENGINE_TARGET_PROBING ||
+							   st == ENGINE_TARGET_WAITING ||
+							   st == ENGINE_TARGET_ANNOUNCING)) ||
+				     (k == 2 && st == ENGINE_TARGET_CONFLICT);
+			}
+			buf_printf(out, "garpd_%s{interface=\"", fam[k].name);
+			prom_label(out, l->name);
+			buf_printf(out, "\"} %lu\n", n);
+		}
+	}
+	free(ls.l);
+	free(s.targets);
+	return CONTROL_REPLY_OK;
+oom:
+	buf_free(out);
+	buf_printf(out, "out of memory");
+	return CONTROL_REPLY_ERROR;
 }
 
 static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
@@ -701,7 +763,7 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 	buf_printf(out, "garpd_netlink_resyncs_total %llu\n", (unsigned long long)gc.resyncs);
 	prom_family(out, "netlink_malformed_total", "Malformed netlink messages skipped.");
 	buf_printf(out, "garpd_netlink_malformed_total %llu\n", (unsigned long long)gc.malformed);
-	return CONTROL_REPLY_OK;
+	return metrics_gauges(d, out);
 }
 
 enum control_reply daemon_control(void *userdata, const char *line, struct buf *out)

@@ -7,6 +7,7 @@ still to come are never sent, and the reply says the sequence was cut
 short. For an address another host defended, announce is refused with the
 other MAC, exits 1 and sends nothing; --force announces it."""
 
+import re
 import socket
 import subprocess
 import time
@@ -15,7 +16,7 @@ import netns
 from netns import check
 from garpd_harness import Garpd
 
-ADDR, OWNED = "10.0.0.60", "10.0.0.61"
+ADDR, OWNED, LATER = "10.0.0.60", "10.0.0.61", "10.0.0.62"
 OURS, OWNER = "02:00:00:00:06:01", "02:00:00:00:06:02"
 SLOW = """
 [sequence]
@@ -27,6 +28,11 @@ announce_delay = 1s
 def ctl(d, *args):
     return subprocess.run([netns.garpctl(), "--socket", d.control, *args],
                           capture_output=True, text=True, timeout=10)
+
+
+def metric(text, family, iface):
+    m = re.search(rf'^garpd_{family}\{{interface="{iface}"\}} (\d+)$', text, re.M)
+    return int(m.group(1)) if m else None
 
 
 def request(d, line):
@@ -58,6 +64,9 @@ def test():
             me.addr_add(mine, ADDR + "/24")
             d.wait_for("event=probe-sent", addr=ADDR)
             t0, reply = request(d, f"announce {ADDR}")
+            me.addr_add(mine, LATER + "/24")
+            d.wait_for("event=sequence-started", addr=LATER)
+            m = ctl(d, "metrics").stdout  # LATER probes for 3 s, ADDR is done
             time.sleep(2.5)  # past the time the remaining probes would have gone
             frames = [f for f in cap.stop() if f.src == OURS and f.tpa == ADDR]
         check(reply.startswith("OK ") and
@@ -68,6 +77,10 @@ def test():
               f"expected one probe then the announcement, got {[f.summary() for f in frames]}")
         late = (frames[-1].ts_ns - t0) / 1e6
         check(late <= 100, f"the announcement left {late:.1f} ms after the command (> 100 ms)")
+        check(metric(m, "addresses_in_flight", mine) == 1 and metric(m, "addresses", mine) == 2,
+              f"gauges while {LATER} probes:\n{m}")
+        check(re.search(r'^garpd_build_info\{version="[^"]+"\} 1$', m, re.M)
+              and "# TYPE garpd_addresses gauge" in m, f"no build_info or gauge TYPE:\n{m}")
 
         # An address another host defended: refused, exit 1, nothing sent.
         me.addr_add(mine, OWNED + "/24")
@@ -81,6 +94,9 @@ def test():
         check("refused" in r.stderr and OWNER in r.stderr and "--force" in r.stderr,
               f"the refusal does not name the other MAC: {r.stderr!r}")
         check(not sent, f"frames sent for a refused address: {[f.summary() for f in sent]}")
+        m = ctl(d, "metrics").stdout
+        check(metric(m, "addresses_in_conflict", mine) == 1 and metric(m, "addresses", mine) == 3
+              and metric(m, "addresses_in_flight", mine) == 0, f"gauges after the conflict:\n{m}")
 
         # --force: the operator overrides; the announcement leaves at once.
         with netns.Capture(owner, theirs, timeout=10) as cap:
