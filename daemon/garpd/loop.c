@@ -723,7 +723,17 @@ int daemon_reload(struct daemon *d, struct buf *ret_err)
 			buf_printf(&msg, "%s:%u: %s", err.file, err.line, err.message);
 		else
 			buf_printf(&msg, "%s: %s", err.file, err.message);
-		log_error("event=reload-failed error: %s", msg.data ? msg.data : "");
+		{
+			struct buf q = BUF_INIT;
+
+			/* key=value like every other line: the message quoted, " and \ escaped */
+			for (size_t i = 0; msg.data && i < msg.len; i++)
+				buf_printf(&q, "%s%c", msg.data[i] == '"' || msg.data[i] == '\\' ? "\\" : "",
+					   msg.data[i]);
+			log_error("event=reload-failed config=%s error=\"%s\"", d->opts->config_path,
+				  q.data ? q.data : "");
+			buf_free(&q);
+		}
 		if (ret_err)
 			buf_append(ret_err, msg.data ? msg.data : "", msg.len);
 		buf_free(&msg);
