@@ -221,7 +221,7 @@ struct monitor_filter {
 	const char *ifaces[MONITOR_FILTERS_MAX];
 	size_t n_ifaces;
 	const char *addrs[MONITOR_FILTERS_MAX];
-	char addr_text[MONITOR_FILTERS_MAX][INET_ADDRSTRLEN]; /* as garpd writes them */
+	char addr_text[MONITOR_FILTERS_MAX][INET6_ADDRSTRLEN]; /* as garpd writes them */
 	size_t n_addrs;
 };
 
@@ -326,7 +326,7 @@ int garpctl_monitor(const struct garpctl_ctx *ctx, int argc, char **argv)
 		{0},
 	};
 	struct monitor_filter f = {0};
-	struct in_addr a;
+	struct in6_addr a;
 	int c;
 
 	/* Interrupted by the user: the default action ends us, which is what we want. */
@@ -367,15 +367,18 @@ int garpctl_monitor(const struct garpctl_ctx *ctx, int argc, char **argv)
 		}
 	}
 	for (int i = optind; i < argc; i++) {
-		if (inet_pton(AF_INET, argv[i], &a) != 1) {
-			fprintf(stderr, "garpctl monitor: \"%s\" is not an IPv4 address\n", argv[i]);
+		int family = inet_pton(AF_INET, argv[i], &a) == 1 ? AF_INET : AF_INET6;
+
+		if (family == AF_INET6 && inet_pton(AF_INET6, argv[i], &a) != 1) {
+			fprintf(stderr, "garpctl monitor: \"%s\" is not an IPv4 or IPv6 address\n",
+				argv[i]);
 			return GARPCTL_EXIT_USAGE;
 		}
 		if (f.n_addrs == MONITOR_FILTERS_MAX) {
 			fprintf(stderr, "garpctl monitor: at most %d addresses\n", MONITOR_FILTERS_MAX);
 			return GARPCTL_EXIT_USAGE;
 		}
-		f.addrs[f.n_addrs] = inet_ntop(AF_INET, &a, f.addr_text[f.n_addrs], INET_ADDRSTRLEN);
+		f.addrs[f.n_addrs] = inet_ntop(family, &a, f.addr_text[f.n_addrs], INET6_ADDRSTRLEN);
 		f.n_addrs++;
 	}
 	return transact_filtered(ctx, f.json ? "monitor json" : "monitor", true, &f);
@@ -433,10 +436,11 @@ int garpctl_announce(const struct garpctl_ctx *ctx, int argc, char **argv)
 	len = (size_t)snprintf(req, sizeof(req), "announce%s%s%s%s", iface ? " iface=" : "",
 			       iface ? iface : "", sequence ? " sequence" : "", force ? " force" : "");
 	for (int i = optind; i < argc; i++) {
-		struct in_addr a;
+		struct in6_addr a;
 
-		if (inet_pton(AF_INET, argv[i], &a) != 1) {
-			fprintf(stderr, "garpctl announce: \"%s\" is not an IPv4 address\n", argv[i]);
+		if (inet_pton(AF_INET, argv[i], &a) != 1 && inet_pton(AF_INET6, argv[i], &a) != 1) {
+			fprintf(stderr, "garpctl announce: \"%s\" is not an IPv4 or IPv6 address\n",
+				argv[i]);
 			return GARPCTL_EXIT_USAGE;
 		}
 		if (len + 1 + strlen(argv[i]) >= sizeof(req)) {

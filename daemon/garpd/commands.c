@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <linux/if_addr.h>
+
 #include "daemon.h"
 #include "garpd-build.h"
 
@@ -59,11 +61,11 @@ static void snap_target(void *userdata, const struct engine_target_info *info)
 static int cmp_target(const void *a, const void *b)
 {
 	const struct engine_target_info *x = a, *y = b;
-	uint32_t ax = ntohl(x->addr.s_addr), ay = ntohl(y->addr.s_addr);
 
 	if (x->ifindex != y->ifindex)
 		return x->ifindex < y->ifindex ? -1 : 1;
-	return ax < ay ? -1 : ax > ay;
+	/* IPv4 first, then IPv6; numerically within a family */
+	return garp_addr_cmp(&x->addr, &y->addr);
 }
 
 static int snapshot_take(struct daemon *d, struct snapshot *s)
@@ -206,12 +208,29 @@ static void policy_json(const struct cfg_sequence *q, struct buf *out)
 		   q->max_frames_per_second);
 }
 
+/* IPv6: what the kernel's DAD says about the address; NULL when it is usable. */
+static const char *addr_dad_state(const struct engine_target_info *t)
+{
+	if (t->addr.family != AF_INET6)
+		return NULL;
+	if (t->addr_flags & IFA_F_DADFAILED)
+		return "dadfailed";
+	if (t->addr_flags & IFA_F_OPTIMISTIC)
+		return "optimistic";
+	if (t->addr_flags & IFA_F_TENTATIVE)
+		return "tentative";
+	return NULL;
+}
+
 static void target_progress(const struct engine_target_info *t, char *buf, size_t size)
 {
 	const char *state = engine_target_state_to_string(t->state);
+	const char *dad = addr_dad_state(t);
 
 	if (t->state == ENGINE_TARGET_PROBING || t->state == ENGINE_TARGET_ANNOUNCING)
 		snprintf(buf, size, "%s %u/%u", state, t->sent, t->total);
+	else if (dad)
+		snprintf(buf, size, "%s", dad); /* why nothing is sent for it */
 	else
 		snprintf(buf, size, "%s", state);
 }
@@ -229,7 +248,7 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 			struct buf *out)
 {
 	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
-	char mac[PKT_MAC_STRLEN], a[INET_ADDRSTRLEN], b[IFNAMSIZ + 12], prog[32];
+	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12], prog[32];
 	size_t t = 0, nc;
 
 	buf_printf(out, "%-16s %7s  %-17s  %-8s %-10s %s\n", "INTERFACE", "IFINDEX", "MAC", "KIND",
@@ -260,8 +279,7 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 			double when = ago(d, ti->last_announced);
 
 			target_progress(ti, prog, sizeof(prog));
-			buf_printf(out, "    %-15s  %-16s", inet_ntop(AF_INET, &ti->addr, a, sizeof(a)),
-				   prog);
+			buf_printf(out, "    %-15s  %-16s", garp_addr_to_str(&ti->addr, a), prog);
 			if (when < 0)
 				buf_printf(out, "  never announced\n");
 			else
@@ -272,10 +290,13 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 	buf_printf(out,
 		   "\nCOUNTERS\n"
 		   "  probes %llu  announcements %llu  replies %llu  relearn %llu\n"
+		   "  neighbour advertisements %llu  ns probes %llu  dad failures %llu\n"
 		   "  conflicts %llu  cancellations %llu  rate-limit delays %llu  sequences %llu\n"
 		   "  netlink resyncs %llu  malformed netlink %llu  send errors %llu\n",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
+		   (unsigned long long)ec->na, (unsigned long long)ec->ns_probes,
+		   (unsigned long long)ec->dad_failures,
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
@@ -286,8 +307,10 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 	for (size_t i = 0; i < nc; i++)
 		buf_printf(out, "  %-16s %-15s  %s  %.1f s ago\n",
 			   daemon_ifname(d, conflicts[i].ifindex, b),
-			   inet_ntop(AF_INET, &conflicts[i].addr, a, sizeof(a)),
-			   pkt_mac_to_str(conflicts[i].mac, mac), ago(d, conflicts[i].time));
+			   garp_addr_to_str(&conflicts[i].addr, a),
+			   conflicts[i].kernel_dad ? "kernel DAD failed"
+						   : pkt_mac_to_str(conflicts[i].mac, mac),
+			   ago(d, conflicts[i].time));
 }
 
 static void json_key(struct buf *out, bool *first, const char *key)
@@ -301,7 +324,7 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 			struct buf *out)
 {
 	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
-	char mac[PKT_MAC_STRLEN], a[INET_ADDRSTRLEN], b[IFNAMSIZ + 12];
+	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12];
 	size_t t = 0, nc;
 
 	buf_printf(out, "{\"version\":\"%s\",\"interfaces\":[", GARPD_VERSION);
@@ -352,9 +375,14 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 			const struct engine_target_info *ti = &s->targets[t];
 			double when = ago(d, ti->last_announced);
 
-			buf_printf(out, "%s{\"address\":\"%s\",\"state\":\"%s\",\"sent\":%u,\"total\":%u,",
-				   firsta ? "" : ",", inet_ntop(AF_INET, &ti->addr, a, sizeof(a)),
+			buf_printf(out, "%s{\"address\":\"%s\",\"family\":\"%s\",\"state\":\"%s\","
+				   "\"sent\":%u,\"total\":%u,",
+				   firsta ? "" : ",", garp_addr_to_str(&ti->addr, a),
+				   ti->addr.family == AF_INET6 ? "ipv6" : "ipv4",
 				   engine_target_state_to_string(ti->state), ti->sent, ti->total);
+			if (ti->addr.family == AF_INET6)
+				buf_printf(out, "\"dad\":\"%s\",",
+					   addr_dad_state(ti) ? addr_dad_state(ti) : "done");
 			if (when < 0)
 				buf_printf(out, "\"last_announced_seconds_ago\":null}");
 			else
@@ -367,20 +395,25 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 		   "],\"counters\":{\"probes\":%llu,\"announcements\":%llu,\"replies\":%llu,"
 		   "\"relearn\":%llu,\"conflicts\":%llu,\"cancellations\":%llu,"
 		   "\"rate_limited\":%llu,\"sequences\":%llu,\"resyncs\":%llu,"
-		   "\"malformed_netlink\":%llu,\"send_errors\":%llu},\"conflicts\":[",
+		   "\"malformed_netlink\":%llu,\"send_errors\":%llu,\"neighbour_advertisements\":%llu,"
+		   "\"ns_probes\":%llu,\"dad_failures\":%llu},\"conflicts\":[",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
-		   (unsigned long long)d->send_errors);
+		   (unsigned long long)d->send_errors, (unsigned long long)ec->na,
+		   (unsigned long long)ec->ns_probes, (unsigned long long)ec->dad_failures);
 	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
 	for (size_t i = 0; i < nc; i++) {
 		buf_printf(out, "%s{\"interface\":", i ? "," : "");
 		buf_json_string(out, daemon_ifname(d, conflicts[i].ifindex, b));
-		buf_printf(out, ",\"address\":\"%s\",\"mac\":\"%s\",\"seconds_ago\":%.3f}",
-			   inet_ntop(AF_INET, &conflicts[i].addr, a, sizeof(a)),
-			   pkt_mac_to_str(conflicts[i].mac, mac), ago(d, conflicts[i].time));
+		buf_printf(out, ",\"address\":\"%s\",", garp_addr_to_str(&conflicts[i].addr, a));
+		if (conflicts[i].kernel_dad)
+			buf_printf(out, "\"mac\":null,\"detected\":\"kernel-dad\",");
+		else
+			buf_printf(out, "\"mac\":\"%s\",", pkt_mac_to_str(conflicts[i].mac, mac));
+		buf_printf(out, "\"seconds_ago\":%.3f}", ago(d, conflicts[i].time));
 	}
 	buf_printf(out, "]}\n");
 }
@@ -458,10 +491,10 @@ const char *daemon_format_time(uint64_t epoch_ns, char buf[40])
 
 /* The newest recorded conflict of a target, or NULL when it is no longer kept. */
 static const struct engine_conflict *conflict_of(const struct engine_conflict *c, size_t n,
-						 int ifindex, const struct in_addr *addr)
+						 int ifindex, const struct garp_addr *addr)
 {
 	while (n--)
-		if (c[n].ifindex == ifindex && c[n].addr.s_addr == addr->s_addr)
+		if (c[n].ifindex == ifindex && garp_addr_eq(&c[n].addr, addr))
 			return &c[n];
 	return NULL;
 }
@@ -471,7 +504,7 @@ struct announce_req {
 	bool force;
 	int ifindex;
 	const struct gnl_link *link;
-	struct in_addr addrs[WORDS_MAX];
+	struct garp_addr addrs[WORDS_MAX];
 	size_t n;
 };
 
@@ -481,11 +514,11 @@ static int announce_one(struct daemon *d, const struct announce_req *q,
 {
 	struct engine_conflict cs[ENGINE_CONFLICTS_KEPT];
 	const struct engine_conflict *c;
-	char a[INET_ADDRSTRLEN], b[IFNAMSIZ + 12], mac[PKT_MAC_STRLEN], when[40];
+	char a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12], mac[PKT_MAC_STRLEN], when[40];
 	const char *ifname = daemon_ifname(d, ti->ifindex, b);
 	int r;
 
-	inet_ntop(AF_INET, &ti->addr, a, sizeof(a));
+	garp_addr_to_str(&ti->addr, a);
 	r = engine_announce_now(d->engine, d->now, ti->ifindex, &ti->addr, q->kind, q->force);
 	switch (r) {
 	case ENGINE_NOW_STARTED:
@@ -514,7 +547,14 @@ static int announce_one(struct daemon *d, const struct announce_req *q,
 	case ENGINE_NOW_CONFLICT:
 		c = conflict_of(cs, engine_get_conflicts(d->engine, cs, ENGINE_CONFLICTS_KEPT),
 				ti->ifindex, &ti->addr);
-		if (c) {
+		if (c && c->kernel_dad) {
+			buf_printf(out, "refused iface=%s addr=%s reason=conflict detected=kernel-dad "
+					"seen=%s\n",
+				   ifname, a, mono_to_rfc3339(d, c->time, when));
+			buf_printf(why, "%s%s on %s: refused, the kernel's DAD failed at %s; --force "
+					"announces anyway",
+				   why->len ? "; " : "", a, ifname, when);
+		} else if (c) {
 			buf_printf(out, "refused iface=%s addr=%s reason=conflict mac=%s seen=%s\n",
 				   ifname, a, pkt_mac_to_str(c->mac, mac),
 				   mono_to_rfc3339(d, c->time, when));
@@ -543,7 +583,7 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 {
 	struct announce_req q = {.kind = ENGINE_ANNOUNCE_ONLY};
 	struct buf lines = BUF_INIT, why = BUF_INIT;
-	char a[INET_ADDRSTRLEN];
+	char a[GARP_ADDR_STRLEN];
 	struct snapshot s;
 	struct links ls;
 	size_t considered = 0;
@@ -571,10 +611,10 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 			q.kind = ENGINE_ANNOUNCE_SEQUENCE;
 		} else if (!strcmp(w, "force")) {
 			q.force = true;
-		} else if (inet_pton(AF_INET, w, &q.addrs[q.n]) == 1) {
+		} else if (garp_addr_from_str(w, &q.addrs[q.n]) == 0) {
 			q.n++;
 		} else {
-			buf_printf(out, "\"%.64s\" is not an IPv4 address", w);
+			buf_printf(out, "\"%.64s\" is not an IPv4 or IPv6 address", w);
 			goto fail;
 		}
 	}
@@ -586,15 +626,29 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 
 	/* Every address must be ours before anything is sent: all or nothing. */
 	for (size_t i = 0; i < q.n; i++) {
-		bool found = false;
+		const struct engine_target_info *ti = NULL, *unusable = NULL;
 
-		for (size_t t = 0; t < s.n && !found; t++)
-			found = s.targets[t].addr.s_addr == q.addrs[i].s_addr &&
-				(!q.ifindex || s.targets[t].ifindex == q.ifindex) &&
-				engine_link_eligible(d->engine, s.targets[t].ifindex);
-		if (!found) {
+		for (size_t t = 0; t < s.n && !ti; t++) {
+			if (!garp_addr_eq(&s.targets[t].addr, &q.addrs[i]) ||
+			    (q.ifindex && s.targets[t].ifindex != q.ifindex) ||
+			    !engine_link_eligible(d->engine, s.targets[t].ifindex))
+				continue;
+			if (addr_dad_state(&s.targets[t]))
+				unusable = &s.targets[t];
+			else
+				ti = &s.targets[t];
+		}
+		if (!ti && unusable) {
+			char b[IFNAMSIZ + 12];
+
+			/* an IPv6 address in DAD, or whose DAD failed: never advertised */
+			buf_printf(out, "%s on %s is %s: not advertised", garp_addr_to_str(&q.addrs[i], a),
+				   daemon_ifname(d, unusable->ifindex, b), addr_dad_state(unusable));
+			goto fail;
+		}
+		if (!ti) {
 			buf_printf(out, "%s is not configured on %s",
-				   inet_ntop(AF_INET, &q.addrs[i], a, sizeof(a)),
+				   garp_addr_to_str(&q.addrs[i], a),
 				   q.link ? q.link->name : "any interface garpd announces on");
 			goto fail;
 		}
@@ -608,8 +662,8 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 		    !engine_link_eligible(d->engine, ti->ifindex))
 			continue;
 		for (size_t i = 0; i < q.n && !wanted; i++)
-			wanted = ti->addr.s_addr == q.addrs[i].s_addr;
-		if (!wanted)
+			wanted = garp_addr_eq(&ti->addr, &q.addrs[i]);
+		if (!wanted || addr_dad_state(ti))
 			continue;
 		considered++;
 		started += announce_one(d, &q, ti, &lines, &why);
@@ -733,8 +787,12 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 		 offsetof(struct if_stats, replies)},
 		{"relearn_total", "Switch-relearn frames sent for guest MACs.",
 		 offsetof(struct if_stats, relearn)},
-		{"conflicts_total", "Address conflicts detected while probing.",
+		{"conflicts_total", "Address conflicts detected (while probing, or a failed IPv6 DAD).",
 		 offsetof(struct if_stats, conflicts)},
+		{"neighbour_advertisements_total", "IPv6 unsolicited neighbour advertisements sent.",
+		 offsetof(struct if_stats, na)},
+		{"ns_probes_total", "IPv6 DAD neighbour solicitations sent for nodad addresses.",
+		 offsetof(struct if_stats, ns_probes)},
 		{"send_errors_total", "Frames that could not be sent.",
 		 offsetof(struct if_stats, send_errors)},
 	};
@@ -759,6 +817,8 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 	buf_printf(out, "garpd_cancellations_total %llu\n", (unsigned long long)ec.cancellations);
 	prom_family(out, "rate_limit_delays_total", "Frames delayed by the per-interface rate limit.");
 	buf_printf(out, "garpd_rate_limit_delays_total %llu\n", (unsigned long long)ec.rate_limited);
+	prom_family(out, "dad_failures_total", "IPv6 addresses whose kernel DAD failed.");
+	buf_printf(out, "garpd_dad_failures_total %llu\n", (unsigned long long)ec.dad_failures);
 	prom_family(out, "netlink_resyncs_total", "Netlink overflows recovered by a re-dump.");
 	buf_printf(out, "garpd_netlink_resyncs_total %llu\n", (unsigned long long)gc.resyncs);
 	prom_family(out, "netlink_malformed_total", "Malformed netlink messages skipped.");

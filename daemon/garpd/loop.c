@@ -19,7 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include "engine.h"
+#include "garp-nd.h"
 #include "garp-netlink.h"
 #include "garp-packet.h"
 #include "garpd-build.h"
@@ -44,6 +47,7 @@ enum source {
 	SRC_PACKET = 8,
 	SRC_TIMER,
 	SRC_SIGNAL,
+	SRC_PACKET_ND, /* the IPv6 packet socket: NS/NA while our own DAD probes run */
 	SRC_CONTROL = 100, /* and up: the control socket's listener and clients */
 };
 
@@ -57,7 +61,7 @@ enum source {
 
 #define DAEMON_INIT                                                                                \
 	{                                                                                          \
-		.epfd = -1, .pkt_fd = -1, .timer_fd = -1, .signal_fd = -1,                         \
+		.epfd = -1, .pkt_fd = -1, .timer_fd = -1, .signal_fd = -1, .nd_fd = -1,            \
 		.armed = ENGINE_NO_DEADLINE, .nl_resume = ENGINE_NO_DEADLINE,                      \
 	}
 
@@ -127,7 +131,7 @@ static void kv_add(struct kv_line *l, const char *key, const char *val)
 /* key=value for the log and `garpctl monitor`; {"key":"value",...} for `monitor --json`. */
 void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon_event *ev)
 {
-	char b[IFNAMSIZ + 12], a[PKT_IPV4_STRLEN], m[PKT_MAC_STRLEN];
+	char b[IFNAMSIZ + 12], a[GARP_ADDR_STRLEN], m[PKT_MAC_STRLEN];
 	const char *keys[6], *vals[6];
 	struct kv_line text;
 	size_t n = 0;
@@ -141,7 +145,7 @@ void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon
 	}
 	if (ev->addr) {
 		keys[n] = "addr";
-		vals[n++] = pkt_ipv4_to_str(ev->addr, a);
+		vals[n++] = garp_addr_to_str(ev->addr, a);
 	}
 	keys[n] = "event";
 	vals[n++] = ev->event;
@@ -194,6 +198,30 @@ static void policy_get(void *userdata, const char *name, struct cfg_sequence *re
 	cfg_sequence_for(&d->cfg, name, ret);
 }
 
+/*
+ * The Router flag of an interface's NAs: whether it forwards IPv6, read
+ * when a sequence starts (a sysctl change sends no RTM_NEWLINK). The file
+ * is world-readable, so this works after privileges are dropped.
+ */
+static bool ipv6_router(void *userdata, int ifindex, const char *ifname)
+{
+	char path[64 + IFNAMSIZ], c = '0';
+	int fd;
+
+	(void)userdata;
+	(void)ifindex;
+	if (!ifname[0] || strchr(ifname, '/') || !strcmp(ifname, ".") || !strcmp(ifname, ".."))
+		return false;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding", ifname);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c != '0';
+}
+
 static int epoll_add(struct daemon *d, int fd, uint64_t tag, uint32_t events)
 {
 	struct epoll_event ev = {.events = events, .data.u64 = tag};
@@ -219,14 +247,14 @@ static int outbox_push(struct daemon *d, const struct engine_frame *f)
  * Before anything is sent for an address that just went away, forget it:
  * an announcement must never leave for an address we no longer own.
  */
-static void outbox_purge(struct daemon *d, int ifindex, const struct in_addr *addr)
+static void outbox_purge(struct daemon *d, int ifindex, const struct garp_addr *addr)
 {
 	size_t w = d->out_head;
 
 	for (size_t r = d->out_head; r < d->out_n; r++) {
 		const struct engine_frame *f = &d->outbox[r];
 
-		if (f->ifindex == ifindex && (!addr || f->addr.s_addr == addr->s_addr))
+		if (f->ifindex == ifindex && (!addr || garp_addr_eq(&f->addr, addr)))
 			continue;
 		d->outbox[w++] = *f;
 	}
@@ -249,7 +277,7 @@ static void log_send_error(struct daemon *d, const struct engine_frame *f, int e
 	const struct daemon_event ev = {
 		.event = "send-failed",
 		.ifindex = f->ifindex,
-		.addr = f->addr.s_addr ? &f->addr : NULL,
+		.addr = f->addr.family ? &f->addr : NULL,
 		.key1 = "error",
 		.val1 = strerrorname_np(-err) ? strerrorname_np(-err) : "unknown",
 	};
@@ -268,6 +296,8 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 		[ENGINE_FRAME_ANNOUNCE_REQUEST] = "announcement-sent",
 		[ENGINE_FRAME_ANNOUNCE_REPLY] = "reply-sent",
 		[ENGINE_FRAME_RELEARN] = "relearn-sent",
+		[ENGINE_FRAME_NS_PROBE] = "ns-probe-sent",
+		[ENGINE_FRAME_NA] = "na-sent",
 	};
 	struct if_stats *st = daemon_if_stats(d, f->ifindex);
 	struct daemon_event ev = {.event = names[f->kind], .ifindex = f->ifindex};
@@ -286,6 +316,12 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 			break;
 		case ENGINE_FRAME_RELEARN:
 			st->relearn++;
+			break;
+		case ENGINE_FRAME_NS_PROBE:
+			st->ns_probes++;
+			break;
+		case ENGINE_FRAME_NA:
+			st->na++;
 			break;
 		}
 	}
@@ -360,7 +396,13 @@ static void emit_note(struct daemon *d, const struct engine_note *n)
 		break;
 	case ENGINE_NOTE_CONFLICT:
 		ev.event = "conflict";
-		ev.mac = n->mac;
+		if (n->kernel_dad) {
+			/* the kernel's duplicate address detection failed: no MAC to show */
+			ev.key1 = "detected";
+			ev.val1 = "kernel-dad";
+		} else {
+			ev.mac = n->mac;
+		}
 		level = CFG_LOG_WARNING;
 		st = daemon_if_stats(d, n->ifindex);
 		if (st)
@@ -486,7 +528,7 @@ static void drain_engine(struct daemon *d)
 	struct engine_frame f;
 	struct engine_query q;
 	struct engine_note n;
-	bool want;
+	bool want, want_nd;
 
 	while (engine_pop_query(d->engine, &q) == 0)
 		start_query(d, q.bridge);
@@ -503,16 +545,29 @@ static void drain_engine(struct daemon *d)
 	while (engine_pop_frame(d->engine, &f) == 0)
 		if (outbox_push(d, &f) < 0)
 			log_send_error(d, &f, -ENOMEM);
+	/*
+	 * The owner of an address answers a probe within about 100 µs: the
+	 * receive filters must be in place before the first probe (ARP probe
+	 * or IPv6 DAD solicitation) leaves, or the answer is dropped and a
+	 * conflict is seen a probe late (or, with one probe, never). They stay
+	 * while the engine listens (probing, and the pause after the last
+	 * probe), and go only after this batch left.
+	 */
+	want = engine_wants_arp(d->engine);
+	want_nd = engine_wants_nd(d->engine);
+	if (want && !d->filter_arp && pkt_socket_set_filter(d->pkt_fd, PKT_FILTER_ARP) == 0)
+		d->filter_arp = true;
+	if (d->nd_fd >= 0 && want_nd && !d->filter_nd &&
+	    pkt_socket_set_filter(d->nd_fd, PKT_FILTER_ND) == 0)
+		d->filter_nd = true;
 	flush_outbox(d);
 	for (size_t i = 0; i < d->n_announced; i++)
 		emit_note(d, &d->announced[i]);
-
-	want = engine_wants_arp(d->engine);
-	if (want != d->filter_arp) {
-		if (pkt_socket_set_filter(d->pkt_fd, want ? PKT_FILTER_ARP : PKT_FILTER_DROP_ALL) ==
-		    0)
-			d->filter_arp = want;
-	}
+	if (!want && d->filter_arp && pkt_socket_set_filter(d->pkt_fd, PKT_FILTER_DROP_ALL) == 0)
+		d->filter_arp = false;
+	if (d->nd_fd >= 0 && !want_nd && d->filter_nd &&
+	    pkt_socket_set_filter(d->nd_fd, PKT_FILTER_DROP_ALL) == 0)
+		d->filter_nd = false;
 
 	arm_timer(d);
 }
@@ -565,7 +620,7 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 		break;
 	case GNL_EV_ADDR_NEW:
 	case GNL_EV_ADDR_CHANGED:
-		if (ev->addr.family != AF_INET)
+		if (ev->addr.family != AF_INET && ev->addr.family != AF_INET6)
 			break;
 		/*
 		 * Addresses found by the first dump were there before us: the
@@ -574,12 +629,19 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 		 */
 		engine_addr(d->engine, d->now, &ev->addr, ev->type == GNL_EV_ADDR_NEW && d->synced);
 		break;
-	case GNL_EV_ADDR_DEL:
-		if (ev->addr.family != AF_INET)
+	case GNL_EV_ADDR_DEL: {
+		struct garp_addr key;
+
+		if (ev->addr.family == AF_INET)
+			key = garp_addr_v4(ev->addr.addr.v4);
+		else if (ev->addr.family == AF_INET6)
+			key = garp_addr_v6(&ev->addr.addr.v6);
+		else
 			break;
-		outbox_purge(d, ev->addr.ifindex, &ev->addr.addr.v4);
+		outbox_purge(d, ev->addr.ifindex, &key);
 		engine_addr_del(d->engine, d->now, &ev->addr);
 		break;
+	}
 	case GNL_EV_FDB:
 		fdb_entry(d, ev->query, &ev->fdb);
 		break;
@@ -692,6 +754,23 @@ static int nl_read_burst(struct daemon *d)
 	return 0;
 }
 
+static void handle_packet_nd(struct daemon *d)
+{
+	uint8_t buf[1536];
+
+	for (int i = 0; i < RX_BATCH; i++) {
+		struct pkt_nd nd;
+		size_t len;
+		int ifindex;
+
+		if (pkt_recv(d->nd_fd, buf, sizeof(buf), &len, &ifindex) < 0)
+			return;
+		if (pkt_parse_nd(buf, len, &nd) < 0)
+			continue;
+		engine_nd(d->engine, d->now, ifindex, &nd);
+	}
+}
+
 static void handle_packet(struct daemon *d)
 {
 	uint8_t buf[256];
@@ -766,7 +845,8 @@ static void handle_signal(struct daemon *d)
 static int setup(struct daemon *d)
 {
 	struct gnl_options gopts = {.rcvbuf = (int)d->cfg.daemon.netlink_rcvbuf};
-	struct engine_policy_source policy = {.get = policy_get, .userdata = d};
+	struct engine_policy_source policy = {
+		.get = policy_get, .userdata = d, .ipv6_router = ipv6_router};
 	sigset_t mask;
 	const char *what, *path;
 	int r;
@@ -796,6 +876,12 @@ static int setup(struct daemon *d)
 	if (r < 0) {
 		log_error("event=start-failed step=packet-socket error=\"%s\"%s", strerror(-r),
 			  r == -EPERM ? " hint=\"needs CAP_NET_RAW\"" : "");
+		return r;
+	}
+	/* IPv6 may be off in this kernel: then there is nothing to listen to, and no NAs */
+	r = pkt_socket_open_nd(&d->nd_fd);
+	if (r < 0 && r != -EAFNOSUPPORT && r != -EPROTONOSUPPORT) {
+		log_error("event=start-failed step=packet-socket-ipv6 error=\"%s\"", strerror(-r));
 		return r;
 	}
 	r = gnl_new(&d->gnl, &gopts);
@@ -837,6 +923,8 @@ static int setup(struct daemon *d)
 	    (r = epoll_add(d, d->timer_fd, SRC_TIMER, EPOLLIN)) < 0 ||
 	    (r = epoll_add(d, d->signal_fd, SRC_SIGNAL, EPOLLIN)) < 0)
 		return r;
+	if (d->nd_fd >= 0 && (r = epoll_add(d, d->nd_fd, SRC_PACKET_ND, EPOLLIN)) < 0)
+		return r;
 
 	r = gnl_start(d->gnl);
 	if (r < 0) {
@@ -861,6 +949,8 @@ static void teardown(struct daemon *d)
 	gnl_free(d->gnl);
 	if (d->pkt_fd >= 0)
 		close(d->pkt_fd);
+	if (d->nd_fd >= 0)
+		close(d->nd_fd);
 	if (d->timer_fd >= 0)
 		close(d->timer_fd);
 	if (d->signal_fd >= 0)
@@ -919,6 +1009,8 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 				d.armed = ENGINE_NO_DEADLINE;
 			} else if (tag == SRC_SIGNAL) {
 				handle_signal(&d);
+			} else if (tag == SRC_PACKET_ND) {
+				handle_packet_nd(&d);
 			} else if (tag >= SRC_CONTROL) {
 				control_dispatch(d.control, tag, evs[i].events);
 			}
