@@ -6,6 +6,7 @@ each considered interface's effective policy: [sequence] with the
 [interface PATTERN] sections that match it applied."""
 
 import json
+import os
 import subprocess
 
 import netns
@@ -30,6 +31,21 @@ def ctl(d, *args):
     return r.stdout
 
 
+MAN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "daemon",
+                   "garpctl", "garpctl.8.scd")
+
+
+def keys_of(v, out):
+    if isinstance(v, dict):
+        for k, x in v.items():
+            out.add(k)
+            keys_of(x, out)
+    elif isinstance(v, list):
+        for x in v:
+            keys_of(x, out)
+    return out
+
+
 def test():
     with netns.Netns("gsw", ipv6=False) as me, netns.Netns("gsx", ipv6=False) as peer:
         plain, _ = netns.veth(me, peer, name_a=netns.unique_name("sta"))
@@ -43,7 +59,11 @@ def test():
 
         want = {"lo": "loopback", noarp: "noarp", tun: "not-ethernet",
                 ignored: "ignored-by-config", plain: None, tuned: None}
-        st = {i["name"]: i for i in json.loads(ctl(d, "status", "--json"))["interfaces"]}
+        whole = json.loads(ctl(d, "status", "--json"))
+        man = open(MAN).read()
+        undocumented = sorted(k for k in keys_of(whole, set()) if f"_{k}_" not in man and f"_{k}[]_" not in man)
+        check(not undocumented, f"status --json keys garpctl(8) does not list: {undocumented}")
+        st = {i["name"]: i for i in whole["interfaces"]}
         for name, why in want.items():
             check(name in st, f"{name} missing from status --json")
             i = st[name]
