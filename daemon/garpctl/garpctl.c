@@ -21,7 +21,8 @@ static const struct garpctl_command commands[] = {
 	{"announce", garpctl_announce, "[-i IFACE] [--sequence] [--force] [ADDRESS...]",
 	 "announce now: these addresses, every address of IFACE, or every address"},
 	{"reload", garpctl_reload, "", "reload the configuration and say whether it took"},
-	{"monitor", garpctl_monitor, "[--json]", "print garpd's events as they happen"},
+	{"monitor", garpctl_monitor, "[--json] [-i IFACE]... [ADDRESS]...",
+	 "print garpd's events as they happen, with their time, until garpd goes"},
 	{"metrics", garpctl_metrics, "", "counters in the Prometheus text format"},
 };
 
