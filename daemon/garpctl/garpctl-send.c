@@ -39,6 +39,8 @@
 
 #define ADDRS_MAX 1024
 #define DUMP_TIMEOUT_MS 5000
+/* A link just set up gets its carrier a moment later: waited for this long. */
+#define CARRIER_WAIT_MS 2000
 /*
  * A link that goes down may be on its way out: `ip link del` reports it
  * down, then its addresses gone, then the link gone, a few milliseconds
@@ -59,21 +61,67 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 	return -EINVAL;
 }
 
+/* A duration as garpd.conf(5) writes it: 0, 250ms, 1s, 2m, 1h. */
+static void fmt_dur(uint64_t ns, char *buf, size_t size)
+{
+	static const struct {
+		uint64_t ns;
+		const char *unit;
+	} units[] = {
+		{3600 * CFG_NSEC_PER_SEC, "h"}, {60 * CFG_NSEC_PER_SEC, "m"},
+		{CFG_NSEC_PER_SEC, "s"}, {CFG_NSEC_PER_MSEC, "ms"},
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (ns && ns % units[i].ns == 0) {
+			snprintf(buf, size, "%llu%s", (unsigned long long)(ns / units[i].ns),
+				 units[i].unit);
+			return;
+		}
+	snprintf(buf, size, "%llu%s", (unsigned long long)ns, ns ? "ns" : "");
+}
+
+/* "0-100, default 3" or "1ms-1h, default 1s": from the configuration's table. */
+static const char *limits(const char *key, uint64_t def, char buf[96])
+{
+	uint64_t lo = 0, hi = 0;
+	char a[24], b[24], d[24];
+	bool dur = strstr(key, "interval") || strstr(key, "delay");
+
+	if (cfg_sequence_key_bounds(key, &lo, &hi) < 0)
+		return "";
+	if (dur) {
+		fmt_dur(lo, a, sizeof(a));
+		fmt_dur(hi, b, sizeof(b));
+		fmt_dur(def, d, sizeof(d));
+	} else {
+		snprintf(a, sizeof(a), "%llu", (unsigned long long)lo);
+		snprintf(b, sizeof(b), "%llu", (unsigned long long)hi);
+		snprintf(d, sizeof(d), "%llu", (unsigned long long)def);
+	}
+	snprintf(buf, 96, "%s-%s, default %s", a, b, d);
+	return buf;
+}
+
 static void send_help(void)
 {
+	const struct cfg_sequence def = CFG_SEQUENCE_INIT;
+	char l[5][96];
+
 	printf("Usage: garpctl send -i IFACE [OPTION]... ADDRESS...\n"
 	       "Send the gratuitous ARP sequence for each IPv4 ADDRESS out of IFACE,\n"
 	       "all addresses at the same time; by default 3 probes 1 s apart, then\n"
 	       "one announcement 1 s after the last probe. Every ADDRESS must be\n"
 	       "configured on IFACE, or nothing is sent (unless --force). While it\n"
 	       "probes it listens: an ADDRESS another host answers for is not announced.\n"
+	       "The limits are garpd.conf(5)'s for the key of the same name.\n"
 	       "\n"
 	       "  -i, --interface IFACE        the Ethernet interface to send on\n"
-	       "      --probes N               ARP probes before announcing (0-%d, default 3)\n"
-	       "      --probe-interval DUR     between probes (default 1s)\n"
-	       "      --announce-delay DUR     from the last probe to the announcement (default 1s)\n"
-	       "      --announcements N        announcements (0-%d, default 1)\n"
-	       "      --announce-interval DUR  between announcements (default 1s)\n"
+	       "      --probes N               ARP probes before announcing (%s)\n"
+	       "      --probe-interval DUR     between probes (%s)\n"
+	       "      --announce-delay DUR     from the last probe to the announcement (%s)\n"
+	       "      --announcements N        announcements (%s)\n"
+	       "      --announce-interval DUR  between announcements (%s)\n"
 	       "      --frames request|reply|both  announcement form (default request)\n"
 	       "      --target-mac broadcast|zero  THA of the request form (default broadcast)\n"
 	       "  -f, --force                  send even for an ADDRESS not configured on IFACE,\n"
@@ -84,7 +132,11 @@ static void send_help(void)
 	       "Exit status: 0 all sent, 1 a send failed or an ADDRESS is not configured\n"
 	       "on IFACE, 2 bad usage or input, 3 another host holds an ADDRESS (it\n"
 	       "answered a probe; that ADDRESS was not announced).\n",
-	       GARPCTL_PROBES_MAX, GARPCTL_ANNOUNCEMENTS_MAX);
+	       limits("probes", def.probes, l[0]),
+	       limits("probe_interval", def.probe_interval_ns, l[1]),
+	       limits("announce_delay", def.announce_delay_ns, l[2]),
+	       limits("announcements", def.announcements, l[3]),
+	       limits("announce_interval", def.announce_interval_ns, l[4]));
 }
 
 enum {
@@ -119,37 +171,31 @@ static const char *option_name(int c)
 	return "?";
 }
 
-static int parse_count(int c, const char *arg, uint32_t max, uint32_t *ret)
+/*
+ * An option that is a [sequence] key ("--probe-interval" is
+ * probe_interval): parsed and checked by config/, as in the file.
+ */
+static int parse_key(struct cfg_sequence *seq, int c, const char *arg)
 {
-	uint64_t v;
-	char range[32];
+	const char *opt = option_name(c);
+	char key[32];
+	struct cfg_error err;
+	const char *msg;
+	size_t i;
 
-	if (util_parse_uint(arg, max, &v) < 0) {
-		snprintf(range, sizeof(range), "from 0 to %u", max);
-		fprintf(stderr, "garpctl send: --%s: expected a number %s, got \"%s\"\n",
-			option_name(c), range, arg);
-		return -EINVAL;
-	}
-	*ret = (uint32_t)v;
-	return 0;
-}
-
-static int parse_dur(int c, const char *arg, uint64_t *ret)
-{
-	uint64_t v;
-	int r = cfg_parse_duration(arg, &v);
-
-	if (r == 0 && v > GARPCTL_DURATION_MAX)
-		r = -ERANGE;
-	if (r < 0) {
-		fprintf(stderr,
-			"garpctl send: --%s: expected a duration like 250ms or 1s (at most 1h), "
-			"got \"%s\"\n",
-			option_name(c), arg);
-		return r;
-	}
-	*ret = v;
-	return 0;
+	for (i = 0; opt[i] && i < sizeof(key) - 1; i++)
+		key[i] = opt[i] == '-' ? '_' : opt[i];
+	key[i] = '\0';
+	if (cfg_sequence_set(seq, key, arg, &err) == 0)
+		return 0;
+	/* "probe_interval: expected ..." becomes "--probe-interval: expected ..." */
+	msg = err.message;
+	if (!strncmp(msg, key, i) && msg[i] == ':')
+		msg += i + 1;
+	while (*msg == ' ')
+		msg++;
+	fprintf(stderr, "garpctl send: --%s: %s\n", opt, msg);
+	return -EINVAL;
 }
 
 /* Parse the command line into @seq, @ret_ifname and the addresses. */
@@ -170,47 +216,14 @@ static int parse_args(int argc, char **argv, struct cfg_sequence *seq, const cha
 			*ret_force = true;
 			break;
 		case OPT_PROBES:
-			if (parse_count(c, optarg, GARPCTL_PROBES_MAX, &seq->probes) < 0)
-				return -EINVAL;
-			break;
-		case OPT_ANNOUNCEMENTS:
-			if (parse_count(c, optarg, GARPCTL_ANNOUNCEMENTS_MAX, &seq->announcements) <
-			    0)
-				return -EINVAL;
-			break;
 		case OPT_PROBE_INTERVAL:
-			if (parse_dur(c, optarg, &seq->probe_interval_ns) < 0)
-				return -EINVAL;
-			break;
 		case OPT_ANNOUNCE_DELAY:
-			if (parse_dur(c, optarg, &seq->announce_delay_ns) < 0)
-				return -EINVAL;
-			break;
+		case OPT_ANNOUNCEMENTS:
 		case OPT_ANNOUNCE_INTERVAL:
-			if (parse_dur(c, optarg, &seq->announce_interval_ns) < 0)
-				return -EINVAL;
-			break;
 		case OPT_FRAMES:
-			if (!strcmp(optarg, "request"))
-				seq->frames = CFG_FRAMES_REQUEST;
-			else if (!strcmp(optarg, "reply"))
-				seq->frames = CFG_FRAMES_REPLY;
-			else if (!strcmp(optarg, "both"))
-				seq->frames = CFG_FRAMES_BOTH;
-			else
-				return usage_error("--frames: expected request, reply or both, "
-						   "got \"%s\"",
-						   optarg);
-			break;
 		case OPT_TARGET_MAC:
-			if (!strcmp(optarg, "broadcast"))
-				seq->target_mac = CFG_THA_BROADCAST;
-			else if (!strcmp(optarg, "zero"))
-				seq->target_mac = CFG_THA_ZERO;
-			else
-				return usage_error("--target-mac: expected broadcast or zero, "
-						   "got \"%s\"",
-						   optarg);
+			if (parse_key(seq, c, optarg) < 0)
+				return -EINVAL;
 			break;
 		case 'h':
 			send_help();
@@ -763,6 +776,34 @@ static int nl_sync(struct send_io *io, struct sender *s)
 	return r;
 }
 
+/*
+ * `ip link set up` returns before the carrier is there (a veth, a NIC
+ * negotiating): an interface that is up but not yet running is given
+ * CARRIER_WAIT_MS to get it. Return: 0 or a negative errno.
+ */
+static int nl_wait_carrier(struct send_io *io, struct sender *s)
+{
+	uint64_t end = util_now_ns() + CARRIER_WAIT_MS * 1000000ull;
+	int r = 0;
+
+	while (s->have_link && (s->link.flags & IFF_UP) && !gnl_link_is_oper_up(&s->link)) {
+		struct pollfd p[2];
+		uint64_t now = util_now_ns();
+
+		if (now >= end)
+			break;
+		for (int i = 0; i < io->n_gnl_fds; i++)
+			p[i] = (struct pollfd){.fd = io->gnl_fds[i], .events = POLLIN};
+		if (poll(p, (nfds_t)io->n_gnl_fds, (int)((end - now) / 1000000ull) + 1) < 0 &&
+		    errno != EINTR)
+			return -errno;
+		r = nl_drain(io, s, 0, collect_event, NULL);
+		if (r < 0)
+			return r;
+	}
+	return r;
+}
+
 static void arm(struct send_io *io, uint64_t deadline)
 {
 	struct itimerspec its = {0};
@@ -783,7 +824,8 @@ static void arm(struct send_io *io, uint64_t deadline)
  * The loop: sleep until the engine's next deadline, a netlink event or an
  * ARP frame; then netlink first (a removal read in time stops its
  * address's announcement), the frames heard, what is due, and send.
- * Return: 0 when the run is over, or a negative errno from sending.
+ * Return: 0 when the run is over, 1 when netlink failed (printed), or a
+ * negative errno from sending.
  */
 static int send_loop(struct send_io *io, struct sender *s)
 {
@@ -794,8 +836,11 @@ static int send_loop(struct send_io *io, struct sender *s)
 		int r;
 
 		r = nl_drain(io, s, now, send_event, NULL);
-		if (r < 0)
-			return r;
+		if (r < 0) {
+			fprintf(stderr, "garpctl send: following %s (netlink): %s\n", s->ifname,
+				strerror(-r));
+			return 1;
+		}
 		if (s->filter_arp)
 			send_receive(s, now);
 		engine_run(s->e, now);
@@ -817,8 +862,10 @@ static int send_loop(struct send_io *io, struct sender *s)
 			s->failure = s->failure ? s->failure : SEND_NOT_ELIGIBLE;
 			return 0;
 		}
-		if (poll(p, np, -1) < 0 && errno != EINTR)
-			return -errno;
+		if (poll(p, np, -1) < 0 && errno != EINTR) {
+			fprintf(stderr, "garpctl send: poll: %s\n", strerror(errno));
+			return 1;
+		}
 		if (p[io->n_gnl_fds].revents & POLLIN) {
 			uint64_t ticks;
 
@@ -912,6 +959,8 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 		io.n_gnl_fds = gnl_get_fds(io.gnl, io.gnl_fds);
 		r = nl_sync(&io, &s);
 	}
+	if (r >= 0)
+		r = nl_wait_carrier(&io, &s);
 	if (r < 0) {
 		fprintf(stderr, "garpctl send: reading the interfaces (netlink): %s\n",
 			strerror(-r));
@@ -969,6 +1018,8 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	r = send_loop(&io, &s);
+	if (r > 0)
+		goto out; /* printed */
 	if (r < 0) {
 		ret = send_failed(s.ifname, r);
 		goto out;

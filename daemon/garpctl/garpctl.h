@@ -46,7 +46,3 @@ int garpctl_reload(const struct garpctl_ctx *ctx, int argc, char **argv);
 int garpctl_monitor(const struct garpctl_ctx *ctx, int argc, char **argv);
 int garpctl_metrics(const struct garpctl_ctx *ctx, int argc, char **argv);
 
-/* Upper bounds garpctl send accepts, so a schedule stays small. */
-#define GARPCTL_PROBES_MAX 100
-#define GARPCTL_ANNOUNCEMENTS_MAX 100
-#define GARPCTL_DURATION_MAX (3600ull * CFG_NSEC_PER_SEC)

@@ -37,6 +37,7 @@ struct daemon {
 	struct gnl *gnl;
 	struct engine *engine;
 	struct control *control;
+	struct log_burst *burst; /* per-address lines of a burst, summarised at info */
 	int epfd, pkt_fd, timer_fd, signal_fd;
 	int nd_fd; /* IPv6 packet socket; -1 when the kernel has no IPv6 */
 	int gnl_fds[2];
@@ -99,4 +100,5 @@ uint64_t daemon_wall_ns(void);
 bool daemon_key_is_number(const char *key);
 
 /* The control socket's request handler (commands.c). */
-enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload);
+enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload,
+				  struct control_job **ret_job);

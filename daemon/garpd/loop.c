@@ -26,7 +26,9 @@
 #include "garp-netlink.h"
 #include "garp-packet.h"
 #include "garpd-build.h"
+#include "config-access.h"
 #include "log.h"
+#include "log-burst.h"
 #include "daemon.h"
 #include "loop.h"
 #include "privs.h"
@@ -435,7 +437,26 @@ static void emit_note(struct daemon *d, const struct engine_note *n)
 	default:
 		return;
 	}
+	/* At info, a burst's per-address lines become one summary (log-burst.h). */
+	if (level == CFG_LOG_INFO && n->type != ENGINE_NOTE_RELEARN && log_enabled(CFG_LOG_INFO) &&
+	    !log_burst_add(d->burst, d->now, n->ifindex, ev.event, ev.key1, ev.val1, &n->addr))
+		level = CFG_LOG_DEBUG;
 	daemon_emit(d, level, &ev);
+}
+
+static void burst_emit(void *userdata, int ifindex, const char *fields, size_t len)
+{
+	struct daemon *d = userdata;
+	char b[IFNAMSIZ + 12];
+	struct kv_line text = {0};
+
+	kv_add(&text, "iface", daemon_ifname(d, ifindex, b));
+	if (len > sizeof(text.s) - 2 - text.len)
+		len = sizeof(text.s) - 2 - text.len;
+	text.s[text.len++] = ' ';
+	memcpy(text.s + text.len, fields, len);
+	text.len += len;
+	log_line(CFG_LOG_INFO, text.s, text.len);
 }
 
 static struct fdb_query *query_find(struct daemon *d, uint32_t id)
@@ -507,6 +528,10 @@ static void arm_timer(struct daemon *d)
 
 	if (d->nl_resume < deadline)
 		deadline = d->nl_resume;
+	if (log_burst_next_deadline(d->burst) < deadline)
+		deadline = log_burst_next_deadline(d->burst);
+	if (control_next_deadline(d->control) < deadline)
+		deadline = control_next_deadline(d->control);
 	if (deadline != d->armed) {
 		struct itimerspec its = {0};
 
@@ -563,6 +588,7 @@ static void drain_engine(struct daemon *d)
 	flush_outbox(d);
 	for (size_t i = 0; i < d->n_announced; i++)
 		emit_note(d, &d->announced[i]);
+	log_burst_flush(d->burst, d->now, false, burst_emit, d);
 	if (!want && d->filter_arp && pkt_socket_set_filter(d->pkt_fd, PKT_FILTER_DROP_ALL) == 0)
 		d->filter_arp = false;
 	if (d->nd_fd >= 0 && !want_nd && d->filter_nd &&
@@ -673,6 +699,7 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 				(void)engine_announce(d->engine, d->now, 0, NULL,
 						      ENGINE_ANNOUNCE_ONLY);
 			sd_notify(0, "READY=1");
+			control_set_ready(d->control); /* requests held until now run */
 		} else {
 			daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "resynced"});
 		}
@@ -796,7 +823,7 @@ int daemon_reload(struct daemon *d, struct buf *ret_err)
 	int r;
 
 	sd_notify(0, "RELOADING=1");
-	r = cfg_load(&next, d->opts->config_path, d->opts->config_missing_ok, &err);
+	r = garpd_config_load(&next, d->opts->config_path, d->opts->config_missing_ok, &err);
 	if (r < 0) {
 		if (err.line)
 			buf_printf(&msg, "%s:%u: %s", err.file, err.line, err.message);
@@ -894,10 +921,25 @@ static int setup(struct daemon *d)
 		log_error("event=start-failed step=engine error=\"%s\"", strerror(-r));
 		return r;
 	}
+	r = log_burst_new(&d->burst);
+	if (r < 0) {
+		log_error("event=start-failed step=log error=\"%s\"", strerror(-r));
+		return r;
+	}
 
 	path = d->opts->control_socket ? d->opts->control_socket : d->cfg.daemon.control_socket;
 	if (path[0]) {
-		r = control_open(&d->control, path, d->epfd, SRC_CONTROL, daemon_control, d);
+		struct control_owner owner;
+
+		/* The socket is garpd's user's, its group the operators' (control_group). */
+		r = privs_lookup(d->cfg.daemon.user, d->cfg.daemon.control_group, &owner.uid,
+				 &owner.gid, &what);
+		if (r < 0) {
+			log_error("event=start-failed step=control-socket what=\"%s\" error=\"%s\"",
+				  what, r == -ESRCH ? "not found" : strerror(-r));
+			return r;
+		}
+		r = control_open(&d->control, path, &owner, d->epfd, SRC_CONTROL, daemon_control, d);
 		if (r < 0) {
 			log_error("event=start-failed step=control-socket path=%s error=\"%s\"", path,
 				  r == -EADDRINUSE ? "in use by another garpd" : strerror(-r));
@@ -945,6 +987,7 @@ static void teardown(struct daemon *d)
 	free(d->stats);
 	free(d->announced);
 	control_close(d->control);
+	log_burst_free(d->burst);
 	engine_free(d->engine);
 	gnl_free(d->gnl);
 	if (d->pkt_fd >= 0)
@@ -980,7 +1023,8 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 		struct epoll_event evs[16];
 		int n;
 
-		n = epoll_wait(d.epfd, evs, 16, -1);
+		/* Replies still being built: look at the sockets, do not sleep. */
+		n = epoll_wait(d.epfd, evs, 16, control_busy(d.control) ? 0 : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1012,7 +1056,7 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 			} else if (tag == SRC_PACKET_ND) {
 				handle_packet_nd(&d);
 			} else if (tag >= SRC_CONTROL) {
-				control_dispatch(d.control, tag, evs[i].events);
+				control_dispatch(d.control, tag, evs[i].events, d.now);
 			}
 		}
 		if (!d.stop && d.nl_resume != ENGINE_NO_DEADLINE && nl_read_burst(&d) < 0) {
@@ -1023,11 +1067,20 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 			break;
 		engine_run(d.engine, d.now);
 		drain_engine(&d);
+		/* Requests after the frames that were due; what they ask for (announce) leaves now. */
+		if (control_run(d.control, d.now)) {
+			engine_run(d.engine, d.now);
+			drain_engine(&d);
+		} else {
+			arm_timer(&d); /* a client's deadline may have moved */
+		}
 		log_flush();
 	}
 
 	/* Whatever is half-way through a sequence stays unsent: nothing half-built leaves. */
 	sd_notify(0, "STOPPING=1");
+	if (d.burst)
+		log_burst_flush(d.burst, d.now, true, burst_emit, &d);
 	log_set_buffered(false);
 	log_info("event=stopped");
 	teardown(&d);

@@ -61,7 +61,7 @@ def main():
         fail(f"monitor fields garpctl(8) does not list: {missing}")
 
     readme = open(os.path.join(root, "README.md")).read()
-    sample = readme[readme.index("It logs one line per event:"):]
+    sample = readme[readme.index("It logs one line per event"):]
     sample = sample[sample.index("```\n") + 4:]
     sample = sample[:sample.index("```")]
     line = re.compile(r"^<[0-7]>level=(debug|info|notice|warning|error)"

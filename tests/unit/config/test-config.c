@@ -293,6 +293,10 @@ static void test_daemon_strings(void **state)
 	cfg_free(&c);
 	assert_int_equal(parse(&c, "[daemon]\nuser = _garp-d.x\n", &e), 0);
 	assert_string_equal(c.daemon.user, "_garp-d.x");
+	assert_string_equal(c.daemon.control_group, "");
+	cfg_free(&c);
+	assert_int_equal(parse(&c, "[daemon]\nuser = garpd\ncontrol_group = netadmin\n", &e), 0);
+	assert_string_equal(c.daemon.control_group, "netadmin");
 	cfg_free(&c);
 	/* The documented form: an empty value, then a comment. */
 	assert_int_equal(parse(&c, "[daemon]\nuser =                      # empty: stay root\n", &e), 0);
@@ -419,6 +423,8 @@ static void test_bad_values(void **state)
 		  "user: expected a user name (a letter or '_', then letters, digits, '_', '-' or '.', at most 31) or nothing, got \"../etc\"" },
 		{ "[daemon]\nuser = abcdefghijabcdefghijabcdefghijab\n", 2,
 		  "user: expected a user name (a letter or '_', then letters, digits, '_', '-' or '.', at most 31) or nothing, got \"abcdefghijabcdefghijabcdefghijab\"" },
+		{ "[daemon]\ncontrol_group = 1ops\n", 2,
+		  "control_group: expected a group name (a letter or '_', then letters, digits, '_', '-' or '.', at most 31) or nothing, got \"1ops\"" },
 		/* An error on a later line reports that line. */
 		{ "# header\n\n[daemon]\nlog_level = debug\n\n[sequence]\nprobes = 2\n\n\n\n\nprobe_interval = fast\n",
 		  12, "probe_interval: expected a duration like 250ms or 1s, got \"fast\"" },

@@ -19,13 +19,24 @@
 
 #include <cmocka.h>
 
+#include <linux/if_addr.h>
 #include <net/if_arp.h>
 
 #include "../../../daemon/garpd/loop.c"
 
 /* ---- the recorder ----------------------------------------------------- */
 
-enum call_kind { CALL_FILTER_ARP, CALL_FILTER_DROP, CALL_PROBE, CALL_ANNOUNCE };
+enum call_kind {
+	CALL_FILTER_ARP,
+	CALL_FILTER_DROP,
+	CALL_PROBE,
+	CALL_ANNOUNCE,
+	CALL_FILTER_ND,
+	CALL_FILTER_ND_DROP,
+	CALL_V6, /* any IPv6 frame: a DAD solicitation or an advertisement */
+};
+
+#define ND_FD 1001
 
 #define CALLS_MAX 64
 static enum call_kind calls[CALLS_MAX];
@@ -40,8 +51,10 @@ static void record(enum call_kind k)
 int __wrap_pkt_socket_set_filter(int fd, enum pkt_filter filter);
 int __wrap_pkt_socket_set_filter(int fd, enum pkt_filter filter)
 {
-	(void)fd;
-	record(filter == PKT_FILTER_ARP ? CALL_FILTER_ARP : CALL_FILTER_DROP);
+	if (fd == ND_FD)
+		record(filter == PKT_FILTER_ND ? CALL_FILTER_ND : CALL_FILTER_ND_DROP);
+	else
+		record(filter == PKT_FILTER_ARP ? CALL_FILTER_ARP : CALL_FILTER_DROP);
 	return 0;
 }
 
@@ -52,6 +65,11 @@ int __wrap_pkt_send_batch(int fd, const struct pkt_out *out, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		struct pkt_arp arp;
 
+		if (out[i].frame.len > 13 && out[i].frame.data[12] == 0x86 &&
+		    out[i].frame.data[13] == 0xdd) {
+			record(CALL_V6);
+			continue;
+		}
 		assert_int_equal(pkt_parse_arp(out[i].frame.data, out[i].frame.len, &arp), 0);
 		record(pkt_is_probe(&arp) ? CALL_PROBE : CALL_ANNOUNCE);
 	}
@@ -97,10 +115,12 @@ static void daemon_up(struct daemon *d, uint64_t now)
 
 	*d = (struct daemon)DAEMON_INIT;
 	d->pkt_fd = 1000; /* never used: every packet call is recorded instead */
+	d->nd_fd = ND_FD;
 	d->synced = true;
 	cfg_init_defaults(&d->cfg);
 	log_set_level(CFG_LOG_ERROR);
 	assert_int_equal(engine_new(&d->engine, &src, 1), 0);
+	assert_int_equal(log_burst_new(&d->burst), 0);
 	d->now = now;
 	engine_link(d->engine, now, &l, 0);
 	drain_engine(d);
@@ -223,6 +243,33 @@ static void test_announce_only(void **state)
 	daemon_down(&d);
 }
 
+/* An IPv6 address added with nodad: garpd's own DAD probes, the ND filter first. */
+static void test_dad_probe(void **state)
+{
+	struct daemon d;
+	struct gnl_addr a = {.family = AF_INET6, .ifindex = IFINDEX, .prefixlen = 64,
+			     .flags = IFA_F_NODAD};
+	bool probed = false;
+
+	(void)state;
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8::50", &a.addr.v6), 1);
+	policy = (struct cfg_sequence)CFG_SEQUENCE_INIT;
+	daemon_up(&d, S(10));
+	engine_addr(d.engine, S(10), &a, true);
+	drain_engine(&d);
+	/* every IPv6 frame that left while DAD runs left after the ND filter went on */
+	for (size_t i = 0; i < n_calls; i++) {
+		if (calls[i] == CALL_V6) {
+			assert_true(i > 0);
+			assert_int_equal(calls[0], CALL_FILTER_ND);
+			probed = true;
+		}
+	}
+	assert_true(probed);
+	assert_true(d.filter_nd);
+	daemon_down(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_one_probe),
 		cmocka_unit_test(test_announce_sequence),
 		cmocka_unit_test(test_announce_only),
+		cmocka_unit_test(test_dad_probe),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
