@@ -33,7 +33,8 @@ garpd_install() {
 GARPD_BUILD_DEPS=(gcc libc6-dev pkg-config meson ninja-build libmnl-dev libcap-dev libinih-dev
 	libsystemd-dev scdoc)
 # What the tests need on top.
-GARPD_TEST_DEPS=(libcmocka-dev iproute2 python3 systemd qemu-system-x86 busybox-static kmod cpio)
+GARPD_TEST_DEPS=(libcmocka-dev iproute2 python3 systemd qemu-system-x86 busybox-static kmod cpio
+	nftables)
 
 # garpd_build DIR [meson options...]: configure (once) and build.
 garpd_build() {
