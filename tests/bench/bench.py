@@ -664,9 +664,28 @@ def kind_of(r):
     return last if last in ("win8", "immediate") else "immediate"
 
 
+def span(vals, fmt):
+    """min–max of @vals (one figure when they print alike)."""
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return "-"
+    lo, hi = fmt.format(min(vals)), fmt.format(max(vals))
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
 def rows(results):
+    """CPU figures as min–max over the runs (cpu_runs_ms); a ratio's range
+    pairs the runs in order (run i of garpd with run i of the limit: they
+    ran minutes apart at most). Wall time, RSS and the rest: the run with
+    the median CPU time."""
+    def cpu_runs(r):
+        return r.get("cpu_runs_ms") or [r["cpu_ns"] / 1e6]
+
     def per_frame(r):
-        return r["cpu_ns"] / 1000 / r["observed"] if r["observed"] else None
+        return [ms * 1000 / r["observed"] for ms in cpu_runs(r)] if r["observed"] else []
+
+    def ratios(a, b):
+        return [x / y for x, y in zip(a, b) if y]
 
     limits = {(kind_of(r), r["n"]): r for r in results if r["scenario"].startswith("limit ")}
     paced = {(kind_of(r), r["n"]): r for r in results if r["scenario"].startswith("paced ")}
@@ -674,20 +693,17 @@ def rows(results):
     out = []
     for r in results:
         g = garpd.get(r["n"])
-        xg = r["cpu_ns"] / g["cpu_ns"] if g and not r["scenario"].startswith(
-            ("garpd", "limit", "paced")) else None
+        xg = ratios(cpu_runs(r), cpu_runs(g)) if g and not r["scenario"].startswith(
+            ("garpd", "limit", "paced")) else []
         pf = per_frame(r)
         lim = limits.get((kind_of(r), r["n"]))
-        ratio = pf / per_frame(lim) if lim and pf and lim["observed"] else None
+        ratio = ratios(pf, per_frame(lim)) if lim else []
         pc = paced.get((kind_of(r), r["n"]))
-        xp = pf / per_frame(pc) if pc and pf and pc["observed"] and \
-            r["scenario"].startswith("garpd") else None
+        xp = ratios(pf, per_frame(pc)) if pc and r["scenario"].startswith("garpd") else []
         runs = r.get("cpu_runs_ms")
-        out.append([r["scenario"], f"{r['n']:,}", f"{r['cpu_ns'] / 1e6:.1f}",
-                    f"{pf:.2f}" if pf else "-",
-                    f"{ratio:.2f}" if ratio else "-",
-                    f"{xp:.2f}" if xp else "-",
-                    f"{xg:.1f}" if xg else "-",
+        out.append([r["scenario"], f"{r['n']:,}", span(cpu_runs(r), "{:.1f}"),
+                    span(pf, "{:.2f}"), span(ratio, "{:.2f}"), span(xp, "{:.2f}"),
+                    span(xg, "{:.1f}"),
                     f"{r['wall_ms']:.0f}" if r.get("wall_ms") else "-",
                     f"{r['expected']:,}/{r['observed']:,}",
                     f"{r['observed'] / r['n']:.2f}",

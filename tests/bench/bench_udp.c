@@ -2,12 +2,15 @@
 /*
  * bench_udp: the convergence scenario's client traffic and its observer.
  *
- *   bench_udp send DST PORT PPS
+ *   bench_udp send DST PORT PPS [IFACE]
  *     Sends one 16-byte UDP datagram to DST:PORT every 1/PPS seconds
  *     (absolute CLOCK_MONOTONIC deadlines, unconnected socket, every send
  *     error ignored: while the destination is unresolved the kernel drops
  *     the datagrams, which is what a client does). Runs until SIGTERM or
- *     until its parent exits.
+ *     until its parent exits. With IFACE, SIGUSR1 deletes the neighbour
+ *     entry for DST on IFACE (RTM_DELNEIGH) and prints "deleted" on
+ *     stdout once the kernel acknowledged it ("deleted error=E" if not):
+ *     the benchmark empties many clients' entries at the same instant.
  *
  *   bench_udp observe PORT VIP TIMEOUT_MS COUNT
  *     The node that takes the address over: a UDP socket bound to
@@ -28,6 +31,7 @@
 #include <errno.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -68,9 +72,51 @@ static uint64_t now_ns(clockid_t clk)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+static volatile sig_atomic_t want_delete;
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	want_delete = 1;
+}
+
+/* RTM_DELNEIGH for @dst on @ifindex; 0 or the kernel's errno. */
+static int neigh_delete(struct in_addr dst, int ifindex)
+{
+	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (nl < 0)
+		return errno;
+	struct {
+		struct nlmsghdr nh;
+		struct ndmsg ndm;
+		struct rtattr rta;
+		struct in_addr dst;
+	} req = {
+		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_DELNEIGH,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = 1 },
+		.ndm = { .ndm_family = AF_INET, .ndm_ifindex = ifindex },
+		.rta = { .rta_len = RTA_LENGTH(sizeof(struct in_addr)), .rta_type = NDA_DST },
+		.dst = dst,
+	};
+	int err = EIO;
+	if (send(nl, &req, sizeof(req), 0) == (ssize_t)sizeof(req)) {
+		char buf[1024];
+		ssize_t n = recv(nl, buf, sizeof(buf), 0);
+		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
+		if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) && h->nlmsg_type == NLMSG_ERROR &&
+		    h->nlmsg_len <= (size_t)n)
+			err = -((const struct nlmsgerr *)NLMSG_DATA(h))->error;
+	}
+	close(nl);
+	return err;
+}
+
 static int cmd_send(int argc, char **argv)
 {
-	if (argc != 5)
+	if (argc != 5 && argc != 6)
+		usage();
+	int ifindex = 0;
+	if (argc == 6 && !(ifindex = (int)if_nametoindex(argv[5])))
 		usage();
 	struct sockaddr_in dst = { .sin_family = AF_INET };
 	if (inet_pton(AF_INET, argv[2], &dst.sin_addr) != 1)
@@ -87,10 +133,23 @@ static int cmd_send(int argc, char **argv)
 		perror("socket");
 		return 1;
 	}
+	if (ifindex) {
+		struct sigaction sa = { .sa_handler = on_usr1 };
+		sigaction(SIGUSR1, &sa, NULL);
+	}
 	uint64_t period = 1000000000u / (uint64_t)pps;
 	uint64_t next = now_ns(CLOCK_MONOTONIC);
 	uint64_t seq = 0;
 	for (;;) {
+		if (want_delete) {
+			want_delete = 0;
+			int err = neigh_delete(dst.sin_addr, ifindex);
+			if (err)
+				printf("deleted error=%d\n", err);
+			else
+				printf("deleted\n");
+			fflush(stdout);
+		}
 		char payload[16] = "garpd-bench";
 		memcpy(payload + 8, &seq, sizeof(seq));
 		seq++;
@@ -103,7 +162,8 @@ static int cmd_send(int argc, char **argv)
 		if (next < now_ns(CLOCK_MONOTONIC))
 			next = now_ns(CLOCK_MONOTONIC);
 		else
-			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
+			       !want_delete)
 				;
 	}
 }

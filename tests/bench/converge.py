@@ -153,9 +153,14 @@ class Lab:
                     "reachable")
         self.a.ns.ip("addr", "add", f"{VIP}/{PREFIX}", "dev", self.a.dev)
         for c in self.clients:
-            self.senders.append(c.ns.popen(
-                [netns.binary("GARPD_BENCH_UDP"), "send", VIP, str(PORT), str(pps)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            # An 'absent' client's sender deletes its entry on SIGUSR1.
+            absent = c.kind.state == "absent"
+            c.sender = c.ns.popen(
+                [netns.binary("GARPD_BENCH_UDP"), "send", VIP, str(PORT), str(pps)] +
+                ([c.dev] if absent else []), stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE if absent else subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL, text=True)
+            self.senders.append(c.sender)
 
     def _ns(self, prefix):
         ns = netns.Netns(prefix, ipv6=False)
@@ -273,8 +278,14 @@ def run_one(lab, workdir, name, what, extra, timeout_s, Garpd):
             ka.send_signal(signal.SIGTERM)
         else:
             a.ns.ip("addr", "del", f"{VIP}/{PREFIX}", "dev", a.dev)
-        _parallel([["ip", "-n", c.ns.name, "neigh", "del", VIP, "dev", c.dev]
-                   for c in lab.clients if c.kind.state == "absent"])
+        # The 'absent' entries go at one instant, before B has the VIP.
+        absent = [c for c in lab.clients if c.kind.state == "absent"]
+        for c in absent:
+            c.sender.send_signal(signal.SIGUSR1)
+        for c in absent:
+            line = c.sender.stdout.readline().strip()
+            if line != "deleted":
+                raise RuntimeError(f"client {c.ip}: deleting its entry: {line or 'no answer'}")
         t_absent = time.time_ns()
         if what != "keepalived":
             b.ns.ip("addr", "add", f"{VIP}/{PREFIX}", "dev", b.dev)
