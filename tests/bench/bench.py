@@ -926,9 +926,11 @@ def main():
             md.append("")
         if "converge" in extra:
             c = extra["converge"]
+            nrun = max((r["run"] for r in c["runs"]), default=0)
             md += [f"Convergence ({len(c['clients'])} clients, {c['pps']} datagrams/s each, "
-                   f"runs bounded at {c['timeout_s']:g} s): time from the move until the "
-                   "client's first datagram reaches B, p50 / max per kind.", "",
+                   f"{nrun} move(s) per announcer, each bounded at {c['timeout_s']:g} s): time "
+                   "from the move until the client's first datagram reaches B, p50 / max per "
+                   "kind, each min–max over the moves.", "",
                    converge.table_md(c), ""]
             md += [f"Not run: {row} ({why})." for row, why in c["missing"]]
             md.append("")

@@ -387,19 +387,45 @@ def cell(v):
     return s
 
 
+def fmt_span(vals):
+    """min–max of @vals, None meaning "never within the timeout"."""
+    done = [v for v in vals if v is not None]
+    if not done:
+        return "never"
+    lo = fmt_ms(min(done))
+    hi = "never" if len(done) < len(vals) else fmt_ms(max(done))
+    if lo == hi:
+        return lo
+    lo_n, lo_u = lo.split(" ")
+    if hi.endswith(" " + lo_u):
+        return f"{lo_n}–{hi}"
+    return f"{lo}–{hi}"
+
+
 def table_md(conv):
-    """One row per announcer and run, one column per client kind:
-    'p50 / max' from the move, and how many never reached B within the
-    timeout."""
+    """One row per client kind, one column per announcer: 'p50 / max' from
+    the move, each as min–max over the runs, and how many clients never
+    reached B within the timeout (min–max over the runs)."""
     kinds = [k for k in KINDS if any(k.key in r["kinds"] for r in conv["runs"])]
-    lines = ["| announcer on B | VIP on B | " + " | ".join(k.label for k in kinds) + " |",
-             "|---|---|" + "---|" * len(kinds)]
-    repeat = max((r["run"] for r in conv["runs"]), default=1)
+    by = {}
     for r in conv["runs"]:
-        name = r["announcer"] + (f" (run {r['run']})" if repeat > 1 else "")
-        vb = fmt_ms(r["vip_on_b_ms"]) if r["vip_on_b_ms"] is not None else "?"
-        lines.append(f"| {name} | {vb} | " +
-                     " | ".join(cell(r["kinds"][k.key]) for k in kinds) + " |")
+        by.setdefault(r["announcer"], []).append(r)
+    names = list(by)
+    lines = ["| client kind (clients) | " + " | ".join(names) + " |",
+             "|---|" + "---|" * len(names),
+             "| *the VIP on B* | " + " | ".join(
+                 fmt_span([r["vip_on_b_ms"] for r in rs]) for rs in by.values()) + " |"]
+    for k in kinds:
+        cells = []
+        for rs in by.values():
+            vs = [r["kinds"][k.key] for r in rs]
+            c = f"{fmt_span([v['p50_ms'] for v in vs])} / {fmt_span([v['max_ms'] for v in vs])}"
+            nev = sorted({v["never"] for v in vs})
+            if nev != [0] and not all(v["never"] == v["n"] for v in vs):
+                c += f" ({nev[0] if len(nev) == 1 else f'{nev[0]}–{nev[-1]}'} never)"
+            cells.append(c)
+        n = next(r["kinds"][k.key]["n"] for r in conv["runs"])
+        lines.append(f"| {k.label} ({n}) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
