@@ -224,11 +224,13 @@ static int link_cb(const struct nlattr *a, void *data)
 		break;
 	case IFLA_MASTER:
 		r = attr_u32(a, &v);
-		l->master = (int)v;
+		if (r == 0)
+			l->master = (int)v;
 		break;
 	case IFLA_LINK:
 		r = attr_u32(a, &v);
-		l->link = (int)v;
+		if (r == 0)
+			l->link = (int)v;
 		break;
 	case IFLA_OPERSTATE:
 		r = attr_u8(a, &l->operstate);
@@ -461,7 +463,7 @@ static int parse_nd(const struct nlmsghdr *nlh, uint8_t family, struct neigh_ctx
 int gnl_parse_fdb(const struct nlmsghdr *nlh, struct gnl_fdb *ret)
 {
 	struct neigh_ctx c = { 0 };
-	const struct ndmsg *ndm;
+	const struct ndmsg *ndm = NULL;
 	struct gnl_fdb f = { 0 };
 	int r;
 
@@ -483,7 +485,7 @@ int gnl_parse_fdb(const struct nlmsghdr *nlh, struct gnl_fdb *ret)
 int gnl_parse_neigh(const struct nlmsghdr *nlh, struct gnl_neigh *ret)
 {
 	struct neigh_ctx c = { 0 };
-	const struct ndmsg *ndm;
+	const struct ndmsg *ndm = NULL;
 	struct gnl_neigh n = { 0 };
 	int r;
 
@@ -584,7 +586,8 @@ static int port_link_cb(const struct nlattr *a, void *data)
 	switch (mnl_attr_get_type(a)) {
 	case IFLA_MASTER:
 		r = attr_u32(a, &v);
-		c->v->master = (int)v;
+		if (r == 0)
+			c->v->master = (int)v;
 		break;
 	case IFLA_AF_SPEC:
 		r = nested_check(a);

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "garp-addr.h"
+
 #define PKT_ETH_ALEN 6
 #define PKT_ETH_HLEN 14
 #define PKT_VLAN_HLEN 4

@@ -67,7 +67,7 @@ struct engine_link {
 
 struct engine_target {
 	int ifindex;
-	struct in_addr addr;
+	struct garp_addr addr; /* the key, with ifindex */
 	struct gnl_addr a;
 	bool configured; /* false: removed, kept only to enforce the hold-down */
 	enum engine_target_state state;

@@ -2,7 +2,7 @@
 /*
  * The announcement engine. Pure: no clocks, no sockets, no logging.
  *
- * Targets are (ifindex, IPv4 address) pairs, each with one state machine
+ * Targets are (ifindex, family, address) triples, each with one state machine
  * and one timer in a min-heap. Links carry the policy and a token bucket
  * whose FIFO delays frames without reordering them. Every frame is checked
  * again when it leaves the bucket and when it is popped, so a frame for an
@@ -20,15 +20,6 @@
 #include <string.h>
 
 #include "engine-private.h"
-
-/* <linux/if.h> clashes with <net/if.h>, which garp-netlink.h includes */
-#ifndef IFF_LOWER_UP
-#define IFF_LOWER_UP 0x10000
-#endif
-enum {
-	ENGINE_OPER_UNKNOWN = 0, /* IF_OPER_UNKNOWN */
-	ENGINE_OPER_UP = 6,      /* IF_OPER_UP */
-};
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
@@ -319,19 +310,9 @@ static struct engine_link *link_get_or_create(struct engine *e, int ifindex)
 	return l;
 }
 
-static bool link_oper_up(const struct gnl_link *l)
-{
-	/* as gnl_link_is_oper_up(): IF_OPER_UP, or UNKNOWN (no operstate support) with LOWER_UP */
-	if (!(l->flags & IFF_UP))
-		return false;
-	if (l->operstate == ENGINE_OPER_UP)
-		return true;
-	return l->operstate == ENGINE_OPER_UNKNOWN && (l->flags & IFF_LOWER_UP);
-}
-
 static bool link_sendable(const struct engine_link *l)
 {
-	return l && l->known && link_oper_up(&l->l);
+	return l && l->known && gnl_link_is_oper_up(&l->l);
 }
 
 static bool link_is_bond_slave(const struct engine *e, const struct engine_link *l)
@@ -365,17 +346,31 @@ static bool link_can_send(const struct engine *e, const struct engine_link *l)
 
 /* ---- targets ---------------------------------------------------------- */
 
-static size_t target_bucket(const struct engine *e, int ifindex, struct in_addr addr)
+/* The key of a gnl_addr: its family and address. */
+static struct garp_addr addr_key(const struct gnl_addr *a)
 {
-	return hash64(((uint64_t)(uint32_t)ifindex << 32) | addr.s_addr) & (e->thash_size - 1);
+	return a->family == AF_INET6 ? garp_addr_v6(&a->addr.v6) : garp_addr_v4(a->addr.v4);
 }
 
-static struct engine_target *target_find(const struct engine *e, int ifindex, struct in_addr addr)
+static size_t target_bucket(const struct engine *e, int ifindex, const struct garp_addr *addr)
+{
+	uint64_t k = (uint64_t)(uint32_t)ifindex << 32;
+
+	/* IPv4 keys hash as they always did; others fold their bytes in */
+	if (addr->family == AF_INET)
+		k |= addr->v4.s_addr;
+	else
+		k ^= garp_addr_hash(addr);
+	return hash64(k) & (e->thash_size - 1);
+}
+
+static struct engine_target *target_find(const struct engine *e, int ifindex,
+					 const struct garp_addr *addr)
 {
 	if (!e->thash_size)
 		return NULL;
 	for (struct engine_target *t = e->thash[target_bucket(e, ifindex, addr)]; t; t = t->hnext)
-		if (t->ifindex == ifindex && t->addr.s_addr == addr.s_addr)
+		if (t->ifindex == ifindex && garp_addr_eq(&t->addr, addr))
 			return t;
 	return NULL;
 }
@@ -395,7 +390,7 @@ static int hash_grow_targets(struct engine *e)
 		struct engine_target *t = old[i], *next;
 
 		for (; t; t = next) {
-			size_t b = target_bucket(e, t->ifindex, t->addr);
+			size_t b = target_bucket(e, t->ifindex, &t->addr);
 
 			next = t->hnext;
 			t->hnext = h[b];
@@ -408,7 +403,8 @@ static int hash_grow_targets(struct engine *e)
 
 static bool target_addr_eligible(const struct engine_target *t)
 {
-	return t->a.family == AF_INET && t->a.scope != RT_SCOPE_HOST && t->addr.s_addr != 0;
+	return t->addr.family == AF_INET && t->a.scope != RT_SCOPE_HOST &&
+	       !garp_addr_is_unspecified(&t->addr);
 }
 
 static bool target_can_send(const struct engine *e, const struct engine_target *t)
@@ -459,11 +455,11 @@ static struct engine_target *target_new(struct engine *e, const struct gnl_addr 
 	if (!t)
 		return NULL;
 	t->ifindex = a->ifindex;
-	t->addr = a->addr.v4;
+	t->addr = addr_key(a);
 	t->a = *a;
 	t->state = ENGINE_TARGET_IDLE;
 	t->timer = (struct engine_tnode){ .idx = ENGINE_TNODE_NONE, .type = ENGINE_TNODE_TARGET };
-	b = target_bucket(e, t->ifindex, t->addr);
+	b = target_bucket(e, t->ifindex, &t->addr);
 	t->hnext = e->thash[b];
 	e->thash[b] = t;
 	t->lnext = l->targets;
@@ -480,7 +476,7 @@ static void target_free(struct engine *e, struct engine_target *t)
 	struct engine_target **p;
 
 	target_set(e, t, ENGINE_TARGET_IDLE, ENGINE_NO_DEADLINE);
-	for (p = &e->thash[target_bucket(e, t->ifindex, t->addr)]; *p; p = &(*p)->hnext)
+	for (p = &e->thash[target_bucket(e, t->ifindex, &t->addr)]; *p; p = &(*p)->hnext)
 		if (*p == t) {
 			*p = t->hnext;
 			break;
@@ -506,7 +502,7 @@ static bool pending_valid(const struct engine *e, const struct engine_pending *p
 	*ret_target = NULL;
 	if (p->f.kind == ENGINE_FRAME_RELEARN)
 		return link_sendable(link_find(e, p->f.ifindex));
-	t = target_find(e, p->f.ifindex, p->f.addr);
+	t = target_find(e, p->f.ifindex, &p->f.addr);
 	if (!t || t->gen != p->gen || !target_can_send(e, t))
 		return false;
 	*ret_target = t;
@@ -626,16 +622,16 @@ static void target_emit(struct engine *e, uint64_t now, struct engine_target *t,
 
 	switch (kind) {
 	case ENGINE_FRAME_PROBE:
-		r = pkt_build_probe(&p.f.frame, t->mac, t->addr, PKT_VLAN_NONE);
+		r = pkt_build_probe(&p.f.frame, t->mac, t->addr.v4, PKT_VLAN_NONE);
 		break;
 	case ENGINE_FRAME_ANNOUNCE_REQUEST:
-		r = pkt_build_announce_request(&p.f.frame, t->mac, t->addr,
+		r = pkt_build_announce_request(&p.f.frame, t->mac, t->addr.v4,
 					       t->seq.target_mac == CFG_THA_ZERO ? PKT_THA_ZERO
 										 : PKT_THA_BROADCAST,
 					       PKT_VLAN_NONE);
 		break;
 	case ENGINE_FRAME_ANNOUNCE_REPLY:
-		r = pkt_build_announce_reply(&p.f.frame, t->mac, t->addr, PKT_VLAN_NONE);
+		r = pkt_build_announce_reply(&p.f.frame, t->mac, t->addr.v4, PKT_VLAN_NONE);
 		break;
 	default:
 		r = -EINVAL;
@@ -1134,12 +1130,14 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 {
 	struct engine_target *t;
 	struct engine_link *l;
+	struct garp_addr key;
 	uint64_t end;
 
 	assert(e && addr);
 	if (addr->family != AF_INET || addr->ifindex <= 0)
 		goto out; /* IPv6: unsolicited NA, later */
-	t = target_find(e, addr->ifindex, addr->addr.v4);
+	key = addr_key(addr);
+	t = target_find(e, addr->ifindex, &key);
 	if (t && t->configured) {
 		/* a lifetime or flag update of an address we know: no restart */
 		t->a = *addr;
@@ -1178,12 +1176,14 @@ void engine_addr_del(struct engine *e, uint64_t now, const struct gnl_addr *addr
 {
 	struct engine_target *t;
 	struct engine_link *l;
+	struct garp_addr key;
 	uint64_t end;
 
 	assert(e && addr);
 	if (addr->family != AF_INET)
 		goto out;
-	t = target_find(e, addr->ifindex, addr->addr.v4);
+	key = addr_key(addr);
+	t = target_find(e, addr->ifindex, &key);
 	if (!t || !t->configured)
 		goto out;
 	target_cancel(e, t, ENGINE_CANCEL_ADDR_REMOVED, now);
@@ -1222,15 +1222,15 @@ void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_ar
 	}
 	probe = pkt_is_probe(arp);
 	for (size_t i = 0; i < n; i++) {
-		struct in_addr cand[2] = { arp->spa, arp->tpa };
+		struct garp_addr cand[2] = { garp_addr_v4(arp->spa), garp_addr_v4(arp->tpa) };
 
 		for (size_t c = 0; c < 2; c++) {
 			struct engine_target *t;
 			bool own = false;
 
-			if (cand[c].s_addr == 0 || (c == 1 && !probe))
+			if (garp_addr_is_unspecified(&cand[c]) || (c == 1 && !probe))
 				continue;
-			t = target_find(e, chain[i]->l.ifindex, cand[c]);
+			t = target_find(e, chain[i]->l.ifindex, &cand[c]);
 			if (!t || !state_probing(t->state) || t->conflicted)
 				continue;
 			/* our own MACs never conflict: the target's, and every link the frame climbed */
@@ -1341,12 +1341,12 @@ done:
 	engine_run(e, now);
 }
 
-int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct in_addr *addr,
+int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr,
 		    enum engine_announce_kind kind)
 {
 	enum cfg_action k = kind == ENGINE_ANNOUNCE_SEQUENCE ? CFG_ACTION_SEQUENCE : CFG_ACTION_ANNOUNCE;
 	struct engine_link *l;
-	struct engine_target *t;
+	struct engine_target *t = NULL;
 	int started = 0;
 	bool found = false;
 
@@ -1356,7 +1356,7 @@ int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct in
 		if (!link_eligible(e, l))
 			return -ENODEV;
 		if (addr) {
-			t = target_find(e, ifindex, *addr);
+			t = target_find(e, ifindex, addr);
 			if (!t || !t->configured)
 				return -ENOENT;
 		}
@@ -1374,7 +1374,7 @@ int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct in
 	}
 	for (l = e->links; l; l = l->next) {
 		if (addr) {
-			t = target_find(e, l->l.ifindex, *addr);
+			t = target_find(e, l->l.ifindex, addr);
 			if (!t || !t->configured)
 				continue;
 			found = true;

@@ -100,7 +100,7 @@ enum engine_announce_kind {
  * @ifindex is not operationally up. A target already in flight restarts
  * only when @kind asks for more than it is doing (not counted otherwise).
  */
-int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct in_addr *addr,
+int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr,
 		    enum engine_announce_kind kind);
 
 /**
@@ -135,7 +135,7 @@ enum engine_frame_kind {
 struct engine_frame {
 	enum engine_frame_kind kind;
 	int ifindex; /* where to send it */
-	struct in_addr addr; /* the target's address; 0.0.0.0 for relearn frames */
+	struct garp_addr addr; /* the target's address; family 0 for relearn frames */
 	struct pkt_frame frame;
 };
 
@@ -170,7 +170,7 @@ struct engine_note {
 	enum engine_note_type type;
 	uint64_t time;
 	int ifindex;
-	struct in_addr addr;
+	struct garp_addr addr; /* family 0 when the note is not about an address */
 	uint8_t mac[PKT_ETH_ALEN];
 	enum engine_cancel_reason reason;
 	uint32_t probes; /* STARTED: probes in this sequence */
@@ -201,7 +201,7 @@ void engine_get_counters(const struct engine *e, struct engine_counters *ret);
 #define ENGINE_CONFLICTS_KEPT 32
 struct engine_conflict {
 	int ifindex;
-	struct in_addr addr;
+	struct garp_addr addr;
 	uint8_t mac[PKT_ETH_ALEN];
 	uint64_t time;
 };
@@ -222,14 +222,14 @@ const char *engine_target_state_to_string(enum engine_target_state s);
 
 struct engine_target_info {
 	int ifindex;
-	struct in_addr addr;
+	struct garp_addr addr;
 	enum engine_target_state state;
 	uint32_t sent;  /* probes or announcements sent in the current phase */
 	uint32_t total; /* of how many */
 	uint64_t last_announced; /* 0 = never */
 };
 
-/* Calls @fn for each IPv4 address the engine knows, in no set order. */
+/* Calls @fn for each address the engine knows, in no set order. */
 void engine_foreach_target(const struct engine *e,
 			   void (*fn)(void *userdata, const struct engine_target_info *info),
 			   void *userdata);

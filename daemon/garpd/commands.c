@@ -57,11 +57,11 @@ static void snap_target(void *userdata, const struct engine_target_info *info)
 static int cmp_target(const void *a, const void *b)
 {
 	const struct engine_target_info *x = a, *y = b;
-	uint32_t ax = ntohl(x->addr.s_addr), ay = ntohl(y->addr.s_addr);
 
 	if (x->ifindex != y->ifindex)
 		return x->ifindex < y->ifindex ? -1 : 1;
-	return ax < ay ? -1 : ax > ay;
+	/* IPv4 first, then IPv6; numerically within a family */
+	return garp_addr_cmp(&x->addr, &y->addr);
 }
 
 static int snapshot_take(struct daemon *d, struct snapshot *s)
@@ -155,7 +155,7 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 			struct buf *out)
 {
 	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
-	char mac[PKT_MAC_STRLEN], a[INET_ADDRSTRLEN], b[IFNAMSIZ + 12], prog[32];
+	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12], prog[32];
 	size_t t = 0, nc;
 
 	buf_printf(out, "%-16s %7s  %-17s  %-8s %-10s %s\n", "INTERFACE", "IFINDEX", "MAC", "KIND",
@@ -180,8 +180,7 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 			double when = ago(d, ti->last_announced);
 
 			target_progress(ti, prog, sizeof(prog));
-			buf_printf(out, "    %-15s  %-16s", inet_ntop(AF_INET, &ti->addr, a, sizeof(a)),
-				   prog);
+			buf_printf(out, "    %-15s  %-16s", garp_addr_to_str(&ti->addr, a), prog);
 			if (when < 0)
 				buf_printf(out, "  never announced\n");
 			else
@@ -206,7 +205,7 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 	for (size_t i = 0; i < nc; i++)
 		buf_printf(out, "  %-16s %-15s  %s  %.1f s ago\n",
 			   daemon_ifname(d, conflicts[i].ifindex, b),
-			   inet_ntop(AF_INET, &conflicts[i].addr, a, sizeof(a)),
+			   garp_addr_to_str(&conflicts[i].addr, a),
 			   pkt_mac_to_str(conflicts[i].mac, mac), ago(d, conflicts[i].time));
 }
 
@@ -221,7 +220,7 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 			struct buf *out)
 {
 	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
-	char mac[PKT_MAC_STRLEN], a[INET_ADDRSTRLEN], b[IFNAMSIZ + 12];
+	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12];
 	size_t t = 0, nc;
 
 	buf_printf(out, "{\"version\":\"%s\",\"interfaces\":[", GARPD_VERSION);
@@ -261,7 +260,7 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 			double when = ago(d, ti->last_announced);
 
 			buf_printf(out, "%s{\"address\":\"%s\",\"state\":\"%s\",\"sent\":%u,\"total\":%u,",
-				   firsta ? "" : ",", inet_ntop(AF_INET, &ti->addr, a, sizeof(a)),
+				   firsta ? "" : ",", garp_addr_to_str(&ti->addr, a),
 				   engine_target_state_to_string(ti->state), ti->sent, ti->total);
 			if (when < 0)
 				buf_printf(out, "\"last_announced_seconds_ago\":null}");
@@ -287,7 +286,7 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 		buf_printf(out, "%s{\"interface\":", i ? "," : "");
 		buf_json_string(out, daemon_ifname(d, conflicts[i].ifindex, b));
 		buf_printf(out, ",\"address\":\"%s\",\"mac\":\"%s\",\"seconds_ago\":%.3f}",
-			   inet_ntop(AF_INET, &conflicts[i].addr, a, sizeof(a)),
+			   garp_addr_to_str(&conflicts[i].addr, a),
 			   pkt_mac_to_str(conflicts[i].mac, mac), ago(d, conflicts[i].time));
 	}
 	buf_printf(out, "]}\n");
@@ -330,9 +329,9 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 				       struct buf *out)
 {
 	enum engine_announce_kind kind = ENGINE_ANNOUNCE_ONLY;
-	struct in_addr addrs[WORDS_MAX];
+	struct garp_addr addrs[WORDS_MAX];
 	const struct gnl_link *link = NULL;
-	char a[INET_ADDRSTRLEN];
+	char a[GARP_ADDR_STRLEN];
 	struct snapshot s;
 	struct links ls;
 	size_t n = 0;
@@ -358,7 +357,7 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 			ifindex = link->ifindex;
 		} else if (!strcmp(w, "sequence")) {
 			kind = ENGINE_ANNOUNCE_SEQUENCE;
-		} else if (inet_pton(AF_INET, w, &addrs[n]) == 1) {
+		} else if (garp_addr_from_str(w, &addrs[n]) == 0 && addrs[n].family == AF_INET) {
 			n++;
 		} else {
 			buf_printf(out, "\"%.64s\" is not an IPv4 address", w);
@@ -376,11 +375,11 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 		bool found = false;
 
 		for (size_t t = 0; t < s.n && !found; t++)
-			found = s.targets[t].addr.s_addr == addrs[i].s_addr &&
+			found = garp_addr_eq(&s.targets[t].addr, &addrs[i]) &&
 				(!ifindex || s.targets[t].ifindex == ifindex);
 		if (!found) {
 			buf_printf(out, "%s is not configured on %s",
-				   inet_ntop(AF_INET, &addrs[i], a, sizeof(a)),
+				   garp_addr_to_str(&addrs[i], a),
 				   link ? link->name : "any interface garpd announces on");
 			goto fail;
 		}
@@ -400,14 +399,14 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 			const struct engine_target_info *ti = &s.targets[t];
 			char b[IFNAMSIZ + 12];
 
-			if (ti->addr.s_addr != addrs[i].s_addr || (ifindex && ti->ifindex != ifindex))
+			if (!garp_addr_eq(&ti->addr, &addrs[i]) || (ifindex && ti->ifindex != ifindex))
 				continue;
 			ret = engine_announce(d->engine, d->now, ti->ifindex, &addrs[i], kind);
 			if (ret <= 0)
 				continue;
 			started += ret;
 			buf_printf(out, "started iface=%s addr=%s\n", daemon_ifname(d, ti->ifindex, b),
-				   inet_ntop(AF_INET, &addrs[i], a, sizeof(a)));
+				   garp_addr_to_str(&addrs[i], a));
 		}
 	}
 	buf_printf(out, "started %d target%s (%s)\n", started, started == 1 ? "" : "s",

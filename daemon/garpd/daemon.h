@@ -76,7 +76,7 @@ struct daemon {
 struct daemon_event {
 	const char *event;
 	int ifindex; /* 0: no interface */
-	const struct in_addr *addr;
+	const struct garp_addr *addr;
 	const uint8_t *mac;
 	const char *key1, *val1; /* one more field, e.g. reason=... */
 	const char *key2, *val2;

@@ -127,7 +127,7 @@ static void kv_add(struct kv_line *l, const char *key, const char *val)
 /* key=value for the log and `garpctl monitor`; {"key":"value",...} for `monitor --json`. */
 void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon_event *ev)
 {
-	char b[IFNAMSIZ + 12], a[PKT_IPV4_STRLEN], m[PKT_MAC_STRLEN];
+	char b[IFNAMSIZ + 12], a[GARP_ADDR_STRLEN], m[PKT_MAC_STRLEN];
 	const char *keys[6], *vals[6];
 	struct kv_line text;
 	size_t n = 0;
@@ -141,7 +141,7 @@ void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon
 	}
 	if (ev->addr) {
 		keys[n] = "addr";
-		vals[n++] = pkt_ipv4_to_str(ev->addr, a);
+		vals[n++] = garp_addr_to_str(ev->addr, a);
 	}
 	keys[n] = "event";
 	vals[n++] = ev->event;
@@ -209,14 +209,14 @@ static int outbox_push(struct daemon *d, const struct engine_frame *f)
  * Before anything is sent for an address that just went away, forget it:
  * an announcement must never leave for an address we no longer own.
  */
-static void outbox_purge(struct daemon *d, int ifindex, const struct in_addr *addr)
+static void outbox_purge(struct daemon *d, int ifindex, const struct garp_addr *addr)
 {
 	size_t w = d->out_head;
 
 	for (size_t r = d->out_head; r < d->out_n; r++) {
 		const struct engine_frame *f = &d->outbox[r];
 
-		if (f->ifindex == ifindex && (!addr || f->addr.s_addr == addr->s_addr))
+		if (f->ifindex == ifindex && (!addr || garp_addr_eq(&f->addr, addr)))
 			continue;
 		d->outbox[w++] = *f;
 	}
@@ -239,7 +239,7 @@ static void log_send_error(struct daemon *d, const struct engine_frame *f, int e
 	const struct daemon_event ev = {
 		.event = "send-failed",
 		.ifindex = f->ifindex,
-		.addr = f->addr.s_addr ? &f->addr : NULL,
+		.addr = f->addr.family ? &f->addr : NULL,
 		.key1 = "error",
 		.val1 = strerrorname_np(-err) ? strerrorname_np(-err) : "unknown",
 	};
@@ -567,7 +567,7 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 	case GNL_EV_ADDR_DEL:
 		if (ev->addr.family != AF_INET)
 			break;
-		outbox_purge(d, ev->addr.ifindex, &ev->addr.addr.v4);
+		outbox_purge(d, ev->addr.ifindex, &(struct garp_addr){ .family = AF_INET, .v4 = ev->addr.addr.v4 });
 		engine_addr_del(d->engine, d->now, &ev->addr);
 		break;
 	case GNL_EV_FDB:

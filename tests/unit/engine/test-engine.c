@@ -60,7 +60,9 @@ static void policy_get(void *userdata, const char *ifname, struct cfg_sequence *
 #define TL_MAX_LINKS 256
 
 struct model_entry {
-	uint64_t key; /* 0 = empty */
+	bool used;
+	int ifindex;
+	struct garp_addr addr;
 	bool on;
 	uint32_t probes, requests, replies;
 };
@@ -85,31 +87,37 @@ struct tl {
 	uint64_t frames;
 };
 
-static uint64_t model_key(int ifindex, struct in_addr a)
+static struct model_entry *model_get(struct tl *x, int ifindex, const struct garp_addr *a,
+				     bool create)
 {
-	return ((uint64_t)(uint32_t)ifindex << 32 | a.s_addr) + 1;
-}
-
-static struct model_entry *model_get(struct tl *x, int ifindex, struct in_addr a, bool create)
-{
-	uint64_t k = model_key(ifindex, a);
+	uint64_t k = garp_addr_hash(a) ^ (uint64_t)(uint32_t)ifindex;
 	size_t i = (k * 0x9e3779b97f4a7c15ull) >> 46;
 
 	for (;; i = (i + 1) % MODEL_SIZE) {
-		if (x->model[i].key == k)
-			return &x->model[i];
-		if (!x->model[i].key) {
+		struct model_entry *m = &x->model[i];
+
+		if (m->used && m->ifindex == ifindex && garp_addr_eq(&m->addr, a))
+			return m;
+		if (!m->used) {
 			if (!create)
 				return NULL;
-			x->model[i].key = k;
-			return &x->model[i];
+			m->used = true;
+			m->ifindex = ifindex;
+			m->addr = *a;
+			return m;
 		}
 	}
 }
 
+/* The engine's key of a gnl_addr. */
+static struct garp_addr gnl_key(const struct gnl_addr *a)
+{
+	return a->family == AF_INET6 ? garp_addr_v6(&a->addr.v6) : garp_addr_v4(a->addr.v4);
+}
+
 static bool link_up(const struct gnl_link *l)
 {
-	return (l->flags & IFF_UP) && l->operstate == OPER_UP;
+	return gnl_link_is_oper_up(l); /* the one rule, netlink/'s */
 }
 
 static void tl_drain(struct tl *x)
@@ -123,12 +131,13 @@ static void tl_drain(struct tl *x)
 		assert_true(x->link_known[f.ifindex]);
 		assert_true(link_up(&x->links[f.ifindex]));
 		if (f.kind != ENGINE_FRAME_RELEARN) {
-			struct model_entry *m = model_get(x, f.ifindex, f.addr, false);
+			struct model_entry *m = model_get(x, f.ifindex, &f.addr, false);
+			char as[GARP_ADDR_STRLEN];
 
 			/* the invariant: only for an address configured on that interface, now */
 			if (!m || !m->on)
 				fail_msg("frame for %s on ifindex %d, which is not configured there",
-					 inet_ntoa(f.addr), f.ifindex);
+					 garp_addr_to_str(&f.addr, as), f.ifindex);
 			/* and from the link's current MAC */
 			assert_memory_equal(f.frame.data + 6, x->links[f.ifindex].mac, 6);
 			if (f.kind == ENGINE_FRAME_PROBE)
@@ -228,6 +237,15 @@ static struct in_addr ip(const char *s)
 	return a;
 }
 
+/* Either family. */
+static struct garp_addr ga(const char *s)
+{
+	struct garp_addr a;
+
+	assert_int_equal(garp_addr_from_str(s, &a), 0);
+	return a;
+}
+
 static struct gnl_addr mk_addr(int ifindex, const char *s)
 {
 	struct gnl_addr a = {
@@ -240,7 +258,9 @@ static struct gnl_addr mk_addr(int ifindex, const char *s)
 
 static void tl_addr_full(struct tl *x, const struct gnl_addr *a, bool is_new)
 {
-	model_get(x, a->ifindex, a->addr.v4, true)->on = true;
+	struct garp_addr k = gnl_key(a);
+
+	model_get(x, a->ifindex, &k, true)->on = true;
 	engine_addr(x->e, x->now, a, is_new);
 	tl_drain(x);
 }
@@ -255,8 +275,9 @@ static void tl_addr(struct tl *x, int ifindex, const char *s)
 static void tl_addr_del(struct tl *x, int ifindex, const char *s)
 {
 	struct gnl_addr a = mk_addr(ifindex, s);
+	struct garp_addr k = gnl_key(&a);
 
-	model_get(x, ifindex, a.addr.v4, true)->on = false;
+	model_get(x, ifindex, &k, true)->on = false;
 	engine_addr_del(x->e, x->now, &a);
 	tl_drain(x);
 }
@@ -273,11 +294,12 @@ static void dump(const struct tl *x)
 {
 	for (size_t i = 0; i < x->n; i++) {
 		const struct rec *r = &x->recs[i];
+		char as[GARP_ADDR_STRLEN];
 
 		print_message("%c %3zu t=%llu.%09llu if=%d kind=%d addr=%s len=%u\n",
 			      i == x->cursor ? '>' : ' ', i, (unsigned long long)(r->t / S(1)),
 			      (unsigned long long)(r->t % S(1)), r->f.ifindex, r->f.kind,
-			      inet_ntoa(r->f.addr), r->f.frame.len);
+			      garp_addr_to_str(&r->f.addr, as), r->f.frame.len);
 	}
 }
 
@@ -285,6 +307,7 @@ static void expect_rec(struct tl *x, uint64_t t, int ifindex, enum engine_frame_
 		       const char *addr, const struct pkt_frame *want)
 {
 	const struct rec *r;
+	struct garp_addr none = { 0 }, wa = addr ? ga(addr) : none;
 
 	if (x->cursor >= x->n) {
 		dump(x);
@@ -292,7 +315,7 @@ static void expect_rec(struct tl *x, uint64_t t, int ifindex, enum engine_frame_
 	}
 	r = &x->recs[x->cursor];
 	if (r->t != t || r->f.ifindex != ifindex || r->f.kind != kind ||
-	    r->f.addr.s_addr != (addr ? ip(addr).s_addr : 0) || r->f.frame.len != want->len ||
+	    !garp_addr_eq(&r->f.addr, &wa) || r->f.frame.len != want->len ||
 	    memcmp(r->f.frame.data, want->data, want->len)) {
 		dump(x);
 		fail_msg("frame %zu: want t=%llu if=%d kind=%d addr=%s", x->cursor,
@@ -574,7 +597,8 @@ static void test_conflict_sender_ip(void **state)
 	assert_int_equal(c.conflicts, 1);
 	assert_int_equal(engine_get_conflicts(x.e, cf, 4), 1);
 	assert_int_equal(cf[0].ifindex, 2);
-	assert_int_equal(cf[0].addr.s_addr, ip("10.0.0.6").s_addr);
+	assert_int_equal(cf[0].addr.family, AF_INET);
+	assert_int_equal(cf[0].addr.v4.s_addr, ip("10.0.0.6").s_addr);
 	assert_memory_equal(cf[0].mac, other_mac, 6);
 	assert_int_equal(cf[0].time, MS(1500));
 	n = find_note(&x, ENGINE_NOTE_CONFLICT);
@@ -786,6 +810,38 @@ static void test_link_down_up(void **state)
 	tl_fini(&x);
 }
 
+/*
+ * One "link is up" rule: netlink/'s gnl_link_is_oper_up(). A link the
+ * kernel reports IF_OPER_UP but without IFF_LOWER_UP (no carrier) is down:
+ * the engine's own rule used to send for it. UNKNOWN with LOWER_UP (a
+ * driver without operstate) is up.
+ */
+static void test_link_up_rule_is_netlinks(void **state)
+{
+	struct tl x;
+	struct gnl_link l = mk_link(2, "eth0");
+	struct gnl_link u = mk_link(3, "tun0");
+
+	tl_init(&x, NULL);
+	l.flags &= ~(unsigned)IFF_LOWER_UP; /* operstate still OPER_UP */
+	assert_false(gnl_link_is_oper_up(&l));
+	tl_link(&x, &l, 0);
+	u.operstate = 0; /* IF_OPER_UNKNOWN */
+	assert_true(gnl_link_is_oper_up(&u));
+	tl_link(&x, &u, 0);
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_addr(&x, 3, "10.0.1.6");
+	assert_int_equal(engine_announce(x.e, x.now, 2, NULL, ENGINE_ANNOUNCE_ONLY), -ENETDOWN);
+	tl_advance(&x, S(10));
+
+	expect_probe(&x, 0, 3, "10.0.1.6");
+	expect_probe(&x, S(1), 3, "10.0.1.6");
+	expect_probe(&x, S(2), 3, "10.0.1.6");
+	expect_request(&x, S(3), 3, "10.0.1.6");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
 static void test_link_up_sequence_and_none(void **state)
 {
 	struct cfg_sequence s = CFG_SEQUENCE_INIT;
@@ -899,7 +955,7 @@ static void test_retrigger_in_flight(void **state)
 {
 	struct cfg_sequence s = CFG_SEQUENCE_INIT;
 	struct tl x;
-	struct in_addr a = ip("10.0.0.6");
+	struct garp_addr a = ga("10.0.0.6");
 
 	s.announcements = 3;
 	tl_init(&x, &s);
@@ -940,6 +996,7 @@ static void test_retrigger_in_flight(void **state)
 static void test_hold_down_flapping(void **state)
 {
 	struct tl x;
+	struct garp_addr gone;
 	const struct engine_note *n;
 
 	tl_init(&x, NULL);
@@ -980,9 +1037,8 @@ static void test_hold_down_flapping(void **state)
 	expect_probe(&x, S(100), 2, "10.0.0.7");
 	expect_none(&x);
 	/* and the removed address is forgotten once its hold-down is over */
-	assert_int_equal(engine_announce(x.e, x.now, 2, &(struct in_addr){ ip("10.0.0.7").s_addr },
-					 ENGINE_ANNOUNCE_ONLY),
-			 -ENOENT);
+	gone = ga("10.0.0.7");
+	assert_int_equal(engine_announce(x.e, x.now, 2, &gone, ENGINE_ANNOUNCE_ONLY), -ENOENT);
 	tl_fini(&x);
 }
 
@@ -1370,7 +1426,7 @@ static void test_ineligible(void **state)
 	struct tl x;
 	struct gnl_link *l;
 	struct gnl_addr a;
-	struct in_addr any = ip("10.0.0.9");
+	struct garp_addr any = ga("10.0.0.9");
 
 	tl_init(&x, NULL);
 	x.pol.ignore_name = "ignored0";
@@ -1433,7 +1489,7 @@ static void test_ineligible(void **state)
 static void test_announce_api(void **state)
 {
 	struct tl x;
-	struct in_addr unknown = ip("10.0.0.99"), known = ip("10.0.0.6");
+	struct garp_addr unknown = ga("10.0.0.99"), known = ga("10.0.0.6");
 	struct gnl_link *l;
 
 	tl_init(&x, NULL);
@@ -1533,8 +1589,8 @@ static void test_many_targets(void **state)
 	assert_int_equal(c.announcements, TOTAL);
 	assert_int_equal(x.frames, 4 * TOTAL);
 	for (int i = 0; i < TOTAL; i++) {
-		struct in_addr a = { htonl(0x0a000000u + (uint32_t)i + 1) };
-		struct model_entry *m = model_get(&x, 2 + i % LINKS, a, false);
+		struct garp_addr a = garp_addr_v4((struct in_addr){ htonl(0x0a000000u + (uint32_t)i + 1) });
+		struct model_entry *m = model_get(&x, 2 + i % LINKS, &a, false);
 
 		assert_non_null(m);
 		assert_int_equal(m->probes, 3);
@@ -1547,7 +1603,7 @@ static void test_many_targets(void **state)
 }
 
 struct info_find {
-	struct in_addr addr;
+	struct garp_addr addr;
 	struct engine_target_info info;
 	int found;
 };
@@ -1556,7 +1612,7 @@ static void find_target(void *userdata, const struct engine_target_info *info)
 {
 	struct info_find *f = userdata;
 
-	if (info->addr.s_addr == f->addr.s_addr) {
+	if (garp_addr_eq(&info->addr, &f->addr)) {
 		f->info = *info;
 		f->found++;
 	}
@@ -1565,7 +1621,7 @@ static void find_target(void *userdata, const struct engine_target_info *info)
 static void test_reload_policy(void **state)
 {
 	struct tl x;
-	struct info_find f = { .addr = ip("10.0.0.6") };
+	struct info_find f = { .addr = ga("10.0.0.6") };
 
 	tl_init(&x, NULL);
 	tl_add_link(&x, 2, "eth0");
@@ -1669,6 +1725,7 @@ int main(void)
 		cmocka_unit_test(test_reload_policy),
 		cmocka_unit_test(test_conflict_ring),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_link_up_rule_is_netlinks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
