@@ -24,6 +24,7 @@
 
 #include "garp-config.h"
 #include "garp-netlink.h"
+#include "garp-nd.h"
 #include "garp-packet.h"
 
 #define ENGINE_NO_DEADLINE UINT64_MAX
@@ -34,6 +35,12 @@ struct engine;
 struct engine_policy_source {
 	void (*get)(void *userdata, const char *ifname, struct cfg_sequence *ret);
 	void *userdata;
+	/*
+	 * Whether the interface forwards IPv6 (sets the Router flag of its
+	 * neighbour advertisements); asked when an IPv6 sequence starts.
+	 * NULL: never.
+	 */
+	bool (*ipv6_router)(void *userdata, int ifindex, const char *ifname);
 };
 
 /**
@@ -64,6 +71,8 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 void engine_addr_del(struct engine *e, uint64_t now, const struct gnl_addr *addr);
 /* An ARP frame received on @ifindex. */
 void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_arp *arp);
+/* An IPv6 neighbour solicitation or advertisement received on @ifindex (garp-nd.h). */
+void engine_nd(struct engine *e, uint64_t now, int ifindex, const struct pkt_nd *nd);
 /*
  * The answer to an FDB query (see engine_pop_query()): all entries at once.
  * Call it once per query, with @n = 0 when the query failed.
@@ -82,6 +91,21 @@ void engine_fdb(struct engine *e, uint64_t now, int bridge, const struct gnl_fdb
  */
 void engine_fdb_vlans(struct engine *e, uint64_t now, int bridge, const struct gnl_fdb *entries,
 		      size_t n, const struct gnl_port_vlan *vlans, size_t n_vlans);
+
+/**
+ * engine_neighbours() - the answer to an ENGINE_QUERY_NEIGHBOURS query
+ * @ifindex: the interface it was about
+ * @neigh: the interface's IPv4 neighbour-table entries, any state (the
+ *         engine keeps those gnl_neigh_usable() accepts)
+ * @hops: the next hops through @ifindex of the main table's unicast routes
+ *        (gateways, and on-link prefixes)
+ *
+ * Call it once per query handed out, with whatever arrived (@n_neigh =
+ * @n_hops = 0 when the query failed: the configured neighbours are still
+ * refreshed). See engine-refresh.c for who gets a directed refresh, and when.
+ */
+void engine_neighbours(struct engine *e, uint64_t now, int ifindex, const struct gnl_neigh *neigh,
+		       size_t n_neigh, const struct gnl_route_hop *hops, size_t n_hops);
 
 enum engine_announce_kind {
 	ENGINE_ANNOUNCE_ONLY,     /* announcement(s) only */
@@ -123,6 +147,15 @@ uint64_t engine_next_deadline(const struct engine *e);
  */
 bool engine_wants_arp(const struct engine *e);
 
+/**
+ * engine_wants_nd() - whether received NS/NA frames matter now
+ *
+ * True while garpd's own DAD probes run for an IPv6 address (one added
+ * with nodad); the event loop switches the IPv6 packet socket's filter
+ * between PKT_FILTER_ND and PKT_FILTER_DROP_ALL on this.
+ */
+bool engine_wants_nd(const struct engine *e);
+
 /* Outputs. */
 
 enum engine_frame_kind {
@@ -130,6 +163,9 @@ enum engine_frame_kind {
 	ENGINE_FRAME_ANNOUNCE_REQUEST,
 	ENGINE_FRAME_ANNOUNCE_REPLY,
 	ENGINE_FRAME_RELEARN,
+	ENGINE_FRAME_REFRESH, /* directed refresh: who-has NEIGHBOUR tell addr, to one neighbour */
+	ENGINE_FRAME_NS_PROBE, /* IPv6: a DAD neighbour solicitation (nodad addresses) */
+	ENGINE_FRAME_NA,       /* IPv6: an unsolicited neighbour advertisement */
 };
 
 struct engine_frame {
@@ -142,20 +178,29 @@ struct engine_frame {
 /* Return: 0 and @ret filled, or -EAGAIN. Frames come out in send order. */
 int engine_pop_frame(struct engine *e, struct engine_frame *ret);
 
-/* A query the event loop must run and answer with engine_fdb() or engine_fdb_vlans(). */
+enum engine_query_kind {
+	ENGINE_QUERY_FDB,        /* gnl_query_fdb(_vlans)(bridge), answered by engine_fdb(_vlans)() */
+	ENGINE_QUERY_NEIGHBOURS, /* gnl_query_refresh(ifindex), answered by engine_neighbours() */
+};
+
+/* A query the event loop must run and answer. */
 struct engine_query {
-	int bridge; /* gnl_query_fdb(bridge) */
+	int bridge; /* ENGINE_QUERY_FDB: gnl_query_fdb(bridge) */
+	enum engine_query_kind kind;
+	int ifindex; /* ENGINE_QUERY_NEIGHBOURS */
 };
 int engine_pop_query(struct engine *e, struct engine_query *ret);
 
 enum engine_note_type {
 	ENGINE_NOTE_STARTED,   /* a sequence started: ifindex, addr, probes (0 = announcement only) */
 	ENGINE_NOTE_ANNOUNCED, /* the last announcement of a sequence went out */
-	ENGINE_NOTE_CONFLICT,  /* ifindex, addr, mac (the other one) */
+	ENGINE_NOTE_CONFLICT,  /* ifindex, addr, mac (the other one; zero with kernel_dad) */
 	ENGINE_NOTE_CANCELLED, /* ifindex, addr, reason */
 	ENGINE_NOTE_FAILOVER,  /* ifindex (the bond), new active slave in `slave` */
 	ENGINE_NOTE_RELEARN,   /* ifindex (the bond), bridge, count of guest MACs queued */
 	ENGINE_NOTE_DEFERRED,  /* ifindex, addr: held down, runs at `when` */
+	ENGINE_NOTE_REFRESHED, /* ifindex, addr: `count` directed refreshes queued, `capped` not
+				* sent; none when there was nobody to refresh */
 };
 
 enum engine_cancel_reason {
@@ -176,8 +221,10 @@ struct engine_note {
 	uint32_t probes; /* STARTED: probes in this sequence */
 	int slave;       /* FAILOVER */
 	int bridge;      /* RELEARN */
-	uint32_t count;  /* RELEARN */
+	uint32_t count;  /* RELEARN, REFRESHED */
+	uint32_t capped; /* REFRESHED: neighbours beyond refresh_neighbours_max */
 	uint64_t when;   /* DEFERRED */
+	bool kernel_dad; /* CONFLICT: the kernel's DAD failed for this IPv6 address */
 };
 int engine_pop_note(struct engine *e, struct engine_note *ret);
 
@@ -194,6 +241,11 @@ struct engine_counters {
 	uint64_t rate_limited; /* frames delayed by the token bucket */
 	uint64_t sequences;    /* sequences started */
 	uint64_t notes_dropped; /* notes not kept: ENGINE_NOTES_MAX were waiting unpopped */
+	uint64_t refreshes;      /* directed refresh frames */
+	uint64_t refresh_capped; /* neighbours not refreshed: beyond refresh_neighbours_max */
+	uint64_t na;            /* IPv6 neighbour advertisements (not in announcements) */
+	uint64_t ns_probes;     /* IPv6 DAD solicitations of our own (not in probes) */
+	uint64_t dad_failures;  /* the kernel's DAD failed (also counted in conflicts) */
 };
 void engine_get_counters(const struct engine *e, struct engine_counters *ret);
 
@@ -204,6 +256,7 @@ struct engine_conflict {
 	struct garp_addr addr;
 	uint8_t mac[PKT_ETH_ALEN];
 	uint64_t time;
+	bool kernel_dad; /* the kernel's DAD failed: no MAC known */
 };
 /* Copies up to @max recent conflicts, newest last; returns how many. */
 size_t engine_get_conflicts(const struct engine *e, struct engine_conflict *ret, size_t max);
@@ -227,6 +280,7 @@ struct engine_target_info {
 	uint32_t sent;  /* probes or announcements sent in the current phase */
 	uint32_t total; /* of how many */
 	uint64_t last_announced; /* 0 = never */
+	uint32_t addr_flags;     /* IFA_F_* as last reported (IPv6: tentative, dadfailed, nodad...) */
 };
 
 /* Calls @fn for each address the engine knows, in no set order. */
