@@ -802,6 +802,8 @@ def main():
                     help="datagrams per second each client sends to the VIP")
     ap.add_argument("--converge-timeout", type=float, default=60,
                     help="seconds a convergence run waits for the last client")
+    ap.add_argument("--converge-only", default="",
+                    help="run only the announcers whose name contains this (e.g. garpd)")
     ap.add_argument("--converge-repeat", type=int, default=1,
                     help="moves per announcer in the convergence scenario")
     ap.add_argument("--out", default=None, help="directory for results.md, .json, .png")
@@ -882,7 +884,8 @@ def main():
             extra["converge"] = converge.run(workdir, Garpd, per_kind=args.converge_clients,
                                              pps=args.converge_pps,
                                              timeout_s=args.converge_timeout,
-                                             repeat=args.converge_repeat, log=log)
+                                             repeat=args.converge_repeat,
+                                             only=args.converge_only, log=log)
     if "idle" not in skip:
         log("idle: flood")
         extra["idle"] = idle(workdir, *((2, 1000) if args.smoke else (10, 10000)))

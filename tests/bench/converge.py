@@ -329,7 +329,8 @@ def run_one(lab, workdir, name, what, extra, timeout_s, Garpd):
             _stop(p)
 
 
-def run(workdir, Garpd, per_kind=6, pps=200, timeout_s=60, repeat=1, smoke=False, log=print):
+def run(workdir, Garpd, per_kind=6, pps=200, timeout_s=60, repeat=1, smoke=False, only="",
+        log=print):
     if not shutil.which("nft"):
         raise RuntimeError("nft (nftables) is not installed: scripts/bench and scripts/test "
                            "install it")
@@ -338,6 +339,8 @@ def run(workdir, Garpd, per_kind=6, pps=200, timeout_s=60, repeat=1, smoke=False
     try:
         for r in range(repeat):
             for name, what, extra in announcers(smoke):
+                if only and only not in name:
+                    continue
                 if what == "keepalived" and not shutil.which("keepalived") or \
                         what == "send_arp" and not send_arp_path() or \
                         what == "arping" and not shutil.which("arping"):
