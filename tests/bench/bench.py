@@ -357,8 +357,10 @@ def scale_garpd(workdir, kind, n, batch_window=None):
         res["resyncs"] = g.count("event=netlink-overflow")
         res["schedule"] = schedule_of(recs)
         res["bursts"] = len(res["schedule"])
-        announced = g.count("event=announced")
+        # After the stop: a burst's summary line is written when it is due
+        # (a second after its first event) or at exit, whichever is first.
         g.stop()
+        announced = g.count("event=announced")
         g = None
         if announced != n:
             res["bad_addresses"] = max(res["bad_addresses"], n - announced)
