@@ -17,7 +17,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <poll.h>
@@ -32,6 +34,7 @@
 #include "engine.h"
 #include "garp-addr.h"
 #include "garp-config.h"
+#include "garp-nd.h"
 #include "garp-netlink.h"
 #include "garp-packet.h"
 #include "garpctl.h"
@@ -109,29 +112,32 @@ static void send_help(void)
 	char l[5][96];
 
 	printf("Usage: garpctl send -i IFACE [OPTION]... ADDRESS...\n"
-	       "Send the gratuitous ARP sequence for each IPv4 ADDRESS out of IFACE,\n"
-	       "all addresses at the same time; by default 3 probes 1 s apart, then\n"
-	       "one announcement 1 s after the last probe. Every ADDRESS must be\n"
-	       "configured on IFACE, or nothing is sent (unless --force). While it\n"
-	       "probes it listens: an ADDRESS another host answers for is not announced.\n"
+	       "Send the gratuitous ARP sequence for each IPv4 ADDRESS, and unsolicited\n"
+	       "neighbour advertisements for each IPv6 ADDRESS, out of IFACE, all\n"
+	       "addresses at the same time; by default 3 probes 1 s apart, then one\n"
+	       "announcement 1 s after the last probe (IPv6: probes only for an address\n"
+	       "added with nodad; the kernel's DAD checked the others). Every ADDRESS\n"
+	       "must be configured on IFACE, or nothing is sent (unless --force); a\n"
+	       "tentative or dadfailed IPv6 ADDRESS is refused. While it probes it\n"
+	       "listens: an ADDRESS another host answers for is not announced.\n"
 	       "The limits are garpd.conf(5)'s for the key of the same name.\n"
 	       "\n"
 	       "  -i, --interface IFACE        the Ethernet interface to send on\n"
-	       "      --probes N               ARP probes before announcing (%s)\n"
+	       "      --probes N               probes before announcing (%s)\n"
 	       "      --probe-interval DUR     between probes (%s)\n"
 	       "      --announce-delay DUR     from the last probe to the announcement (%s)\n"
-	       "      --announcements N        announcements (%s)\n"
+	       "      --announcements N        announcements or NAs (%s)\n"
 	       "      --announce-interval DUR  between announcements (%s)\n"
-	       "      --frames request|reply|both  announcement form (default request)\n"
-	       "      --target-mac broadcast|zero  THA of the request form (default broadcast)\n"
+	       "      --frames request|reply|both  ARP announcement form (default request)\n"
+	       "      --target-mac broadcast|zero  THA of the ARP request form (default broadcast)\n"
 	       "  -f, --force                  send even for an ADDRESS not configured on IFACE,\n"
 	       "                               or answered for by another host\n"
 	       "  -h, --help                   this help\n"
 	       "\n"
 	       "DUR is an integer with a unit: 250ms, 1s, 2m (no unit: seconds).\n"
 	       "Exit status: 0 all sent, 1 a send failed or an ADDRESS is not configured\n"
-	       "on IFACE, 2 bad usage or input, 3 another host holds an ADDRESS (it\n"
-	       "answered a probe; that ADDRESS was not announced).\n",
+	       "on IFACE (or is tentative or dadfailed), 2 bad usage or input, 3 another\n"
+	       "host holds an ADDRESS (it answered a probe; that ADDRESS was not announced).\n",
 	       limits("probes", def.probes, l[0]),
 	       limits("probe_interval", def.probe_interval_ns, l[1]),
 	       limits("announce_delay", def.announce_delay_ns, l[2]),
@@ -200,7 +206,7 @@ static int parse_key(struct cfg_sequence *seq, int c, const char *arg)
 
 /* Parse the command line into @seq, @ret_ifname and the addresses. */
 static int parse_args(int argc, char **argv, struct cfg_sequence *seq, const char **ret_ifname,
-		      bool *ret_force, struct in_addr *addrs, size_t *n_addrs)
+		      bool *ret_force, struct garp_addr *addrs, size_t *n_addrs)
 {
 	const char *ifname = NULL;
 	int c;
@@ -241,22 +247,31 @@ static int parse_args(int argc, char **argv, struct cfg_sequence *seq, const cha
 
 	*n_addrs = 0;
 	for (int i = optind; i < argc; i++) {
-		struct in_addr a;
+		struct garp_addr a;
+		struct in_addr v4;
 		bool dup = false;
-		int r = util_parse_ipv4(argv[i], &a);
+		int r;
 
-		if (r == -EAFNOSUPPORT) {
-			fprintf(stderr,
-				"garpctl send: %s: not an IPv4 address (send announces IPv4 only)\n",
-				argv[i]);
-			return -EINVAL;
+		/* IPv4 strictly dotted-quad (util_parse_ipv4()), IPv6 as inet_pton() takes it */
+		if (strchr(argv[i], ':')) {
+			r = garp_addr_from_str(argv[i], &a);
+			if (r == 0 && a.family != AF_INET6)
+				r = -EINVAL;
+		} else {
+			r = util_parse_ipv4(argv[i], &v4);
+			a = garp_addr_v4(v4);
 		}
 		if (r < 0) {
-			fprintf(stderr, "garpctl send: %s: not an IPv4 address\n", argv[i]);
+			fprintf(stderr, "garpctl send: %s: not an IPv4 or IPv6 address\n", argv[i]);
+			return -EINVAL;
+		}
+		if (a.family == AF_INET6 &&
+		    (a.v6.s6_addr[0] == 0xff || garp_addr_is_unspecified(&a))) {
+			fprintf(stderr, "garpctl send: %s: not a unicast address\n", argv[i]);
 			return -EINVAL;
 		}
 		for (size_t k = 0; k < *n_addrs; k++)
-			dup = dup || addrs[k].s_addr == a.s_addr;
+			dup = dup || garp_addr_eq(&addrs[k], &a);
 		if (dup)
 			continue;
 		if (*n_addrs == ADDRS_MAX) {
@@ -290,7 +305,7 @@ enum send_failure {
 };
 
 struct send_target {
-	struct in_addr addr;
+	struct garp_addr addr;
 	struct gnl_addr ga;  /* as the dump reported it; made up under --force */
 	bool configured;     /* on the interface, per the dump */
 	bool removed;        /* cancelled because it was removed */
@@ -311,7 +326,9 @@ struct sender {
 
 	struct engine *e;
 	int pkt_fd;
+	int nd_fd; /* IPv6 (NS/NA) packet socket: only when an address is IPv6 */
 	bool filter_arp;
+	bool filter_nd;
 	enum send_failure failure;
 	uint64_t settle_until; /* 0: not settling */
 	struct pkt_out out[64];
@@ -345,14 +362,53 @@ static void send_sequence_oneshot(struct cfg_sequence *seq)
 	seq->ignore = false;
 }
 
+/*
+ * The Router flag of the NAs: whether @ifname forwards IPv6 (as garpd
+ * reads it, /proc/sys/net/ipv6/conf/IF/forwarding).
+ */
+static bool send_ipv6_router(void *userdata, int ifindex, const char *ifname)
+{
+	char path[64 + IFNAMSIZ], c = '0';
+	int fd;
+
+	(void)userdata;
+	(void)ifindex;
+	if (!ifname[0] || strchr(ifname, '/') || !strcmp(ifname, ".") || !strcmp(ifname, ".."))
+		return false;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding", ifname);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c != '0';
+}
+
 static struct send_target *send_find(struct sender *s, const struct garp_addr *a)
 {
-	if (a->family != AF_INET)
-		return NULL;
 	for (size_t i = 0; i < s->n; i++)
-		if (s->t[i].addr.s_addr == a->v4.s_addr)
+		if (garp_addr_eq(&s->t[i].addr, a))
 			return &s->t[i];
 	return NULL;
+}
+
+/* The address a netlink address event is about. */
+static struct garp_addr gnl_addr_key(const struct gnl_addr *ga)
+{
+	if (ga->family == AF_INET6)
+		return garp_addr_v6(&ga->addr.v6);
+	if (ga->family == AF_INET)
+		return garp_addr_v4(ga->addr.v4);
+	return (struct garp_addr){0};
+}
+
+static bool send_any_v6(const struct sender *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].addr.family == AF_INET6)
+			return true;
+	return false;
 }
 
 /*
@@ -377,13 +433,13 @@ static void send_collect(struct sender *s, const struct gnl_event *ev)
 		break;
 	case GNL_EV_ADDR_NEW:
 	case GNL_EV_ADDR_CHANGED:
-	case GNL_EV_ADDR_DEL:
-		if (ev->addr.family != AF_INET)
-			break;
+	case GNL_EV_ADDR_DEL: {
+		struct garp_addr a = gnl_addr_key(&ev->addr);
+
 		for (size_t i = 0; i < s->n; i++) {
 			struct send_target *t = &s->t[i];
 
-			if (t->addr.s_addr != ev->addr.addr.v4.s_addr)
+			if (!garp_addr_eq(&t->addr, &a))
 				continue;
 			/* the interface's index may come after its addresses: kept per index below */
 			if (ev->type == GNL_EV_ADDR_DEL) {
@@ -396,6 +452,7 @@ static void send_collect(struct sender *s, const struct gnl_event *ev)
 			}
 		}
 		break;
+	}
 	default:
 		break;
 	}
@@ -412,12 +469,17 @@ static void send_resolve(struct sender *s)
 		if (!t->configured) {
 			/* --force: what the engine is told, as if it were configured */
 			t->ga = (struct gnl_addr){
-				.family = AF_INET,
+				.family = t->addr.family,
 				.ifindex = s->have_link ? s->link.ifindex : 0,
-				.addr.v4 = t->addr,
-				.prefixlen = 32,
+				.prefixlen = t->addr.family == AF_INET6 ? 128 : 32,
 				.scope = RT_SCOPE_UNIVERSE,
+				/* IPv6: no kernel DAD ran; the probes go out as for IPv4 */
+				.flags = t->addr.family == AF_INET6 ? IFA_F_NODAD : 0,
 			};
+			if (t->addr.family == AF_INET6)
+				t->ga.addr.v6 = t->addr.v6;
+			else
+				t->ga.addr.v4 = t->addr.v4;
 		}
 	}
 }
@@ -465,11 +527,11 @@ static void send_event(struct sender *s, uint64_t now, const struct gnl_event *e
 		break;
 	case GNL_EV_ADDR_NEW:
 	case GNL_EV_ADDR_DEL: {
-		struct garp_addr a = garp_addr_v4(ev->addr.addr.v4);
+		struct garp_addr a = gnl_addr_key(&ev->addr);
 		struct send_target *t;
 
 		/* --force announces what is not configured: a removal changes nothing */
-		if (s->force || ev->addr.family != AF_INET || ev->addr.ifindex != s->link.ifindex)
+		if (s->force || ev->addr.ifindex != s->link.ifindex)
 			break;
 		t = send_find(s, &a);
 		/*
@@ -570,17 +632,24 @@ static int send_drain(struct sender *s, uint64_t now)
 {
 	struct engine_frame f;
 	struct engine_note n;
-	bool want;
+	bool want, want_nd;
 	int r = 0;
 
 	while (engine_pop_note(s->e, &n) == 0)
 		send_note(s, &n);
 	want = s->listen && engine_wants_arp(s->e);
+	want_nd = s->listen && s->nd_fd >= 0 && engine_wants_nd(s->e);
 	if (want && !s->filter_arp) {
 		r = pkt_socket_set_filter(s->pkt_fd, PKT_FILTER_ARP);
 		if (r < 0)
 			return r;
 		s->filter_arp = true;
+	}
+	if (want_nd && !s->filter_nd) {
+		r = pkt_socket_set_filter(s->nd_fd, PKT_FILTER_ND);
+		if (r < 0)
+			return r;
+		s->filter_nd = true;
 	}
 	for (;;) {
 		size_t k = 0;
@@ -608,6 +677,8 @@ static int send_drain(struct sender *s, uint64_t now)
 	}
 	if (!want && s->filter_arp && pkt_socket_set_filter(s->pkt_fd, PKT_FILTER_DROP_ALL) == 0)
 		s->filter_arp = false;
+	if (!want_nd && s->filter_nd && pkt_socket_set_filter(s->nd_fd, PKT_FILTER_DROP_ALL) == 0)
+		s->filter_nd = false;
 	return 0;
 }
 
@@ -625,6 +696,23 @@ static void send_receive(struct sender *s, uint64_t now)
 			return;
 		if (s->filter_arp && pkt_parse_arp(buf, len, &arp) == 0)
 			engine_arp(s->e, now, ifindex, &arp);
+	}
+}
+
+/* NS/NA frames heard while garpd's own DAD probes run: the engine judges them. */
+static void send_receive_nd(struct sender *s, uint64_t now)
+{
+	uint8_t buf[1536];
+
+	for (int i = 0; i < 64; i++) {
+		struct pkt_nd nd;
+		size_t len;
+		int ifindex;
+
+		if (pkt_recv(s->nd_fd, buf, sizeof(buf), &len, &ifindex) < 0)
+			return;
+		if (s->filter_nd && pkt_parse_nd(buf, len, &nd) == 0)
+			engine_nd(s->e, now, ifindex, &nd);
 	}
 }
 
@@ -663,11 +751,11 @@ static int send_report(const struct sender *s)
 		return GARPCTL_EXIT_FAILURE;
 	case SEND_ADDR_REMOVED:
 		for (size_t i = 0; i < s->n; i++) {
-			char a[INET_ADDRSTRLEN];
+			char a[GARP_ADDR_STRLEN];
 
 			if (!s->t[i].removed)
 				continue;
-			inet_ntop(AF_INET, &s->t[i].addr, a, sizeof(a));
+			garp_addr_to_str(&s->t[i].addr, a);
 			fprintf(stderr,
 				"garpctl send: %s is no longer configured on %s, not announcing it\n",
 				a, s->ifname);
@@ -677,15 +765,15 @@ static int send_report(const struct sender *s)
 		break;
 	}
 	for (size_t i = 0; i < s->n; i++) {
-		char a[INET_ADDRSTRLEN], m[PKT_MAC_STRLEN];
+		char a[GARP_ADDR_STRLEN], m[PKT_MAC_STRLEN];
 
 		if (s->t[i].outcome != SEND_CONFLICT)
 			continue;
-		inet_ntop(AF_INET, &s->t[i].addr, a, sizeof(a));
-		fprintf(stderr,
-			"garpctl send: %s is in use by %s on %s (it answered our probe), "
-			"not announcing it\n",
-			a, pkt_mac_to_str(s->t[i].mac, m), s->ifname);
+		garp_addr_to_str(&s->t[i].addr, a);
+		fprintf(stderr, "garpctl send: %s is in use by %s on %s (%s), not announcing it\n",
+			a, pkt_mac_to_str(s->t[i].mac, m), s->ifname,
+			s->t[i].addr.family == AF_INET6 ? "seen during our duplicate address detection"
+							: "it answered our probe");
 		conflict = true;
 	}
 	return conflict ? GARPCTL_EXIT_CONFLICT : GARPCTL_EXIT_OK;
@@ -830,7 +918,7 @@ static void arm(struct send_io *io, uint64_t deadline)
 static int send_loop(struct send_io *io, struct sender *s)
 {
 	for (;;) {
-		struct pollfd p[4];
+		struct pollfd p[5];
 		uint64_t now = util_now_ns(), deadline;
 		nfds_t np = 0;
 		int r;
@@ -843,6 +931,8 @@ static int send_loop(struct send_io *io, struct sender *s)
 		}
 		if (s->filter_arp)
 			send_receive(s, now);
+		if (s->filter_nd)
+			send_receive_nd(s, now);
 		engine_run(s->e, now);
 		r = send_drain(s, now);
 		if (r < 0)
@@ -857,7 +947,9 @@ static int send_loop(struct send_io *io, struct sender *s)
 		p[np++] = (struct pollfd){.fd = io->timer_fd, .events = POLLIN};
 		if (s->filter_arp)
 			p[np++] = (struct pollfd){.fd = s->pkt_fd, .events = POLLIN};
-		if (deadline == ENGINE_NO_DEADLINE && !s->filter_arp) {
+		if (s->filter_nd)
+			p[np++] = (struct pollfd){.fd = s->nd_fd, .events = POLLIN};
+		if (deadline == ENGINE_NO_DEADLINE && !s->filter_arp && !s->filter_nd) {
 			/* nothing the engine waits for, yet an address has no outcome */
 			s->failure = s->failure ? s->failure : SEND_NOT_ELIGIBLE;
 			return 0;
@@ -876,6 +968,20 @@ static int send_loop(struct send_io *io, struct sender *s)
 }
 
 /* ---- the command ------------------------------------------------------ */
+
+/* Why a configured IPv6 address may not be advertised yet (or ever); NULL when it may. */
+static const char *send_dad_refusal(const struct send_target *t)
+{
+	if (t->addr.family != AF_INET6 || !t->configured)
+		return NULL;
+	if (t->ga.flags & IFA_F_DADFAILED)
+		return "dadfailed (duplicate address detection found another host using it)";
+	if (t->ga.flags & IFA_F_TENTATIVE)
+		return "tentative (duplicate address detection has not finished)";
+	if (t->ga.flags & IFA_F_OPTIMISTIC)
+		return "optimistic (duplicate address detection has not finished)";
+	return NULL;
+}
 
 /* Why the engine will not run a sequence on @l; NULL when it will. Exit 2 either way. */
 static const char *link_refusal(const struct gnl_link *l)
@@ -896,7 +1002,8 @@ static const char *link_refusal(const struct gnl_link *l)
 
 static int send_start(struct sender *s, uint64_t now)
 {
-	struct engine_policy_source policy = {.get = send_policy, .userdata = s};
+	struct engine_policy_source policy = {
+		.get = send_policy, .userdata = s, .ipv6_router = send_ipv6_router};
 	int r;
 
 	r = engine_new(&s->e, &policy, now);
@@ -906,14 +1013,14 @@ static int send_start(struct sender *s, uint64_t now)
 	for (size_t i = 0; i < s->n; i++)
 		engine_addr(s->e, now, &s->t[i].ga, false);
 	for (size_t i = 0; i < s->n; i++) {
-		struct garp_addr a = garp_addr_v4(s->t[i].addr);
-		char b[INET_ADDRSTRLEN];
+		char b[GARP_ADDR_STRLEN];
 
 		/* what `garpctl announce --sequence` asks of the daemon */
-		r = engine_announce(s->e, now, s->link.ifindex, &a, ENGINE_ANNOUNCE_SEQUENCE);
+		r = engine_announce(s->e, now, s->link.ifindex, &s->t[i].addr,
+				    ENGINE_ANNOUNCE_SEQUENCE);
 		if (r == 1)
 			continue;
-		inet_ntop(AF_INET, &s->t[i].addr, b, sizeof(b));
+		garp_addr_to_str(&s->t[i].addr, b);
 		if (r == -ENETDOWN || r == -ENODEV)
 			fprintf(stderr, "garpctl send: %s: %s, not sending ARP\n", s->ifname,
 				r == -ENETDOWN ? "has no carrier" : "cannot send ARP");
@@ -927,9 +1034,9 @@ static int send_start(struct sender *s, uint64_t now)
 
 int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 {
-	struct sender s = {.seq = CFG_SEQUENCE_INIT, .pkt_fd = -1};
+	struct sender s = {.seq = CFG_SEQUENCE_INIT, .pkt_fd = -1, .nd_fd = -1};
 	struct send_io io = {.timer_fd = -1, .armed = ENGINE_NO_DEADLINE};
-	struct in_addr *addrs = NULL;
+	struct garp_addr *addrs = NULL;
 	size_t n_addrs = 0;
 	const char *why;
 	bool missing = false;
@@ -981,13 +1088,26 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 
 	/* All or nothing: one address that is not ours and no frame goes out. */
 	for (size_t i = 0; i < s.n && !s.force; i++) {
-		char a[INET_ADDRSTRLEN];
+		char a[GARP_ADDR_STRLEN];
 
 		if (s.t[i].configured)
 			continue;
-		inet_ntop(AF_INET, &s.t[i].addr, a, sizeof(a));
+		garp_addr_to_str(&s.t[i].addr, a);
 		fprintf(stderr, "garpctl send: %s is not configured on %s (use --force to send anyway)\n",
 			a, s.ifname);
+		missing = true;
+	}
+	if (missing)
+		goto out;
+	/* IPv6: never advertised before the kernel's DAD passed (--force or not) */
+	for (size_t i = 0; i < s.n; i++) {
+		const char *state = send_dad_refusal(&s.t[i]);
+		char a[GARP_ADDR_STRLEN];
+
+		if (!state)
+			continue;
+		fprintf(stderr, "garpctl send: %s on %s is %s, not advertising it\n",
+			garp_addr_to_str(&s.t[i].addr, a), s.ifname, state);
 		missing = true;
 	}
 	if (missing)
@@ -1003,6 +1123,14 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 			fprintf(stderr, "garpctl send: opening the packet socket: %s\n",
 				strerror(-r));
 		goto out;
+	}
+	if (send_any_v6(&s)) {
+		r = pkt_socket_open_nd(&s.nd_fd);
+		if (r < 0) {
+			fprintf(stderr, "garpctl send: opening the IPv6 packet socket: %s\n",
+				strerror(-r));
+			goto out;
+		}
 	}
 	io.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 	if (io.timer_fd < 0) {
@@ -1033,6 +1161,8 @@ out:
 	gnl_free(io.gnl);
 	if (s.pkt_fd >= 0)
 		close(s.pkt_fd);
+	if (s.nd_fd >= 0)
+		close(s.nd_fd);
 	if (io.timer_fd >= 0)
 		close(io.timer_fd);
 	free(s.t);

@@ -94,6 +94,11 @@ static struct in_addr ip(const char *s)
 	return a;
 }
 
+static struct garp_addr tip(const char *s)
+{
+	return garp_addr_v4(ip(s));
+}
+
 static struct gnl_link eth(void)
 {
 	return (struct gnl_link){
@@ -119,14 +124,15 @@ static void start(struct sender *s, const struct cfg_sequence *seq, bool force,
 {
 	struct gnl_event ev = {.type = GNL_EV_LINK_NEW, .link = eth()};
 
-	*s = (struct sender){.seq = *seq, .ifname = "eth0", .force = force, .pkt_fd = 1000};
+	*s = (struct sender){.seq = *seq, .ifname = "eth0", .force = force, .pkt_fd = 1000,
+			     .nd_fd = -1};
 	send_sequence_oneshot(&s->seq);
 	s->listen = !force && s->seq.probes > 0;
 	s->t = calloc(n, sizeof(*s->t));
 	assert_non_null(s->t);
 	s->n = n;
 	for (size_t i = 0; i < n; i++)
-		s->t[i].addr = ip(addrs[i]);
+		s->t[i].addr = tip(addrs[i]);
 	send_collect(s, &ev);
 	for (size_t i = 0; i < n; i++) {
 		ev = (struct gnl_event){.type = GNL_EV_ADDR_NEW, .addr = gaddr(IFINDEX, addrs[i])};
@@ -330,8 +336,8 @@ static void collect(struct sender *s, enum gnl_event_type type, const void *what
 static void test_dump(void **state)
 {
 	struct send_target t[5] = {
-		{.addr = ip("10.0.0.1")}, {.addr = ip("10.0.0.2")}, {.addr = ip("10.0.0.3")},
-		{.addr = ip("10.0.0.4")}, {.addr = ip("10.0.0.5")},
+		{.addr = tip("10.0.0.1")}, {.addr = tip("10.0.0.2")}, {.addr = tip("10.0.0.3")},
+		{.addr = tip("10.0.0.4")}, {.addr = tip("10.0.0.5")},
 	};
 	struct sender s = {.ifname = "eth0", .t = t, .n = 5};
 	struct gnl_link other = eth(), l = eth();
@@ -378,7 +384,7 @@ static void test_dump(void **state)
 
 static void test_dump_no_such_interface(void **state)
 {
-	struct send_target t[1] = {{.addr = ip("10.0.0.1")}};
+	struct send_target t[1] = {{.addr = tip("10.0.0.1")}};
 	struct sender s = {.ifname = "eth7", .t = t, .n = 1};
 	struct gnl_link l = eth();
 	struct gnl_addr a = gaddr(IFINDEX, "10.0.0.1");
