@@ -163,6 +163,7 @@ enum key_type {
 	KT_SIZE,
 	KT_PATH,
 	KT_USER,
+	KT_GROUP,
 	KT_INTERNAL, /* set by a profile only, not a key of its own */
 };
 
@@ -210,8 +211,11 @@ enum {
 	K_RELEARN_GUESTS,
 	K_RELEARN_FRAME,
 	K_IGNORE,
+	K_IPV4,
+	K_IPV6,
 	K_CONTROL_SOCKET,
 	K_USER,
+	K_CONTROL_GROUP,
 	K_LOG_LEVEL,
 	K_ANNOUNCE_ON_START,
 	K_NETLINK_RCVBUF,
@@ -251,8 +255,11 @@ static const struct key_desc keys[_K_MAX] = {
 	[K_RELEARN_FRAME] = { "relearn_frame", KW_SEQUENCE, KT_ENUM, SEQ(relearn_frame),
 			      .names = relearn_names },
 	[K_IGNORE] = { "ignore", KW_INTERFACE, KT_BOOL, SEQ(ignore) },
+	[K_IPV4] = { "ipv4", KW_SEQUENCE, KT_BOOL, SEQ(ipv4) },
+	[K_IPV6] = { "ipv6", KW_SEQUENCE, KT_BOOL, SEQ(ipv6) },
 	[K_CONTROL_SOCKET] = { "control_socket", KW_DAEMON, KT_PATH, DMN(control_socket) },
 	[K_USER] = { "user", KW_DAEMON, KT_USER, DMN(user) },
+	[K_CONTROL_GROUP] = { "control_group", KW_DAEMON, KT_GROUP, DMN(control_group) },
 	[K_LOG_LEVEL] = { "log_level", KW_DAEMON, KT_ENUM, DMN(log_level), .names = log_level_names },
 	[K_ANNOUNCE_ON_START] = { "announce_on_start", KW_DAEMON, KT_BOOL, DMN(announce_on_start) },
 	[K_NETLINK_RCVBUF] = { "netlink_rcvbuf", KW_DAEMON, KT_SIZE, DMN(netlink_rcvbuf), 64 * 1024,
@@ -564,6 +571,15 @@ static int parse_value(struct parser *p, const struct key_desc *k, const char *v
 		if (!user_name_valid(value) || strlen(value) >= k->size) {
 			bad_value(p, k, value,
 				  "a user name (a letter or '_', then letters, digits, '_', '-' or "
+				  "'.', at most 31) or nothing");
+			return -EINVAL;
+		}
+		memcpy((char *)base + k->offset, value, strlen(value) + 1);
+		return 0;
+	case KT_GROUP: /* the same rules as a user name */
+		if (!user_name_valid(value) || strlen(value) >= k->size) {
+			bad_value(p, k, value,
+				  "a group name (a letter or '_', then letters, digits, '_', '-' or "
 				  "'.', at most 31) or nothing");
 			return -EINVAL;
 		}
@@ -1032,5 +1048,48 @@ int cfg_log_level_from_string(const char *s, enum cfg_log_level *ret)
 	if (i < 0)
 		return -EINVAL;
 	*ret = (enum cfg_log_level)i;
+	return 0;
+}
+
+/*
+ * One [sequence] key set from its text by the configuration's own table
+ * and checks: garpctl send's options take exactly what the file takes.
+ */
+static int find_sequence_key(const char *name)
+{
+	int i = find_key(name);
+
+	return i >= 0 && keys[i].where != KW_DAEMON && i != K_IGNORE ? i : -1;
+}
+
+int cfg_sequence_set(struct cfg_sequence *seq, const char *key, const char *value,
+		     struct cfg_error *ret_err)
+{
+	struct cfg_error err = { .line = 0 };
+	struct parser p = { .err = &err };
+	int i = find_sequence_key(key);
+
+	if (i < 0) {
+		snprintf(err.message, sizeof(err.message), "%s: not a [sequence] key", key);
+		if (ret_err)
+			*ret_err = err;
+		return -ENOENT;
+	}
+	if (parse_value(&p, &keys[i], value, seq) < 0) {
+		if (ret_err)
+			*ret_err = err;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cfg_sequence_key_bounds(const char *key, uint64_t *ret_min, uint64_t *ret_max)
+{
+	int i = find_sequence_key(key);
+
+	if (i < 0 || (keys[i].type != KT_U32 && keys[i].type != KT_DURATION))
+		return -ENOENT;
+	*ret_min = keys[i].min;
+	*ret_max = keys[i].max;
 	return 0;
 }

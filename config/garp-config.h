@@ -71,6 +71,8 @@ struct cfg_sequence {
 	enum cfg_relearn relearn_frame;
 	uint64_t hold_down_ns; /* not a config key yet: min time between two sequences of one address */
 	bool ignore;           /* from [interface PATTERN] ignore = yes */
+	bool ipv4;             /* announce IPv4 addresses (gratuitous ARP) */
+	bool ipv6;             /* advertise IPv6 addresses (unsolicited NA) */
 };
 
 /* Built-in defaults (the win8 profile); CFG_SEQUENCE_INIT for a struct. */
@@ -83,7 +85,7 @@ struct cfg_sequence {
 		.max_frames_per_second = 1000, .on_link_up = CFG_ACTION_ANNOUNCE,                  \
 		.on_mac_change = CFG_ACTION_ANNOUNCE, .on_bond_failover = CFG_ACTION_ANNOUNCE,     \
 		.relearn_guests = true, .relearn_frame = CFG_RELEARN_RARP,                         \
-		.hold_down_ns = CFG_NSEC_PER_SEC,                                                  \
+		.hold_down_ns = CFG_NSEC_PER_SEC, .ipv4 = true, .ipv6 = true,                      \
 	}
 
 enum cfg_log_level {
@@ -100,6 +102,7 @@ enum cfg_log_level {
 struct cfg_daemon {
 	char control_socket[CFG_PATH_MAX];
 	char user[CFG_NAME_MAX]; /* "" = stay root, without capabilities */
+	char control_group[CFG_NAME_MAX]; /* the control socket's group; "" = the user's */
 	enum cfg_log_level log_level;
 	bool announce_on_start;
 	uint64_t netlink_rcvbuf; /* bytes */
@@ -163,6 +166,31 @@ void cfg_free(struct cfg *c);
  * file order (later sections override earlier ones, key by key).
  */
 void cfg_sequence_for(const struct cfg *c, const char *ifname, struct cfg_sequence *ret);
+
+/**
+ * cfg_sequence_set() - set one [sequence] key from its text, as the file does
+ * @seq: the sequence to change
+ * @key: the key's name as in garpd.conf(5): "probes", "probe_interval", ...
+ * @value: its text: "3", "250ms", "both"
+ * @ret_err: on failure (may be NULL), the message, without file or line:
+ *           "announcements: expected an integer from 1 to 100, got \"0\""
+ *
+ * The configuration file's own table of keys, limits and parsers: one
+ * definition of every limit, for the file and garpctl send's options.
+ *
+ * Return: 0, -ENOENT for a key that is not a [sequence] key, -EINVAL for
+ * a value the file would refuse.
+ */
+int cfg_sequence_set(struct cfg_sequence *seq, const char *key, const char *value,
+		     struct cfg_error *ret_err);
+
+/**
+ * cfg_sequence_key_bounds() - the limits of a numeric [sequence] key
+ * @ret_min, @ret_max: the bounds, counts or nanoseconds
+ *
+ * Return: 0, or -ENOENT for a key that is not a count or a duration.
+ */
+int cfg_sequence_key_bounds(const char *key, uint64_t *ret_min, uint64_t *ret_max);
 
 /* Names for logs and status output. */
 const char *cfg_profile_to_string(enum cfg_profile p);

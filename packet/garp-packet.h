@@ -23,8 +23,12 @@
 #define PKT_ARP_LEN 28
 /* Minimum Ethernet frame without FCS; shorter frames are zero-padded. */
 #define PKT_FRAME_MIN 60
-/* The largest frame we build: a tagged frame is the minimum plus the tag. */
-#define PKT_FRAME_MAX (PKT_FRAME_MIN + PKT_VLAN_HLEN)
+/*
+ * The largest frame we build: a tagged IPv6 neighbour advertisement
+ * (Ethernet 14 + tag 4 + IPv6 40 + NA 24 + one option 8); ARP frames are
+ * PKT_FRAME_MIN, plus the tag when tagged.
+ */
+#define PKT_FRAME_MAX (PKT_ETH_HLEN + PKT_VLAN_HLEN + 40 + 32)
 #define PKT_VLAN_NONE 0
 #define PKT_VLAN_MAX 4094
 
@@ -148,6 +152,7 @@ bool pkt_is_probe(const struct pkt_arp *arp);
 enum pkt_filter {
 	PKT_FILTER_DROP_ALL, /* nothing reaches userspace: idle, no wakeups */
 	PKT_FILTER_ARP,      /* IPv4 ARP requests and replies only */
+	PKT_FILTER_ND,       /* IPv6 neighbour solicitations and advertisements only */
 };
 
 /**
@@ -161,6 +166,18 @@ enum pkt_filter {
  * Return: 0, or a negative errno (-EPERM without CAP_NET_RAW).
  */
 int pkt_socket_open(int *ret_fd);
+
+/**
+ * pkt_socket_open_nd() - a second AF_PACKET socket, for IPv6 only
+ * @ret_fd: the socket, non-blocking and close-on-exec
+ *
+ * Receives IPv6 from every interface, filtered with PKT_FILTER_DROP_ALL
+ * until told otherwise (PKT_FILTER_ND while garpd's own DAD probes run).
+ * Sending works as on the first socket. Needs CAP_NET_RAW.
+ *
+ * Return: 0, or a negative errno.
+ */
+int pkt_socket_open_nd(int *ret_fd);
 
 /**
  * pkt_socket_set_filter() - attach one of the classic BPF programs

@@ -13,6 +13,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if_arp.h>
@@ -401,15 +402,48 @@ static int hash_grow_targets(struct engine *e)
 	return 0;
 }
 
+static bool target_is_v6(const struct engine_target *t)
+{
+	return t->addr.family == AF_INET6;
+}
+
+/* fe80::/10: advertised only when its MAC binding changes (MAC change, bond failover). */
+static bool target_is_link_local(const struct engine_target *t)
+{
+	return target_is_v6(t) && t->addr.v6.s6_addr[0] == 0xfe &&
+	       (t->addr.v6.s6_addr[1] & 0xc0) == 0x80;
+}
+
+/*
+ * The address itself may be announced: not host-scope, not unspecified;
+ * IPv6 also not multicast and usable (RFC 4862 §5.4: never while
+ * tentative; RFC 4429 §3.3: never Override for an optimistic address;
+ * never after DAD failed).
+ */
 static bool target_addr_eligible(const struct engine_target *t)
 {
-	return t->addr.family == AF_INET && t->a.scope != RT_SCOPE_HOST &&
-	       !garp_addr_is_unspecified(&t->addr);
+	if (t->a.scope == RT_SCOPE_HOST || garp_addr_is_unspecified(&t->addr))
+		return false;
+	if (t->addr.family == AF_INET)
+		return true;
+	if (t->addr.family != AF_INET6 || t->addr.v6.s6_addr[0] == 0xff)
+		return false;
+	return !(t->a.flags & (IFA_F_TENTATIVE | IFA_F_OPTIMISTIC | IFA_F_DADFAILED));
+}
+
+static bool target_family_on(const struct engine_link *l, const struct engine_target *t)
+{
+	return target_is_v6(t) ? l->policy.ipv6 : l->policy.ipv4;
 }
 
 static bool target_can_send(const struct engine *e, const struct engine_target *t)
 {
-	return t->configured && target_addr_eligible(t) && link_can_send(e, link_find(e, t->ifindex));
+	const struct engine_link *l;
+
+	if (!t->configured || !target_addr_eligible(t))
+		return false;
+	l = link_find(e, t->ifindex);
+	return link_can_send(e, l) && target_family_on(l, t);
 }
 
 static bool target_in_flight(const struct engine_target *t)
@@ -427,15 +461,22 @@ static bool state_probing(enum engine_target_state s)
 static void target_set(struct engine *e, struct engine_target *t, enum engine_target_state state,
 		       uint64_t when)
 {
-	if (state_probing(t->state) && !state_probing(state))
+	size_t v6 = target_is_v6(t);
+
+	if (state_probing(t->state) && !state_probing(state)) {
 		e->n_probing--;
-	else if (!state_probing(t->state) && state_probing(state))
+		e->n_probing_v6 -= v6;
+	} else if (!state_probing(t->state) && state_probing(state)) {
 		e->n_probing++;
+		e->n_probing_v6 += v6;
+	}
 	t->state = state;
 	if (heap_arm(&e->heap, &t->timer, when) < 0) {
 		/* out of memory for the heap: do not leave a half-run sequence around */
-		if (state_probing(t->state))
+		if (state_probing(t->state)) {
 			e->n_probing--;
+			e->n_probing_v6 -= v6;
+		}
 		t->state = ENGINE_TARGET_CANCELLED;
 		t->running = CFG_ACTION_NONE;
 	}
@@ -633,6 +674,12 @@ static void target_emit(struct engine *e, uint64_t now, struct engine_target *t,
 	case ENGINE_FRAME_ANNOUNCE_REPLY:
 		r = pkt_build_announce_reply(&p.f.frame, t->mac, t->addr.v4, PKT_VLAN_NONE);
 		break;
+	case ENGINE_FRAME_NS_PROBE:
+		r = pkt_build_dad_ns(&p.f.frame, t->mac, &t->addr.v6, t->nonce, PKT_VLAN_NONE);
+		break;
+	case ENGINE_FRAME_NA:
+		r = pkt_build_na(&p.f.frame, t->mac, &t->addr.v6, t->router, PKT_VLAN_NONE);
+		break;
 	default:
 		r = -EINVAL;
 	}
@@ -667,9 +714,24 @@ static void target_start(struct engine *e, struct engine_target *t, enum cfg_act
 	struct engine_note n = { .type = ENGINE_NOTE_STARTED, .time = now,
 				 .ifindex = t->ifindex, .addr = t->addr };
 
+	bool probe;
+
 	assert(l && kind != CFG_ACTION_NONE);
 	t->seq = l->policy;
 	memcpy(t->mac, l->l.mac, PKT_ETH_ALEN);
+	/*
+	 * IPv6: the kernel's DAD already checked the address, unless it was
+	 * added with nodad: then garpd probes itself, as for ARP.
+	 */
+	probe = kind == CFG_ACTION_SEQUENCE && t->seq.probes &&
+		(!target_is_v6(t) || (t->a.flags & IFA_F_NODAD));
+	if (target_is_v6(t)) {
+		uint64_t r = rng_next(e);
+
+		memcpy(t->nonce, &r, sizeof(t->nonce));
+		t->router = e->policy.ipv6_router &&
+			    e->policy.ipv6_router(e->policy.userdata, t->ifindex, l->l.name);
+	}
 	t->running = kind;
 	t->want = CFG_ACTION_NONE;
 	t->deferred = false;
@@ -678,7 +740,7 @@ static void target_start(struct engine *e, struct engine_target *t, enum cfg_act
 	t->has_started = true;
 	t->last_started = now;
 	e->counters.sequences++;
-	if (kind == CFG_ACTION_SEQUENCE && t->seq.probes) {
+	if (probe) {
 		n.probes = t->seq.probes;
 		t->total = t->seq.probes;
 		note_push(e, &n);
@@ -715,8 +777,8 @@ static bool target_cancel(struct engine *e, struct engine_target *t,
  * sequence in flight only when @kind asks for more; otherwise remembers it.
  * Return: 1 when a sequence started.
  */
-static int target_trigger(struct engine *e, struct engine_target *t, enum cfg_action kind,
-			  uint64_t now)
+static int target_trigger_any(struct engine *e, struct engine_target *t, enum cfg_action kind,
+			      uint64_t now)
 {
 	if (kind == CFG_ACTION_NONE || !t->configured)
 		return 0;
@@ -736,14 +798,38 @@ static int target_trigger(struct engine *e, struct engine_target *t, enum cfg_ac
 	return 1;
 }
 
+/*
+ * A trigger that does not move the address's MAC binding (a new address,
+ * carrier up, the refresh timer, announce everything): IPv6 link-local
+ * addresses sit it out, so a booting host or a carrier flap does not
+ * flood the segment with an NA for every interface's fe80:: address
+ * nobody has cached yet.
+ */
+static int target_trigger(struct engine *e, struct engine_target *t, enum cfg_action kind,
+			  uint64_t now)
+{
+	if (target_is_link_local(t))
+		return 0;
+	return target_trigger_any(e, t, kind, now);
+}
+
+/* A trigger that moves the MAC binding (MAC change, bond failover) or names the address. */
+static int target_trigger_rebind(struct engine *e, struct engine_target *t, enum cfg_action kind,
+				 uint64_t now)
+{
+	return target_trigger_any(e, t, kind, now);
+}
+
 static void target_step_announce(struct engine *e, struct engine_target *t, uint64_t due)
 {
 	bool last = t->sent + 1 >= t->total;
 
-	if (t->seq.frames != CFG_FRAMES_REPLY)
+	if (target_is_v6(t))
+		target_emit(e, due, t, ENGINE_FRAME_NA, last);
+	else if (t->seq.frames != CFG_FRAMES_REPLY)
 		target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REQUEST,
 			    last && t->seq.frames == CFG_FRAMES_REQUEST);
-	if (t->seq.frames != CFG_FRAMES_REQUEST)
+	if (!target_is_v6(t) && t->seq.frames != CFG_FRAMES_REQUEST)
 		target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REPLY, last);
 	t->sent++;
 	if (!last)
@@ -763,7 +849,8 @@ static void target_timer(struct engine *e, struct engine_target *t, uint64_t due
 	}
 	switch (t->state) {
 	case ENGINE_TARGET_PROBING:
-		target_emit(e, due, t, ENGINE_FRAME_PROBE, false);
+		target_emit(e, due, t, target_is_v6(t) ? ENGINE_FRAME_NS_PROBE : ENGINE_FRAME_PROBE,
+			    false);
 		t->last_probe = due;
 		t->sent++;
 		if (t->sent < t->total)
@@ -805,14 +892,15 @@ static void target_timer(struct engine *e, struct engine_target *t, uint64_t due
 
 /* ---- conflicts -------------------------------------------------------- */
 
-static void target_conflict(struct engine *e, struct engine_target *t, const uint8_t *mac,
-			    uint64_t now)
+static void conflict_record(struct engine *e, const struct engine_target *t, const uint8_t *mac,
+			    bool kernel_dad, uint64_t now)
 {
 	struct engine_conflict *c = &e->conflicts[e->conflicts_next];
 	struct engine_note n = { .type = ENGINE_NOTE_CONFLICT, .time = now,
-				 .ifindex = t->ifindex, .addr = t->addr };
+				 .ifindex = t->ifindex, .addr = t->addr, .kernel_dad = kernel_dad };
 
-	*c = (struct engine_conflict){ .ifindex = t->ifindex, .addr = t->addr, .time = now };
+	*c = (struct engine_conflict){ .ifindex = t->ifindex, .addr = t->addr, .time = now,
+				       .kernel_dad = kernel_dad };
 	memcpy(c->mac, mac, PKT_ETH_ALEN);
 	e->conflicts_next = (e->conflicts_next + 1) % ENGINE_CONFLICTS_KEPT;
 	if (e->n_conflicts < ENGINE_CONFLICTS_KEPT)
@@ -820,6 +908,50 @@ static void target_conflict(struct engine *e, struct engine_target *t, const uin
 	e->counters.conflicts++;
 	memcpy(n.mac, mac, PKT_ETH_ALEN);
 	note_push(e, &n);
+}
+
+/*
+ * The kernel's DAD failed for an IPv6 address: another node has it. A
+ * conflict, and the address is never advertised (it is not usable either:
+ * target_addr_eligible() refuses IFA_F_DADFAILED).
+ */
+static void target_dad_failed(struct engine *e, struct engine_target *t, uint64_t now)
+{
+	conflict_record(e, t, mac_zero, true, now);
+	e->counters.dad_failures++;
+	t->gen = ++e->gen;
+	t->running = CFG_ACTION_NONE;
+	t->want = CFG_ACTION_NONE;
+	t->deferred = false;
+	target_set(e, t, ENGINE_TARGET_CONFLICT, ENGINE_NO_DEADLINE);
+}
+
+/* New flags (or lifetimes) for an address we know: DAD finished, failed, or restarted. */
+static void target_addr_update(struct engine *e, struct engine_target *t,
+			       const struct gnl_addr *a, uint64_t now)
+{
+	bool was = target_addr_eligible(t), failed = t->a.flags & IFA_F_DADFAILED;
+	enum cfg_action k;
+
+	t->a = *a;
+	if (target_is_v6(t) && !failed && (a->flags & IFA_F_DADFAILED)) {
+		target_cancel(e, t, ENGINE_CANCEL_NOT_ELIGIBLE, now);
+		target_dad_failed(e, t, now);
+	} else if (was && !target_addr_eligible(t)) {
+		/* tentative again (the link came back and DAD runs again): wait for it */
+		target_cancel(e, t, ENGINE_CANCEL_NOT_ELIGIBLE, now);
+	} else if (!was && target_addr_eligible(t)) {
+		/* DAD finished: what waited for the address starts now */
+		k = t->want;
+		t->want = CFG_ACTION_NONE;
+		target_trigger_rebind(e, t, k, now);
+	}
+}
+
+static void target_conflict(struct engine *e, struct engine_target *t, const uint8_t *mac,
+			    uint64_t now)
+{
+	conflict_record(e, t, mac, false, now);
 
 	if (t->seq.on_conflict == CFG_CONFLICT_ABORT) {
 		t->gen = ++e->gen; /* queued probes are moot too */
@@ -1015,7 +1147,7 @@ static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t n
 		if (!link_can_send(e, v[i]))
 			continue;
 		for (struct engine_target *t = v[i]->targets; t; t = t->lnext)
-			target_trigger(e, t, CFG_ACTION_ANNOUNCE, now);
+			target_trigger_rebind(e, t, CFG_ACTION_ANNOUNCE, now);
 	}
 
 	if (!bond->policy.relearn_guests)
@@ -1070,8 +1202,11 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 		for (struct engine_target *t = l->targets; t; t = t->lnext) {
 			enum cfg_action k = is_new ? t->want : action_max(l->policy.on_link_up, t->want);
 
+			/* link-local: only what a MAC change or failover left waiting */
+			if (target_is_link_local(t))
+				k = t->want;
 			t->want = CFG_ACTION_NONE;
-			target_trigger(e, t, k, now);
+			target_trigger_rebind(e, t, k, now);
 		}
 	} else if (mac_changed) {
 		for (struct engine_target *t = l->targets; t; t = t->lnext) {
@@ -1082,7 +1217,7 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 				k = action_max(k, t->want);
 				t->want = CFG_ACTION_NONE;
 			}
-			target_trigger(e, t, k, now);
+			target_trigger_rebind(e, t, k, now);
 		}
 	}
 
@@ -1134,13 +1269,13 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 	uint64_t end;
 
 	assert(e && addr);
-	if (addr->family != AF_INET || addr->ifindex <= 0)
-		goto out; /* IPv6: unsolicited NA, later */
+	if ((addr->family != AF_INET && addr->family != AF_INET6) || addr->ifindex <= 0)
+		goto out;
 	key = addr_key(addr);
 	t = target_find(e, addr->ifindex, &key);
 	if (t && t->configured) {
-		/* a lifetime or flag update of an address we know: no restart */
-		t->a = *addr;
+		/* a lifetime or flag update of an address we know: no restart, but DAD news */
+		target_addr_update(e, t, addr, now);
 		goto out;
 	}
 	if (!t) {
@@ -1151,8 +1286,20 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 	t->a = *addr;
 	t->configured = true;
 	t->gen = ++e->gen;
-	if (!is_new)
+	if (!is_new) {
+		/*
+		 * There before us: announce_on_start decides. But an IPv6 address
+		 * still in DAD appears, for everyone else, when DAD finishes.
+		 */
+		if (target_is_v6(t) && !target_is_link_local(t) &&
+		    (addr->flags & IFA_F_TENTATIVE) && !(addr->flags & IFA_F_DADFAILED))
+			t->want = CFG_ACTION_SEQUENCE;
 		goto out;
+	}
+	if (target_is_v6(t) && (addr->flags & IFA_F_DADFAILED)) {
+		target_dad_failed(e, t, now);
+		goto out;
+	}
 	l = link_find(e, t->ifindex);
 	end = t->has_started && l ? add_sat(t->last_started, l->policy.hold_down_ns) : 0;
 	if (end > now) {
@@ -1180,7 +1327,7 @@ void engine_addr_del(struct engine *e, uint64_t now, const struct gnl_addr *addr
 	uint64_t end;
 
 	assert(e && addr);
-	if (addr->family != AF_INET)
+	if (addr->family != AF_INET && addr->family != AF_INET6)
 		goto out;
 	key = addr_key(addr);
 	t = target_find(e, addr->ifindex, &key);
@@ -1208,7 +1355,7 @@ void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_ar
 	bool probe;
 
 	assert(e && arp);
-	if (!e->n_probing)
+	if (!engine_wants_arp(e))
 		goto out;
 	/*
 	 * An unbound packet socket sees a frame on a bridge port and again on
@@ -1246,6 +1393,54 @@ void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_ar
 			 */
 			target_conflict(e, t, arp->sha, now);
 		}
+	}
+out:
+	engine_run(e, now);
+}
+
+void engine_nd(struct engine *e, uint64_t now, int ifindex, const struct pkt_nd *nd)
+{
+	const struct engine_link *chain[ENGINE_STACK_DEPTH];
+	struct garp_addr key;
+	size_t n = 0;
+
+	assert(e && nd);
+	if (!engine_wants_nd(e))
+		goto out;
+	/* as for ARP: a target on the link or on any master above it */
+	for (const struct engine_link *l = link_find(e, ifindex); l && n < ENGINE_STACK_DEPTH;
+	     l = link_find(e, l->l.master)) {
+		if (visited_has((struct engine_link *const *)chain, n, l))
+			break;
+		chain[n++] = l;
+	}
+	key = garp_addr_v6(&nd->target);
+	for (size_t i = 0; i < n; i++) {
+		struct engine_target *t = target_find(e, chain[i]->l.ifindex, &key);
+		bool own = false;
+
+		if (!t || !state_probing(t->state) || t->conflicted)
+			continue;
+		for (size_t k = 0; k < n && !own; k++)
+			own = mac_eq(chain[k]->l.mac, nd->eth_src) ||
+			      (nd->has_lladdr && mac_eq(chain[k]->l.mac, nd->lladdr));
+		own = own || mac_eq(t->mac, nd->eth_src) ||
+		      (nd->has_lladdr && mac_eq(t->mac, nd->lladdr));
+		if (own)
+			continue;
+		if (nd->type == PKT_ICMPV6_NS) {
+			/* only another node's DAD for the address (RFC 4862 §5.4.3), not resolution */
+			if (!garp_addr_is_unspecified(&(struct garp_addr){ .family = AF_INET6,
+									    .v6 = nd->src }))
+				continue;
+			/* RFC 7527: our own probe looped back (a reflecting switch) */
+			if (nd->has_nonce && !memcmp(nd->nonce, t->nonce, PKT_ND_NONCE_LEN))
+				continue;
+		}
+		/* RFC 4862 §5.4.4: an NA for the target, from another node, while we probe */
+		target_conflict(e, t, nd->type == PKT_ICMPV6_NA && nd->has_lladdr ? nd->lladdr
+										  : nd->eth_src,
+				now);
 	}
 out:
 	engine_run(e, now);
@@ -1363,7 +1558,7 @@ int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct ga
 		if (!link_sendable(l))
 			return -ENETDOWN;
 		if (addr) {
-			started = target_trigger(e, t, k, now);
+			started = target_trigger_rebind(e, t, k, now);
 		} else {
 			for (t = l->targets; t; t = t->lnext)
 				if (target_can_send(e, t))
@@ -1379,7 +1574,7 @@ int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct ga
 				continue;
 			found = true;
 			if (target_can_send(e, t))
-				started += target_trigger(e, t, k, now);
+				started += target_trigger_rebind(e, t, k, now);
 			continue;
 		}
 		if (!link_can_send(e, l))
@@ -1403,7 +1598,12 @@ uint64_t engine_next_deadline(const struct engine *e)
 
 bool engine_wants_arp(const struct engine *e)
 {
-	return e->n_probing > 0;
+	return e->n_probing > e->n_probing_v6;
+}
+
+bool engine_wants_nd(const struct engine *e)
+{
+	return e->n_probing_v6 > 0;
 }
 
 int engine_pop_frame(struct engine *e, struct engine_frame *ret)
@@ -1427,6 +1627,12 @@ int engine_pop_frame(struct engine *e, struct engine_frame *ret)
 			break;
 		case ENGINE_FRAME_RELEARN:
 			e->counters.relearn++;
+			break;
+		case ENGINE_FRAME_NS_PROBE:
+			e->counters.ns_probes++;
+			break;
+		case ENGINE_FRAME_NA:
+			e->counters.na++;
 			break;
 		}
 		*ret = p.f;
@@ -1514,6 +1720,7 @@ void engine_foreach_target(const struct engine *e,
 				.ifindex = t->ifindex, .addr = t->addr, .state = t->state,
 				.sent = t->sent, .total = t->total,
 				.last_announced = t->last_announced,
+				.addr_flags = t->a.flags,
 			};
 
 			if (t->configured)

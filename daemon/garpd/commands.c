@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/if_addr.h>
+
 #include "daemon.h"
 #include "garpd-build.h"
 
@@ -132,12 +134,29 @@ static const char *link_state(const struct gnl_link *l)
 	return gnl_link_is_oper_up(l) ? "up" : "no-carrier";
 }
 
+/* IPv6: what the kernel's DAD says about the address; NULL when it is usable. */
+static const char *addr_dad_state(const struct engine_target_info *t)
+{
+	if (t->addr.family != AF_INET6)
+		return NULL;
+	if (t->addr_flags & IFA_F_DADFAILED)
+		return "dadfailed";
+	if (t->addr_flags & IFA_F_OPTIMISTIC)
+		return "optimistic";
+	if (t->addr_flags & IFA_F_TENTATIVE)
+		return "tentative";
+	return NULL;
+}
+
 static void target_progress(const struct engine_target_info *t, char *buf, size_t size)
 {
 	const char *state = engine_target_state_to_string(t->state);
+	const char *dad = addr_dad_state(t);
 
 	if (t->state == ENGINE_TARGET_PROBING || t->state == ENGINE_TARGET_ANNOUNCING)
 		snprintf(buf, size, "%s %u/%u", state, t->sent, t->total);
+	else if (dad)
+		snprintf(buf, size, "%s", dad); /* why nothing is sent for it */
 	else
 		snprintf(buf, size, "%s", state);
 }
@@ -150,19 +169,33 @@ static double ago(const struct daemon *d, uint64_t t)
 	return t > d->now ? 0 : (double)(d->now - t) / 1e9;
 }
 
-static void status_text(struct daemon *d, const struct links *ls, const struct snapshot *s,
+/*
+ * Where a status reply stopped: it is built in slices (control.h's jobs), so
+ * that thousands of addresses never hold the loop. Each slice stops before
+ * an address line once the payload has reached @until.
+ */
+struct status_cursor {
+	size_t link, t, first_t;
+	bool started, in_link;
+};
+
+static bool status_text(struct daemon *d, const struct links *ls, const struct snapshot *s,
 			const struct engine_counters *ec, const struct gnl_counters *gc,
-			struct buf *out)
+			struct status_cursor *cur, struct buf *out, size_t until)
 {
 	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
 	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12], prog[32];
-	size_t t = 0, nc;
+	size_t nc;
 
-	buf_printf(out, "%-16s %7s  %-17s  %-8s %-10s %s\n", "INTERFACE", "IFINDEX", "MAC", "KIND",
-		   "STATE", "NOTE");
-	for (size_t i = 0; i < ls->n; i++) {
-		const struct gnl_link *l = &ls->l[i];
+	if (!cur->started)
+		buf_printf(out, "%-16s %7s  %-17s  %-8s %-10s %s\n", "INTERFACE", "IFINDEX", "MAC",
+			   "KIND", "STATE", "NOTE");
+	cur->started = true;
+	for (; cur->link < ls->n; cur->link++) {
+		const struct gnl_link *l = &ls->l[cur->link];
 
+		if (cur->in_link)
+			goto targets;
 		buf_printf(out, "%-16s %7d  %-17s  %-8s %-10s %s", l->name, l->ifindex,
 			   l->mac_len == PKT_ETH_ALEN ? pkt_mac_to_str(l->mac, mac) : "-",
 			   l->kind[0] ? l->kind : "-", link_state(l),
@@ -173,12 +206,16 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 				   l->bond_active_slave ? daemon_ifname(d, l->bond_active_slave, b)
 							: "none");
 		buf_printf(out, "\n");
-		while (t < s->n && s->targets[t].ifindex < l->ifindex)
-			t++;
-		for (; t < s->n && s->targets[t].ifindex == l->ifindex; t++) {
-			const struct engine_target_info *ti = &s->targets[t];
+		while (cur->t < s->n && s->targets[cur->t].ifindex < l->ifindex)
+			cur->t++;
+		cur->in_link = true;
+	targets:
+		for (; cur->t < s->n && s->targets[cur->t].ifindex == l->ifindex; cur->t++) {
+			const struct engine_target_info *ti = &s->targets[cur->t];
 			double when = ago(d, ti->last_announced);
 
+			if (out->len >= until)
+				return false;
 			target_progress(ti, prog, sizeof(prog));
 			buf_printf(out, "    %-15s  %-16s", garp_addr_to_str(&ti->addr, a), prog);
 			if (when < 0)
@@ -186,15 +223,19 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 			else
 				buf_printf(out, "  announced %.1f s ago\n", when);
 		}
+		cur->in_link = false;
 	}
 
 	buf_printf(out,
 		   "\nCOUNTERS\n"
 		   "  probes %llu  announcements %llu  replies %llu  relearn %llu\n"
+		   "  neighbour advertisements %llu  ns probes %llu  dad failures %llu\n"
 		   "  conflicts %llu  cancellations %llu  rate-limit delays %llu  sequences %llu\n"
 		   "  netlink resyncs %llu  malformed netlink %llu  send errors %llu\n",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
+		   (unsigned long long)ec->na, (unsigned long long)ec->ns_probes,
+		   (unsigned long long)ec->dad_failures,
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
@@ -206,7 +247,10 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 		buf_printf(out, "  %-16s %-15s  %s  %.1f s ago\n",
 			   daemon_ifname(d, conflicts[i].ifindex, b),
 			   garp_addr_to_str(&conflicts[i].addr, a),
-			   pkt_mac_to_str(conflicts[i].mac, mac), ago(d, conflicts[i].time));
+			   conflicts[i].kernel_dad ? "kernel DAD failed"
+						   : pkt_mac_to_str(conflicts[i].mac, mac),
+			   ago(d, conflicts[i].time));
+	return true;
 }
 
 static void json_key(struct buf *out, bool *first, const char *key)
@@ -215,20 +259,24 @@ static void json_key(struct buf *out, bool *first, const char *key)
 	*first = false;
 }
 
-static void status_json(struct daemon *d, const struct links *ls, const struct snapshot *s,
+static bool status_json(struct daemon *d, const struct links *ls, const struct snapshot *s,
 			const struct engine_counters *ec, const struct gnl_counters *gc,
-			struct buf *out)
+			struct status_cursor *cur, struct buf *out, size_t until)
 {
 	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
 	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12];
-	size_t t = 0, nc;
+	size_t nc;
 
-	buf_printf(out, "{\"version\":\"%s\",\"interfaces\":[", GARPD_VERSION);
-	for (size_t i = 0; i < ls->n; i++) {
-		const struct gnl_link *l = &ls->l[i];
-		bool first = true, firsta = true;
+	if (!cur->started)
+		buf_printf(out, "{\"version\":\"%s\",\"interfaces\":[", GARPD_VERSION);
+	cur->started = true;
+	for (; cur->link < ls->n; cur->link++) {
+		const struct gnl_link *l = &ls->l[cur->link];
+		bool first = true;
 
-		buf_printf(out, "%s{", i ? "," : "");
+		if (cur->in_link)
+			goto targets;
+		buf_printf(out, "%s{", cur->link ? "," : "");
 		json_key(out, &first, "name");
 		buf_json_string(out, l->name);
 		json_key(out, &first, "ifindex");
@@ -253,71 +301,119 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 		}
 		json_key(out, &first, "addresses");
 		buf_printf(out, "[");
-		while (t < s->n && s->targets[t].ifindex < l->ifindex)
-			t++;
-		for (; t < s->n && s->targets[t].ifindex == l->ifindex; t++) {
-			const struct engine_target_info *ti = &s->targets[t];
+		while (cur->t < s->n && s->targets[cur->t].ifindex < l->ifindex)
+			cur->t++;
+		cur->first_t = cur->t;
+		cur->in_link = true;
+	targets:
+		for (; cur->t < s->n && s->targets[cur->t].ifindex == l->ifindex; cur->t++) {
+			const struct engine_target_info *ti = &s->targets[cur->t];
 			double when = ago(d, ti->last_announced);
 
-			buf_printf(out, "%s{\"address\":\"%s\",\"state\":\"%s\",\"sent\":%u,\"total\":%u,",
-				   firsta ? "" : ",", garp_addr_to_str(&ti->addr, a),
+			if (out->len >= until)
+				return false;
+			buf_printf(out, "%s{\"address\":\"%s\",\"family\":\"%s\",\"state\":\"%s\","
+				   "\"sent\":%u,\"total\":%u,",
+				   cur->t == cur->first_t ? "" : ",", garp_addr_to_str(&ti->addr, a),
+				   ti->addr.family == AF_INET6 ? "ipv6" : "ipv4",
 				   engine_target_state_to_string(ti->state), ti->sent, ti->total);
+			if (ti->addr.family == AF_INET6)
+				buf_printf(out, "\"dad\":\"%s\",",
+					   addr_dad_state(ti) ? addr_dad_state(ti) : "done");
 			if (when < 0)
 				buf_printf(out, "\"last_announced_seconds_ago\":null}");
 			else
 				buf_printf(out, "\"last_announced_seconds_ago\":%.3f}", when);
-			firsta = false;
 		}
 		buf_printf(out, "]}");
+		cur->in_link = false;
 	}
 	buf_printf(out,
 		   "],\"counters\":{\"probes\":%llu,\"announcements\":%llu,\"replies\":%llu,"
 		   "\"relearn\":%llu,\"conflicts\":%llu,\"cancellations\":%llu,"
 		   "\"rate_limited\":%llu,\"sequences\":%llu,\"resyncs\":%llu,"
-		   "\"malformed_netlink\":%llu,\"send_errors\":%llu},\"conflicts\":[",
+		   "\"malformed_netlink\":%llu,\"send_errors\":%llu,\"neighbour_advertisements\":%llu,"
+		   "\"ns_probes\":%llu,\"dad_failures\":%llu},\"conflicts\":[",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
-		   (unsigned long long)d->send_errors);
+		   (unsigned long long)d->send_errors, (unsigned long long)ec->na,
+		   (unsigned long long)ec->ns_probes, (unsigned long long)ec->dad_failures);
 	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
 	for (size_t i = 0; i < nc; i++) {
 		buf_printf(out, "%s{\"interface\":", i ? "," : "");
 		buf_json_string(out, daemon_ifname(d, conflicts[i].ifindex, b));
-		buf_printf(out, ",\"address\":\"%s\",\"mac\":\"%s\",\"seconds_ago\":%.3f}",
-			   garp_addr_to_str(&conflicts[i].addr, a),
-			   pkt_mac_to_str(conflicts[i].mac, mac), ago(d, conflicts[i].time));
+		buf_printf(out, ",\"address\":\"%s\",", garp_addr_to_str(&conflicts[i].addr, a));
+		if (conflicts[i].kernel_dad)
+			buf_printf(out, "\"mac\":null,\"detected\":\"kernel-dad\",");
+		else
+			buf_printf(out, "\"mac\":\"%s\",", pkt_mac_to_str(conflicts[i].mac, mac));
+		buf_printf(out, "\"seconds_ago\":%.3f}", ago(d, conflicts[i].time));
 	}
 	buf_printf(out, "]}\n");
+	return true;
 }
 
-static enum control_reply cmd_status(struct daemon *d, const struct request *r, struct buf *out)
-{
-	struct engine_counters ec;
-	struct gnl_counters gc;
+/* A status reply in the making: the state as it was when asked, and how far it got. */
+struct status_job {
+	struct control_job job;
+	struct daemon *d;
 	struct snapshot s;
 	struct links ls;
+	struct engine_counters ec;
+	struct gnl_counters gc;
+	struct status_cursor cur;
+	bool json;
+};
+
+static bool status_step(struct control_job *job, struct buf *out, size_t until)
+{
+	struct status_job *j = (struct status_job *)job;
+
+	if (j->json)
+		return status_json(j->d, &j->ls, &j->s, &j->ec, &j->gc, &j->cur, out, until);
+	return status_text(j->d, &j->ls, &j->s, &j->ec, &j->gc, &j->cur, out, until);
+}
+
+static void status_free(struct control_job *job)
+{
+	struct status_job *j = (struct status_job *)job;
+
+	free(j->s.targets);
+	free(j->ls.l);
+	free(j);
+}
+
+static enum control_reply cmd_status(struct daemon *d, const struct request *r, struct buf *out,
+				     struct control_job **ret_job)
+{
+	struct status_job *j;
 	bool json = r->n == 2 && !strcmp(r->word[1], "json");
 
 	if (r->n > 2 || (r->n == 2 && !json)) {
 		buf_printf(out, "usage: status [json]");
 		return CONTROL_REPLY_ERROR;
 	}
-	if (snapshot_take(d, &s) < 0)
+	j = calloc(1, sizeof(*j));
+	if (!j)
 		goto oom;
-	if (links_take(d, &ls) < 0) {
-		free(s.targets);
+	j->job = (struct control_job){.step = status_step, .free = status_free};
+	j->d = d;
+	j->json = json;
+	if (snapshot_take(d, &j->s) < 0) {
+		free(j);
 		goto oom;
 	}
-	engine_get_counters(d->engine, &ec);
-	gnl_get_counters(d->gnl, &gc);
-	if (json)
-		status_json(d, &ls, &s, &ec, &gc, out);
-	else
-		status_text(d, &ls, &s, &ec, &gc, out);
-	free(s.targets);
-	free(ls.l);
+	if (links_take(d, &j->ls) < 0) {
+		free(j->s.targets);
+		free(j);
+		goto oom;
+	}
+	engine_get_counters(d->engine, &j->ec);
+	gnl_get_counters(d->gnl, &j->gc);
+	*ret_job = &j->job;
 	return CONTROL_REPLY_OK;
 oom:
 	buf_printf(out, "out of memory");
@@ -357,10 +453,10 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 			ifindex = link->ifindex;
 		} else if (!strcmp(w, "sequence")) {
 			kind = ENGINE_ANNOUNCE_SEQUENCE;
-		} else if (garp_addr_from_str(w, &addrs[n]) == 0 && addrs[n].family == AF_INET) {
+		} else if (garp_addr_from_str(w, &addrs[n]) == 0) {
 			n++;
 		} else {
-			buf_printf(out, "\"%.64s\" is not an IPv4 address", w);
+			buf_printf(out, "\"%.64s\" is not an IPv4 or IPv6 address", w);
 			goto fail;
 		}
 	}
@@ -372,12 +468,26 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 
 	/* Every address must be ours before anything is sent: all or nothing. */
 	for (size_t i = 0; i < n; i++) {
-		bool found = false;
+		const struct engine_target_info *ti = NULL, *unusable = NULL;
 
-		for (size_t t = 0; t < s.n && !found; t++)
-			found = garp_addr_eq(&s.targets[t].addr, &addrs[i]) &&
-				(!ifindex || s.targets[t].ifindex == ifindex);
-		if (!found) {
+		for (size_t t = 0; t < s.n && !ti; t++) {
+			if (!garp_addr_eq(&s.targets[t].addr, &addrs[i]) ||
+			    (ifindex && s.targets[t].ifindex != ifindex))
+				continue;
+			if (addr_dad_state(&s.targets[t]))
+				unusable = &s.targets[t];
+			else
+				ti = &s.targets[t];
+		}
+		if (!ti && unusable) {
+			char b[IFNAMSIZ + 12];
+
+			/* an IPv6 address in DAD, or whose DAD failed: never advertised */
+			buf_printf(out, "%s on %s is %s: not advertised", garp_addr_to_str(&addrs[i], a),
+				   daemon_ifname(d, unusable->ifindex, b), addr_dad_state(unusable));
+			goto fail;
+		}
+		if (!ti) {
 			buf_printf(out, "%s is not configured on %s",
 				   garp_addr_to_str(&addrs[i], a),
 				   link ? link->name : "any interface garpd announces on");
@@ -451,8 +561,12 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 		 offsetof(struct if_stats, replies)},
 		{"relearn_total", "Switch-relearn frames sent for guest MACs.",
 		 offsetof(struct if_stats, relearn)},
-		{"conflicts_total", "Address conflicts detected while probing.",
+		{"conflicts_total", "Address conflicts detected (while probing, or a failed IPv6 DAD).",
 		 offsetof(struct if_stats, conflicts)},
+		{"neighbour_advertisements_total", "IPv6 unsolicited neighbour advertisements sent.",
+		 offsetof(struct if_stats, na)},
+		{"ns_probes_total", "IPv6 DAD neighbour solicitations sent for nodad addresses.",
+		 offsetof(struct if_stats, ns_probes)},
 		{"send_errors_total", "Frames that could not be sent.",
 		 offsetof(struct if_stats, send_errors)},
 	};
@@ -477,6 +591,8 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 	buf_printf(out, "garpd_cancellations_total %llu\n", (unsigned long long)ec.cancellations);
 	prom_family(out, "rate_limit_delays_total", "Frames delayed by the per-interface rate limit.");
 	buf_printf(out, "garpd_rate_limit_delays_total %llu\n", (unsigned long long)ec.rate_limited);
+	prom_family(out, "dad_failures_total", "IPv6 addresses whose kernel DAD failed.");
+	buf_printf(out, "garpd_dad_failures_total %llu\n", (unsigned long long)ec.dad_failures);
 	prom_family(out, "netlink_resyncs_total", "Netlink overflows recovered by a re-dump.");
 	buf_printf(out, "garpd_netlink_resyncs_total %llu\n", (unsigned long long)gc.resyncs);
 	prom_family(out, "netlink_malformed_total", "Malformed netlink messages skipped.");
@@ -484,7 +600,8 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 	return CONTROL_REPLY_OK;
 }
 
-enum control_reply daemon_control(void *userdata, const char *line, struct buf *out)
+enum control_reply daemon_control(void *userdata, const char *line, struct buf *out,
+				  struct control_job **ret_job)
 {
 	struct daemon *d = userdata;
 	struct request r;
@@ -500,7 +617,7 @@ enum control_reply daemon_control(void *userdata, const char *line, struct buf *
 	}
 	cmd = r.word[0];
 	if (!strcmp(cmd, "status"))
-		return cmd_status(d, &r, out);
+		return cmd_status(d, &r, out, ret_job);
 	if (!strcmp(cmd, "announce"))
 		return cmd_announce(d, &r, out);
 	if (!strcmp(cmd, "metrics") && r.n == 1)

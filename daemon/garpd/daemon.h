@@ -28,6 +28,7 @@ struct if_stats {
 	int ifindex;
 	char name[IFNAMSIZ + 12]; /* "if<index>" when the name was not known */
 	uint64_t probes, announcements, replies, relearn, conflicts, send_errors;
+	uint64_t na, ns_probes; /* IPv6 */
 };
 
 struct daemon {
@@ -38,6 +39,7 @@ struct daemon {
 	struct control *control;
 	struct log_burst *burst; /* per-address lines of a burst, summarised at info */
 	int epfd, pkt_fd, timer_fd, signal_fd;
+	int nd_fd; /* IPv6 packet socket; -1 when the kernel has no IPv6 */
 	int gnl_fds[2];
 	int n_gnl_fds;
 
@@ -53,6 +55,7 @@ struct daemon {
 	uint64_t nl_resume; /* ENGINE_NO_DEADLINE: not in a burst */
 	uint64_t nl_window_events; /* events read since nl_resume was set */
 	bool filter_arp;
+	bool filter_nd;
 	bool pollout;
 	bool synced;
 	bool stop;
@@ -90,4 +93,5 @@ struct if_stats *daemon_if_stats(struct daemon *d, int ifindex);
 int daemon_reload(struct daemon *d, struct buf *ret_err);
 
 /* The control socket's request handler (commands.c). */
-enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload);
+enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload,
+				  struct control_job **ret_job);

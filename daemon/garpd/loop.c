@@ -19,7 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include "engine.h"
+#include "garp-nd.h"
 #include "garp-netlink.h"
 #include "garp-packet.h"
 #include "garpd-build.h"
@@ -46,6 +49,7 @@ enum source {
 	SRC_PACKET = 8,
 	SRC_TIMER,
 	SRC_SIGNAL,
+	SRC_PACKET_ND, /* the IPv6 packet socket: NS/NA while our own DAD probes run */
 	SRC_CONTROL = 100, /* and up: the control socket's listener and clients */
 };
 
@@ -59,7 +63,7 @@ enum source {
 
 #define DAEMON_INIT                                                                                \
 	{                                                                                          \
-		.epfd = -1, .pkt_fd = -1, .timer_fd = -1, .signal_fd = -1,                         \
+		.epfd = -1, .pkt_fd = -1, .timer_fd = -1, .signal_fd = -1, .nd_fd = -1,            \
 		.armed = ENGINE_NO_DEADLINE, .nl_resume = ENGINE_NO_DEADLINE,                      \
 	}
 
@@ -186,6 +190,30 @@ static void policy_get(void *userdata, const char *name, struct cfg_sequence *re
 	cfg_sequence_for(&d->cfg, name, ret);
 }
 
+/*
+ * The Router flag of an interface's NAs: whether it forwards IPv6, read
+ * when a sequence starts (a sysctl change sends no RTM_NEWLINK). The file
+ * is world-readable, so this works after privileges are dropped.
+ */
+static bool ipv6_router(void *userdata, int ifindex, const char *ifname)
+{
+	char path[64 + IFNAMSIZ], c = '0';
+	int fd;
+
+	(void)userdata;
+	(void)ifindex;
+	if (!ifname[0] || strchr(ifname, '/') || !strcmp(ifname, ".") || !strcmp(ifname, ".."))
+		return false;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding", ifname);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c != '0';
+}
+
 static int epoll_add(struct daemon *d, int fd, uint64_t tag, uint32_t events)
 {
 	struct epoll_event ev = {.events = events, .data.u64 = tag};
@@ -260,6 +288,8 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 		[ENGINE_FRAME_ANNOUNCE_REQUEST] = "announcement-sent",
 		[ENGINE_FRAME_ANNOUNCE_REPLY] = "reply-sent",
 		[ENGINE_FRAME_RELEARN] = "relearn-sent",
+		[ENGINE_FRAME_NS_PROBE] = "ns-probe-sent",
+		[ENGINE_FRAME_NA] = "na-sent",
 	};
 	struct if_stats *st = daemon_if_stats(d, f->ifindex);
 	struct daemon_event ev = {.event = names[f->kind], .ifindex = f->ifindex};
@@ -278,6 +308,12 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 			break;
 		case ENGINE_FRAME_RELEARN:
 			st->relearn++;
+			break;
+		case ENGINE_FRAME_NS_PROBE:
+			st->ns_probes++;
+			break;
+		case ENGINE_FRAME_NA:
+			st->na++;
 			break;
 		}
 	}
@@ -352,7 +388,13 @@ static void emit_note(struct daemon *d, const struct engine_note *n)
 		break;
 	case ENGINE_NOTE_CONFLICT:
 		ev.event = "conflict";
-		ev.mac = n->mac;
+		if (n->kernel_dad) {
+			/* the kernel's duplicate address detection failed: no MAC to show */
+			ev.key1 = "detected";
+			ev.val1 = "kernel-dad";
+		} else {
+			ev.mac = n->mac;
+		}
 		level = CFG_LOG_WARNING;
 		st = daemon_if_stats(d, n->ifindex);
 		if (st)
@@ -486,6 +528,8 @@ static void arm_timer(struct daemon *d)
 		deadline = d->nl_resume;
 	if (log_burst_next_deadline(d->burst) < deadline)
 		deadline = log_burst_next_deadline(d->burst);
+	if (control_next_deadline(d->control) < deadline)
+		deadline = control_next_deadline(d->control);
 	if (deadline != d->armed) {
 		struct itimerspec its = {0};
 
@@ -507,7 +551,7 @@ static void drain_engine(struct daemon *d)
 	struct engine_frame f;
 	struct engine_query q;
 	struct engine_note n;
-	bool want;
+	bool want, want_nd;
 
 	while (engine_pop_query(d->engine, &q) == 0)
 		start_query(d, q.bridge);
@@ -524,17 +568,30 @@ static void drain_engine(struct daemon *d)
 	while (engine_pop_frame(d->engine, &f) == 0)
 		if (outbox_push(d, &f) < 0)
 			log_send_error(d, &f, -ENOMEM);
+	/*
+	 * The owner of an address answers a probe within about 100 µs: the
+	 * receive filters must be in place before the first probe (ARP probe
+	 * or IPv6 DAD solicitation) leaves, or the answer is dropped and a
+	 * conflict is seen a probe late (or, with one probe, never). They stay
+	 * while the engine listens (probing, and the pause after the last
+	 * probe), and go only after this batch left.
+	 */
+	want = engine_wants_arp(d->engine);
+	want_nd = engine_wants_nd(d->engine);
+	if (want && !d->filter_arp && pkt_socket_set_filter(d->pkt_fd, PKT_FILTER_ARP) == 0)
+		d->filter_arp = true;
+	if (d->nd_fd >= 0 && want_nd && !d->filter_nd &&
+	    pkt_socket_set_filter(d->nd_fd, PKT_FILTER_ND) == 0)
+		d->filter_nd = true;
 	flush_outbox(d);
 	for (size_t i = 0; i < d->n_announced; i++)
 		emit_note(d, &d->announced[i]);
 	log_burst_flush(d->burst, d->now, false, burst_emit, d);
-
-	want = engine_wants_arp(d->engine);
-	if (want != d->filter_arp) {
-		if (pkt_socket_set_filter(d->pkt_fd, want ? PKT_FILTER_ARP : PKT_FILTER_DROP_ALL) ==
-		    0)
-			d->filter_arp = want;
-	}
+	if (!want && d->filter_arp && pkt_socket_set_filter(d->pkt_fd, PKT_FILTER_DROP_ALL) == 0)
+		d->filter_arp = false;
+	if (d->nd_fd >= 0 && !want_nd && d->filter_nd &&
+	    pkt_socket_set_filter(d->nd_fd, PKT_FILTER_DROP_ALL) == 0)
+		d->filter_nd = false;
 
 	arm_timer(d);
 }
@@ -587,7 +644,7 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 		break;
 	case GNL_EV_ADDR_NEW:
 	case GNL_EV_ADDR_CHANGED:
-		if (ev->addr.family != AF_INET)
+		if (ev->addr.family != AF_INET && ev->addr.family != AF_INET6)
 			break;
 		/*
 		 * Addresses found by the first dump were there before us: the
@@ -596,12 +653,19 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 		 */
 		engine_addr(d->engine, d->now, &ev->addr, ev->type == GNL_EV_ADDR_NEW && d->synced);
 		break;
-	case GNL_EV_ADDR_DEL:
-		if (ev->addr.family != AF_INET)
+	case GNL_EV_ADDR_DEL: {
+		struct garp_addr key;
+
+		if (ev->addr.family == AF_INET)
+			key = garp_addr_v4(ev->addr.addr.v4);
+		else if (ev->addr.family == AF_INET6)
+			key = garp_addr_v6(&ev->addr.addr.v6);
+		else
 			break;
-		outbox_purge(d, ev->addr.ifindex, &(struct garp_addr){ .family = AF_INET, .v4 = ev->addr.addr.v4 });
+		outbox_purge(d, ev->addr.ifindex, &key);
 		engine_addr_del(d->engine, d->now, &ev->addr);
 		break;
+	}
 	case GNL_EV_FDB:
 		fdb_entry(d, ev->query, &ev->fdb);
 		break;
@@ -633,6 +697,7 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 				(void)engine_announce(d->engine, d->now, 0, NULL,
 						      ENGINE_ANNOUNCE_ONLY);
 			sd_notify(0, "READY=1");
+			control_set_ready(d->control); /* requests held until now run */
 		} else {
 			daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "resynced"});
 		}
@@ -714,6 +779,23 @@ static int nl_read_burst(struct daemon *d)
 	return 0;
 }
 
+static void handle_packet_nd(struct daemon *d)
+{
+	uint8_t buf[1536];
+
+	for (int i = 0; i < RX_BATCH; i++) {
+		struct pkt_nd nd;
+		size_t len;
+		int ifindex;
+
+		if (pkt_recv(d->nd_fd, buf, sizeof(buf), &len, &ifindex) < 0)
+			return;
+		if (pkt_parse_nd(buf, len, &nd) < 0)
+			continue;
+		engine_nd(d->engine, d->now, ifindex, &nd);
+	}
+}
+
 static void handle_packet(struct daemon *d)
 {
 	uint8_t buf[256];
@@ -778,7 +860,8 @@ static void handle_signal(struct daemon *d)
 static int setup(struct daemon *d)
 {
 	struct gnl_options gopts = {.rcvbuf = (int)d->cfg.daemon.netlink_rcvbuf};
-	struct engine_policy_source policy = {.get = policy_get, .userdata = d};
+	struct engine_policy_source policy = {
+		.get = policy_get, .userdata = d, .ipv6_router = ipv6_router};
 	sigset_t mask;
 	const char *what, *path;
 	int r;
@@ -810,6 +893,12 @@ static int setup(struct daemon *d)
 			  r == -EPERM ? " hint=\"needs CAP_NET_RAW\"" : "");
 		return r;
 	}
+	/* IPv6 may be off in this kernel: then there is nothing to listen to, and no NAs */
+	r = pkt_socket_open_nd(&d->nd_fd);
+	if (r < 0 && r != -EAFNOSUPPORT && r != -EPROTONOSUPPORT) {
+		log_error("event=start-failed step=packet-socket-ipv6 error=\"%s\"", strerror(-r));
+		return r;
+	}
 	r = gnl_new(&d->gnl, &gopts);
 	if (r < 0) {
 		log_error("event=start-failed step=netlink error=\"%s\"", strerror(-r));
@@ -828,7 +917,17 @@ static int setup(struct daemon *d)
 
 	path = d->opts->control_socket ? d->opts->control_socket : d->cfg.daemon.control_socket;
 	if (path[0]) {
-		r = control_open(&d->control, path, d->epfd, SRC_CONTROL, daemon_control, d);
+		struct control_owner owner;
+
+		/* The socket is garpd's user's, its group the operators' (control_group). */
+		r = privs_lookup(d->cfg.daemon.user, d->cfg.daemon.control_group, &owner.uid,
+				 &owner.gid, &what);
+		if (r < 0) {
+			log_error("event=start-failed step=control-socket what=\"%s\" error=\"%s\"",
+				  what, r == -ESRCH ? "not found" : strerror(-r));
+			return r;
+		}
+		r = control_open(&d->control, path, &owner, d->epfd, SRC_CONTROL, daemon_control, d);
 		if (r < 0) {
 			log_error("event=start-failed step=control-socket path=%s error=\"%s\"", path,
 				  r == -EADDRINUSE ? "in use by another garpd" : strerror(-r));
@@ -853,6 +952,8 @@ static int setup(struct daemon *d)
 	if ((r = epoll_add(d, d->pkt_fd, SRC_PACKET, EPOLLIN)) < 0 ||
 	    (r = epoll_add(d, d->timer_fd, SRC_TIMER, EPOLLIN)) < 0 ||
 	    (r = epoll_add(d, d->signal_fd, SRC_SIGNAL, EPOLLIN)) < 0)
+		return r;
+	if (d->nd_fd >= 0 && (r = epoll_add(d, d->nd_fd, SRC_PACKET_ND, EPOLLIN)) < 0)
 		return r;
 
 	r = gnl_start(d->gnl);
@@ -879,6 +980,8 @@ static void teardown(struct daemon *d)
 	gnl_free(d->gnl);
 	if (d->pkt_fd >= 0)
 		close(d->pkt_fd);
+	if (d->nd_fd >= 0)
+		close(d->nd_fd);
 	if (d->timer_fd >= 0)
 		close(d->timer_fd);
 	if (d->signal_fd >= 0)
@@ -906,7 +1009,8 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 		struct epoll_event evs[16];
 		int n;
 
-		n = epoll_wait(d.epfd, evs, 16, -1);
+		/* Replies still being built: look at the sockets, do not sleep. */
+		n = epoll_wait(d.epfd, evs, 16, control_busy(d.control) ? 0 : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -935,8 +1039,10 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 				d.armed = ENGINE_NO_DEADLINE;
 			} else if (tag == SRC_SIGNAL) {
 				handle_signal(&d);
+			} else if (tag == SRC_PACKET_ND) {
+				handle_packet_nd(&d);
 			} else if (tag >= SRC_CONTROL) {
-				control_dispatch(d.control, tag, evs[i].events);
+				control_dispatch(d.control, tag, evs[i].events, d.now);
 			}
 		}
 		if (!d.stop && d.nl_resume != ENGINE_NO_DEADLINE && nl_read_burst(&d) < 0) {
@@ -947,6 +1053,13 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 			break;
 		engine_run(d.engine, d.now);
 		drain_engine(&d);
+		/* Requests after the frames that were due; what they ask for (announce) leaves now. */
+		if (control_run(d.control, d.now)) {
+			engine_run(d.engine, d.now);
+			drain_engine(&d);
+		} else {
+			arm_timer(&d); /* a client's deadline may have moved */
+		}
 		log_flush();
 	}
 
