@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <netinet/in.h>
+
 #define CFG_NSEC_PER_MSEC 1000000ull
 #define CFG_NSEC_PER_SEC 1000000000ull
 
@@ -48,6 +50,19 @@ enum cfg_relearn {
 	CFG_RELEARN_ARP,
 };
 
+/*
+ * A list of IPv4 addresses from the file (refresh_neighbours). The array
+ * belongs to the struct cfg it was parsed into: a copy of a cfg_sequence
+ * borrows it, valid until that cfg is freed.
+ */
+struct cfg_addr_list {
+	const struct in_addr *v;
+	uint32_t n;
+};
+
+#define CFG_REFRESH_NEIGHBOURS_MAX 256 /* addresses in one refresh_neighbours list */
+#define CFG_REFRESH_MAX_DEFAULT 64     /* refresh_neighbours_max */
+
 /* The [sequence] keys: the policy for one interface. Durations in ns. */
 struct cfg_sequence {
 	enum cfg_profile profile;
@@ -71,6 +86,10 @@ struct cfg_sequence {
 	enum cfg_relearn relearn_frame;
 	uint64_t hold_down_ns; /* not a config key yet: min time between two sequences of one address */
 	bool ignore;           /* from [interface PATTERN] ignore = yes */
+	/* Directed refresh: after each announcement, a request addressed to each known neighbour. */
+	bool directed_refresh;
+	uint32_t refresh_neighbours_max; /* per address; more are counted, not sent */
+	struct cfg_addr_list refresh_neighbours; /* configured neighbours, on top of the kernel's */
 	bool ipv4;             /* announce IPv4 addresses (gratuitous ARP) */
 	bool ipv6;             /* advertise IPv6 addresses (unsolicited NA) */
 };
@@ -85,7 +104,8 @@ struct cfg_sequence {
 		.max_frames_per_second = 1000, .on_link_up = CFG_ACTION_ANNOUNCE,                  \
 		.on_mac_change = CFG_ACTION_ANNOUNCE, .on_bond_failover = CFG_ACTION_ANNOUNCE,     \
 		.relearn_guests = true, .relearn_frame = CFG_RELEARN_RARP,                         \
-		.hold_down_ns = CFG_NSEC_PER_SEC, .ipv4 = true, .ipv6 = true,                      \
+		.hold_down_ns = CFG_NSEC_PER_SEC, .directed_refresh = true,                        \
+		.refresh_neighbours_max = CFG_REFRESH_MAX_DEFAULT, .ipv4 = true, .ipv6 = true,     \
 	}
 
 enum cfg_log_level {

@@ -36,7 +36,7 @@ GARPD_BUILD_DEPS=(gcc libc6-dev pkg-config meson ninja-build libmnl-dev libcap-d
 GARPD_PACKAGE_DEPS=(debhelper dpkg-dev fakeroot lintian)
 # What the tests need on top.
 GARPD_TEST_DEPS=(libcmocka-dev iproute2 python3 systemd qemu-system-x86 busybox-static kmod cpio
-	systemd-container mmdebstrap binutils)
+	systemd-container mmdebstrap binutils nftables)
 
 # garpd_build DIR [meson options...]: configure (once) and build.
 garpd_build() {

@@ -231,7 +231,8 @@ static bool status_text(struct daemon *d, const struct links *ls, const struct s
 		   "  probes %llu  announcements %llu  replies %llu  relearn %llu\n"
 		   "  neighbour advertisements %llu  ns probes %llu  dad failures %llu\n"
 		   "  conflicts %llu  cancellations %llu  rate-limit delays %llu  sequences %llu\n"
-		   "  netlink resyncs %llu  malformed netlink %llu  send errors %llu\n",
+		   "  netlink resyncs %llu  malformed netlink %llu  send errors %llu\n"
+		   "  directed refreshes %llu  refresh capped %llu\n",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
 		   (unsigned long long)ec->na, (unsigned long long)ec->ns_probes,
@@ -239,7 +240,8 @@ static bool status_text(struct daemon *d, const struct links *ls, const struct s
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
-		   (unsigned long long)d->send_errors);
+		   (unsigned long long)d->send_errors, (unsigned long long)ec->refreshes,
+		   (unsigned long long)ec->refresh_capped);
 
 	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
 	buf_printf(out, "\nRECENT CONFLICTS%s\n", nc ? "" : ": none");
@@ -333,14 +335,16 @@ static bool status_json(struct daemon *d, const struct links *ls, const struct s
 		   "\"relearn\":%llu,\"conflicts\":%llu,\"cancellations\":%llu,"
 		   "\"rate_limited\":%llu,\"sequences\":%llu,\"resyncs\":%llu,"
 		   "\"malformed_netlink\":%llu,\"send_errors\":%llu,\"neighbour_advertisements\":%llu,"
-		   "\"ns_probes\":%llu,\"dad_failures\":%llu},\"conflicts\":[",
+		   "\"ns_probes\":%llu,\"dad_failures\":%llu,\"refreshes\":%llu,"
+		   "\"refresh_capped\":%llu},\"conflicts\":[",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
 		   (unsigned long long)d->send_errors, (unsigned long long)ec->na,
-		   (unsigned long long)ec->ns_probes, (unsigned long long)ec->dad_failures);
+		   (unsigned long long)ec->ns_probes, (unsigned long long)ec->dad_failures,
+		   (unsigned long long)ec->refreshes, (unsigned long long)ec->refresh_capped);
 	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
 	for (size_t i = 0; i < nc; i++) {
 		buf_printf(out, "%s{\"interface\":", i ? "," : "");
@@ -569,6 +573,10 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 		 offsetof(struct if_stats, ns_probes)},
 		{"send_errors_total", "Frames that could not be sent.",
 		 offsetof(struct if_stats, send_errors)},
+		{"refreshes_total", "Directed refresh requests sent to neighbours.",
+		 offsetof(struct if_stats, refreshes)},
+		{"refresh_capped_total", "Neighbours not refreshed: beyond refresh_neighbours_max.",
+		 offsetof(struct if_stats, refresh_capped)},
 	};
 	struct engine_counters ec;
 	struct gnl_counters gc;

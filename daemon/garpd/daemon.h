@@ -28,6 +28,7 @@ struct if_stats {
 	int ifindex;
 	char name[IFNAMSIZ + 12]; /* "if<index>" when the name was not known */
 	uint64_t probes, announcements, replies, relearn, conflicts, send_errors;
+	uint64_t refreshes, refresh_capped; /* directed refresh frames; neighbours over the cap */
 	uint64_t na, ns_probes; /* IPv6 */
 };
 
@@ -62,6 +63,8 @@ struct daemon {
 
 	struct fdb_query *queries;
 	size_t n_queries;
+	struct nb_query *nb_queries; /* directed refresh: neighbour+route queries (loop.c) */
+	size_t n_nb_queries;
 
 	/* Frames the socket could not take yet, in order. */
 	struct engine_frame *outbox;

@@ -288,9 +288,11 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 		[ENGINE_FRAME_ANNOUNCE_REQUEST] = "announcement-sent",
 		[ENGINE_FRAME_ANNOUNCE_REPLY] = "reply-sent",
 		[ENGINE_FRAME_RELEARN] = "relearn-sent",
+		[ENGINE_FRAME_REFRESH] = "refresh-sent",
 		[ENGINE_FRAME_NS_PROBE] = "ns-probe-sent",
 		[ENGINE_FRAME_NA] = "na-sent",
 	};
+	char nbuf[PKT_IPV4_STRLEN];
 	struct if_stats *st = daemon_if_stats(d, f->ifindex);
 	struct daemon_event ev = {.event = names[f->kind], .ifindex = f->ifindex};
 
@@ -309,6 +311,9 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 		case ENGINE_FRAME_RELEARN:
 			st->relearn++;
 			break;
+		case ENGINE_FRAME_REFRESH:
+			st->refreshes++;
+			break;
 		case ENGINE_FRAME_NS_PROBE:
 			st->ns_probes++;
 			break;
@@ -321,6 +326,16 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 		ev.mac = f->frame.data + PKT_ETH_ALEN; /* the guest's MAC: Ethernet source */
 	else
 		ev.addr = &f->addr;
+	if (f->kind == ENGINE_FRAME_REFRESH) {
+		struct pkt_arp arp;
+
+		/* to whom: the neighbour's address (TPA) and MAC (Ethernet destination) */
+		ev.mac = f->frame.data;
+		if (pkt_parse_arp(f->frame.data, f->frame.len, &arp) == 0) {
+			ev.key1 = "neighbour";
+			ev.val1 = pkt_ipv4_to_str(&arp.tpa, nbuf);
+		}
+	}
 	daemon_emit(d, CFG_LOG_DEBUG, &ev);
 }
 
@@ -424,6 +439,23 @@ static void emit_note(struct daemon *d, const struct engine_note *n)
 		ev.event = "held-down";
 		level = CFG_LOG_DEBUG;
 		break;
+	case ENGINE_NOTE_REFRESHED: {
+		char capped[16];
+
+		/* one line per address, not one per neighbour */
+		ev.event = "refreshed";
+		ev.key1 = "neighbours";
+		ev.val1 = u32_str(n->count, num);
+		ev.key2 = "capped";
+		ev.val2 = u32_str(n->capped, capped);
+		st = daemon_if_stats(d, n->ifindex);
+		if (st)
+			st->refresh_capped += n->capped;
+		if (!n->count && !n->capped)
+			level = CFG_LOG_DEBUG;
+		daemon_emit(d, level, &ev);
+		return;
+	}
 	default:
 		return;
 	}
@@ -497,6 +529,95 @@ static void start_query(struct daemon *d, int bridge)
 	d->queries[d->n_queries++] = (struct fdb_query){.id = id, .bridge = bridge};
 }
 
+/*
+ * Directed refresh: the neighbour table and routes of one interface, asked
+ * for by the engine, collected here and handed over at once.
+ */
+struct nb_query {
+	uint32_t id;
+	int ifindex;
+	struct gnl_neigh *neigh;
+	size_t n_neigh, cap_neigh;
+	struct gnl_route_hop *hops;
+	size_t n_hops, cap_hops;
+};
+
+static struct nb_query *nb_query_find(struct daemon *d, uint32_t id)
+{
+	for (size_t i = 0; i < d->n_nb_queries; i++)
+		if (d->nb_queries[i].id == id)
+			return &d->nb_queries[i];
+	return NULL;
+}
+
+static void nb_query_remove(struct daemon *d, struct nb_query *q)
+{
+	free(q->neigh);
+	free(q->hops);
+	*q = d->nb_queries[--d->n_nb_queries];
+}
+
+static void nb_query_failed(struct daemon *d, int ifindex, int err)
+{
+	const struct daemon_event ev = {
+		.event = "neighbour-query-failed",
+		.ifindex = ifindex,
+		.key1 = "error",
+		.val1 = strerrorname_np(-err) ? strerrorname_np(-err) : "unknown",
+	};
+
+	daemon_emit(d, CFG_LOG_WARNING, &ev);
+}
+
+static void start_nb_query(struct daemon *d, int ifindex)
+{
+	struct nb_query *p;
+	uint32_t id;
+	int r;
+
+	r = gnl_query_refresh(d->gnl, ifindex, &id);
+	if (r == 0) {
+		p = realloc(d->nb_queries, (d->n_nb_queries + 1) * sizeof(*p));
+		if (p) {
+			d->nb_queries = p;
+			d->nb_queries[d->n_nb_queries++] = (struct nb_query){.id = id, .ifindex = ifindex};
+			return;
+		}
+		r = -ENOMEM; /* its answer will find nobody waiting: dropped */
+	}
+	/* The engine must hear back: the configured neighbours go all the same. */
+	nb_query_failed(d, ifindex, r);
+	engine_neighbours(d->engine, d->now, ifindex, NULL, 0, NULL, 0);
+}
+
+static void nb_entry(struct daemon *d, const struct gnl_event *ev)
+{
+	struct nb_query *q = nb_query_find(d, ev->query);
+
+	if (!q)
+		return;
+	if (ev->type == GNL_EV_NEIGH) {
+		if (array_reserve(&q->neigh, &q->cap_neigh, q->n_neigh + 1, sizeof(*q->neigh)))
+			q->neigh[q->n_neigh++] = ev->neigh;
+	} else if (array_reserve(&q->hops, &q->cap_hops, q->n_hops + 1, sizeof(*q->hops))) {
+		q->hops[q->n_hops++] = ev->hop;
+	}
+}
+
+static bool nb_query_done(struct daemon *d, const struct gnl_event *ev)
+{
+	struct nb_query *q = nb_query_find(d, ev->query);
+
+	if (!q)
+		return false;
+	if (ev->error)
+		nb_query_failed(d, q->ifindex, ev->error);
+	/* What came is usable even when a part failed: each refresh stands alone. */
+	engine_neighbours(d->engine, d->now, q->ifindex, q->neigh, q->n_neigh, q->hops, q->n_hops);
+	nb_query_remove(d, q);
+	return true;
+}
+
 static void fdb_entry(struct daemon *d, uint32_t id, const struct gnl_fdb *e)
 {
 	struct fdb_query *q = query_find(d, id);
@@ -553,12 +674,16 @@ static void drain_engine(struct daemon *d)
 	struct engine_note n;
 	bool want, want_nd;
 
-	while (engine_pop_query(d->engine, &q) == 0)
-		start_query(d, q.bridge);
-	/* "announced" is told once its frames are out; everything else before the frames. */
+	while (engine_pop_query(d->engine, &q) == 0) {
+		if (q.kind == ENGINE_QUERY_NEIGHBOURS)
+			start_nb_query(d, q.ifindex);
+		else
+			start_query(d, q.bridge);
+	}
+	/* "announced" and "refreshed" are told once their frames are out; the rest before. */
 	d->n_announced = 0;
 	while (engine_pop_note(d->engine, &n) == 0) {
-		if (n.type != ENGINE_NOTE_ANNOUNCED) {
+		if (n.type != ENGINE_NOTE_ANNOUNCED && n.type != ENGINE_NOTE_REFRESHED) {
 			emit_note(d, &n);
 		} else if (array_reserve(&d->announced, &d->cap_announced, d->n_announced + 1,
 					 sizeof(*d->announced))) {
@@ -673,12 +798,16 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 		fdb_vlan_entry(d, ev->query, &ev->port_vlan);
 		break;
 	case GNL_EV_NEIGH:
+	case GNL_EV_ROUTE_HOP:
+		nb_entry(d, ev);
 		break;
 	case GNL_EV_QUERY_DONE: {
 		struct fdb_query *q = query_find(d, ev->query);
 
-		if (!q)
+		if (!q) {
+			nb_query_done(d, ev);
 			break;
+		}
 		/* Once per query; a failed query answers with nothing (the next failover asks again). */
 		engine_fdb_vlans(d->engine, d->now, q->bridge, ev->error ? NULL : q->entries,
 				 ev->error ? 0 : q->n, ev->error ? NULL : q->vlans,
@@ -971,6 +1100,11 @@ static void teardown(struct daemon *d)
 		free(d->queries[i].vlans);
 	}
 	free(d->queries);
+	for (size_t i = 0; i < d->n_nb_queries; i++) {
+		free(d->nb_queries[i].neigh);
+		free(d->nb_queries[i].hops);
+	}
+	free(d->nb_queries);
 	free(d->outbox);
 	free(d->stats);
 	free(d->announced);
