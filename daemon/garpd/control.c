@@ -279,6 +279,36 @@ static void run_request(struct control *c, struct client *cl, const char *line)
 	buf_free(&payload);
 }
 
+int control_take_request(struct buf *in, struct buf *out, char **ret_line, size_t *ret_used)
+{
+	char *nl = in->data ? memchr(in->data, '\n', in->len) : NULL;
+	size_t len;
+
+	if (!nl) {
+		if (in->len > CONTROL_LINE_MAX || in->oom) {
+			buf_printf(out, "ERR request longer than %d bytes\n", CONTROL_LINE_MAX);
+			return -1;
+		}
+		return 0;
+	}
+	len = (size_t)(nl - in->data);
+	if (len > CONTROL_LINE_MAX) {
+		buf_printf(out, "ERR request longer than %d bytes\n", CONTROL_LINE_MAX);
+		return -1;
+	}
+	/* before the CR is cut: "status\r\n" is a request, not a NUL byte */
+	if (memchr(in->data, '\0', len)) {
+		buf_printf(out, "ERR request contains a NUL byte\n");
+		return -1;
+	}
+	*nl = '\0';
+	if (len > 0 && in->data[len - 1] == '\r')
+		in->data[len - 1] = '\0';
+	*ret_line = in->data;
+	*ret_used = len + 1;
+	return 1;
+}
+
 static void client_read(struct control *c, struct client *cl, uint64_t tag)
 {
 	char tmp[CONTROL_LINE_MAX + 1];
@@ -294,33 +324,18 @@ static void client_read(struct control *c, struct client *cl, uint64_t tag)
 	buf_append(&cl->in, tmp, (size_t)n);
 
 	for (;;) {
-		char *nl = cl->in.data ? memchr(cl->in.data, '\n', cl->in.len) : NULL;
-		size_t len;
+		char *line;
+		size_t used;
+		int r = control_take_request(&cl->in, &cl->out, &line, &used);
 
-		if (!nl) {
-			if (cl->in.len > CONTROL_LINE_MAX || cl->in.oom) {
-				buf_printf(&cl->out, "ERR request longer than %d bytes\n",
-					   CONTROL_LINE_MAX);
-				cl->closing = true;
-			}
-			break;
-		}
-		len = (size_t)(nl - cl->in.data);
-		*nl = '\0';
-		if (len > 0 && cl->in.data[len - 1] == '\r')
-			cl->in.data[len - 1] = '\0';
-		if (len > CONTROL_LINE_MAX) {
-			buf_printf(&cl->out, "ERR request longer than %d bytes\n", CONTROL_LINE_MAX);
+		if (r < 0) {
 			cl->closing = true;
 			break;
 		}
-		if (memchr(cl->in.data, '\0', len)) {
-			buf_printf(&cl->out, "ERR request contains a NUL byte\n");
-			cl->closing = true;
+		if (r == 0)
 			break;
-		}
-		run_request(c, cl, cl->in.data);
-		buf_consume(&cl->in, len + 1);
+		run_request(c, cl, line);
+		buf_consume(&cl->in, used);
 		if (cl->monitor)
 			break;
 	}

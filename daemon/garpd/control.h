@@ -57,6 +57,21 @@ void control_close(struct control *c);
 /* Handles an epoll event whose tag is >= tag_base. */
 void control_dispatch(struct control *c, uint64_t tag, uint32_t events);
 
+/**
+ * control_take_request() - the next request line waiting in a client's input
+ * @in: what the client sent so far
+ * @out: where an error reply goes
+ * @ret_line: the line, NUL-terminated, its newline (and a CR before it) cut
+ * @ret_used: bytes of @in to consume once the line has been run
+ *
+ * Pure (no sockets): the framing of the protocol, shared with the fuzzer.
+ *
+ * Return: 1 with a line, 0 when no whole line is there yet, or -1 when the
+ * client broke the protocol (too long a line, a NUL byte): an ERR reply is
+ * in @out and the client must be closed.
+ */
+int control_take_request(struct buf *in, struct buf *out, char **ret_line, size_t *ret_used);
+
 /* Whether any client is monitoring (so events need formatting at all). */
 bool control_has_monitors(const struct control *c);
 
