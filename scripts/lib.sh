@@ -34,6 +34,8 @@ GARPD_BUILD_DEPS=(gcc libc6-dev pkg-config meson ninja-build libmnl-dev libcap-d
 	libsystemd-dev scdoc)
 # What the tests need on top.
 GARPD_TEST_DEPS=(libcmocka-dev iproute2 python3 systemd qemu-system-x86 busybox-static kmod cpio)
+# What scripts/fuzz needs on top: clang with libFuzzer, llvm-cov/llvm-profdata for --coverage.
+GARPD_FUZZ_DEPS=(clang libclang-rt-dev llvm)
 
 # garpd_build DIR [meson options...]: configure (once) and build.
 garpd_build() {
