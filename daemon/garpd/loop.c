@@ -247,7 +247,12 @@ static void log_send_error(struct daemon *d, const struct engine_frame *f, int e
 	d->send_errors++;
 	if (st)
 		st->send_errors++;
-	daemon_emit(d, CFG_LOG_WARNING, &ev);
+	/*
+	 * ENETDOWN: the link went down in the same instant, and the event that
+	 * says so is not read yet (it cancels the rest). Expected on every
+	 * link flap: counted, logged for debugging only.
+	 */
+	daemon_emit(d, err == -ENETDOWN ? CFG_LOG_DEBUG : CFG_LOG_WARNING, &ev);
 }
 
 /* Count a frame that left, and tell the monitors. */
