@@ -335,6 +335,8 @@ enum { K_NONE, K_BOND, K_BRIDGE, K_VLAN, K_MACVLAN, K_VETH };
 
 /* A link event: ifindex 1..4, MAC index, up, kind, master (0 none), active slave/lower, failover.
  */
+static bool same_wakeup; /* the next event is handled in the same wakeup as the one before */
+
 static void link_ev(struct prog *p, int ifindex, int mac, bool up, int kind, int master,
 		    bool bond_slave, int other, bool failover)
 {
@@ -353,7 +355,8 @@ static void link_ev(struct prog *p, int ifindex, int mac, bool up, int kind, int
 		fprintf(stderr, "no encoding for link event\n");
 		exit(1);
 	}
-	emit(p, 4, 0, a, b, c);
+	emit(p, 4, same_wakeup ? 130 : 0, a, b, c);
+	same_wakeup = false;
 }
 
 static void addr_ev(struct prog *p, bool add_it, int ifindex, int ai)
@@ -425,9 +428,30 @@ static void engine(void)
 	addr_ev(&p, true, 2, 0);
 	clock_ev(&p, 6, 3);
 	link_ev(&p, 2, 3, true, K_BOND, 0, false, 4, false);
+	same_wakeup = true;
 	link_ev(&p, 2, 3, true, K_BOND, 0, false, 4, true);
 	clock_ev(&p, 6, 3);
 	put_prog("bond-failover-mac", &p);
+	/* the same, the failover event read in a later wakeup */
+	p.n -= 2 * 3 + 4;
+	link_ev(&p, 2, 3, true, K_BOND, 0, false, 4, true);
+	clock_ev(&p, 6, 3);
+	put_prog("bond-failover-mac-apart", &p);
+
+	/* triggers in one wakeup: an address appears, announce and sequence
+	 * (without probes: the same) asked for in the same instant */
+	p.n = 0;
+	for (int i = 0; i < 4; i++)
+		policy(&p, 0, 0, 1);
+	link_ev(&p, 1, 0, true, K_VETH, 0, false, 0, false);
+	addr_ev(&p, true, 1, 0);
+	emit(&p, 2, 137, 0x01); /* same wakeup: announce on if1 */
+	emit(&p, 2, 137, 0x41); /* and the sequence form */
+	clock_ev(&p, 6, 2);
+	emit(&p, 2, 7, 0x01);
+	emit(&p, 2, 137, 0x41);
+	clock_ev(&p, 6, 2);
+	put_prog("coinciding-triggers", &p);
 
 	/* a bond under a bridge with a VLAN on top: failover, FDB answer, relearn */
 	p.n = 0;
