@@ -692,15 +692,20 @@ static void handle_packet(struct daemon *d)
 	uint8_t buf[256];
 
 	for (int i = 0; i < RX_BATCH; i++) {
+		const struct gnl_link *l;
 		struct pkt_arp arp;
+		struct pkt_rx rx;
 		size_t len;
-		int ifindex;
 
-		if (pkt_recv(d->pkt_fd, buf, sizeof(buf), &len, &ifindex) < 0)
+		if (pkt_recv_rx(d->pkt_fd, buf, sizeof(buf), &len, &rx) < 0)
 			return;
 		if (pkt_parse_arp(buf, len, &arp) < 0)
 			continue;
-		engine_arp(d->engine, d->now, ifindex, &arp);
+		/* another VLAN's frame is no conflict for this interface */
+		l = gnl_link_get(d->gnl, rx.ifindex);
+		if (l && !pkt_rx_same_vlan(&arp, &rx, l->mac, strcmp(l->kind, "vlan") ? 0 : l->vlan_id))
+			continue;
+		engine_arp(d->engine, d->now, rx.ifindex, &arp);
 	}
 }
 

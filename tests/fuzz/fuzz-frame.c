@@ -3,7 +3,8 @@
  * Received frames: pkt_parse_arp() on any bytes. Oracle: it accepts only
  * what its contract says (IPv4-over-Ethernet ARP request or reply, at most
  * one 802.1Q tag, long enough), the fields it returns are the frame's own
- * bytes, and the formatting helpers stay inside their buffers.
+ * bytes, pkt_rx_same_vlan() counts a frame only in its own VLAN, and the
+ * formatting helpers stay inside their buffers.
  */
 
 #include <errno.h>
@@ -44,6 +45,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(pkt_is_probe(&arp) == (arp.op == PKT_ARPOP_REQUEST && arp.spa.s_addr == 0),
 		   "a probe is a request from 0.0.0.0");
 
+	{
+		/* what the kernel says about the frame: from its last bytes (padding) */
+		struct pkt_rx rx = {
+		    .ifindex = 2,
+		    .pkttype = data[size - 1] % 8,
+		    .vlan_valid = data[size - 2] & 1,
+		    .vlan = (uint16_t)((data[size - 3] << 8 | data[size - 4]) & 0x0fff)};
+		uint16_t link_vlan = data[size - 2] & 2 ? arp.vlan : 0;
+		bool same = pkt_rx_same_vlan(&arp, &rx, arp.tha, link_vlan);
+
+		if (!rx.vlan_valid && !arp.tagged && rx.pkttype != PKT_PACKET_OTHERHOST)
+			FUZZ_CHECK(same, "an untagged frame for us refused");
+		if (rx.vlan_valid && arp.tagged)
+			FUZZ_CHECK(!same, "a double-tagged frame accepted");
+		if (rx.vlan_valid != arp.tagged) {
+			uint16_t v = rx.vlan_valid ? rx.vlan : arp.vlan;
+
+			FUZZ_CHECK(same == (v == 0 || v == link_vlan), "VID %u on VLAN %u: %d", v,
+				   link_vlan, same);
+		}
+	}
 	FUZZ_CHECK(strlen(pkt_mac_to_str(arp.sha, mac)) == PKT_MAC_STRLEN - 1, "mac string");
 	FUZZ_CHECK(strlen(pkt_ipv4_to_str(&arp.spa, ip)) < PKT_IPV4_STRLEN, "ipv4 string");
 	{
