@@ -71,6 +71,8 @@ struct cfg_sequence {
 	enum cfg_relearn relearn_frame;
 	uint64_t hold_down_ns; /* not a config key yet: min time between two sequences of one address */
 	bool ignore;           /* from [interface PATTERN] ignore = yes */
+	bool ipv4;             /* announce IPv4 addresses (gratuitous ARP) */
+	bool ipv6;             /* advertise IPv6 addresses (unsolicited NA) */
 };
 
 /* Built-in defaults (the win8 profile); CFG_SEQUENCE_INIT for a struct. */
@@ -83,7 +85,7 @@ struct cfg_sequence {
 		.max_frames_per_second = 1000, .on_link_up = CFG_ACTION_ANNOUNCE,                  \
 		.on_mac_change = CFG_ACTION_ANNOUNCE, .on_bond_failover = CFG_ACTION_ANNOUNCE,     \
 		.relearn_guests = true, .relearn_frame = CFG_RELEARN_RARP,                         \
-		.hold_down_ns = CFG_NSEC_PER_SEC,                                                  \
+		.hold_down_ns = CFG_NSEC_PER_SEC, .ipv4 = true, .ipv6 = true,                      \
 	}
 
 enum cfg_log_level {

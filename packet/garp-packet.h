@@ -15,14 +15,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "garp-addr.h"
+
 #define PKT_ETH_ALEN 6
 #define PKT_ETH_HLEN 14
 #define PKT_VLAN_HLEN 4
 #define PKT_ARP_LEN 28
 /* Minimum Ethernet frame without FCS; shorter frames are zero-padded. */
 #define PKT_FRAME_MIN 60
-/* The largest frame we build: a tagged frame is the minimum plus the tag. */
-#define PKT_FRAME_MAX (PKT_FRAME_MIN + PKT_VLAN_HLEN)
+/*
+ * The largest frame we build: a tagged IPv6 neighbour advertisement
+ * (Ethernet 14 + tag 4 + IPv6 40 + NA 24 + one option 8); ARP frames are
+ * PKT_FRAME_MIN, plus the tag when tagged.
+ */
+#define PKT_FRAME_MAX (PKT_ETH_HLEN + PKT_VLAN_HLEN + 40 + 32)
 #define PKT_VLAN_NONE 0
 #define PKT_VLAN_MAX 4094
 
@@ -146,6 +152,7 @@ bool pkt_is_probe(const struct pkt_arp *arp);
 enum pkt_filter {
 	PKT_FILTER_DROP_ALL, /* nothing reaches userspace: idle, no wakeups */
 	PKT_FILTER_ARP,      /* IPv4 ARP requests and replies only */
+	PKT_FILTER_ND,       /* IPv6 neighbour solicitations and advertisements only */
 };
 
 /**
@@ -159,6 +166,18 @@ enum pkt_filter {
  * Return: 0, or a negative errno (-EPERM without CAP_NET_RAW).
  */
 int pkt_socket_open(int *ret_fd);
+
+/**
+ * pkt_socket_open_nd() - a second AF_PACKET socket, for IPv6 only
+ * @ret_fd: the socket, non-blocking and close-on-exec
+ *
+ * Receives IPv6 from every interface, filtered with PKT_FILTER_DROP_ALL
+ * until told otherwise (PKT_FILTER_ND while garpd's own DAD probes run).
+ * Sending works as on the first socket. Needs CAP_NET_RAW.
+ *
+ * Return: 0, or a negative errno.
+ */
+int pkt_socket_open_nd(int *ret_fd);
 
 /**
  * pkt_socket_set_filter() - attach one of the classic BPF programs
@@ -226,7 +245,9 @@ int pkt_recv_rx(int fd, void *buf, size_t size, size_t *ret_len, struct pkt_rx *
 
 /**
  * pkt_rx_same_vlan() - whether a received frame belongs to its interface's VLAN
- * @arp: the parsed frame (with its in-band tag, if it had one)
+ * @eth_dst: the frame's Ethernet destination
+ * @tagged: it had an in-band 802.1Q tag (as pkt_parse_arp()/pkt_parse_nd() say)
+ * @vlan: that tag's VLAN id
  * @rx: what the kernel said about it
  * @link_mac: the interface's MAC
  * @link_vlan: the interface's VLAN id when it is a VLAN device, else 0
@@ -243,8 +264,9 @@ int pkt_recv_rx(int fd, void *buf, size_t size, size_t *ret_len, struct pkt_rx *
  *
  * Return: true when the frame counts for the interface.
  */
-bool pkt_rx_same_vlan(const struct pkt_arp *arp, const struct pkt_rx *rx,
-		      const uint8_t link_mac[PKT_ETH_ALEN], uint16_t link_vlan);
+bool pkt_rx_same_vlan(const uint8_t eth_dst[PKT_ETH_ALEN], bool tagged, uint16_t vlan,
+		      const struct pkt_rx *rx, const uint8_t link_mac[PKT_ETH_ALEN],
+		      uint16_t link_vlan);
 
 /* Formatting helpers for logs and tools. */
 #define PKT_MAC_STRLEN 18

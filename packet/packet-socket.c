@@ -49,6 +49,34 @@ static const struct sock_filter filter_arp[] = {
 	BPF_STMT(BPF_RET | BPF_K, PKT_ETH_HLEN + PKT_ARP_LEN + PKT_VLAN_HLEN),    /* pass the header */
 };
 
+/*
+ * IPv6 neighbour solicitations and advertisements, for the ND socket
+ * (pkt_socket_open_nd()): ethertype IPv6, next header ICMPv6 with no
+ * extension header, hop limit 255 (RFC 4861 §7.1: anything else is
+ * invalid), type 135 or 136, at least an NS/NA long. Everything else
+ * that is IPv6 (the socket sees only IPv6) is dropped in the kernel;
+ * userspace checks every field again (pkt_parse_nd).
+ */
+#define ND_OFF_NH (PKT_ETH_HLEN + 6)
+#define ND_OFF_HOP (PKT_ETH_HLEN + 7)
+#define ND_OFF_TYPE (PKT_ETH_HLEN + 40)
+static const struct sock_filter filter_nd[] = {
+	BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),                                     /* A = length */
+	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, PKT_ETH_HLEN + 40 + 24, 1, 0),         /* long enough? */
+	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
+	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),                                    /* A = ethertype */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 1, 0),                         /* IPv6? */
+	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
+	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, ND_OFF_NH),                             /* A = next,hop */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58 << 8 | 255, 1, 0),                  /* ICMPv6, 255? */
+	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, ND_OFF_TYPE),                           /* A = type */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 2, 0),                            /* NS? */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 1, 0),                            /* NA? */
+	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
+	BPF_STMT(BPF_RET | BPF_K, 0xffff),                                         /* whole frame */
+};
+
 int pkt_socket_set_filter(int fd, enum pkt_filter filter)
 {
 	struct sock_fprog prog;
@@ -61,6 +89,10 @@ int pkt_socket_set_filter(int fd, enum pkt_filter filter)
 	case PKT_FILTER_ARP:
 		prog.len = sizeof(filter_arp) / sizeof(filter_arp[0]);
 		prog.filter = (struct sock_filter *)filter_arp;
+		break;
+	case PKT_FILTER_ND:
+		prog.len = sizeof(filter_nd) / sizeof(filter_nd[0]);
+		prog.filter = (struct sock_filter *)filter_nd;
 		break;
 	default:
 		return -EINVAL;
@@ -108,6 +140,35 @@ int pkt_socket_open(int *ret_fd)
 		goto fail;
 	}
 
+	*ret_fd = fd;
+	return 0;
+fail:
+	close(fd);
+	return r;
+}
+
+int pkt_socket_open_nd(int *ret_fd)
+{
+	int fd, r, one = 1;
+
+	/* ETH_P_IPV6, not ETH_P_ALL: the kernel never clones our outgoing traffic for it */
+	fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_IPV6));
+	if (fd < 0)
+		return -errno;
+	r = pkt_socket_set_filter(fd, PKT_FILTER_DROP_ALL);
+	if (r < 0)
+		goto fail;
+	drain(fd);
+	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 &&
+	    errno != ENOPROTOOPT) {
+		r = -errno;
+		goto fail;
+	}
+	/* the tag the kernel took off, for pkt_rx_same_vlan() */
+	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0) {
+		r = -errno;
+		goto fail;
+	}
 	*ret_fd = fd;
 	return 0;
 fail:

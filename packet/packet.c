@@ -213,20 +213,20 @@ bool pkt_is_probe(const struct pkt_arp *arp)
 	return arp->op == PKT_ARPOP_REQUEST && arp->spa.s_addr == 0;
 }
 
-bool pkt_rx_same_vlan(const struct pkt_arp *arp, const struct pkt_rx *rx,
-		      const uint8_t link_mac[PKT_ETH_ALEN], uint16_t link_vlan)
+bool pkt_rx_same_vlan(const uint8_t eth_dst[PKT_ETH_ALEN], bool tagged, uint16_t vlan,
+		      const struct pkt_rx *rx, const uint8_t link_mac[PKT_ETH_ALEN],
+		      uint16_t link_vlan)
 {
-	uint16_t vlan;
-
-	if (rx->vlan_valid && arp->tagged)
+	if (rx->vlan_valid && tagged)
 		return false; /* two tags: the inner VLAN of an outer one, not ours */
-	if (rx->vlan_valid || arp->tagged) {
-		vlan = rx->vlan_valid ? rx->vlan : arp->vlan;
+	if (rx->vlan_valid || tagged) {
+		if (rx->vlan_valid)
+			vlan = rx->vlan;
 		return vlan == 0 || vlan == link_vlan;
 	}
 	if (rx->pkttype == PKT_PACKET_OTHERHOST)
 		/* no tag left, yet not for us: the kernel's mark of another VLAN's frame */
-		return !(arp->eth_dst[0] & 1) && memcmp(arp->eth_dst, link_mac, PKT_ETH_ALEN);
+		return !(eth_dst[0] & 1) && memcmp(eth_dst, link_mac, PKT_ETH_ALEN);
 	return true;
 }
 

@@ -74,7 +74,7 @@ struct engine_link {
 
 struct engine_target {
 	int ifindex;
-	struct in_addr addr;
+	struct garp_addr addr; /* the key, with ifindex */
 	struct gnl_addr a;
 	bool configured; /* false: removed, kept only to enforce the hold-down */
 	enum engine_target_state state;
@@ -85,6 +85,8 @@ struct engine_target {
 	uint32_t sent, total;
 	uint64_t last_probe;
 	uint8_t mac[PKT_ETH_ALEN];
+	bool router;             /* IPv6: the Router flag of this sequence's advertisements */
+	uint8_t nonce[PKT_ND_NONCE_LEN]; /* IPv6: the nonce of this sequence's DAD probes */
 	struct cfg_sequence seq; /* the policy the running sequence started with */
 	uint64_t gen;
 	bool has_started;
@@ -124,7 +126,8 @@ struct engine {
 	struct engine_target **thash;
 	size_t thash_size, n_targets;
 
-	size_t n_probing; /* targets PROBING or WAITING */
+	size_t n_probing;    /* targets PROBING or WAITING */
+	size_t n_probing_v6; /* of which IPv6 (own DAD for nodad addresses) */
 
 	struct engine_ring out;     /* struct engine_pending */
 	struct engine_ring notes;   /* struct engine_note */

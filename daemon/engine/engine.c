@@ -2,7 +2,7 @@
 /*
  * The announcement engine. Pure: no clocks, no sockets, no logging.
  *
- * Targets are (ifindex, IPv4 address) pairs, each with one state machine
+ * Targets are (ifindex, family, address) triples, each with one state machine
  * and one timer in a min-heap. Links carry the policy and a token bucket
  * whose FIFO delays frames without reordering them. Every frame is checked
  * again when it leaves the bucket and when it is popped, so a frame for an
@@ -13,6 +13,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 #include <net/if_arp.h>
@@ -346,17 +347,31 @@ static bool link_can_send(const struct engine *e, const struct engine_link *l)
 
 /* ---- targets ---------------------------------------------------------- */
 
-static size_t target_bucket(const struct engine *e, int ifindex, struct in_addr addr)
+/* The key of a gnl_addr: its family and address. */
+static struct garp_addr addr_key(const struct gnl_addr *a)
 {
-	return hash64(((uint64_t)(uint32_t)ifindex << 32) | addr.s_addr) & (e->thash_size - 1);
+	return a->family == AF_INET6 ? garp_addr_v6(&a->addr.v6) : garp_addr_v4(a->addr.v4);
 }
 
-static struct engine_target *target_find(const struct engine *e, int ifindex, struct in_addr addr)
+static size_t target_bucket(const struct engine *e, int ifindex, const struct garp_addr *addr)
+{
+	uint64_t k = (uint64_t)(uint32_t)ifindex << 32;
+
+	/* IPv4 keys hash as they always did; others fold their bytes in */
+	if (addr->family == AF_INET)
+		k |= addr->v4.s_addr;
+	else
+		k ^= garp_addr_hash(addr);
+	return hash64(k) & (e->thash_size - 1);
+}
+
+static struct engine_target *target_find(const struct engine *e, int ifindex,
+					 const struct garp_addr *addr)
 {
 	if (!e->thash_size)
 		return NULL;
 	for (struct engine_target *t = e->thash[target_bucket(e, ifindex, addr)]; t; t = t->hnext)
-		if (t->ifindex == ifindex && t->addr.s_addr == addr.s_addr)
+		if (t->ifindex == ifindex && garp_addr_eq(&t->addr, addr))
 			return t;
 	return NULL;
 }
@@ -376,7 +391,7 @@ static int hash_grow_targets(struct engine *e)
 		struct engine_target *t = old[i], *next;
 
 		for (; t; t = next) {
-			size_t b = target_bucket(e, t->ifindex, t->addr);
+			size_t b = target_bucket(e, t->ifindex, &t->addr);
 
 			next = t->hnext;
 			t->hnext = h[b];
@@ -387,14 +402,48 @@ static int hash_grow_targets(struct engine *e)
 	return 0;
 }
 
+static bool target_is_v6(const struct engine_target *t)
+{
+	return t->addr.family == AF_INET6;
+}
+
+/* fe80::/10: advertised only when its MAC binding changes (MAC change, bond failover). */
+static bool target_is_link_local(const struct engine_target *t)
+{
+	return target_is_v6(t) && t->addr.v6.s6_addr[0] == 0xfe &&
+	       (t->addr.v6.s6_addr[1] & 0xc0) == 0x80;
+}
+
+/*
+ * The address itself may be announced: not host-scope, not unspecified;
+ * IPv6 also not multicast and usable (RFC 4862 §5.4: never while
+ * tentative; RFC 4429 §3.3: never Override for an optimistic address;
+ * never after DAD failed).
+ */
 static bool target_addr_eligible(const struct engine_target *t)
 {
-	return t->a.family == AF_INET && t->a.scope != RT_SCOPE_HOST && t->addr.s_addr != 0;
+	if (t->a.scope == RT_SCOPE_HOST || garp_addr_is_unspecified(&t->addr))
+		return false;
+	if (t->addr.family == AF_INET)
+		return true;
+	if (t->addr.family != AF_INET6 || t->addr.v6.s6_addr[0] == 0xff)
+		return false;
+	return !(t->a.flags & (IFA_F_TENTATIVE | IFA_F_OPTIMISTIC | IFA_F_DADFAILED));
+}
+
+static bool target_family_on(const struct engine_link *l, const struct engine_target *t)
+{
+	return target_is_v6(t) ? l->policy.ipv6 : l->policy.ipv4;
 }
 
 static bool target_can_send(const struct engine *e, const struct engine_target *t)
 {
-	return t->configured && target_addr_eligible(t) && link_can_send(e, link_find(e, t->ifindex));
+	const struct engine_link *l;
+
+	if (!t->configured || !target_addr_eligible(t))
+		return false;
+	l = link_find(e, t->ifindex);
+	return link_can_send(e, l) && target_family_on(l, t);
 }
 
 static bool target_in_flight(const struct engine_target *t)
@@ -412,15 +461,22 @@ static bool state_probing(enum engine_target_state s)
 static void target_set(struct engine *e, struct engine_target *t, enum engine_target_state state,
 		       uint64_t when)
 {
-	if (state_probing(t->state) && !state_probing(state))
+	size_t v6 = target_is_v6(t);
+
+	if (state_probing(t->state) && !state_probing(state)) {
 		e->n_probing--;
-	else if (!state_probing(t->state) && state_probing(state))
+		e->n_probing_v6 -= v6;
+	} else if (!state_probing(t->state) && state_probing(state)) {
 		e->n_probing++;
+		e->n_probing_v6 += v6;
+	}
 	t->state = state;
 	if (heap_arm(&e->heap, &t->timer, when) < 0) {
 		/* out of memory for the heap: do not leave a half-run sequence around */
-		if (state_probing(t->state))
+		if (state_probing(t->state)) {
 			e->n_probing--;
+			e->n_probing_v6 -= v6;
+		}
 		t->state = ENGINE_TARGET_CANCELLED;
 		t->running = CFG_ACTION_NONE;
 	}
@@ -440,11 +496,11 @@ static struct engine_target *target_new(struct engine *e, const struct gnl_addr 
 	if (!t)
 		return NULL;
 	t->ifindex = a->ifindex;
-	t->addr = a->addr.v4;
+	t->addr = addr_key(a);
 	t->a = *a;
 	t->state = ENGINE_TARGET_IDLE;
 	t->timer = (struct engine_tnode){ .idx = ENGINE_TNODE_NONE, .type = ENGINE_TNODE_TARGET };
-	b = target_bucket(e, t->ifindex, t->addr);
+	b = target_bucket(e, t->ifindex, &t->addr);
 	t->hnext = e->thash[b];
 	e->thash[b] = t;
 	t->lnext = l->targets;
@@ -461,7 +517,7 @@ static void target_free(struct engine *e, struct engine_target *t)
 	struct engine_target **p;
 
 	target_set(e, t, ENGINE_TARGET_IDLE, ENGINE_NO_DEADLINE);
-	for (p = &e->thash[target_bucket(e, t->ifindex, t->addr)]; *p; p = &(*p)->hnext)
+	for (p = &e->thash[target_bucket(e, t->ifindex, &t->addr)]; *p; p = &(*p)->hnext)
 		if (*p == t) {
 			*p = t->hnext;
 			break;
@@ -487,7 +543,7 @@ static bool pending_valid(const struct engine *e, const struct engine_pending *p
 	*ret_target = NULL;
 	if (p->f.kind == ENGINE_FRAME_RELEARN)
 		return link_sendable(link_find(e, p->f.ifindex));
-	t = target_find(e, p->f.ifindex, p->f.addr);
+	t = target_find(e, p->f.ifindex, &p->f.addr);
 	if (!t || t->gen != p->gen || !target_can_send(e, t))
 		return false;
 	*ret_target = t;
@@ -610,16 +666,22 @@ static void target_emit(struct engine *e, uint64_t now, struct engine_target *t,
 
 	switch (kind) {
 	case ENGINE_FRAME_PROBE:
-		r = pkt_build_probe(&p.f.frame, t->mac, t->addr, PKT_VLAN_NONE);
+		r = pkt_build_probe(&p.f.frame, t->mac, t->addr.v4, PKT_VLAN_NONE);
 		break;
 	case ENGINE_FRAME_ANNOUNCE_REQUEST:
-		r = pkt_build_announce_request(&p.f.frame, t->mac, t->addr,
+		r = pkt_build_announce_request(&p.f.frame, t->mac, t->addr.v4,
 					       t->seq.target_mac == CFG_THA_ZERO ? PKT_THA_ZERO
 										 : PKT_THA_BROADCAST,
 					       PKT_VLAN_NONE);
 		break;
 	case ENGINE_FRAME_ANNOUNCE_REPLY:
-		r = pkt_build_announce_reply(&p.f.frame, t->mac, t->addr, PKT_VLAN_NONE);
+		r = pkt_build_announce_reply(&p.f.frame, t->mac, t->addr.v4, PKT_VLAN_NONE);
+		break;
+	case ENGINE_FRAME_NS_PROBE:
+		r = pkt_build_dad_ns(&p.f.frame, t->mac, &t->addr.v6, t->nonce, PKT_VLAN_NONE);
+		break;
+	case ENGINE_FRAME_NA:
+		r = pkt_build_na(&p.f.frame, t->mac, &t->addr.v6, t->router, PKT_VLAN_NONE);
 		break;
 	default:
 		r = -EINVAL;
@@ -655,9 +717,24 @@ static void target_start(struct engine *e, struct engine_target *t, enum cfg_act
 	struct engine_note n = { .type = ENGINE_NOTE_STARTED, .time = now,
 				 .ifindex = t->ifindex, .addr = t->addr };
 
+	bool probe;
+
 	assert(l && kind != CFG_ACTION_NONE);
 	t->seq = l->policy;
 	memcpy(t->mac, l->l.mac, PKT_ETH_ALEN);
+	/*
+	 * IPv6: the kernel's DAD already checked the address, unless it was
+	 * added with nodad: then garpd probes itself, as for ARP.
+	 */
+	probe = kind == CFG_ACTION_SEQUENCE && t->seq.probes &&
+		(!target_is_v6(t) || (t->a.flags & IFA_F_NODAD));
+	if (target_is_v6(t)) {
+		uint64_t r = rng_next(e);
+
+		memcpy(t->nonce, &r, sizeof(t->nonce));
+		t->router = e->policy.ipv6_router &&
+			    e->policy.ipv6_router(e->policy.userdata, t->ifindex, l->l.name);
+	}
 	t->running = kind;
 	t->want = CFG_ACTION_NONE;
 	t->deferred = false;
@@ -668,7 +745,7 @@ static void target_start(struct engine *e, struct engine_target *t, enum cfg_act
 	/* a sequence without probes is an announcement: what a duplicate would be */
 	t->started_kind = kind == CFG_ACTION_SEQUENCE && !t->seq.probes ? CFG_ACTION_ANNOUNCE : kind;
 	e->counters.sequences++;
-	if (kind == CFG_ACTION_SEQUENCE && t->seq.probes) {
+	if (probe) {
 		n.probes = t->seq.probes;
 		t->total = t->seq.probes;
 		note_push(e, &n);
@@ -706,8 +783,8 @@ static bool target_cancel(struct engine *e, struct engine_target *t,
  * sequence in flight only when @kind asks for more; otherwise remembers it.
  * Return: 1 when a sequence started.
  */
-static int target_trigger(struct engine *e, struct engine_target *t, enum cfg_action kind,
-			  uint64_t now)
+static int target_trigger_any(struct engine *e, struct engine_target *t, enum cfg_action kind,
+			      uint64_t now)
 {
 	if (kind == CFG_ACTION_NONE || !t->configured)
 		return 0;
@@ -740,14 +817,38 @@ static int target_trigger(struct engine *e, struct engine_target *t, enum cfg_ac
 	return 1;
 }
 
+/*
+ * A trigger that does not move the address's MAC binding (a new address,
+ * carrier up, the refresh timer, announce everything): IPv6 link-local
+ * addresses sit it out, so a booting host or a carrier flap does not
+ * flood the segment with an NA for every interface's fe80:: address
+ * nobody has cached yet.
+ */
+static int target_trigger(struct engine *e, struct engine_target *t, enum cfg_action kind,
+			  uint64_t now)
+{
+	if (target_is_link_local(t))
+		return 0;
+	return target_trigger_any(e, t, kind, now);
+}
+
+/* A trigger that moves the MAC binding (MAC change, bond failover) or names the address. */
+static int target_trigger_rebind(struct engine *e, struct engine_target *t, enum cfg_action kind,
+				 uint64_t now)
+{
+	return target_trigger_any(e, t, kind, now);
+}
+
 static void target_step_announce(struct engine *e, struct engine_target *t, uint64_t due)
 {
 	bool last = t->sent + 1 >= t->total;
 
-	if (t->seq.frames != CFG_FRAMES_REPLY)
+	if (target_is_v6(t))
+		target_emit(e, due, t, ENGINE_FRAME_NA, last);
+	else if (t->seq.frames != CFG_FRAMES_REPLY)
 		target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REQUEST,
 			    last && t->seq.frames == CFG_FRAMES_REQUEST);
-	if (t->seq.frames != CFG_FRAMES_REQUEST)
+	if (!target_is_v6(t) && t->seq.frames != CFG_FRAMES_REQUEST)
 		target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REPLY, last);
 	t->sent++;
 	if (!last)
@@ -767,7 +868,8 @@ static void target_timer(struct engine *e, struct engine_target *t, uint64_t due
 	}
 	switch (t->state) {
 	case ENGINE_TARGET_PROBING:
-		target_emit(e, due, t, ENGINE_FRAME_PROBE, false);
+		target_emit(e, due, t, target_is_v6(t) ? ENGINE_FRAME_NS_PROBE : ENGINE_FRAME_PROBE,
+			    false);
 		t->last_probe = due;
 		t->sent++;
 		if (t->sent < t->total)
@@ -809,14 +911,15 @@ static void target_timer(struct engine *e, struct engine_target *t, uint64_t due
 
 /* ---- conflicts -------------------------------------------------------- */
 
-static void target_conflict(struct engine *e, struct engine_target *t, const uint8_t *mac,
-			    uint64_t now)
+static void conflict_record(struct engine *e, const struct engine_target *t, const uint8_t *mac,
+			    bool kernel_dad, uint64_t now)
 {
 	struct engine_conflict *c = &e->conflicts[e->conflicts_next];
 	struct engine_note n = { .type = ENGINE_NOTE_CONFLICT, .time = now,
-				 .ifindex = t->ifindex, .addr = t->addr };
+				 .ifindex = t->ifindex, .addr = t->addr, .kernel_dad = kernel_dad };
 
-	*c = (struct engine_conflict){ .ifindex = t->ifindex, .addr = t->addr, .time = now };
+	*c = (struct engine_conflict){ .ifindex = t->ifindex, .addr = t->addr, .time = now,
+				       .kernel_dad = kernel_dad };
 	memcpy(c->mac, mac, PKT_ETH_ALEN);
 	e->conflicts_next = (e->conflicts_next + 1) % ENGINE_CONFLICTS_KEPT;
 	if (e->n_conflicts < ENGINE_CONFLICTS_KEPT)
@@ -824,6 +927,50 @@ static void target_conflict(struct engine *e, struct engine_target *t, const uin
 	e->counters.conflicts++;
 	memcpy(n.mac, mac, PKT_ETH_ALEN);
 	note_push(e, &n);
+}
+
+/*
+ * The kernel's DAD failed for an IPv6 address: another node has it. A
+ * conflict, and the address is never advertised (it is not usable either:
+ * target_addr_eligible() refuses IFA_F_DADFAILED).
+ */
+static void target_dad_failed(struct engine *e, struct engine_target *t, uint64_t now)
+{
+	conflict_record(e, t, mac_zero, true, now);
+	e->counters.dad_failures++;
+	t->gen = ++e->gen;
+	t->running = CFG_ACTION_NONE;
+	t->want = CFG_ACTION_NONE;
+	t->deferred = false;
+	target_set(e, t, ENGINE_TARGET_CONFLICT, ENGINE_NO_DEADLINE);
+}
+
+/* New flags (or lifetimes) for an address we know: DAD finished, failed, or restarted. */
+static void target_addr_update(struct engine *e, struct engine_target *t,
+			       const struct gnl_addr *a, uint64_t now)
+{
+	bool was = target_addr_eligible(t), failed = t->a.flags & IFA_F_DADFAILED;
+	enum cfg_action k;
+
+	t->a = *a;
+	if (target_is_v6(t) && !failed && (a->flags & IFA_F_DADFAILED)) {
+		target_cancel(e, t, ENGINE_CANCEL_NOT_ELIGIBLE, now);
+		target_dad_failed(e, t, now);
+	} else if (was && !target_addr_eligible(t)) {
+		/* tentative again (the link came back and DAD runs again): wait for it */
+		target_cancel(e, t, ENGINE_CANCEL_NOT_ELIGIBLE, now);
+	} else if (!was && target_addr_eligible(t)) {
+		/* DAD finished: what waited for the address starts now */
+		k = t->want;
+		t->want = CFG_ACTION_NONE;
+		target_trigger_rebind(e, t, k, now);
+	}
+}
+
+static void target_conflict(struct engine *e, struct engine_target *t, const uint8_t *mac,
+			    uint64_t now)
+{
+	conflict_record(e, t, mac, false, now);
 
 	if (t->seq.on_conflict == CFG_CONFLICT_ABORT) {
 		t->gen = ++e->gen; /* queued probes are moot too */
@@ -1026,7 +1173,7 @@ static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t n
 		if (!link_can_send(e, v[i]))
 			continue;
 		for (struct engine_target *t = v[i]->targets; t; t = t->lnext)
-			target_trigger(e, t, CFG_ACTION_ANNOUNCE, now);
+			target_trigger_rebind(e, t, CFG_ACTION_ANNOUNCE, now);
 	}
 
 	if (!bond->policy.relearn_guests)
@@ -1081,8 +1228,11 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 		for (struct engine_target *t = l->targets; t; t = t->lnext) {
 			enum cfg_action k = is_new ? t->want : action_max(l->policy.on_link_up, t->want);
 
+			/* link-local: only what a MAC change or failover left waiting */
+			if (target_is_link_local(t))
+				k = t->want;
 			t->want = CFG_ACTION_NONE;
-			target_trigger(e, t, k, now);
+			target_trigger_rebind(e, t, k, now);
 		}
 	} else if (mac_changed) {
 		for (struct engine_target *t = l->targets; t; t = t->lnext) {
@@ -1093,7 +1243,7 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 				k = action_max(k, t->want);
 				t->want = CFG_ACTION_NONE;
 			}
-			target_trigger(e, t, k, now);
+			target_trigger_rebind(e, t, k, now);
 		}
 	}
 
@@ -1148,15 +1298,17 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 {
 	struct engine_target *t;
 	struct engine_link *l;
+	struct garp_addr key;
 	uint64_t end;
 
 	assert(e && addr);
-	if (addr->family != AF_INET || addr->ifindex <= 0)
-		goto out; /* IPv6: unsolicited NA, later */
-	t = target_find(e, addr->ifindex, addr->addr.v4);
+	if ((addr->family != AF_INET && addr->family != AF_INET6) || addr->ifindex <= 0)
+		goto out;
+	key = addr_key(addr);
+	t = target_find(e, addr->ifindex, &key);
 	if (t && t->configured) {
-		/* a lifetime or flag update of an address we know: no restart */
-		t->a = *addr;
+		/* a lifetime or flag update of an address we know: no restart, but DAD news */
+		target_addr_update(e, t, addr, now);
 		goto out;
 	}
 	if (!t) {
@@ -1167,8 +1319,20 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 	t->a = *addr;
 	t->configured = true;
 	t->gen = ++e->gen;
-	if (!is_new)
+	if (!is_new) {
+		/*
+		 * There before us: announce_on_start decides. But an IPv6 address
+		 * still in DAD appears, for everyone else, when DAD finishes.
+		 */
+		if (target_is_v6(t) && !target_is_link_local(t) &&
+		    (addr->flags & IFA_F_TENTATIVE) && !(addr->flags & IFA_F_DADFAILED))
+			t->want = CFG_ACTION_SEQUENCE;
 		goto out;
+	}
+	if (target_is_v6(t) && (addr->flags & IFA_F_DADFAILED)) {
+		target_dad_failed(e, t, now);
+		goto out;
+	}
 	l = link_find(e, t->ifindex);
 	end = t->has_started && l ? add_sat(t->last_started, l->policy.hold_down_ns) : 0;
 	if (end > now) {
@@ -1192,12 +1356,14 @@ void engine_addr_del(struct engine *e, uint64_t now, const struct gnl_addr *addr
 {
 	struct engine_target *t;
 	struct engine_link *l;
+	struct garp_addr key;
 	uint64_t end;
 
 	assert(e && addr);
-	if (addr->family != AF_INET)
+	if (addr->family != AF_INET && addr->family != AF_INET6)
 		goto out;
-	t = target_find(e, addr->ifindex, addr->addr.v4);
+	key = addr_key(addr);
+	t = target_find(e, addr->ifindex, &key);
 	if (!t || !t->configured)
 		goto out;
 	target_cancel(e, t, ENGINE_CANCEL_ADDR_REMOVED, now);
@@ -1222,7 +1388,7 @@ void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_ar
 	bool probe;
 
 	assert(e && arp);
-	if (!e->n_probing)
+	if (!engine_wants_arp(e))
 		goto out;
 	/*
 	 * An unbound packet socket sees a frame on a bridge port and again on
@@ -1236,15 +1402,15 @@ void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_ar
 	}
 	probe = pkt_is_probe(arp);
 	for (size_t i = 0; i < n; i++) {
-		struct in_addr cand[2] = { arp->spa, arp->tpa };
+		struct garp_addr cand[2] = { garp_addr_v4(arp->spa), garp_addr_v4(arp->tpa) };
 
 		for (size_t c = 0; c < 2; c++) {
 			struct engine_target *t;
 			bool own = false;
 
-			if (cand[c].s_addr == 0 || (c == 1 && !probe))
+			if (garp_addr_is_unspecified(&cand[c]) || (c == 1 && !probe))
 				continue;
-			t = target_find(e, chain[i]->l.ifindex, cand[c]);
+			t = target_find(e, chain[i]->l.ifindex, &cand[c]);
 			if (!t || !state_probing(t->state) || t->conflicted)
 				continue;
 			/* our own MACs never conflict: the target's, and every link the frame climbed */
@@ -1260,6 +1426,54 @@ void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_ar
 			 */
 			target_conflict(e, t, arp->sha, now);
 		}
+	}
+out:
+	engine_run(e, now);
+}
+
+void engine_nd(struct engine *e, uint64_t now, int ifindex, const struct pkt_nd *nd)
+{
+	const struct engine_link *chain[ENGINE_STACK_DEPTH];
+	struct garp_addr key;
+	size_t n = 0;
+
+	assert(e && nd);
+	if (!engine_wants_nd(e))
+		goto out;
+	/* as for ARP: a target on the link or on any master above it */
+	for (const struct engine_link *l = link_find(e, ifindex); l && n < ENGINE_STACK_DEPTH;
+	     l = link_find(e, l->l.master)) {
+		if (visited_has((struct engine_link *const *)chain, n, l))
+			break;
+		chain[n++] = l;
+	}
+	key = garp_addr_v6(&nd->target);
+	for (size_t i = 0; i < n; i++) {
+		struct engine_target *t = target_find(e, chain[i]->l.ifindex, &key);
+		bool own = false;
+
+		if (!t || !state_probing(t->state) || t->conflicted)
+			continue;
+		for (size_t k = 0; k < n && !own; k++)
+			own = mac_eq(chain[k]->l.mac, nd->eth_src) ||
+			      (nd->has_lladdr && mac_eq(chain[k]->l.mac, nd->lladdr));
+		own = own || mac_eq(t->mac, nd->eth_src) ||
+		      (nd->has_lladdr && mac_eq(t->mac, nd->lladdr));
+		if (own)
+			continue;
+		if (nd->type == PKT_ICMPV6_NS) {
+			/* only another node's DAD for the address (RFC 4862 §5.4.3), not resolution */
+			if (!garp_addr_is_unspecified(&(struct garp_addr){ .family = AF_INET6,
+									    .v6 = nd->src }))
+				continue;
+			/* RFC 7527: our own probe looped back (a reflecting switch) */
+			if (nd->has_nonce && !memcmp(nd->nonce, t->nonce, PKT_ND_NONCE_LEN))
+				continue;
+		}
+		/* RFC 4862 §5.4.4: an NA for the target, from another node, while we probe */
+		target_conflict(e, t, nd->type == PKT_ICMPV6_NA && nd->has_lladdr ? nd->lladdr
+										  : nd->eth_src,
+				now);
 	}
 out:
 	engine_run(e, now);
@@ -1355,7 +1569,7 @@ done:
 	engine_run(e, now);
 }
 
-int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct in_addr *addr,
+int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr,
 		    enum engine_announce_kind kind)
 {
 	enum cfg_action k = kind == ENGINE_ANNOUNCE_SEQUENCE ? CFG_ACTION_SEQUENCE : CFG_ACTION_ANNOUNCE;
@@ -1370,14 +1584,14 @@ int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct in
 		if (!link_eligible(e, l))
 			return -ENODEV;
 		if (addr) {
-			t = target_find(e, ifindex, *addr);
+			t = target_find(e, ifindex, addr);
 			if (!t || !t->configured)
 				return -ENOENT;
 		}
 		if (!link_sendable(l))
 			return -ENETDOWN;
 		if (addr) {
-			started = target_trigger(e, t, k, now);
+			started = target_trigger_rebind(e, t, k, now);
 		} else {
 			for (t = l->targets; t; t = t->lnext)
 				if (target_can_send(e, t))
@@ -1388,12 +1602,12 @@ int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct in
 	}
 	for (l = e->links; l; l = l->next) {
 		if (addr) {
-			t = target_find(e, l->l.ifindex, *addr);
+			t = target_find(e, l->l.ifindex, addr);
 			if (!t || !t->configured)
 				continue;
 			found = true;
 			if (target_can_send(e, t))
-				started += target_trigger(e, t, k, now);
+				started += target_trigger_rebind(e, t, k, now);
 			continue;
 		}
 		if (!link_can_send(e, l))
@@ -1417,7 +1631,12 @@ uint64_t engine_next_deadline(const struct engine *e)
 
 bool engine_wants_arp(const struct engine *e)
 {
-	return e->n_probing > 0;
+	return e->n_probing > e->n_probing_v6;
+}
+
+bool engine_wants_nd(const struct engine *e)
+{
+	return e->n_probing_v6 > 0;
 }
 
 int engine_pop_frame(struct engine *e, struct engine_frame *ret)
@@ -1441,6 +1660,12 @@ int engine_pop_frame(struct engine *e, struct engine_frame *ret)
 			break;
 		case ENGINE_FRAME_RELEARN:
 			e->counters.relearn++;
+			break;
+		case ENGINE_FRAME_NS_PROBE:
+			e->counters.ns_probes++;
+			break;
+		case ENGINE_FRAME_NA:
+			e->counters.na++;
 			break;
 		}
 		*ret = p.f;
@@ -1528,6 +1753,7 @@ void engine_foreach_target(const struct engine *e,
 				.ifindex = t->ifindex, .addr = t->addr, .state = t->state,
 				.sent = t->sent, .total = t->total,
 				.last_announced = t->last_announced,
+				.addr_flags = t->a.flags,
 			};
 
 			if (t->configured)

@@ -24,6 +24,7 @@
 
 #include "garp-config.h"
 #include "garp-netlink.h"
+#include "garp-nd.h"
 #include "garp-packet.h"
 
 #define ENGINE_NO_DEADLINE UINT64_MAX
@@ -34,6 +35,12 @@ struct engine;
 struct engine_policy_source {
 	void (*get)(void *userdata, const char *ifname, struct cfg_sequence *ret);
 	void *userdata;
+	/*
+	 * Whether the interface forwards IPv6 (sets the Router flag of its
+	 * neighbour advertisements); asked when an IPv6 sequence starts.
+	 * NULL: never.
+	 */
+	bool (*ipv6_router)(void *userdata, int ifindex, const char *ifname);
 };
 
 /**
@@ -64,6 +71,8 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 void engine_addr_del(struct engine *e, uint64_t now, const struct gnl_addr *addr);
 /* An ARP frame received on @ifindex. */
 void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_arp *arp);
+/* An IPv6 neighbour solicitation or advertisement received on @ifindex (garp-nd.h). */
+void engine_nd(struct engine *e, uint64_t now, int ifindex, const struct pkt_nd *nd);
 /*
  * The answer to an FDB query (see engine_pop_query()): all entries at once.
  * Call it once per query, with @n = 0 when the query failed.
@@ -100,7 +109,7 @@ enum engine_announce_kind {
  * @ifindex is not operationally up. A target already in flight restarts
  * only when @kind asks for more than it is doing (not counted otherwise).
  */
-int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct in_addr *addr,
+int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr,
 		    enum engine_announce_kind kind);
 
 /**
@@ -123,6 +132,15 @@ uint64_t engine_next_deadline(const struct engine *e);
  */
 bool engine_wants_arp(const struct engine *e);
 
+/**
+ * engine_wants_nd() - whether received NS/NA frames matter now
+ *
+ * True while garpd's own DAD probes run for an IPv6 address (one added
+ * with nodad); the event loop switches the IPv6 packet socket's filter
+ * between PKT_FILTER_ND and PKT_FILTER_DROP_ALL on this.
+ */
+bool engine_wants_nd(const struct engine *e);
+
 /* Outputs. */
 
 enum engine_frame_kind {
@@ -130,12 +148,14 @@ enum engine_frame_kind {
 	ENGINE_FRAME_ANNOUNCE_REQUEST,
 	ENGINE_FRAME_ANNOUNCE_REPLY,
 	ENGINE_FRAME_RELEARN,
+	ENGINE_FRAME_NS_PROBE, /* IPv6: a DAD neighbour solicitation (nodad addresses) */
+	ENGINE_FRAME_NA,       /* IPv6: an unsolicited neighbour advertisement */
 };
 
 struct engine_frame {
 	enum engine_frame_kind kind;
 	int ifindex; /* where to send it */
-	struct in_addr addr; /* the target's address; 0.0.0.0 for relearn frames */
+	struct garp_addr addr; /* the target's address; family 0 for relearn frames */
 	struct pkt_frame frame;
 };
 
@@ -151,7 +171,7 @@ int engine_pop_query(struct engine *e, struct engine_query *ret);
 enum engine_note_type {
 	ENGINE_NOTE_STARTED,   /* a sequence started: ifindex, addr, probes (0 = announcement only) */
 	ENGINE_NOTE_ANNOUNCED, /* the last announcement of a sequence went out */
-	ENGINE_NOTE_CONFLICT,  /* ifindex, addr, mac (the other one) */
+	ENGINE_NOTE_CONFLICT,  /* ifindex, addr, mac (the other one; zero with kernel_dad) */
 	ENGINE_NOTE_CANCELLED, /* ifindex, addr, reason */
 	ENGINE_NOTE_FAILOVER,  /* ifindex (the bond), new active slave in `slave` */
 	ENGINE_NOTE_RELEARN,   /* ifindex (the bond), bridge, count of guest MACs queued */
@@ -170,7 +190,7 @@ struct engine_note {
 	enum engine_note_type type;
 	uint64_t time;
 	int ifindex;
-	struct in_addr addr;
+	struct garp_addr addr; /* family 0 when the note is not about an address */
 	uint8_t mac[PKT_ETH_ALEN];
 	enum engine_cancel_reason reason;
 	uint32_t probes; /* STARTED: probes in this sequence */
@@ -178,6 +198,7 @@ struct engine_note {
 	int bridge;      /* RELEARN */
 	uint32_t count;  /* RELEARN */
 	uint64_t when;   /* DEFERRED */
+	bool kernel_dad; /* CONFLICT: the kernel's DAD failed for this IPv6 address */
 };
 int engine_pop_note(struct engine *e, struct engine_note *ret);
 
@@ -194,6 +215,9 @@ struct engine_counters {
 	uint64_t rate_limited; /* frames delayed by the token bucket */
 	uint64_t sequences;    /* sequences started */
 	uint64_t notes_dropped; /* notes not kept: ENGINE_NOTES_MAX were waiting unpopped */
+	uint64_t na;            /* IPv6 neighbour advertisements (not in announcements) */
+	uint64_t ns_probes;     /* IPv6 DAD solicitations of our own (not in probes) */
+	uint64_t dad_failures;  /* the kernel's DAD failed (also counted in conflicts) */
 };
 void engine_get_counters(const struct engine *e, struct engine_counters *ret);
 
@@ -201,9 +225,10 @@ void engine_get_counters(const struct engine *e, struct engine_counters *ret);
 #define ENGINE_CONFLICTS_KEPT 32
 struct engine_conflict {
 	int ifindex;
-	struct in_addr addr;
+	struct garp_addr addr;
 	uint8_t mac[PKT_ETH_ALEN];
 	uint64_t time;
+	bool kernel_dad; /* the kernel's DAD failed: no MAC known */
 };
 /* Copies up to @max recent conflicts, newest last; returns how many. */
 size_t engine_get_conflicts(const struct engine *e, struct engine_conflict *ret, size_t max);
@@ -222,14 +247,15 @@ const char *engine_target_state_to_string(enum engine_target_state s);
 
 struct engine_target_info {
 	int ifindex;
-	struct in_addr addr;
+	struct garp_addr addr;
 	enum engine_target_state state;
 	uint32_t sent;  /* probes or announcements sent in the current phase */
 	uint32_t total; /* of how many */
 	uint64_t last_announced; /* 0 = never */
+	uint32_t addr_flags;     /* IFA_F_* as last reported (IPv6: tentative, dadfailed, nodad...) */
 };
 
-/* Calls @fn for each IPv4 address the engine knows, in no set order. */
+/* Calls @fn for each address the engine knows, in no set order. */
 void engine_foreach_target(const struct engine *e,
 			   void (*fn)(void *userdata, const struct engine_target_info *info),
 			   void *userdata);

@@ -258,10 +258,11 @@ int garpctl_announce(const struct garpctl_ctx *ctx, int argc, char **argv)
 	len = (size_t)snprintf(req, sizeof(req), "announce%s%s%s", iface ? " iface=" : "",
 			       iface ? iface : "", sequence ? " sequence" : "");
 	for (int i = optind; i < argc; i++) {
-		struct in_addr a;
+		struct in6_addr a;
 
-		if (inet_pton(AF_INET, argv[i], &a) != 1) {
-			fprintf(stderr, "garpctl announce: \"%s\" is not an IPv4 address\n", argv[i]);
+		if (inet_pton(AF_INET, argv[i], &a) != 1 && inet_pton(AF_INET6, argv[i], &a) != 1) {
+			fprintf(stderr, "garpctl announce: \"%s\" is not an IPv4 or IPv6 address\n",
+				argv[i]);
 			return GARPCTL_EXIT_USAGE;
 		}
 		if (len + 1 + strlen(argv[i]) >= sizeof(req)) {

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/if_addr.h>
+
 #include "daemon.h"
 #include "garpd-build.h"
 
@@ -57,11 +59,11 @@ static void snap_target(void *userdata, const struct engine_target_info *info)
 static int cmp_target(const void *a, const void *b)
 {
 	const struct engine_target_info *x = a, *y = b;
-	uint32_t ax = ntohl(x->addr.s_addr), ay = ntohl(y->addr.s_addr);
 
 	if (x->ifindex != y->ifindex)
 		return x->ifindex < y->ifindex ? -1 : 1;
-	return ax < ay ? -1 : ax > ay;
+	/* IPv4 first, then IPv6; numerically within a family */
+	return garp_addr_cmp(&x->addr, &y->addr);
 }
 
 static int snapshot_take(struct daemon *d, struct snapshot *s)
@@ -132,12 +134,29 @@ static const char *link_state(const struct gnl_link *l)
 	return gnl_link_is_oper_up(l) ? "up" : "no-carrier";
 }
 
+/* IPv6: what the kernel's DAD says about the address; NULL when it is usable. */
+static const char *addr_dad_state(const struct engine_target_info *t)
+{
+	if (t->addr.family != AF_INET6)
+		return NULL;
+	if (t->addr_flags & IFA_F_DADFAILED)
+		return "dadfailed";
+	if (t->addr_flags & IFA_F_OPTIMISTIC)
+		return "optimistic";
+	if (t->addr_flags & IFA_F_TENTATIVE)
+		return "tentative";
+	return NULL;
+}
+
 static void target_progress(const struct engine_target_info *t, char *buf, size_t size)
 {
 	const char *state = engine_target_state_to_string(t->state);
+	const char *dad = addr_dad_state(t);
 
 	if (t->state == ENGINE_TARGET_PROBING || t->state == ENGINE_TARGET_ANNOUNCING)
 		snprintf(buf, size, "%s %u/%u", state, t->sent, t->total);
+	else if (dad)
+		snprintf(buf, size, "%s", dad); /* why nothing is sent for it */
 	else
 		snprintf(buf, size, "%s", state);
 }
@@ -155,7 +174,7 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 			struct buf *out)
 {
 	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
-	char mac[PKT_MAC_STRLEN], a[INET_ADDRSTRLEN], b[IFNAMSIZ + 12], prog[32];
+	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12], prog[32];
 	size_t t = 0, nc;
 
 	buf_printf(out, "%-16s %7s  %-17s  %-8s %-10s %s\n", "INTERFACE", "IFINDEX", "MAC", "KIND",
@@ -180,8 +199,7 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 			double when = ago(d, ti->last_announced);
 
 			target_progress(ti, prog, sizeof(prog));
-			buf_printf(out, "    %-15s  %-16s", inet_ntop(AF_INET, &ti->addr, a, sizeof(a)),
-				   prog);
+			buf_printf(out, "    %-15s  %-16s", garp_addr_to_str(&ti->addr, a), prog);
 			if (when < 0)
 				buf_printf(out, "  never announced\n");
 			else
@@ -192,10 +210,13 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 	buf_printf(out,
 		   "\nCOUNTERS\n"
 		   "  probes %llu  announcements %llu  replies %llu  relearn %llu\n"
+		   "  neighbour advertisements %llu  ns probes %llu  dad failures %llu\n"
 		   "  conflicts %llu  cancellations %llu  rate-limit delays %llu  sequences %llu\n"
 		   "  netlink resyncs %llu  malformed netlink %llu  send errors %llu\n",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
+		   (unsigned long long)ec->na, (unsigned long long)ec->ns_probes,
+		   (unsigned long long)ec->dad_failures,
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
@@ -206,8 +227,10 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 	for (size_t i = 0; i < nc; i++)
 		buf_printf(out, "  %-16s %-15s  %s  %.1f s ago\n",
 			   daemon_ifname(d, conflicts[i].ifindex, b),
-			   inet_ntop(AF_INET, &conflicts[i].addr, a, sizeof(a)),
-			   pkt_mac_to_str(conflicts[i].mac, mac), ago(d, conflicts[i].time));
+			   garp_addr_to_str(&conflicts[i].addr, a),
+			   conflicts[i].kernel_dad ? "kernel DAD failed"
+						   : pkt_mac_to_str(conflicts[i].mac, mac),
+			   ago(d, conflicts[i].time));
 }
 
 static void json_key(struct buf *out, bool *first, const char *key)
@@ -221,7 +244,7 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 			struct buf *out)
 {
 	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
-	char mac[PKT_MAC_STRLEN], a[INET_ADDRSTRLEN], b[IFNAMSIZ + 12];
+	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12];
 	size_t t = 0, nc;
 
 	buf_printf(out, "{\"version\":\"%s\",\"interfaces\":[", GARPD_VERSION);
@@ -260,9 +283,14 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 			const struct engine_target_info *ti = &s->targets[t];
 			double when = ago(d, ti->last_announced);
 
-			buf_printf(out, "%s{\"address\":\"%s\",\"state\":\"%s\",\"sent\":%u,\"total\":%u,",
-				   firsta ? "" : ",", inet_ntop(AF_INET, &ti->addr, a, sizeof(a)),
+			buf_printf(out, "%s{\"address\":\"%s\",\"family\":\"%s\",\"state\":\"%s\","
+				   "\"sent\":%u,\"total\":%u,",
+				   firsta ? "" : ",", garp_addr_to_str(&ti->addr, a),
+				   ti->addr.family == AF_INET6 ? "ipv6" : "ipv4",
 				   engine_target_state_to_string(ti->state), ti->sent, ti->total);
+			if (ti->addr.family == AF_INET6)
+				buf_printf(out, "\"dad\":\"%s\",",
+					   addr_dad_state(ti) ? addr_dad_state(ti) : "done");
 			if (when < 0)
 				buf_printf(out, "\"last_announced_seconds_ago\":null}");
 			else
@@ -275,20 +303,25 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 		   "],\"counters\":{\"probes\":%llu,\"announcements\":%llu,\"replies\":%llu,"
 		   "\"relearn\":%llu,\"conflicts\":%llu,\"cancellations\":%llu,"
 		   "\"rate_limited\":%llu,\"sequences\":%llu,\"resyncs\":%llu,"
-		   "\"malformed_netlink\":%llu,\"send_errors\":%llu},\"conflicts\":[",
+		   "\"malformed_netlink\":%llu,\"send_errors\":%llu,\"neighbour_advertisements\":%llu,"
+		   "\"ns_probes\":%llu,\"dad_failures\":%llu},\"conflicts\":[",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
-		   (unsigned long long)d->send_errors);
+		   (unsigned long long)d->send_errors, (unsigned long long)ec->na,
+		   (unsigned long long)ec->ns_probes, (unsigned long long)ec->dad_failures);
 	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
 	for (size_t i = 0; i < nc; i++) {
 		buf_printf(out, "%s{\"interface\":", i ? "," : "");
 		buf_json_string(out, daemon_ifname(d, conflicts[i].ifindex, b));
-		buf_printf(out, ",\"address\":\"%s\",\"mac\":\"%s\",\"seconds_ago\":%.3f}",
-			   inet_ntop(AF_INET, &conflicts[i].addr, a, sizeof(a)),
-			   pkt_mac_to_str(conflicts[i].mac, mac), ago(d, conflicts[i].time));
+		buf_printf(out, ",\"address\":\"%s\",", garp_addr_to_str(&conflicts[i].addr, a));
+		if (conflicts[i].kernel_dad)
+			buf_printf(out, "\"mac\":null,\"detected\":\"kernel-dad\",");
+		else
+			buf_printf(out, "\"mac\":\"%s\",", pkt_mac_to_str(conflicts[i].mac, mac));
+		buf_printf(out, "\"seconds_ago\":%.3f}", ago(d, conflicts[i].time));
 	}
 	buf_printf(out, "]}\n");
 }
@@ -330,9 +363,9 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 				       struct buf *out)
 {
 	enum engine_announce_kind kind = ENGINE_ANNOUNCE_ONLY;
-	struct in_addr addrs[WORDS_MAX];
+	struct garp_addr addrs[WORDS_MAX];
 	const struct gnl_link *link = NULL;
-	char a[INET_ADDRSTRLEN];
+	char a[GARP_ADDR_STRLEN];
 	struct snapshot s;
 	struct links ls;
 	size_t n = 0;
@@ -358,10 +391,10 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 			ifindex = link->ifindex;
 		} else if (!strcmp(w, "sequence")) {
 			kind = ENGINE_ANNOUNCE_SEQUENCE;
-		} else if (inet_pton(AF_INET, w, &addrs[n]) == 1) {
+		} else if (garp_addr_from_str(w, &addrs[n]) == 0) {
 			n++;
 		} else {
-			buf_printf(out, "\"%.64s\" is not an IPv4 address", w);
+			buf_printf(out, "\"%.64s\" is not an IPv4 or IPv6 address", w);
 			goto fail;
 		}
 	}
@@ -373,14 +406,28 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 
 	/* Every address must be ours before anything is sent: all or nothing. */
 	for (size_t i = 0; i < n; i++) {
-		bool found = false;
+		const struct engine_target_info *ti = NULL, *unusable = NULL;
 
-		for (size_t t = 0; t < s.n && !found; t++)
-			found = s.targets[t].addr.s_addr == addrs[i].s_addr &&
-				(!ifindex || s.targets[t].ifindex == ifindex);
-		if (!found) {
+		for (size_t t = 0; t < s.n && !ti; t++) {
+			if (!garp_addr_eq(&s.targets[t].addr, &addrs[i]) ||
+			    (ifindex && s.targets[t].ifindex != ifindex))
+				continue;
+			if (addr_dad_state(&s.targets[t]))
+				unusable = &s.targets[t];
+			else
+				ti = &s.targets[t];
+		}
+		if (!ti && unusable) {
+			char b[IFNAMSIZ + 12];
+
+			/* an IPv6 address in DAD, or whose DAD failed: never advertised */
+			buf_printf(out, "%s on %s is %s: not advertised", garp_addr_to_str(&addrs[i], a),
+				   daemon_ifname(d, unusable->ifindex, b), addr_dad_state(unusable));
+			goto fail;
+		}
+		if (!ti) {
 			buf_printf(out, "%s is not configured on %s",
-				   inet_ntop(AF_INET, &addrs[i], a, sizeof(a)),
+				   garp_addr_to_str(&addrs[i], a),
 				   link ? link->name : "any interface garpd announces on");
 			goto fail;
 		}
@@ -400,14 +447,14 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 			const struct engine_target_info *ti = &s.targets[t];
 			char b[IFNAMSIZ + 12];
 
-			if (ti->addr.s_addr != addrs[i].s_addr || (ifindex && ti->ifindex != ifindex))
+			if (!garp_addr_eq(&ti->addr, &addrs[i]) || (ifindex && ti->ifindex != ifindex))
 				continue;
 			ret = engine_announce(d->engine, d->now, ti->ifindex, &addrs[i], kind);
 			if (ret <= 0)
 				continue;
 			started += ret;
 			buf_printf(out, "started iface=%s addr=%s\n", daemon_ifname(d, ti->ifindex, b),
-				   inet_ntop(AF_INET, &addrs[i], a, sizeof(a)));
+				   garp_addr_to_str(&addrs[i], a));
 		}
 	}
 	buf_printf(out, "started %d target%s (%s)\n", started, started == 1 ? "" : "s",
@@ -452,8 +499,12 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 		 offsetof(struct if_stats, replies)},
 		{"relearn_total", "Switch-relearn frames sent for guest MACs.",
 		 offsetof(struct if_stats, relearn)},
-		{"conflicts_total", "Address conflicts detected while probing.",
+		{"conflicts_total", "Address conflicts detected (while probing, or a failed IPv6 DAD).",
 		 offsetof(struct if_stats, conflicts)},
+		{"neighbour_advertisements_total", "IPv6 unsolicited neighbour advertisements sent.",
+		 offsetof(struct if_stats, na)},
+		{"ns_probes_total", "IPv6 DAD neighbour solicitations sent for nodad addresses.",
+		 offsetof(struct if_stats, ns_probes)},
 		{"send_errors_total", "Frames that could not be sent.",
 		 offsetof(struct if_stats, send_errors)},
 	};
@@ -478,6 +529,8 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 	buf_printf(out, "garpd_cancellations_total %llu\n", (unsigned long long)ec.cancellations);
 	prom_family(out, "rate_limit_delays_total", "Frames delayed by the per-interface rate limit.");
 	buf_printf(out, "garpd_rate_limit_delays_total %llu\n", (unsigned long long)ec.rate_limited);
+	prom_family(out, "dad_failures_total", "IPv6 addresses whose kernel DAD failed.");
+	buf_printf(out, "garpd_dad_failures_total %llu\n", (unsigned long long)ec.dad_failures);
 	prom_family(out, "netlink_resyncs_total", "Netlink overflows recovered by a re-dump.");
 	buf_printf(out, "garpd_netlink_resyncs_total %llu\n", (unsigned long long)gc.resyncs);
 	prom_family(out, "netlink_malformed_total", "Malformed netlink messages skipped.");

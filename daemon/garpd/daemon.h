@@ -28,6 +28,7 @@ struct if_stats {
 	int ifindex;
 	char name[IFNAMSIZ + 12]; /* "if<index>" when the name was not known */
 	uint64_t probes, announcements, replies, relearn, conflicts, send_errors;
+	uint64_t na, ns_probes; /* IPv6 */
 };
 
 struct daemon {
@@ -37,6 +38,7 @@ struct daemon {
 	struct engine *engine;
 	struct control *control;
 	int epfd, pkt_fd, timer_fd, signal_fd;
+	int nd_fd; /* IPv6 packet socket; -1 when the kernel has no IPv6 */
 	int gnl_fds[2];
 	int n_gnl_fds;
 
@@ -52,6 +54,7 @@ struct daemon {
 	uint64_t nl_resume; /* ENGINE_NO_DEADLINE: not in a burst */
 	uint64_t nl_window_events; /* events read since nl_resume was set */
 	bool filter_arp;
+	bool filter_nd;
 	bool pollout;
 	bool synced;
 	bool stop;
@@ -76,7 +79,7 @@ struct daemon {
 struct daemon_event {
 	const char *event;
 	int ifindex; /* 0: no interface */
-	const struct in_addr *addr;
+	const struct garp_addr *addr;
 	const uint8_t *mac;
 	const char *key1, *val1; /* one more field, e.g. reason=... */
 	const char *key2, *val2;

@@ -19,7 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+
 #include "engine.h"
+#include "garp-nd.h"
 #include "garp-netlink.h"
 #include "garp-packet.h"
 #include "garpd-build.h"
@@ -44,6 +47,7 @@ enum source {
 	SRC_PACKET = 8,
 	SRC_TIMER,
 	SRC_SIGNAL,
+	SRC_PACKET_ND, /* the IPv6 packet socket: NS/NA while our own DAD probes run */
 	SRC_CONTROL = 100, /* and up: the control socket's listener and clients */
 };
 
@@ -57,7 +61,7 @@ enum source {
 
 #define DAEMON_INIT                                                                                \
 	{                                                                                          \
-		.epfd = -1, .pkt_fd = -1, .timer_fd = -1, .signal_fd = -1,                         \
+		.epfd = -1, .pkt_fd = -1, .timer_fd = -1, .signal_fd = -1, .nd_fd = -1,            \
 		.armed = ENGINE_NO_DEADLINE, .nl_resume = ENGINE_NO_DEADLINE,                      \
 	}
 
@@ -127,7 +131,7 @@ static void kv_add(struct kv_line *l, const char *key, const char *val)
 /* key=value for the log and `garpctl monitor`; {"key":"value",...} for `monitor --json`. */
 void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon_event *ev)
 {
-	char b[IFNAMSIZ + 12], a[PKT_IPV4_STRLEN], m[PKT_MAC_STRLEN];
+	char b[IFNAMSIZ + 12], a[GARP_ADDR_STRLEN], m[PKT_MAC_STRLEN];
 	const char *keys[6], *vals[6];
 	struct kv_line text;
 	size_t n = 0;
@@ -141,7 +145,7 @@ void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon
 	}
 	if (ev->addr) {
 		keys[n] = "addr";
-		vals[n++] = pkt_ipv4_to_str(ev->addr, a);
+		vals[n++] = garp_addr_to_str(ev->addr, a);
 	}
 	keys[n] = "event";
 	vals[n++] = ev->event;
@@ -184,6 +188,30 @@ static void policy_get(void *userdata, const char *name, struct cfg_sequence *re
 	cfg_sequence_for(&d->cfg, name, ret);
 }
 
+/*
+ * The Router flag of an interface's NAs: whether it forwards IPv6, read
+ * when a sequence starts (a sysctl change sends no RTM_NEWLINK). The file
+ * is world-readable, so this works after privileges are dropped.
+ */
+static bool ipv6_router(void *userdata, int ifindex, const char *ifname)
+{
+	char path[64 + IFNAMSIZ], c = '0';
+	int fd;
+
+	(void)userdata;
+	(void)ifindex;
+	if (!ifname[0] || strchr(ifname, '/') || !strcmp(ifname, ".") || !strcmp(ifname, ".."))
+		return false;
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding", ifname);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c != '0';
+}
+
 static int epoll_add(struct daemon *d, int fd, uint64_t tag, uint32_t events)
 {
 	struct epoll_event ev = {.events = events, .data.u64 = tag};
@@ -209,14 +237,14 @@ static int outbox_push(struct daemon *d, const struct engine_frame *f)
  * Before anything is sent for an address that just went away, forget it:
  * an announcement must never leave for an address we no longer own.
  */
-static void outbox_purge(struct daemon *d, int ifindex, const struct in_addr *addr)
+static void outbox_purge(struct daemon *d, int ifindex, const struct garp_addr *addr)
 {
 	size_t w = d->out_head;
 
 	for (size_t r = d->out_head; r < d->out_n; r++) {
 		const struct engine_frame *f = &d->outbox[r];
 
-		if (f->ifindex == ifindex && (!addr || f->addr.s_addr == addr->s_addr))
+		if (f->ifindex == ifindex && (!addr || garp_addr_eq(&f->addr, addr)))
 			continue;
 		d->outbox[w++] = *f;
 	}
@@ -239,7 +267,7 @@ static void log_send_error(struct daemon *d, const struct engine_frame *f, int e
 	const struct daemon_event ev = {
 		.event = "send-failed",
 		.ifindex = f->ifindex,
-		.addr = f->addr.s_addr ? &f->addr : NULL,
+		.addr = f->addr.family ? &f->addr : NULL,
 		.key1 = "error",
 		.val1 = strerrorname_np(-err) ? strerrorname_np(-err) : "unknown",
 	};
@@ -263,6 +291,8 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 		[ENGINE_FRAME_ANNOUNCE_REQUEST] = "announcement-sent",
 		[ENGINE_FRAME_ANNOUNCE_REPLY] = "reply-sent",
 		[ENGINE_FRAME_RELEARN] = "relearn-sent",
+		[ENGINE_FRAME_NS_PROBE] = "ns-probe-sent",
+		[ENGINE_FRAME_NA] = "na-sent",
 	};
 	struct if_stats *st = daemon_if_stats(d, f->ifindex);
 	struct daemon_event ev = {.event = names[f->kind], .ifindex = f->ifindex};
@@ -281,6 +311,12 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 			break;
 		case ENGINE_FRAME_RELEARN:
 			st->relearn++;
+			break;
+		case ENGINE_FRAME_NS_PROBE:
+			st->ns_probes++;
+			break;
+		case ENGINE_FRAME_NA:
+			st->na++;
 			break;
 		}
 	}
@@ -355,7 +391,13 @@ static void emit_note(struct daemon *d, const struct engine_note *n)
 		break;
 	case ENGINE_NOTE_CONFLICT:
 		ev.event = "conflict";
-		ev.mac = n->mac;
+		if (n->kernel_dad) {
+			/* the kernel's duplicate address detection failed: no MAC to show */
+			ev.key1 = "detected";
+			ev.val1 = "kernel-dad";
+		} else {
+			ev.mac = n->mac;
+		}
 		level = CFG_LOG_WARNING;
 		st = daemon_if_stats(d, n->ifindex);
 		if (st)
@@ -508,6 +550,11 @@ static void drain_engine(struct daemon *d)
 		    0)
 			d->filter_arp = want;
 	}
+	want = engine_wants_nd(d->engine);
+	if (d->nd_fd >= 0 && want != d->filter_nd) {
+		if (pkt_socket_set_filter(d->nd_fd, want ? PKT_FILTER_ND : PKT_FILTER_DROP_ALL) == 0)
+			d->filter_nd = want;
+	}
 
 	arm_timer(d);
 }
@@ -560,7 +607,7 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 		break;
 	case GNL_EV_ADDR_NEW:
 	case GNL_EV_ADDR_CHANGED:
-		if (ev->addr.family != AF_INET)
+		if (ev->addr.family != AF_INET && ev->addr.family != AF_INET6)
 			break;
 		/*
 		 * Addresses found by the first dump were there before us: the
@@ -569,12 +616,19 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 		 */
 		engine_addr(d->engine, d->now, &ev->addr, ev->type == GNL_EV_ADDR_NEW && d->synced);
 		break;
-	case GNL_EV_ADDR_DEL:
-		if (ev->addr.family != AF_INET)
+	case GNL_EV_ADDR_DEL: {
+		struct garp_addr key;
+
+		if (ev->addr.family == AF_INET)
+			key = garp_addr_v4(ev->addr.addr.v4);
+		else if (ev->addr.family == AF_INET6)
+			key = garp_addr_v6(&ev->addr.addr.v6);
+		else
 			break;
-		outbox_purge(d, ev->addr.ifindex, &ev->addr.addr.v4);
+		outbox_purge(d, ev->addr.ifindex, &key);
 		engine_addr_del(d->engine, d->now, &ev->addr);
 		break;
+	}
 	case GNL_EV_FDB:
 		fdb_entry(d, ev->query, &ev->fdb);
 		break;
@@ -687,6 +741,29 @@ static int nl_read_burst(struct daemon *d)
 	return 0;
 }
 
+static void handle_packet_nd(struct daemon *d)
+{
+	uint8_t buf[1536];
+
+	for (int i = 0; i < RX_BATCH; i++) {
+		const struct gnl_link *l;
+		struct pkt_nd nd;
+		struct pkt_rx rx;
+		size_t len;
+
+		if (pkt_recv_rx(d->nd_fd, buf, sizeof(buf), &len, &rx) < 0)
+			return;
+		if (pkt_parse_nd(buf, len, &nd) < 0)
+			continue;
+		/* another VLAN's frame is no conflict for this interface */
+		l = gnl_link_get(d->gnl, rx.ifindex);
+		if (l && !pkt_rx_same_vlan(nd.eth_dst, nd.tagged, nd.vlan, &rx, l->mac,
+					   strcmp(l->kind, "vlan") ? 0 : l->vlan_id))
+			continue;
+		engine_nd(d->engine, d->now, rx.ifindex, &nd);
+	}
+}
+
 static void handle_packet(struct daemon *d)
 {
 	uint8_t buf[256];
@@ -703,7 +780,8 @@ static void handle_packet(struct daemon *d)
 			continue;
 		/* another VLAN's frame is no conflict for this interface */
 		l = gnl_link_get(d->gnl, rx.ifindex);
-		if (l && !pkt_rx_same_vlan(&arp, &rx, l->mac, strcmp(l->kind, "vlan") ? 0 : l->vlan_id))
+		if (l && !pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, l->mac,
+					   strcmp(l->kind, "vlan") ? 0 : l->vlan_id))
 			continue;
 		engine_arp(d->engine, d->now, rx.ifindex, &arp);
 	}
@@ -756,7 +834,8 @@ static void handle_signal(struct daemon *d)
 static int setup(struct daemon *d)
 {
 	struct gnl_options gopts = {.rcvbuf = (int)d->cfg.daemon.netlink_rcvbuf};
-	struct engine_policy_source policy = {.get = policy_get, .userdata = d};
+	struct engine_policy_source policy = {
+		.get = policy_get, .userdata = d, .ipv6_router = ipv6_router};
 	sigset_t mask;
 	const char *what, *path;
 	int r;
@@ -786,6 +865,12 @@ static int setup(struct daemon *d)
 	if (r < 0) {
 		log_error("event=start-failed step=packet-socket error=\"%s\"%s", strerror(-r),
 			  r == -EPERM ? " hint=\"needs CAP_NET_RAW\"" : "");
+		return r;
+	}
+	/* IPv6 may be off in this kernel: then there is nothing to listen to, and no NAs */
+	r = pkt_socket_open_nd(&d->nd_fd);
+	if (r < 0 && r != -EAFNOSUPPORT && r != -EPROTONOSUPPORT) {
+		log_error("event=start-failed step=packet-socket-ipv6 error=\"%s\"", strerror(-r));
 		return r;
 	}
 	r = gnl_new(&d->gnl, &gopts);
@@ -827,6 +912,8 @@ static int setup(struct daemon *d)
 	    (r = epoll_add(d, d->timer_fd, SRC_TIMER, EPOLLIN)) < 0 ||
 	    (r = epoll_add(d, d->signal_fd, SRC_SIGNAL, EPOLLIN)) < 0)
 		return r;
+	if (d->nd_fd >= 0 && (r = epoll_add(d, d->nd_fd, SRC_PACKET_ND, EPOLLIN)) < 0)
+		return r;
 
 	r = gnl_start(d->gnl);
 	if (r < 0) {
@@ -851,6 +938,8 @@ static void teardown(struct daemon *d)
 	gnl_free(d->gnl);
 	if (d->pkt_fd >= 0)
 		close(d->pkt_fd);
+	if (d->nd_fd >= 0)
+		close(d->nd_fd);
 	if (d->timer_fd >= 0)
 		close(d->timer_fd);
 	if (d->signal_fd >= 0)
@@ -907,6 +996,8 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 				d.armed = ENGINE_NO_DEADLINE;
 			} else if (tag == SRC_SIGNAL) {
 				handle_signal(&d);
+			} else if (tag == SRC_PACKET_ND) {
+				handle_packet_nd(&d);
 			} else if (tag >= SRC_CONTROL) {
 				control_dispatch(d.control, tag, evs[i].events);
 			}

@@ -4,7 +4,7 @@
  * one client sends, appended to its input buffer as recv() would hand it
  * over, framed by control_take_request() and run by daemon_control()
  * (commands.c) against a real engine and a fake link table (eth0, bond0
- * with a slave, lo; addresses on eth0 and bond0).
+ * with a slave, lo; IPv4 and IPv6 addresses on eth0, IPv4 on bond0).
  *
  * Oracle: framing cuts exactly one line per newline, refuses only too long
  * lines and NUL bytes (a CRLF line is a line), and stops at the first
@@ -79,8 +79,9 @@ static void setup(struct daemon *d)
 {
 	static struct if_stats stats[2] = {{.ifindex = 2, .name = "eth0", .probes = 3},
 					   {.ifindex = 3, .name = "bo\"nd\\0\n", .relearn = 1}};
-	static const char *const addrs[] = {"192.0.2.1", "192.0.2.2", "198.51.100.7"};
-	static const int on[] = {2, 2, 3};
+	static const char *const addrs[] = {"192.0.2.1", "192.0.2.2", "198.51.100.7",
+					    "2001:db8::1"};
+	static const int on[] = {2, 2, 3, 2};
 
 	make_link(&links[0], 1, "lo", 0);
 	links[0].type = ARPHRD_LOOPBACK;
@@ -101,21 +102,26 @@ static void setup(struct daemon *d)
 	FUZZ_CHECK(engine_new(&d->engine, NULL, 1) == 0, "engine_new");
 	for (size_t i = 0; i < n_links; i++)
 		engine_link(d->engine, d->now, &links[i], 0);
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		struct gnl_addr a = {.family = AF_INET, .ifindex = on[i], .prefixlen = 24};
 
-		inet_pton(AF_INET, addrs[i], &a.addr.v4);
+		if (inet_pton(AF_INET, addrs[i], &a.addr.v4) != 1) {
+			a.family = AF_INET6;
+			a.prefixlen = 64;
+			inet_pton(AF_INET6, addrs[i], &a.addr.v6);
+		}
 		engine_addr(d->engine, d->now, &a, true);
 	}
 }
 
-static bool configured(int ifindex, struct in_addr a)
+static bool configured(int ifindex, const struct garp_addr *a)
 {
-	char t[INET_ADDRSTRLEN];
+	char t[GARP_ADDR_STRLEN];
 
-	inet_ntop(AF_INET, &a, t, sizeof(t));
+	garp_addr_to_str(a, t);
 	if (ifindex == 2)
-		return !strcmp(t, "192.0.2.1") || !strcmp(t, "192.0.2.2");
+		return !strcmp(t, "192.0.2.1") || !strcmp(t, "192.0.2.2") ||
+		       !strcmp(t, "2001:db8::1");
 	return ifindex == 3 && !strcmp(t, "198.51.100.7");
 }
 
@@ -141,11 +147,11 @@ static void run_line(struct daemon *d, const char *line)
 	}
 	buf_free(&payload);
 	while (engine_pop_frame(d->engine, &f) == 0)
-		FUZZ_CHECK(configured(f.ifindex, f.addr), "a frame for an address not configured");
+		FUZZ_CHECK(configured(f.ifindex, &f.addr), "a frame for an address not configured");
 	d->now += 1000000; /* the next request comes a millisecond later */
 	engine_run(d->engine, d->now);
 	while (engine_pop_frame(d->engine, &f) == 0)
-		FUZZ_CHECK(configured(f.ifindex, f.addr), "a frame for an address not configured");
+		FUZZ_CHECK(configured(f.ifindex, &f.addr), "a frame for an address not configured");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

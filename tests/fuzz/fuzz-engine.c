@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "garp-nd.h"
 #include "fuzz.h"
 #include "netlink-private.h"
 
@@ -45,8 +46,13 @@
 #define IF_OPER_UP 6
 #endif
 
-#define NL 4	/* links: ifindex 1..NL */
-#define NA 4	/* addresses: 10.0.0.1..NA */
+#define NL 4 /* links: ifindex 1..NL */
+#define NA 4 /* addresses: 10.0.0.1, 10.0.0.2, 2001:db8::1, 2001:db8::2 */
+/* <linux/if_addr.h>'s IFA_F_*: the IPv6 states that never announce, and nodad */
+#define IFA_TENTATIVE 0x40
+#define IFA_OPTIMISTIC 0x04
+#define IFA_DADFAILED 0x08
+#define IFA_NODAD 0x02
 #define HIST 64 /* frames remembered per link for the rate check */
 #define MS 1000000ull
 #define SEC 1000000000ull
@@ -55,12 +61,13 @@ struct flink {
 	bool known;
 	struct gnl_link l;
 	bool addr[NA];
-	uint64_t hist[HIST]; /* times of the last frames, newest at hist_n - 1 (ring) */
+	uint32_t addr_flags[NA]; /* IFA_F_* as last reported */
+	uint64_t hist[HIST];	 /* times of the last frames, newest at hist_n - 1 (ring) */
 	size_t hist_n;
-	/* exactly once: last announcement per address and form (request, reply) */
-	uint64_t last_time[NA][2];
-	uint8_t last_mac[NA][2][6];
-	bool last_valid[NA][2];
+	/* exactly once: last announcement per address and form (request, reply, NA) */
+	uint64_t last_time[NA][3];
+	uint8_t last_mac[NA][3][6];
+	bool last_valid[NA][3];
 };
 
 struct world {
@@ -82,16 +89,39 @@ static const uint8_t our_mac[NL][6] = {
     {0x02, 0, 0, 0, 0, 0x04},
 };
 
-static struct in_addr pool_addr(unsigned int i)
+static struct garp_addr pool_addr(unsigned int i)
 {
-	return (struct in_addr){htonl(0x0a000001u + i)};
+	struct in6_addr v6 = {{{0x20, 0x01, 0x0d, 0xb8}}};
+
+	if (i < 2)
+		return garp_addr_v4((struct in_addr){htonl(0x0a000001u + i)});
+	v6.s6_addr[15] = (uint8_t)(i - 1);
+	return garp_addr_v6(&v6);
 }
 
-static int addr_index(struct in_addr a)
+static int addr_index(const struct garp_addr *a)
 {
-	uint32_t h = ntohl(a.s_addr);
+	for (unsigned int i = 0; i < NA; i++) {
+		struct garp_addr p = pool_addr(i);
 
-	return h >= 0x0a000001u && h < 0x0a000001u + NA ? (int)(h - 0x0a000001u) : -1;
+		if (garp_addr_eq(a, &p))
+			return (int)i;
+	}
+	return -1;
+}
+
+static struct gnl_addr pool_gnl(int ifindex, unsigned int i)
+{
+	struct garp_addr p = pool_addr(i);
+	struct gnl_addr g = {.family = p.family, .ifindex = ifindex, .prefixlen = 24};
+
+	if (p.family == AF_INET) {
+		g.addr.v4 = p.v4;
+	} else {
+		g.addr.v6 = p.v6;
+		g.prefixlen = 64;
+	}
+	return g;
 }
 
 static void policy_get(void *userdata, const char *ifname, struct cfg_sequence *ret)
@@ -164,6 +194,7 @@ static void check_frame(struct world *w, const struct engine_frame *f)
 	struct engine_counters c;
 	struct flink *fl;
 	struct pkt_arp arp;
+	char txt[GARP_ADDR_STRLEN];
 	int ai, form;
 
 	FUZZ_CHECK(f->ifindex >= 1 && f->ifindex <= NL, "a frame for if%d", f->ifindex);
@@ -179,20 +210,45 @@ static void check_frame(struct world *w, const struct engine_frame *f)
 		   "ARP out of if%d, which must never send it", f->ifindex);
 	FUZZ_CHECK(!is_bond_slave(w, &fl->l), "ARP out of if%d, a bond's slave", f->ifindex);
 	FUZZ_CHECK(!w->policy[f->ifindex].ignore, "ARP out of if%d, ignored", f->ifindex);
-	ai = addr_index(f->addr);
-	FUZZ_CHECK(ai >= 0 && fl->addr[ai], "poison: %s frame for %08x, not configured on if%d",
-		   f->kind == ENGINE_FRAME_PROBE ? "a probe" : "an announcement",
-		   ntohl(f->addr.s_addr), f->ifindex);
-	FUZZ_CHECK(pkt_parse_arp(f->frame.data, f->frame.len, &arp) == 0, "an unparsable frame");
-	FUZZ_CHECK(!memcmp(arp.eth_src, fl->l.mac, 6) && !memcmp(arp.sha, fl->l.mac, 6),
-		   "poison: a frame on if%d with a MAC the link does not have now", f->ifindex);
-	if (f->kind == ENGINE_FRAME_PROBE) {
-		FUZZ_CHECK(arp.spa.s_addr == 0 && arp.tpa.s_addr == f->addr.s_addr, "probe fields");
-		return;
+	ai = addr_index(&f->addr);
+	garp_addr_to_str(&f->addr, txt);
+	FUZZ_CHECK(ai >= 0 && fl->addr[ai],
+		   "poison: a frame (kind %d) for %s, not configured on if%d", f->kind, txt,
+		   f->ifindex);
+	if (f->kind == ENGINE_FRAME_NS_PROBE || f->kind == ENGINE_FRAME_NA) {
+		struct pkt_nd nd;
+
+		FUZZ_CHECK(f->addr.family == AF_INET6, "ND for %s", txt);
+		FUZZ_CHECK(!(fl->addr_flags[ai] & (IFA_TENTATIVE | IFA_OPTIMISTIC | IFA_DADFAILED)),
+			   "poison: ND for %s, tentative/optimistic/DAD failed (%#x)", txt,
+			   fl->addr_flags[ai]);
+		FUZZ_CHECK(pkt_parse_nd(f->frame.data, f->frame.len, &nd) == 0, "unparsable ND");
+		FUZZ_CHECK(!memcmp(nd.eth_src, fl->l.mac, 6),
+			   "poison: ND on if%d with a MAC the link does not have now", f->ifindex);
+		FUZZ_CHECK(!memcmp(&nd.target, &f->addr.v6, 16), "ND target");
+		if (f->kind == ENGINE_FRAME_NS_PROBE)
+			return;
+		FUZZ_CHECK(nd.type == PKT_ICMPV6_NA && nd.has_lladdr &&
+			       !memcmp(nd.lladdr, fl->l.mac, 6),
+			   "poison: an NA for %s without the link's MAC", txt);
+		form = 2;
+	} else {
+		FUZZ_CHECK(f->addr.family == AF_INET, "ARP for %s", txt);
+		FUZZ_CHECK(pkt_parse_arp(f->frame.data, f->frame.len, &arp) == 0,
+			   "an unparsable frame");
+		FUZZ_CHECK(!memcmp(arp.eth_src, fl->l.mac, 6) && !memcmp(arp.sha, fl->l.mac, 6),
+			   "poison: a frame on if%d with a MAC the link does not have now",
+			   f->ifindex);
+		if (f->kind == ENGINE_FRAME_PROBE) {
+			FUZZ_CHECK(arp.spa.s_addr == 0 && arp.tpa.s_addr == f->addr.v4.s_addr,
+				   "probe fields");
+			return;
+		}
+		FUZZ_CHECK(arp.spa.s_addr == f->addr.v4.s_addr &&
+			       arp.tpa.s_addr == f->addr.v4.s_addr,
+			   "announcement fields");
+		form = f->kind == ENGINE_FRAME_ANNOUNCE_REPLY;
 	}
-	FUZZ_CHECK(arp.spa.s_addr == f->addr.s_addr && arp.tpa.s_addr == f->addr.s_addr,
-		   "announcement fields");
-	form = f->kind == ENGINE_FRAME_ANNOUNCE_REPLY;
 	engine_get_counters(w->e, &c);
 	/*
 	 * Checked while no frame ever waited in a token bucket: after a stall,
@@ -202,7 +258,7 @@ static void check_frame(struct world *w, const struct engine_frame *f)
 	FUZZ_CHECK(c.rate_limited ||
 		       !(fl->last_valid[ai][form] && fl->last_time[ai][form] == w->now &&
 			 !memcmp(fl->last_mac[ai][form], fl->l.mac, 6)),
-		   "twice: %08x announced on if%d twice at %llu", ntohl(f->addr.s_addr), f->ifindex,
+		   "twice: %s announced on if%d twice at %llu", txt, f->ifindex,
 		   (unsigned long long)w->now);
 	fl->last_valid[ai][form] = true;
 	fl->last_time[ai][form] = w->now;
@@ -214,8 +270,8 @@ static void forget(struct world *w, int ifindex, int ai)
 {
 	for (int a = 0; a < NA; a++)
 		if (ai < 0 || a == ai)
-			w->link[ifindex].last_valid[a][0] = w->link[ifindex].last_valid[a][1] =
-			    false;
+			memset(w->link[ifindex].last_valid[a], 0,
+			       sizeof(w->link[ifindex].last_valid[a]));
 }
 
 static void drain(struct world *w)
@@ -223,6 +279,7 @@ static void drain(struct world *w)
 	struct engine_frame f;
 	struct engine_query q;
 	struct engine_note n;
+	char txt[GARP_ADDR_STRLEN];
 
 	while (engine_pop_query(w->e, &q) == 0)
 		if (w->n_queries < sizeof(w->queries) / sizeof(w->queries[0]))
@@ -241,10 +298,10 @@ static void drain(struct world *w)
 	while (engine_pop_frame(w->e, &f) == 0) {
 		w->frames[f.kind % 4]++;
 		if (getenv("FUZZ_VERBOSE"))
-			fprintf(stderr, "%llu.%09llu if%d kind %d addr %08x\n",
+			fprintf(stderr, "%llu.%09llu if%d kind %d addr %s\n",
 				(unsigned long long)(w->now / SEC),
 				(unsigned long long)(w->now % SEC), f.ifindex, f.kind,
-				ntohl(f.addr.s_addr));
+				garp_addr_to_str(&f.addr, txt));
 		check_frame(w, &f);
 	}
 }
@@ -316,9 +373,8 @@ static void ev_link_del(struct world *w, struct fuzz_in *in)
 	for (int a = 0; a < NA; a++) {
 		if (!fl->addr[a])
 			continue;
-		struct gnl_addr ga = {.family = AF_INET, .ifindex = ifindex, .prefixlen = 24};
+		struct gnl_addr ga = pool_gnl(ifindex, (unsigned int)a);
 
-		ga.addr.v4 = pool_addr((unsigned int)a);
 		fl->addr[a] = false;
 		engine_addr_del(w->e, w->now, &ga);
 	}
@@ -332,16 +388,25 @@ static void ev_addr(struct world *w, struct fuzz_in *in, bool add)
 {
 	uint8_t a = fuzz_u8(in);
 	int ifindex = 1 + a % NL, ai = (a >> 2) % NA;
-	struct gnl_addr ga = {.family = AF_INET, .ifindex = ifindex, .prefixlen = 24};
+	struct gnl_addr ga = pool_gnl(ifindex, (unsigned int)ai);
 	struct flink *fl = &w->link[ifindex];
 
-	ga.addr.v4 = pool_addr((unsigned int)ai);
 	if (a & 0x80)
 		ga.flags = 0x80; /* IFA_F_PERMANENT: a flag update */
+	if (ga.family == AF_INET6 && add) {
+		/* IPv6: DAD states, from a second byte */
+		static const uint32_t states[] = {0, IFA_TENTATIVE, IFA_TENTATIVE | IFA_OPTIMISTIC,
+						  IFA_DADFAILED | IFA_TENTATIVE, IFA_NODAD};
+
+		ga.flags |= states[fuzz_u8(in) % 5];
+	}
 	if (add) {
 		bool is_new = !fl->addr[ai];
 
 		fl->addr[ai] = true;
+		if (fl->addr_flags[ai] != ga.flags)
+			forget(w, ifindex, ai); /* DAD done, or failed: a new state */
+		fl->addr_flags[ai] = ga.flags;
 		engine_addr(w->e, w->now, &ga, is_new);
 	} else if (fl->addr[ai]) {
 		fl->addr[ai] = false;
@@ -358,8 +423,27 @@ static void ev_arp(struct world *w, struct fuzz_in *in)
 
 	memset(&arp, 0, sizeof(arp));
 	arp.op = a & 1 ? PKT_ARPOP_REPLY : PKT_ARPOP_REQUEST;
-	arp.spa = (a >> 1) % 3 == 0 ? (struct in_addr){0} : pool_addr((a >> 3) % NA);
-	arp.tpa = pool_addr((a >> 5) % NA);
+	if (a & 0x80) {
+		/* IPv6: an NS (DAD from ::, or from an address) or an NA for a pool address */
+		struct pkt_nd nd;
+		struct garp_addr t = pool_addr(2 + (a >> 3) % 2);
+
+		memset(&nd, 0, sizeof(nd));
+		nd.type = a & 1 ? PKT_ICMPV6_NA : PKT_ICMPV6_NS;
+		nd.target = t.v6;
+		if (a & 2)
+			nd.src = pool_addr(2 + (a >> 4) % 2).v6;
+		nd.flags = nd.type == PKT_ICMPV6_NA ? (uint8_t)(a & 0x60) : 0;
+		nd.has_lladdr = a & 4;
+		memcpy(nd.lladdr, b & 0x80 ? our_mac[b % NL] : other, 6);
+		memcpy(nd.eth_src, b & 0x40 ? our_mac[(b >> 2) % NL] : nd.lladdr, 6);
+		nd.has_nonce = b & 0x20;
+		nd.nonce[0] = b;
+		engine_nd(w->e, w->now, 1 + (b >> 3) % NL, &nd);
+		return;
+	}
+	arp.spa = (a >> 1) % 3 == 0 ? (struct in_addr){0} : pool_addr((a >> 3) % 2).v4;
+	arp.tpa = pool_addr((a >> 5) % 2).v4;
 	memcpy(arp.sha, b & 0x80 ? our_mac[b % NL] : other, 6);
 	memcpy(arp.eth_src, b & 0x40 ? our_mac[(b >> 2) % NL] : arp.sha, 6);
 	memset(arp.eth_dst, 0xff, 6);
@@ -369,7 +453,7 @@ static void ev_arp(struct world *w, struct fuzz_in *in)
 static void ev_announce(struct world *w, struct fuzz_in *in)
 {
 	uint8_t a = fuzz_u8(in);
-	struct in_addr addr = pool_addr((a >> 3) % NA);
+	struct garp_addr addr = pool_addr((a >> 3) % NA);
 	int r;
 
 	r = engine_announce(w->e, w->now, (int)(a % (NL + 1)), a & 0x20 ? &addr : NULL,
@@ -449,7 +533,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = {data, size};
 	struct world *w = calloc(1, sizeof(*w));
-	struct engine_policy_source src = {policy_get, w};
+	struct engine_policy_source src = {.get = policy_get, .userdata = w, .ipv6_router = NULL};
 
 	FUZZ_CHECK(w, "oom");
 	w->now = 1000 * SEC;

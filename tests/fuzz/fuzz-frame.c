@@ -53,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    .vlan_valid = data[size - 2] & 1,
 		    .vlan = (uint16_t)((data[size - 3] << 8 | data[size - 4]) & 0x0fff)};
 		uint16_t link_vlan = data[size - 2] & 2 ? arp.vlan : 0;
-		bool same = pkt_rx_same_vlan(&arp, &rx, arp.tha, link_vlan);
+		bool same =
+		    pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, arp.tha, link_vlan);
 
 		if (!rx.vlan_valid && !arp.tagged && rx.pkttype != PKT_PACKET_OTHERHOST)
 			FUZZ_CHECK(same, "an untagged frame for us refused");

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "garp-nd.h"
 #include "garp-packet.h"
 #include "nl-build.h"
 
@@ -81,6 +82,23 @@ static void frames(void)
 		memcpy(q + 16, f.data + 12, f.len - 12u);
 		put("frame", "reply-qinq", q, f.len + 4u);
 	}
+}
+
+static void nd(void)
+{
+	struct in6_addr a = {{{0x20, 0x01, 0x0d, 0xb8, [15] = 1}}};
+	static const uint8_t nonce[PKT_ND_NONCE_LEN] = {1, 2, 3, 4, 5, 6};
+	struct pkt_frame f;
+
+	pkt_build_na(&f, mac1, &a, false, PKT_VLAN_NONE);
+	put("nd", "na", f.data, f.len);
+	pkt_build_na(&f, mac1, &a, true, 100);
+	put("nd", "na-router-vlan-100", f.data, f.len);
+	pkt_build_dad_ns(&f, mac1, &a, nonce, PKT_VLAN_NONE);
+	put("nd", "dad-ns", f.data, f.len);
+	pkt_build_dad_ns(&f, mac1, &a, nonce, 4094);
+	put("nd", "dad-ns-vlan-4094", f.data, f.len);
+	put("nd", "truncated", f.data, f.len - 9u);
 }
 
 /* ---- netlink ----------------------------------------------------------- */
@@ -359,9 +377,17 @@ static void link_ev(struct prog *p, int ifindex, int mac, bool up, int kind, int
 	same_wakeup = false;
 }
 
-static void addr_ev(struct prog *p, bool add_it, int ifindex, int ai)
+/* Address ai (0, 1: IPv4; 2, 3: IPv6, whose additions take a DAD state: 0 = done). */
+static void addr_ev_state(struct prog *p, bool add_it, int ifindex, int ai, int state)
 {
 	emit(p, 2, add_it ? 2 : 3, (ifindex - 1) | (ai << 2));
+	if (add_it && ai >= 2)
+		emit(p, 1, state);
+}
+
+static void addr_ev(struct prog *p, bool add_it, int ifindex, int ai)
+{
+	addr_ev_state(p, add_it, ifindex, ai, 0);
 }
 
 static void clock_ev(struct prog *p, int step, int times)
@@ -453,6 +479,26 @@ static void engine(void)
 	clock_ev(&p, 6, 2);
 	put_prog("coinciding-triggers", &p);
 
+	/* IPv6: an address tentative, then DAD done (NA), one with nodad (NS probes),
+	 * one whose DAD fails; an NA from another host for the nodad one */
+	p.n = 0;
+	for (int i = 0; i < 4; i++)
+		policy(&p, 2, 0, 1);
+	link_ev(&p, 1, 0, true, K_VETH, 0, false, 0, false);
+	addr_ev_state(&p, true, 1, 2, 1); /* tentative */
+	clock_ev(&p, 6, 1);
+	addr_ev_state(&p, true, 1, 2, 0); /* DAD done */
+	addr_ev_state(&p, true, 1, 3, 4); /* nodad: garpd probes */
+	clock_ev(&p, 4, 2);
+	emit(&p, 3, 4, 0x80 | 0x08 | 0x01 | 0x04, 0x08); /* an NA for 2001:db8::2, other MAC, if2 */
+	emit(&p, 3, 4, 0x80 | 0x08 | 0x01 | 0x04, 0x00); /* the same on if1 */
+	clock_ev(&p, 6, 3);
+	addr_ev_state(&p, true, 2, 2, 3); /* DAD failed */
+	addr_ev(&p, true, 1, 0);
+	emit(&p, 2, 7, 0x01 | 0x20 | (2 << 3)); /* announce 2001:db8::1 on if1 */
+	clock_ev(&p, 6, 3);
+	put_prog("ipv6", &p);
+
 	/* a bond under a bridge with a VLAN on top: failover, FDB answer, relearn */
 	p.n = 0;
 	for (int i = 0; i < 4; i++)
@@ -501,6 +547,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	frames();
+	nd();
 	netlink();
 	control();
 	config();

@@ -47,6 +47,8 @@ static void assert_seq_equal(const struct cfg_sequence *a, const struct cfg_sequ
 	assert_int_equal(a->relearn_frame, b->relearn_frame);
 	assert_int_equal(a->hold_down_ns, b->hold_down_ns);
 	assert_int_equal(a->ignore, b->ignore);
+	assert_int_equal(a->ipv4, b->ipv4);
+	assert_int_equal(a->ipv6, b->ipv6);
 }
 
 static void assert_cfg_equal(const struct cfg *a, const struct cfg *b)
@@ -75,6 +77,8 @@ static void test_defaults(void **state)
 	assert_int_equal(d.daemon.batch_window_ns, 10 * MS);
 	assert_int_equal(d.sequence.profile, CFG_PROFILE_WIN8);
 	assert_int_equal(d.sequence.probes, 3);
+	assert_true(d.sequence.ipv4);
+	assert_true(d.sequence.ipv6);
 	assert_null(d.interfaces);
 
 	assert_int_equal(cfg_parse_buffer(&c, NULL, 0, "garpd.conf", &e), 0);
@@ -175,6 +179,10 @@ static uint64_t get(const struct cfg *c, const char *key)
 		return s->relearn_guests;
 	if (!strcmp(key, "relearn_frame"))
 		return s->relearn_frame;
+	if (!strcmp(key, "ipv4"))
+		return s->ipv4;
+	if (!strcmp(key, "ipv6"))
+		return s->ipv6;
 	fail_msg("no getter for %s", key);
 	return 0;
 }
@@ -244,6 +252,10 @@ static void test_good_values(void **state)
 		{ "sequence", "relearn_guests", "yes", 1 },
 		{ "sequence", "relearn_frame", "arp", CFG_RELEARN_ARP },
 		{ "sequence", "relearn_frame", "rarp", CFG_RELEARN_RARP },
+		{ "sequence", "ipv4", "no", 0 },
+		{ "sequence", "ipv4", "yes", 1 },
+		{ "sequence", "ipv6", "no", 0 },
+		{ "sequence", "ipv6", "yes", 1 },
 	};
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
@@ -376,6 +388,8 @@ static void test_bad_values(void **state)
 		  "relearn_guests: expected yes or no, got \"maybe\"" },
 		{ "[sequence]\nrelearn_frame = garp\n", 2,
 		  "relearn_frame: expected rarp or arp, got \"garp\"" },
+		{ "[sequence]\nipv6 = v6\n", 2, "ipv6: expected yes or no, got \"v6\"" },
+		{ "[interface eth*]\nipv4 =\n", 2, "ipv4: expected yes or no, got \"\"" },
 		{ "[daemon]\nlog_level = verbose\n", 2,
 		  "log_level: expected debug, info, notice, warning or error, got \"verbose\"" },
 		{ "[daemon]\nannounce_on_start = yes please\n", 2,
@@ -562,6 +576,34 @@ static void test_profiles(void **state)
 	assert_int_equal(s.probe_interval_ns, 3 * SEC);
 	assert_int_equal(s.probe_max_ns, 3 * SEC);
 	cfg_free(&c);
+}
+
+/*
+ * RFC 4861 §7.2.6: at most MAX_NEIGHBOR_ADVERTISEMENT (3) unsolicited NAs,
+ * at least RetransTimer (1 s) apart. The defaults, every profile and the
+ * shipped examples keep to it, for IPv6 rides on the same keys as ARP.
+ */
+static void test_rfc4861_limit(void **state)
+{
+	static const char *const texts[] = {
+		"",
+		"[sequence]\nprofile = win8\n",
+		"[sequence]\nprofile = rfc5227\n",
+		"[sequence]\nprofile = immediate\n",
+		/* the shipped example for bonds */
+		"[interface bond*]\nprofile = immediate\nannouncements = 3\n",
+	};
+	struct cfg c;
+	struct cfg_error e;
+	struct cfg_sequence s;
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		assert_int_equal(parse(&c, texts[i], &e), 0);
+		cfg_sequence_for(&c, "bond0", &s);
+		assert_true(s.announcements <= 3);
+		assert_true(s.announcements == 1 || s.announce_interval_ns >= SEC);
+		cfg_free(&c);
+	}
 }
 
 static void test_interfaces(void **state)
@@ -811,6 +853,7 @@ int main(void)
 		cmocka_unit_test(test_comments),
 		cmocka_unit_test(test_profiles),
 		cmocka_unit_test(test_interfaces),
+		cmocka_unit_test(test_rfc4861_limit),
 		cmocka_unit_test_setup_teardown(test_load, setup_dir, teardown_dir),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_hostile),

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <linux/if_addr.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 
@@ -41,7 +42,17 @@ struct policy {
 	const char *ignore_name;
 	const char *special_name; /* gets `special` instead of `def` */
 	struct cfg_sequence special;
+	const char *router_name; /* forwards IPv6: its NAs carry the Router flag */
+	unsigned int router_asked;
 };
+
+static bool policy_router(void *userdata, int ifindex, const char *ifname)
+{
+	struct policy *p = userdata;
+
+	p->router_asked++;
+	return p->router_name && !strcmp(ifname, p->router_name);
+}
 
 static void policy_get(void *userdata, const char *ifname, struct cfg_sequence *ret)
 {
@@ -60,7 +71,9 @@ static void policy_get(void *userdata, const char *ifname, struct cfg_sequence *
 #define TL_MAX_LINKS 256
 
 struct model_entry {
-	uint64_t key; /* 0 = empty */
+	bool used;
+	int ifindex;
+	struct garp_addr addr;
 	bool on;
 	uint32_t probes, requests, replies;
 };
@@ -85,26 +98,32 @@ struct tl {
 	uint64_t frames;
 };
 
-static uint64_t model_key(int ifindex, struct in_addr a)
+static struct model_entry *model_get(struct tl *x, int ifindex, const struct garp_addr *a,
+				     bool create)
 {
-	return ((uint64_t)(uint32_t)ifindex << 32 | a.s_addr) + 1;
-}
-
-static struct model_entry *model_get(struct tl *x, int ifindex, struct in_addr a, bool create)
-{
-	uint64_t k = model_key(ifindex, a);
+	uint64_t k = garp_addr_hash(a) ^ (uint64_t)(uint32_t)ifindex;
 	size_t i = (k * 0x9e3779b97f4a7c15ull) >> 46;
 
 	for (;; i = (i + 1) % MODEL_SIZE) {
-		if (x->model[i].key == k)
-			return &x->model[i];
-		if (!x->model[i].key) {
+		struct model_entry *m = &x->model[i];
+
+		if (m->used && m->ifindex == ifindex && garp_addr_eq(&m->addr, a))
+			return m;
+		if (!m->used) {
 			if (!create)
 				return NULL;
-			x->model[i].key = k;
-			return &x->model[i];
+			m->used = true;
+			m->ifindex = ifindex;
+			m->addr = *a;
+			return m;
 		}
 	}
+}
+
+/* The engine's key of a gnl_addr. */
+static struct garp_addr gnl_key(const struct gnl_addr *a)
+{
+	return a->family == AF_INET6 ? garp_addr_v6(&a->addr.v6) : garp_addr_v4(a->addr.v4);
 }
 
 static bool link_up(const struct gnl_link *l)
@@ -123,17 +142,21 @@ static void tl_drain(struct tl *x)
 		assert_true(x->link_known[f.ifindex]);
 		assert_true(link_up(&x->links[f.ifindex]));
 		if (f.kind != ENGINE_FRAME_RELEARN) {
-			struct model_entry *m = model_get(x, f.ifindex, f.addr, false);
+			struct model_entry *m = model_get(x, f.ifindex, &f.addr, false);
+			char as[GARP_ADDR_STRLEN];
 
 			/* the invariant: only for an address configured on that interface, now */
 			if (!m || !m->on)
 				fail_msg("frame for %s on ifindex %d, which is not configured there",
-					 inet_ntoa(f.addr), f.ifindex);
+					 garp_addr_to_str(&f.addr, as), f.ifindex);
 			/* and from the link's current MAC */
 			assert_memory_equal(f.frame.data + 6, x->links[f.ifindex].mac, 6);
-			if (f.kind == ENGINE_FRAME_PROBE)
+			/* and of the family its address is */
+			assert_int_equal(f.kind == ENGINE_FRAME_NS_PROBE || f.kind == ENGINE_FRAME_NA,
+					 f.addr.family == AF_INET6);
+			if (f.kind == ENGINE_FRAME_PROBE || f.kind == ENGINE_FRAME_NS_PROBE)
 				m->probes++;
-			else if (f.kind == ENGINE_FRAME_ANNOUNCE_REQUEST)
+			else if (f.kind == ENGINE_FRAME_ANNOUNCE_REQUEST || f.kind == ENGINE_FRAME_NA)
 				m->requests++;
 			else
 				m->replies++;
@@ -154,7 +177,8 @@ static void tl_drain(struct tl *x)
 
 static void tl_init(struct tl *x, const struct cfg_sequence *def)
 {
-	struct engine_policy_source src = { .get = policy_get, .userdata = &x->pol };
+	struct engine_policy_source src = { .get = policy_get, .userdata = &x->pol,
+					    .ipv6_router = policy_router };
 
 	memset(x, 0, sizeof(*x));
 	x->pol.def = def ? *def : (struct cfg_sequence)CFG_SEQUENCE_INIT;
@@ -228,6 +252,15 @@ static struct in_addr ip(const char *s)
 	return a;
 }
 
+/* Either family. */
+static struct garp_addr ga(const char *s)
+{
+	struct garp_addr a;
+
+	assert_int_equal(garp_addr_from_str(s, &a), 0);
+	return a;
+}
+
 static struct gnl_addr mk_addr(int ifindex, const char *s)
 {
 	struct gnl_addr a = {
@@ -240,7 +273,9 @@ static struct gnl_addr mk_addr(int ifindex, const char *s)
 
 static void tl_addr_full(struct tl *x, const struct gnl_addr *a, bool is_new)
 {
-	model_get(x, a->ifindex, a->addr.v4, true)->on = true;
+	struct garp_addr k = gnl_key(a);
+
+	model_get(x, a->ifindex, &k, true)->on = true;
 	engine_addr(x->e, x->now, a, is_new);
 	tl_drain(x);
 }
@@ -255,8 +290,9 @@ static void tl_addr(struct tl *x, int ifindex, const char *s)
 static void tl_addr_del(struct tl *x, int ifindex, const char *s)
 {
 	struct gnl_addr a = mk_addr(ifindex, s);
+	struct garp_addr k = gnl_key(&a);
 
-	model_get(x, ifindex, a.addr.v4, true)->on = false;
+	model_get(x, ifindex, &k, true)->on = false;
 	engine_addr_del(x->e, x->now, &a);
 	tl_drain(x);
 }
@@ -273,11 +309,12 @@ static void dump(const struct tl *x)
 {
 	for (size_t i = 0; i < x->n; i++) {
 		const struct rec *r = &x->recs[i];
+		char as[GARP_ADDR_STRLEN];
 
 		print_message("%c %3zu t=%llu.%09llu if=%d kind=%d addr=%s len=%u\n",
 			      i == x->cursor ? '>' : ' ', i, (unsigned long long)(r->t / S(1)),
 			      (unsigned long long)(r->t % S(1)), r->f.ifindex, r->f.kind,
-			      inet_ntoa(r->f.addr), r->f.frame.len);
+			      garp_addr_to_str(&r->f.addr, as), r->f.frame.len);
 	}
 }
 
@@ -285,6 +322,7 @@ static void expect_rec(struct tl *x, uint64_t t, int ifindex, enum engine_frame_
 		       const char *addr, const struct pkt_frame *want)
 {
 	const struct rec *r;
+	struct garp_addr none = { 0 }, wa = addr ? ga(addr) : none;
 
 	if (x->cursor >= x->n) {
 		dump(x);
@@ -292,7 +330,7 @@ static void expect_rec(struct tl *x, uint64_t t, int ifindex, enum engine_frame_
 	}
 	r = &x->recs[x->cursor];
 	if (r->t != t || r->f.ifindex != ifindex || r->f.kind != kind ||
-	    r->f.addr.s_addr != (addr ? ip(addr).s_addr : 0) || r->f.frame.len != want->len ||
+	    !garp_addr_eq(&r->f.addr, &wa) || r->f.frame.len != want->len ||
 	    memcmp(r->f.frame.data, want->data, want->len)) {
 		dump(x);
 		fail_msg("frame %zu: want t=%llu if=%d kind=%d addr=%s", x->cursor,
@@ -574,7 +612,8 @@ static void test_conflict_sender_ip(void **state)
 	assert_int_equal(c.conflicts, 1);
 	assert_int_equal(engine_get_conflicts(x.e, cf, 4), 1);
 	assert_int_equal(cf[0].ifindex, 2);
-	assert_int_equal(cf[0].addr.s_addr, ip("10.0.0.6").s_addr);
+	assert_int_equal(cf[0].addr.family, AF_INET);
+	assert_int_equal(cf[0].addr.v4.s_addr, ip("10.0.0.6").s_addr);
 	assert_memory_equal(cf[0].mac, other_mac, 6);
 	assert_int_equal(cf[0].time, MS(1500));
 	n = find_note(&x, ENGINE_NOTE_CONFLICT);
@@ -931,7 +970,7 @@ static void test_retrigger_in_flight(void **state)
 {
 	struct cfg_sequence s = CFG_SEQUENCE_INIT;
 	struct tl x;
-	struct in_addr a = ip("10.0.0.6");
+	struct garp_addr a = ga("10.0.0.6");
 
 	s.announcements = 3;
 	tl_init(&x, &s);
@@ -972,6 +1011,7 @@ static void test_retrigger_in_flight(void **state)
 static void test_hold_down_flapping(void **state)
 {
 	struct tl x;
+	struct garp_addr gone;
 	const struct engine_note *n;
 
 	tl_init(&x, NULL);
@@ -1012,9 +1052,8 @@ static void test_hold_down_flapping(void **state)
 	expect_probe(&x, S(100), 2, "10.0.0.7");
 	expect_none(&x);
 	/* and the removed address is forgotten once its hold-down is over */
-	assert_int_equal(engine_announce(x.e, x.now, 2, &(struct in_addr){ ip("10.0.0.7").s_addr },
-					 ENGINE_ANNOUNCE_ONLY),
-			 -ENOENT);
+	gone = ga("10.0.0.7");
+	assert_int_equal(engine_announce(x.e, x.now, 2, &gone, ENGINE_ANNOUNCE_ONLY), -ENOENT);
 	tl_fini(&x);
 }
 
@@ -1273,7 +1312,7 @@ static void test_bond_failover_port_vlans(void **state)
 		assert_int_equal(r->f.frame.data[12], 0x80);
 		assert_int_equal(r->f.frame.data[13], 0x35); /* RARP right after the MACs */
 		r = &x.recs[x.n - 3];
-		assert_int_equal(r->f.frame.len, PKT_FRAME_MAX);
+		assert_int_equal(r->f.frame.len, PKT_FRAME_MIN + PKT_VLAN_HLEN);
 		assert_int_equal(r->f.frame.data[12], 0x81); /* 0x8100, VLAN 100 */
 		assert_int_equal(r->f.frame.data[13], 0x00);
 		assert_int_equal(r->f.frame.data[15], 100);
@@ -1402,7 +1441,7 @@ static void test_ineligible(void **state)
 	struct tl x;
 	struct gnl_link *l;
 	struct gnl_addr a;
-	struct in_addr any = ip("10.0.0.9");
+	struct garp_addr any = ga("10.0.0.9");
 
 	tl_init(&x, NULL);
 	x.pol.ignore_name = "ignored0";
@@ -1465,7 +1504,7 @@ static void test_ineligible(void **state)
 static void test_announce_api(void **state)
 {
 	struct tl x;
-	struct in_addr unknown = ip("10.0.0.99"), known = ip("10.0.0.6");
+	struct garp_addr unknown = ga("10.0.0.99"), known = ga("10.0.0.6");
 	struct gnl_link *l;
 
 	tl_init(&x, NULL);
@@ -1565,8 +1604,8 @@ static void test_many_targets(void **state)
 	assert_int_equal(c.announcements, TOTAL);
 	assert_int_equal(x.frames, 4 * TOTAL);
 	for (int i = 0; i < TOTAL; i++) {
-		struct in_addr a = { htonl(0x0a000000u + (uint32_t)i + 1) };
-		struct model_entry *m = model_get(&x, 2 + i % LINKS, a, false);
+		struct garp_addr a = garp_addr_v4((struct in_addr){ htonl(0x0a000000u + (uint32_t)i + 1) });
+		struct model_entry *m = model_get(&x, 2 + i % LINKS, &a, false);
 
 		assert_non_null(m);
 		assert_int_equal(m->probes, 3);
@@ -1579,7 +1618,7 @@ static void test_many_targets(void **state)
 }
 
 struct info_find {
-	struct in_addr addr;
+	struct garp_addr addr;
 	struct engine_target_info info;
 	int found;
 };
@@ -1588,7 +1627,7 @@ static void find_target(void *userdata, const struct engine_target_info *info)
 {
 	struct info_find *f = userdata;
 
-	if (info->addr.s_addr == f->addr.s_addr) {
+	if (garp_addr_eq(&info->addr, &f->addr)) {
 		f->info = *info;
 		f->found++;
 	}
@@ -1597,7 +1636,7 @@ static void find_target(void *userdata, const struct engine_target_info *info)
 static void test_reload_policy(void **state)
 {
 	struct tl x;
-	struct info_find f = { .addr = ip("10.0.0.6") };
+	struct info_find f = { .addr = ga("10.0.0.6") };
 
 	tl_init(&x, NULL);
 	tl_add_link(&x, 2, "eth0");
@@ -1740,7 +1779,7 @@ static void test_coinciding_triggers(void **state)
 {
 	struct cfg_sequence s = CFG_SEQUENCE_INIT;
 	struct tl x;
-	struct in_addr a = ip("10.0.0.1");
+	struct garp_addr a = ga("10.0.0.1");
 
 	s.probes = 0;
 	s.probe_interval_ns = MS(100);
@@ -1835,6 +1874,685 @@ static void test_strings(void **state)
 	assert_string_equal(engine_target_state_to_string((enum engine_target_state)99), "unknown");
 }
 
+/* ---- IPv6: unsolicited neighbour advertisements ------------------------- */
+
+static struct in6_addr ip6(const char *s)
+{
+	struct in6_addr a;
+
+	assert_int_equal(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+static struct gnl_addr mk_addr6(int ifindex, const char *s, uint32_t flags)
+{
+	struct gnl_addr a = {
+		.family = AF_INET6, .ifindex = ifindex, .prefixlen = 64, .scope = RT_SCOPE_UNIVERSE,
+		.flags = flags,
+	};
+
+	a.addr.v6 = ip6(s);
+	if (a.addr.v6.s6_addr[0] == 0xfe)
+		a.scope = RT_SCOPE_LINK;
+	return a;
+}
+
+/* A new IPv6 address (RTM_NEWADDR, first seen, live). */
+static void tl_addr6(struct tl *x, int ifindex, const char *s, uint32_t flags)
+{
+	struct gnl_addr a = mk_addr6(ifindex, s, flags);
+
+	tl_addr_full(x, &a, true);
+}
+
+/* New flags for an address the engine knows (GNL_EV_ADDR_CHANGED). */
+static void tl_addr6_flags(struct tl *x, int ifindex, const char *s, uint32_t flags)
+{
+	struct gnl_addr a = mk_addr6(ifindex, s, flags);
+
+	engine_addr(x->e, x->now, &a, false);
+	tl_drain(x);
+}
+
+static void tl_addr6_del(struct tl *x, int ifindex, const char *s)
+{
+	struct gnl_addr a = mk_addr6(ifindex, s, 0);
+	struct garp_addr k = gnl_key(&a);
+
+	model_get(x, ifindex, &k, true)->on = false;
+	engine_addr_del(x->e, x->now, &a);
+	tl_drain(x);
+}
+
+static void expect_na_r(struct tl *x, uint64_t t, int ifindex, const char *addr, bool router)
+{
+	struct in6_addr a = ip6(addr);
+	struct pkt_frame f;
+
+	assert_int_equal(pkt_build_na(&f, x->links[ifindex].mac, &a, router, PKT_VLAN_NONE), 0);
+	expect_rec(x, t, ifindex, ENGINE_FRAME_NA, addr, &f);
+}
+
+static void expect_na(struct tl *x, uint64_t t, int ifindex, const char *addr)
+{
+	expect_na_r(x, t, ifindex, addr, false);
+}
+
+/* A DAD NS, byte for byte but for the nonce, which is random; returns the nonce. */
+static void expect_ns(struct tl *x, uint64_t t, int ifindex, const char *addr,
+		      uint8_t ret_nonce[PKT_ND_NONCE_LEN])
+{
+	struct in6_addr a = ip6(addr);
+	const size_t off = PKT_ETH_HLEN + PKT_IPV6_HLEN + 26;
+	struct pkt_frame f;
+
+	assert_true(x->cursor < x->n);
+	assert_true(x->recs[x->cursor].f.frame.len == PKT_ND_FRAME_LEN);
+	memcpy(ret_nonce, x->recs[x->cursor].f.frame.data + off, PKT_ND_NONCE_LEN);
+	assert_int_equal(pkt_build_dad_ns(&f, x->links[ifindex].mac, &a, ret_nonce, PKT_VLAN_NONE),
+			 0);
+	expect_rec(x, t, ifindex, ENGINE_FRAME_NS_PROBE, addr, &f);
+}
+
+static struct pkt_nd mk_nd(uint8_t type, const uint8_t mac[6], const char *src, const char *target)
+{
+	struct pkt_nd nd = { .type = type, .src = ip6(src), .target = ip6(target) };
+
+	memcpy(nd.eth_src, mac, 6);
+	if (type == PKT_ICMPV6_NA || src[0] != ':') {
+		nd.has_lladdr = true;
+		memcpy(nd.lladdr, mac, 6);
+	}
+	if (type == PKT_ICMPV6_NA)
+		nd.flags = PKT_NA_OVERRIDE;
+	return nd;
+}
+
+static int announce_addr(struct tl *x, int ifindex, const char *addr,
+			 enum engine_announce_kind kind)
+{
+	struct garp_addr a = ga(addr);
+
+	return engine_announce(x->e, x->now, ifindex, &a, kind);
+}
+
+static void tl_nd(struct tl *x, int ifindex, const struct pkt_nd *nd)
+{
+	engine_nd(x->e, x->now, ifindex, nd);
+	tl_drain(x);
+}
+
+/* The kernel's DAD runs, then the address is advertised: never while tentative. */
+static void test_v6_dad_then_na(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct engine_counters c;
+	struct tl x;
+
+	s.announcements = 3;
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr6(&x, 2, "2001:db8::10", IFA_F_TENTATIVE);
+	assert_false(engine_wants_nd(x.e));
+	tl_advance(&x, MS(1500));
+	expect_none(&x);
+	/* DAD done: RTM_NEWADDR again without IFA_F_TENTATIVE; no own probes */
+	tl_addr6_flags(&x, 2, "2001:db8::10", 0);
+	assert_false(engine_wants_nd(x.e));
+	assert_false(engine_wants_arp(x.e));
+	tl_advance(&x, S(60));
+	expect_na(&x, MS(1500), 2, "2001:db8::10");
+	expect_na(&x, MS(2500), 2, "2001:db8::10");
+	expect_na(&x, MS(3500), 2, "2001:db8::10");
+	expect_none(&x);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.na, 3);
+	assert_int_equal(c.announcements, 0);
+	assert_int_equal(c.probes + c.ns_probes, 0);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_ANNOUNCED), 1);
+	/* a lifetime update later: no restart */
+	tl_addr6_flags(&x, 2, "2001:db8::10", 0);
+	tl_advance(&x, S(120));
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/* Optimistic (RFC 4429): never with Override, so not at all until DAD finishes. */
+static void test_v6_optimistic(void **state)
+{
+	struct tl x;
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr6(&x, 2, "2001:db8::11", IFA_F_OPTIMISTIC | IFA_F_TENTATIVE);
+	tl_advance(&x, S(1));
+	tl_addr6_flags(&x, 2, "2001:db8::11", IFA_F_OPTIMISTIC);
+	tl_advance(&x, S(2));
+	/* an operator asking changes nothing while it is not usable */
+	assert_int_equal(announce_addr(&x, 2, "2001:db8::11", ENGINE_ANNOUNCE_ONLY),
+			 0);
+	tl_advance(&x, S(3));
+	expect_none(&x);
+	tl_addr6_flags(&x, 2, "2001:db8::11", 0);
+	tl_advance(&x, S(10));
+	expect_na(&x, S(3), 2, "2001:db8::11");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/* DAD failed: a conflict, and never an NA, whatever triggers. */
+static void test_v6_dad_failed(void **state)
+{
+	struct engine_conflict cf[4];
+	struct engine_counters c;
+	const struct engine_note *n;
+	struct gnl_link *l;
+	struct garp_addr a = ga("2001:db8::12");
+	struct tl x;
+
+	tl_init(&x, NULL);
+	l = tl_add_link(&x, 2, "eth0");
+	tl_addr6(&x, 2, "2001:db8::12", IFA_F_TENTATIVE);
+	x.now = S(1);
+	tl_addr6_flags(&x, 2, "2001:db8::12", IFA_F_TENTATIVE | IFA_F_DADFAILED);
+	n = find_note(&x, ENGINE_NOTE_CONFLICT);
+	assert_non_null(n);
+	assert_true(n->kernel_dad);
+	assert_true(garp_addr_eq(&n->addr, &a));
+	assert_int_equal(n->time, S(1));
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.conflicts, 1);
+	assert_int_equal(c.dad_failures, 1);
+	assert_int_equal(engine_get_conflicts(x.e, cf, 4), 1);
+	assert_true(cf[0].kernel_dad);
+	assert_true(garp_addr_eq(&cf[0].addr, &a));
+
+	/* carrier flap, MAC change, operator, refresh: nothing */
+	x.now = S(2);
+	l->operstate = OPER_DOWN;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_DOWN);
+	l->operstate = OPER_UP;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_UP);
+	l->mac[5] = 0x77;
+	tl_link(&x, l, GNL_CHANGE_MAC);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 0);
+	assert_int_equal(engine_announce(x.e, x.now, 2, NULL, ENGINE_ANNOUNCE_SEQUENCE), 0);
+	tl_advance(&x, S(100));
+	expect_none(&x);
+	/* the same failure reported again is not a second conflict */
+	tl_addr6_flags(&x, 2, "2001:db8::12", IFA_F_TENTATIVE | IFA_F_DADFAILED);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.conflicts, 1);
+
+	/* removed and added again (nodad this time): a fresh start */
+	x.now = S(200);
+	tl_addr6_del(&x, 2, "2001:db8::12");
+	tl_addr6(&x, 2, "2001:db8::12", IFA_F_NODAD);
+	tl_advance(&x, S(300));
+	assert_int_equal(x.n - x.cursor, 4); /* 3 probes, 1 NA */
+	tl_fini(&x);
+}
+
+/* nodad: garpd's own DAD probes (the kernel's format), then the NA. */
+static void test_v6_nodad_probes(void **state)
+{
+	uint8_t nonce[3][PKT_ND_NONCE_LEN];
+	struct engine_counters c;
+	const struct engine_note *n;
+	struct tl x;
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	x.now = S(10);
+	tl_addr6(&x, 2, "2001:db8::20", IFA_F_NODAD | IFA_F_PERMANENT);
+	assert_true(engine_wants_nd(x.e));
+	assert_false(engine_wants_arp(x.e));
+	n = find_note(&x, ENGINE_NOTE_STARTED);
+	assert_non_null(n);
+	assert_int_equal(n->probes, 3);
+	tl_advance(&x, S(20));
+	assert_false(engine_wants_nd(x.e));
+	expect_ns(&x, S(10), 2, "2001:db8::20", nonce[0]);
+	expect_ns(&x, S(11), 2, "2001:db8::20", nonce[1]);
+	expect_ns(&x, S(12), 2, "2001:db8::20", nonce[2]);
+	expect_na(&x, S(13), 2, "2001:db8::20");
+	expect_none(&x);
+	/* one nonce per sequence */
+	assert_memory_equal(nonce[0], nonce[1], PKT_ND_NONCE_LEN);
+	assert_memory_equal(nonce[0], nonce[2], PKT_ND_NONCE_LEN);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.ns_probes, 3);
+	assert_int_equal(c.probes, 0);
+	assert_int_equal(c.na, 1);
+	tl_fini(&x);
+}
+
+/* While garpd probes a nodad address: another node's NA or DAD NS for it is a conflict. */
+static void test_v6_nodad_conflict(void **state)
+{
+	static const uint8_t own[6] = { 0x02, 0, 0, 0, 0, 2 };
+	uint8_t nonce[PKT_ND_NONCE_LEN];
+	struct engine_conflict cf[4];
+	struct engine_counters c;
+	struct pkt_nd nd;
+	struct tl x;
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr6(&x, 2, "2001:db8::30", IFA_F_NODAD);
+	tl_advance(&x, MS(500));
+	expect_ns(&x, 0, 2, "2001:db8::30", nonce);
+	/* not conflicts: our own NA and NS, our probe looped back, someone resolving it, another target */
+	nd = mk_nd(PKT_ICMPV6_NA, own, "2001:db8::30", "2001:db8::30");
+	tl_nd(&x, 2, &nd);
+	nd = mk_nd(PKT_ICMPV6_NS, other_mac, "::", "2001:db8::30");
+	nd.has_nonce = true;
+	memcpy(nd.nonce, nonce, PKT_ND_NONCE_LEN);
+	memcpy(nd.eth_src, own, 6);
+	tl_nd(&x, 2, &nd);
+	memcpy(nd.eth_src, other_mac, 6);
+	tl_nd(&x, 2, &nd); /* a reflector that rewrote the source MAC: the nonce says it is ours */
+	nd = mk_nd(PKT_ICMPV6_NS, other_mac, "2001:db8::99", "2001:db8::30");
+	tl_nd(&x, 2, &nd);
+	nd = mk_nd(PKT_ICMPV6_NA, other_mac, "2001:db8::31", "2001:db8::31");
+	tl_nd(&x, 2, &nd);
+	nd = mk_nd(PKT_ICMPV6_NA, other_mac, "2001:db8::30", "2001:db8::30");
+	tl_nd(&x, 3, &nd); /* another interface */
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.conflicts, 0);
+	assert_true(engine_wants_nd(x.e));
+
+	/* the holder defends it */
+	tl_advance(&x, MS(1500));
+	nd = mk_nd(PKT_ICMPV6_NA, other_mac, "2001:db8::30", "2001:db8::30");
+	tl_nd(&x, 2, &nd);
+	assert_false(engine_wants_nd(x.e));
+	tl_advance(&x, S(60));
+	expect_ns(&x, S(1), 2, "2001:db8::30", nonce);
+	expect_none(&x); /* no NA */
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.conflicts, 1);
+	assert_int_equal(c.dad_failures, 0);
+	assert_int_equal(engine_get_conflicts(x.e, cf, 4), 1);
+	assert_false(cf[0].kernel_dad);
+	assert_memory_equal(cf[0].mac, other_mac, 6);
+	tl_fini(&x);
+
+	/* another node's DAD probe for the same address: a conflict too */
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr6(&x, 2, "2001:db8::30", IFA_F_NODAD);
+	x.now = MS(100);
+	nd = mk_nd(PKT_ICMPV6_NS, other_mac, "::", "2001:db8::30");
+	nd.has_nonce = true;
+	memset(nd.nonce, 0x5a, PKT_ND_NONCE_LEN);
+	tl_nd(&x, 2, &nd);
+	tl_advance(&x, S(60));
+	expect_ns(&x, 0, 2, "2001:db8::30", nonce);
+	expect_none(&x);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.conflicts, 1);
+	tl_fini(&x);
+}
+
+/* on_conflict = announce: the NA still goes out, after the last probe's pause. */
+static void test_v6_nodad_conflict_announce(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	uint8_t nonce[PKT_ND_NONCE_LEN];
+	struct pkt_nd nd = mk_nd(PKT_ICMPV6_NA, other_mac, "2001:db8::30", "2001:db8::30");
+	struct tl x;
+
+	s.on_conflict = CFG_CONFLICT_ANNOUNCE;
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr6(&x, 2, "2001:db8::30", IFA_F_NODAD);
+	x.now = MS(500);
+	tl_nd(&x, 2, &nd);
+	tl_advance(&x, S(60));
+	expect_ns(&x, 0, 2, "2001:db8::30", nonce);
+	expect_na(&x, S(1), 2, "2001:db8::30");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/* Removal cancels: while probing, and before DAD ever finished. */
+static void test_v6_removal(void **state)
+{
+	uint8_t nonce[PKT_ND_NONCE_LEN];
+	struct tl x;
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr6(&x, 2, "2001:db8::40", IFA_F_NODAD);
+	tl_addr6(&x, 2, "2001:db8::41", IFA_F_TENTATIVE);
+	tl_advance(&x, MS(1500));
+	tl_addr6_del(&x, 2, "2001:db8::40");
+	tl_addr6_del(&x, 2, "2001:db8::41");
+	assert_false(engine_wants_nd(x.e));
+	tl_advance(&x, S(60));
+	expect_ns(&x, 0, 2, "2001:db8::40", nonce);
+	expect_ns(&x, S(1), 2, "2001:db8::40", nonce);
+	expect_none(&x);
+	/* the DAD-done message for a removed address (a late event) changes nothing */
+	tl_addr6_flags(&x, 2, "2001:db8::41", 0);
+	tl_advance(&x, S(120));
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/*
+ * Every trigger that announces IPv4 advertises IPv6 too, with the same
+ * count and interval and through the same rate limiter.
+ */
+static void test_v6_triggers(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct gnl_link *l;
+	struct tl x;
+
+	s.probes = 0;
+	s.announcements = 2;
+	s.refresh_interval_ns = S(100);
+	tl_init(&x, &s);
+	l = tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_addr6(&x, 2, "2001:db8::6", 0);
+	tl_advance(&x, S(10));
+	expect_request(&x, 0, 2, "10.0.0.6");
+	expect_na(&x, 0, 2, "2001:db8::6");
+	expect_request(&x, S(1), 2, "10.0.0.6");
+	expect_na(&x, S(1), 2, "2001:db8::6");
+	expect_none(&x);
+
+	/* carrier down and up: the kernel runs DAD again, so IPv6 waits for it */
+	x.now = S(20);
+	l->operstate = OPER_DOWN;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_DOWN);
+	tl_addr6_flags(&x, 2, "2001:db8::6", IFA_F_TENTATIVE);
+	x.now = S(21);
+	l->operstate = OPER_UP;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_UP);
+	x.now = S(22);
+	tl_addr6_flags(&x, 2, "2001:db8::6", 0);
+	tl_advance(&x, S(30));
+	expect_request(&x, S(21), 2, "10.0.0.6");
+	expect_request(&x, S(22), 2, "10.0.0.6");
+	expect_na(&x, S(22), 2, "2001:db8::6");
+	expect_na(&x, S(23), 2, "2001:db8::6");
+	expect_none(&x);
+
+	/* carrier up without a new DAD (nodad addresses, accept_dad=0): at once */
+	x.now = S(40);
+	l->operstate = OPER_DOWN;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_DOWN);
+	l->operstate = OPER_UP;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_UP);
+	tl_advance(&x, S(50));
+	expect_na(&x, S(40), 2, "2001:db8::6");
+	expect_request(&x, S(40), 2, "10.0.0.6");
+	expect_na(&x, S(41), 2, "2001:db8::6");
+	expect_request(&x, S(41), 2, "10.0.0.6");
+	expect_none(&x);
+
+	/* MAC change: with the new MAC */
+	x.now = S(60);
+	l->mac[5] = 0x66;
+	tl_link(&x, l, GNL_CHANGE_MAC);
+	tl_advance(&x, S(70));
+	expect_na(&x, S(60), 2, "2001:db8::6");
+	expect_request(&x, S(60), 2, "10.0.0.6");
+	expect_na(&x, S(61), 2, "2001:db8::6");
+	expect_request(&x, S(61), 2, "10.0.0.6");
+	expect_none(&x);
+
+	/* garpctl announce: the interface, or the address alone */
+	tl_advance(&x, S(80));
+	assert_int_equal(engine_announce(x.e, x.now, 2, NULL, ENGINE_ANNOUNCE_ONLY), 2);
+	tl_drain(&x);
+	tl_advance(&x, S(90));
+	assert_int_equal(announce_addr(&x, 0, "2001:db8::6", ENGINE_ANNOUNCE_ONLY), 1);
+	tl_drain(&x);
+	tl_advance(&x, S(95));
+	expect_na(&x, S(80), 2, "2001:db8::6");
+	expect_request(&x, S(80), 2, "10.0.0.6");
+	expect_na(&x, S(81), 2, "2001:db8::6");
+	expect_request(&x, S(81), 2, "10.0.0.6");
+	expect_na(&x, S(90), 2, "2001:db8::6");
+	expect_na(&x, S(91), 2, "2001:db8::6");
+	expect_none(&x);
+
+	/* the refresh timer, from each one's last sequence */
+	tl_advance(&x, S(192));
+	expect_request(&x, S(181), 2, "10.0.0.6");
+	expect_request(&x, S(182), 2, "10.0.0.6");
+	expect_na(&x, S(191), 2, "2001:db8::6");
+	expect_na(&x, S(192), 2, "2001:db8::6");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/* One token bucket per interface for both families. */
+static void test_v6_rate_limit_shared(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct engine_counters c;
+	struct tl x;
+
+	s.probes = 0;
+	s.max_frames_per_second = 2;
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.1");
+	tl_addr6(&x, 2, "2001:db8::1", 0);
+	tl_addr(&x, 2, "10.0.0.2");
+	tl_addr6(&x, 2, "2001:db8::2", 0);
+	tl_advance(&x, S(10));
+	expect_request(&x, 0, 2, "10.0.0.1");
+	expect_na(&x, 0, 2, "2001:db8::1");
+	expect_request(&x, MS(500), 2, "10.0.0.2");
+	expect_na(&x, S(1), 2, "2001:db8::2");
+	expect_none(&x);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.rate_limited, 2);
+	tl_fini(&x);
+}
+
+/* The Router flag follows the interface's forwarding setting, asked at each start. */
+static void test_v6_router_flag(void **state)
+{
+	struct tl x;
+
+	tl_init(&x, NULL);
+	x.pol.router_name = "eth1";
+	tl_add_link(&x, 2, "eth0");
+	tl_add_link(&x, 3, "eth1");
+	tl_addr6(&x, 2, "2001:db8::2", 0);
+	tl_addr6(&x, 3, "2001:db8::3", 0);
+	tl_addr(&x, 3, "10.0.0.3"); /* IPv4 does not ask */
+	assert_int_equal(x.pol.router_asked, 2);
+	tl_advance(&x, S(50));
+	x.pol.router_name = NULL; /* forwarding switched off */
+	assert_int_equal(engine_announce(x.e, x.now, 3, NULL, ENGINE_ANNOUNCE_ONLY), 2);
+	tl_drain(&x);
+	assert_int_equal(x.pol.router_asked, 3);
+	tl_advance(&x, S(100));
+	expect_na_r(&x, 0, 2, "2001:db8::2", false);
+	expect_na_r(&x, 0, 3, "2001:db8::3", true);
+	expect_probe(&x, 0, 3, "10.0.0.3");
+	expect_probe(&x, S(1), 3, "10.0.0.3");
+	expect_probe(&x, S(2), 3, "10.0.0.3");
+	expect_request(&x, S(3), 3, "10.0.0.3");
+	expect_request(&x, S(50), 3, "10.0.0.3");
+	expect_na_r(&x, S(50), 3, "2001:db8::3", false);
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/* ipv4 = no / ipv6 = no per interface. */
+static void test_v6_family_switches(void **state)
+{
+	struct tl x;
+
+	tl_init(&x, NULL);
+	x.pol.def.probes = 0;
+	x.pol.special_name = "eth1";
+	x.pol.special = x.pol.def;
+	x.pol.def.ipv6 = false;
+	x.pol.special.ipv4 = false;
+	tl_add_link(&x, 2, "eth0");
+	tl_add_link(&x, 3, "eth1");
+	tl_addr(&x, 2, "10.0.0.2");
+	tl_addr6(&x, 2, "2001:db8::2", 0);
+	tl_addr(&x, 3, "10.0.0.3");
+	tl_addr6(&x, 3, "2001:db8::3", 0);
+	x.now = S(10);
+	assert_int_equal(engine_announce(x.e, x.now, 0, NULL, ENGINE_ANNOUNCE_ONLY), 2);
+	tl_drain(&x);
+	tl_advance(&x, S(20));
+	expect_request(&x, 0, 2, "10.0.0.2");
+	expect_na(&x, 0, 3, "2001:db8::3");
+	/* the engine walks its links newest first */
+	expect_na(&x, S(10), 3, "2001:db8::3");
+	expect_request(&x, S(10), 2, "10.0.0.2");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/*
+ * Link-local addresses: nobody has them cached when they appear, so no NA
+ * at boot, on carrier up or on refresh; but when their MAC binding moves
+ * (MAC change, bond failover) or an operator names one, they are advertised.
+ */
+static void test_v6_link_local(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct gnl_link *l;
+	struct tl x;
+
+	s.refresh_interval_ns = S(30);
+	tl_init(&x, &s);
+	l = tl_add_link(&x, 2, "eth0");
+	tl_addr6(&x, 2, "fe80::2", IFA_F_TENTATIVE | IFA_F_PERMANENT);
+	x.now = S(1);
+	tl_addr6_flags(&x, 2, "fe80::2", IFA_F_PERMANENT);
+	tl_addr6(&x, 2, "fe80::3", IFA_F_NODAD);
+	x.now = S(5);
+	l->operstate = OPER_DOWN;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_DOWN);
+	l->operstate = OPER_UP;
+	tl_link(&x, l, GNL_CHANGE_CARRIER_UP);
+	assert_int_equal(engine_announce(x.e, x.now, 2, NULL, ENGINE_ANNOUNCE_ONLY), 0);
+	assert_int_equal(engine_announce(x.e, x.now, 0, NULL, ENGINE_ANNOUNCE_SEQUENCE), 0);
+	tl_advance(&x, S(100));
+	expect_none(&x);
+
+	/* the MAC moves: both advertised, with the new MAC */
+	x.now = S(100);
+	l->mac[5] = 0x99;
+	tl_link(&x, l, GNL_CHANGE_MAC);
+	/* an operator names one */
+	x.now = S(110);
+	assert_int_equal(announce_addr(&x, 2, "fe80::3", ENGINE_ANNOUNCE_ONLY),
+			 1);
+	tl_drain(&x);
+	/* and the refresh timer does not repeat them */
+	tl_advance(&x, S(300));
+	expect_na(&x, S(100), 2, "fe80::3");
+	expect_na(&x, S(100), 2, "fe80::2");
+	expect_na(&x, S(110), 2, "fe80::3");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/* Bond failover: the IPv6 addresses of the bond and every device stacked on it. */
+static void test_v6_bond_failover(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+
+	s.probes = 0;
+	s.relearn_guests = false;
+	tl_init(&x, &s);
+	build_bond_lab(&x);
+	tl_addr6(&x, 10, "2001:db8::a", 0);     /* br0 */
+	tl_addr6(&x, 11, "2001:db8:100::a", 0); /* br0.100 */
+	tl_addr6(&x, 11, "fe80::11", 0);
+	tl_addr6(&x, 12, "2001:db8:200::a", 0); /* mv0 */
+	tl_addr6(&x, 30, "2001:db8:300::a", 0); /* eth9, not on the bond */
+	tl_advance(&x, S(10));
+	expect_na(&x, 0, 10, "2001:db8::a");
+	expect_na(&x, 0, 11, "2001:db8:100::a");
+	expect_na(&x, 0, 12, "2001:db8:200::a");
+	expect_na(&x, 0, 30, "2001:db8:300::a");
+	expect_none(&x);
+
+	x.now = S(100);
+	x.links[4].bond_active_slave = 3;
+	tl_link(&x, &x.links[4], GNL_CHANGE_ACTIVE_SLAVE | GNL_CHANGE_FAILOVER);
+	expect_na(&x, S(100), 10, "2001:db8::a");
+	expect_na(&x, S(100), 11, "fe80::11");
+	expect_na(&x, S(100), 11, "2001:db8:100::a");
+	expect_na(&x, S(100), 12, "2001:db8:200::a");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/* Never: loopback, NOARP, host scope, multicast, a bond slave. */
+static void test_v6_ineligible(void **state)
+{
+	struct gnl_link *l;
+	struct gnl_addr a;
+	struct tl x;
+
+	tl_init(&x, NULL);
+	x.pol.def.probes = 0;
+	l = tl_add_link(&x, 1, "lo");
+	l->type = ARPHRD_LOOPBACK;
+	l->flags |= IFF_LOOPBACK;
+	tl_link(&x, l, GNL_CHANGE_FLAGS);
+	l = tl_add_link(&x, 2, "tunl0");
+	l->flags |= IFF_NOARP;
+	tl_link(&x, l, GNL_CHANGE_FLAGS);
+	tl_add_link(&x, 3, "eth0");
+	tl_addr6(&x, 1, "2001:db8::1", 0);
+	tl_addr6(&x, 2, "2001:db8::2", 0);
+	a = mk_addr6(3, "::1", 0);
+	a.scope = RT_SCOPE_HOST;
+	tl_addr_full(&x, &a, true);
+	a = mk_addr6(3, "2001:db8::3", 0);
+	a.scope = RT_SCOPE_HOST;
+	tl_addr_full(&x, &a, true);
+	tl_addr6(&x, 3, "ff02::1:2", 0);
+	assert_int_equal(engine_announce(x.e, x.now, 0, NULL, ENGINE_ANNOUNCE_ONLY), 0);
+	tl_advance(&x, S(60));
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/* An address in DAD when garpd starts appears when DAD finishes; one that is done does not. */
+static void test_v6_dump_tentative(void **state)
+{
+	struct gnl_addr a;
+	struct tl x;
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	a = mk_addr6(2, "2001:db8::50", IFA_F_TENTATIVE);
+	tl_addr_full(&x, &a, false); /* from the first dump */
+	a = mk_addr6(2, "2001:db8::51", 0);
+	tl_addr_full(&x, &a, false);
+	a = mk_addr6(2, "fe80::50", IFA_F_TENTATIVE);
+	tl_addr_full(&x, &a, false);
+	x.now = S(1);
+	tl_addr6_flags(&x, 2, "2001:db8::50", 0);
+	tl_addr6_flags(&x, 2, "fe80::50", 0);
+	tl_advance(&x, S(60));
+	expect_na(&x, S(1), 2, "2001:db8::50");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1869,6 +2587,21 @@ int main(void)
 		cmocka_unit_test(test_failover_mac_active),
 		cmocka_unit_test(test_coinciding_triggers),
 		cmocka_unit_test(test_late_run),
+		cmocka_unit_test(test_v6_dad_then_na),
+		cmocka_unit_test(test_v6_optimistic),
+		cmocka_unit_test(test_v6_dad_failed),
+		cmocka_unit_test(test_v6_nodad_probes),
+		cmocka_unit_test(test_v6_nodad_conflict),
+		cmocka_unit_test(test_v6_nodad_conflict_announce),
+		cmocka_unit_test(test_v6_removal),
+		cmocka_unit_test(test_v6_triggers),
+		cmocka_unit_test(test_v6_rate_limit_shared),
+		cmocka_unit_test(test_v6_router_flag),
+		cmocka_unit_test(test_v6_family_switches),
+		cmocka_unit_test(test_v6_link_local),
+		cmocka_unit_test(test_v6_bond_failover),
+		cmocka_unit_test(test_v6_ineligible),
+		cmocka_unit_test(test_v6_dump_tentative),
 		cmocka_unit_test(test_link_up_rule_is_netlinks),
 	};
 

@@ -253,6 +253,30 @@ static void test_addr_v6_dad_done(void **state)
 	assert_empty(f);
 }
 
+/* DAD failed: RTM_NEWADDR again with IFA_F_DADFAILED (the kernel keeps a permanent address). */
+static void test_addr_v6_dad_failed(void **state)
+{
+	struct fx *f = *state;
+	struct gnl_event ev;
+
+	addr_msg(f, RTM_NEWADDR, 2, "2001:db8::2", 64, IFA_F_TENTATIVE | IFA_F_PERMANENT, 0);
+	assert_int_equal(pop(f).type, GNL_EV_ADDR_NEW);
+	addr_msg(f, RTM_NEWADDR, 2, "2001:db8::2", 64,
+		 IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_PERMANENT, 0);
+	ev = pop(f);
+	assert_int_equal(ev.type, GNL_EV_ADDR_CHANGED);
+	assert_true(ev.addr.flags & IFA_F_DADFAILED);
+	assert_int_equal(ev.addr.family, AF_INET6);
+	/* the same again: nothing new */
+	addr_msg(f, RTM_NEWADDR, 2, "2001:db8::2", 64,
+		 IFA_F_TENTATIVE | IFA_F_DADFAILED | IFA_F_PERMANENT, 0);
+	assert_empty(f);
+	/* a non-permanent (autoconf) address whose DAD fails is deleted by the kernel */
+	addr_msg(f, RTM_DELADDR, 2, "2001:db8::2", 64, IFA_F_DADFAILED, 0);
+	assert_int_equal(pop(f).type, GNL_EV_ADDR_DEL);
+	assert_empty(f);
+}
+
 static void test_malformed_changes_nothing(void **state)
 {
 	struct fx *f = *state;
@@ -418,6 +442,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_link_del_drops_addresses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addr_duplicate_and_readd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_addr_v6_dad_done, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_addr_v6_dad_failed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile_after_redump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scale_100k, setup, teardown),

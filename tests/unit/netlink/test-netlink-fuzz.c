@@ -19,7 +19,7 @@
 
 static const uint8_t mac1[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
-#define N_SAMPLES 8
+#define N_SAMPLES 9
 
 static size_t sample(int i, struct nlb *b)
 {
@@ -71,6 +71,16 @@ static size_t sample(int i, struct nlb *b)
 		struct nlb_port_vlans p = { .ifindex = 7, .master = 10, .vinfo = vi, .n = 4,
 					    .extra = true };
 		nlh = nlb_port_vlans(b->buf, &p);
+		break;
+	}
+	case 8: {
+		/* IPv6 with every DAD-related flag and a lifetime: what garpd acts on */
+		struct nlb_addr a = { .family = AF_INET6, .ifindex = 7, .addr = "fe80::5054:ff:fe12:3456",
+				      .prefixlen = 64, .scope = RT_SCOPE_LINK, .put_flags = true,
+				      .flags = IFA_F_NODAD | IFA_F_OPTIMISTIC | IFA_F_DADFAILED |
+					       IFA_F_DEPRECATED | IFA_F_TENTATIVE | IFA_F_PERMANENT,
+				      .valid_lft = 600 };
+		nlh = nlb_addr(b, &a);
 		break;
 	}
 	default: {

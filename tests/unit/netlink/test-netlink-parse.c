@@ -321,6 +321,35 @@ static void test_addr_v4(void **state)
 	assert_int_equal(a.flags, IFA_F_PERMANENT);
 }
 
+/* Every IFA_FLAGS bit garpd's IPv6 rules read comes through, from the 32-bit attribute. */
+static void test_addr_v6_flags(void **state)
+{
+	static const uint32_t flags[] = {
+		IFA_F_TENTATIVE, IFA_F_OPTIMISTIC, IFA_F_DADFAILED, IFA_F_DEPRECATED, IFA_F_NODAD,
+		IFA_F_PERMANENT, IFA_F_TENTATIVE | IFA_F_DADFAILED, IFA_F_NODAD | IFA_F_PERMANENT,
+	};
+	struct nlb b;
+	struct gnl_addr a;
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		struct nlb_addr m = { .family = AF_INET6, .ifindex = 3, .addr = "fe80::1",
+				      .prefixlen = 64, .scope = RT_SCOPE_LINK, .put_flags = true,
+				      .flags = flags[i], .ifa_flags = 0xff };
+
+		assert_int_equal(parse_addr_exact(nlb_addr(&b, &m), &a), 0);
+		assert_int_equal(a.flags, flags[i]); /* not the (made up) ifa_flags byte */
+		assert_int_equal(a.scope, RT_SCOPE_LINK);
+	}
+	/* without IFA_FLAGS (old kernels), the 8-bit ifa_flags, which hold these bits too */
+	{
+		struct nlb_addr m = { .family = AF_INET6, .ifindex = 3, .addr = "2001:db8::7",
+				      .prefixlen = 64, .ifa_flags = IFA_F_DADFAILED | IFA_F_TENTATIVE };
+
+		assert_int_equal(parse_addr_exact(nlb_addr(&b, &m), &a), 0);
+		assert_int_equal(a.flags, IFA_F_DADFAILED | IFA_F_TENTATIVE);
+	}
+}
+
 static void test_addr_v6_tentative(void **state)
 {
 	struct nlb b;
@@ -763,6 +792,7 @@ int main(void)
 		cmocka_unit_test(test_link_unknown_attrs_skipped),
 		cmocka_unit_test(test_addr_v4),
 		cmocka_unit_test(test_addr_v6_tentative),
+		cmocka_unit_test(test_addr_v6_flags),
 		cmocka_unit_test(test_addr_malformed),
 		cmocka_unit_test(test_fdb),
 		cmocka_unit_test(test_fdb_malformed),
