@@ -509,6 +509,8 @@ static void ev_clock(struct world *w, struct fuzz_in *in)
 	uint8_t a = fuzz_u8(in);
 	uint64_t target = w->now + (a < 8 ? steps[a] : (a < 128 ? steps[a % 8] : a * 7 * MS));
 
+	/* time passes only between wakeups: what this one queued is sent first */
+	drain(w);
 	if (a & 0x40) {
 		/* a late wakeup: whatever was due runs at once, late */
 		w->now = target;
