@@ -799,12 +799,14 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum cf
 		if (kind <= t->running)
 			return 0;
 		t->gen = ++e->gen; /* what the lesser sequence queued is superseded */
-	} else if (t->has_started && t->last_started == now && t->started_kind != CFG_ACTION_NONE) {
+	} else if (t->started_kind != CFG_ACTION_NONE &&
+		   ((t->has_started && t->last_started == now) || t->last_announced == now)) {
 		/*
-		 * Triggers that coincide coalesce: a sequence that started and
-		 * already finished at this very instant is not sent again (a
-		 * MAC change and a failover reported for one switch); a more
-		 * thorough one replaces it, and what it queued is dropped.
+		 * Triggers that coincide coalesce: a sequence that started, or
+		 * announced, at this very instant is not sent again (a MAC
+		 * change and a failover reported for one switch; a request
+		 * right as a sequence ends); a more thorough one replaces it,
+		 * and what it queued is dropped.
 		 */
 		const struct engine_link *l = link_find(e, t->ifindex);
 		bool probes = kind == CFG_ACTION_SEQUENCE && l && l->policy.probes;

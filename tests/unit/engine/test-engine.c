@@ -1827,6 +1827,19 @@ static void test_coinciding_triggers(void **state)
 	expect_request(&x, S(60), 2, "10.0.0.1");
 	expect_request(&x, S(60) + 1, 2, "10.0.0.1");
 	expect_none(&x);
+
+	/* a request in the instant a sequence announces: that announcement is it
+	 * (found by tests/fuzz: findings/engine/announce-as-sequence-ends) */
+	x.now = S(80);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_SEQUENCE), 1);
+	tl_drain(&x);
+	tl_advance(&x, S(80) + MS(200));
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 0);
+	tl_advance(&x, S(90));
+	expect_probe(&x, S(80), 2, "10.0.0.1");
+	expect_probe(&x, S(80) + MS(100), 2, "10.0.0.1");
+	expect_request(&x, S(80) + MS(200), 2, "10.0.0.1");
+	expect_none(&x);
 	tl_fini(&x);
 }
 
