@@ -1228,7 +1228,16 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 	} else if (!old_ok) {
 		/* carrier up (or eligible again): on_link_up, plus what was waiting for it */
 		for (struct engine_target *t = l->targets; t; t = t->lnext) {
-			enum cfg_action k = is_new ? t->want : action_max(l->policy.on_link_up, t->want);
+			enum cfg_action k;
+
+			/*
+			 * A sequence can still be in flight here (another link's
+			 * change, e.g. its master becoming a bond, made this one
+			 * ineligible): with a new MAC it must not go on with the old.
+			 */
+			if (mac_changed)
+				target_cancel(e, t, ENGINE_CANCEL_MAC_CHANGED, now);
+			k = is_new ? t->want : action_max(l->policy.on_link_up, t->want);
 
 			/* link-local: only what a MAC change or failover left waiting */
 			if (target_is_link_local(t))
