@@ -129,6 +129,7 @@ int cfg_parse_size(const char *s, uint64_t *ret)
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <ini.h>
 
 #include "config-private.h"
@@ -163,6 +164,8 @@ enum key_type {
 	KT_SIZE,
 	KT_PATH,
 	KT_USER,
+	KT_GROUP,
+	KT_ADDR_LIST, /* blank- or comma-separated IPv4 unicast addresses, none twice */
 	KT_INTERNAL, /* set by a profile only, not a key of its own */
 };
 
@@ -210,10 +213,14 @@ enum {
 	K_RELEARN_GUESTS,
 	K_RELEARN_FRAME,
 	K_IGNORE,
+	K_DIRECTED_REFRESH,
+	K_REFRESH_NEIGHBOURS,
+	K_REFRESH_NEIGHBOURS_MAX,
 	K_IPV4,
 	K_IPV6,
 	K_CONTROL_SOCKET,
 	K_USER,
+	K_CONTROL_GROUP,
 	K_LOG_LEVEL,
 	K_ANNOUNCE_ON_START,
 	K_NETLINK_RCVBUF,
@@ -253,10 +260,16 @@ static const struct key_desc keys[_K_MAX] = {
 	[K_RELEARN_FRAME] = { "relearn_frame", KW_SEQUENCE, KT_ENUM, SEQ(relearn_frame),
 			      .names = relearn_names },
 	[K_IGNORE] = { "ignore", KW_INTERFACE, KT_BOOL, SEQ(ignore) },
+	[K_DIRECTED_REFRESH] = { "directed_refresh", KW_SEQUENCE, KT_BOOL, SEQ(directed_refresh) },
+	[K_REFRESH_NEIGHBOURS] = { "refresh_neighbours", KW_SEQUENCE, KT_ADDR_LIST,
+				   SEQ(refresh_neighbours), 0, CFG_REFRESH_NEIGHBOURS_MAX },
+	[K_REFRESH_NEIGHBOURS_MAX] = { "refresh_neighbours_max", KW_SEQUENCE, KT_U32,
+				       SEQ(refresh_neighbours_max), 1, 4096 },
 	[K_IPV4] = { "ipv4", KW_SEQUENCE, KT_BOOL, SEQ(ipv4) },
 	[K_IPV6] = { "ipv6", KW_SEQUENCE, KT_BOOL, SEQ(ipv6) },
 	[K_CONTROL_SOCKET] = { "control_socket", KW_DAEMON, KT_PATH, DMN(control_socket) },
 	[K_USER] = { "user", KW_DAEMON, KT_USER, DMN(user) },
+	[K_CONTROL_GROUP] = { "control_group", KW_DAEMON, KT_GROUP, DMN(control_group) },
 	[K_LOG_LEVEL] = { "log_level", KW_DAEMON, KT_ENUM, DMN(log_level), .names = log_level_names },
 	[K_ANNOUNCE_ON_START] = { "announce_on_start", KW_DAEMON, KT_BOOL, DMN(announce_on_start) },
 	[K_NETLINK_RCVBUF] = { "netlink_rcvbuf", KW_DAEMON, KT_SIZE, DMN(netlink_rcvbuf), 64 * 1024,
@@ -338,6 +351,10 @@ void cfg_free(struct cfg *c)
 {
 	if (!c)
 		return;
+	/* Lists are owned where they were written: [sequence] and each section. */
+	free((void *)c->sequence.refresh_neighbours.v);
+	for (size_t i = 0; i < c->n_interfaces; i++)
+		free((void *)c->interfaces[i].seq.refresh_neighbours.v);
 	free(c->interfaces);
 	cfg_init_defaults(c);
 }
@@ -361,6 +378,7 @@ struct parser {
 	enum section_kind kind;
 	unsigned int daemon_line, sequence_line; /* where each section was opened */
 	uint32_t written;                         /* keys written in this section */
+	bool appending; /* a list key written again in its section: add to it */
 	unsigned int written_line[_K_MAX];
 	char cur[CFG_RAW_LINE_MAX + 1]; /* the current cleaned line, for messages */
 };
@@ -481,6 +499,119 @@ static void store(void *base, const struct key_desc *k, uint64_t v)
 }
 
 /*
+ * refresh_neighbours: "10.0.0.1 10.0.0.20" (blanks or commas between), or
+ * nothing for no list. Each must be a unicast IPv4 address in dotted-quad
+ * form, at most once. The key written again in its section adds to the list
+ * (a line holds about a dozen addresses).
+ */
+static int list_grow(struct parser *p, struct in_addr **v, uint32_t *cap)
+{
+	uint32_t c = *cap ? 2 * *cap : 4;
+	struct in_addr *nv = realloc(*v, c * sizeof(*nv));
+
+	if (!nv) {
+		set_error(p, -ENOMEM, "out of memory");
+		return -ENOMEM;
+	}
+	*v = nv;
+	*cap = c;
+	return 0;
+}
+
+static int parse_addr_list(struct parser *p, const struct key_desc *k, const char *value,
+			   void *base)
+{
+	struct cfg_addr_list *dst = (struct cfg_addr_list *)(void *)((char *)base + k->offset);
+	struct in_addr *v = NULL;
+	uint32_t n = 0, cap = 0;
+	const char *s = value;
+	char word[64], q[64];
+
+	while (*s) {
+		size_t len = strcspn(s, " \t,");
+		struct in_addr a;
+		uint32_t h;
+
+		if (len == 0) {
+			s++;
+			continue;
+		}
+		if (len >= sizeof(word)) {
+			memcpy(word, s, sizeof(word) - 1);
+			word[sizeof(word) - 1] = '\0';
+		} else {
+			memcpy(word, s, len);
+			word[len] = '\0';
+		}
+		s += len;
+		if (len >= sizeof(word) || inet_pton(AF_INET, word, &a) != 1) {
+			set_error(p, -EINVAL, "%s: expected IPv4 addresses like 192.0.2.1, got \"%s\"",
+				  k->name, quote(word, q));
+			goto fail;
+		}
+		h = ntohl(a.s_addr);
+		if (h == 0 || h == UINT32_MAX || (h >> 28) >= 0xe || (h >> 24) == 127) {
+			set_error(p, -EINVAL,
+				  "%s: %s is not a neighbour's address (unspecified, loopback, "
+				  "multicast or broadcast)",
+				  k->name, word);
+			goto fail;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			if (v[i].s_addr == a.s_addr) {
+				set_error(p, -EINVAL, "%s: %s is listed twice", k->name, word);
+				goto fail;
+			}
+		if (n == k->max) {
+			set_error(p, -EINVAL, "%s: more than %llu addresses", k->name,
+				  (unsigned long long)k->max);
+			goto fail;
+		}
+		if (n == cap && list_grow(p, &v, &cap) < 0)
+			goto fail;
+		v[n++] = a;
+	}
+	if (p->appending && dst->n) {
+		/* The lines before come first; none of ours may repeat them. */
+		struct in_addr *all = malloc((dst->n + (size_t)n) * sizeof(*all));
+
+		if (!all) {
+			set_error(p, -ENOMEM, "out of memory");
+			goto fail;
+		}
+		memcpy(all, dst->v, dst->n * sizeof(*all));
+		for (uint32_t i = 0; i < n; i++) {
+			for (uint32_t j = 0; j < dst->n; j++)
+				if (all[j].s_addr == v[i].s_addr) {
+					inet_ntop(AF_INET, &v[i], word, sizeof(word));
+					set_error(p, -EINVAL, "%s: %s is listed twice", k->name, word);
+					free(all);
+					goto fail;
+				}
+		}
+		if (dst->n + (uint64_t)n > k->max) {
+			set_error(p, -EINVAL, "%s: more than %llu addresses", k->name,
+				  (unsigned long long)k->max);
+			free(all);
+			goto fail;
+		}
+		memcpy(all + dst->n, v, n * sizeof(*all));
+		free(v);
+		free((void *)dst->v);
+		*dst = (struct cfg_addr_list){ .v = all, .n = dst->n + n };
+		return 0;
+	}
+	if (p->appending && !n)
+		return 0;
+	free((void *)dst->v);
+	*dst = (struct cfg_addr_list){ .v = v, .n = n };
+	return 0;
+fail:
+	free(v);
+	return p->r;
+}
+
+/*
  * Parse @value for key @k into @base (a struct cfg_daemon or cfg_sequence).
  * Return: 0, or -EINVAL with the error set.
  */
@@ -573,6 +704,17 @@ static int parse_value(struct parser *p, const struct key_desc *k, const char *v
 		}
 		memcpy((char *)base + k->offset, value, strlen(value) + 1);
 		return 0;
+	case KT_GROUP: /* the same rules as a user name */
+		if (!user_name_valid(value) || strlen(value) >= k->size) {
+			bad_value(p, k, value,
+				  "a group name (a letter or '_', then letters, digits, '_', '-' or "
+				  "'.', at most 31) or nothing");
+			return -EINVAL;
+		}
+		memcpy((char *)base + k->offset, value, strlen(value) + 1);
+		return 0;
+	case KT_ADDR_LIST:
+		return parse_addr_list(p, k, value, base);
 	case KT_INTERNAL:
 	default:
 		assert(!"not a writable key");
@@ -648,7 +790,11 @@ static int handler(void *user, const char *section, const char *name, const char
 		}
 		break;
 	}
-	if (p->written & (1u << i)) {
+	p->appending = false;
+	if ((p->written & (1u << i)) && k->type == KT_ADDR_LIST) {
+		/* A list longer than a line goes on several lines. */
+		p->appending = true;
+	} else if (p->written & (1u << i)) {
 		set_error(p, -EINVAL, "%s: set twice in this section (first on line %u)", name,
 			  p->written_line[i]);
 		return 0;
@@ -1036,5 +1182,48 @@ int cfg_log_level_from_string(const char *s, enum cfg_log_level *ret)
 	if (i < 0)
 		return -EINVAL;
 	*ret = (enum cfg_log_level)i;
+	return 0;
+}
+
+/*
+ * One [sequence] key set from its text by the configuration's own table
+ * and checks: garpctl send's options take exactly what the file takes.
+ */
+static int find_sequence_key(const char *name)
+{
+	int i = find_key(name);
+
+	return i >= 0 && keys[i].where != KW_DAEMON && i != K_IGNORE ? i : -1;
+}
+
+int cfg_sequence_set(struct cfg_sequence *seq, const char *key, const char *value,
+		     struct cfg_error *ret_err)
+{
+	struct cfg_error err = { .line = 0 };
+	struct parser p = { .err = &err };
+	int i = find_sequence_key(key);
+
+	if (i < 0) {
+		snprintf(err.message, sizeof(err.message), "%s: not a [sequence] key", key);
+		if (ret_err)
+			*ret_err = err;
+		return -ENOENT;
+	}
+	if (parse_value(&p, &keys[i], value, seq) < 0) {
+		if (ret_err)
+			*ret_err = err;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int cfg_sequence_key_bounds(const char *key, uint64_t *ret_min, uint64_t *ret_max)
+{
+	int i = find_sequence_key(key);
+
+	if (i < 0 || (keys[i].type != KT_U32 && keys[i].type != KT_DURATION))
+		return -ENOENT;
+	*ret_min = keys[i].min;
+	*ret_max = keys[i].max;
 	return 0;
 }

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <netinet/in.h>
+
 #define CFG_NSEC_PER_MSEC 1000000ull
 #define CFG_NSEC_PER_SEC 1000000000ull
 
@@ -48,6 +50,19 @@ enum cfg_relearn {
 	CFG_RELEARN_ARP,
 };
 
+/*
+ * A list of IPv4 addresses from the file (refresh_neighbours). The array
+ * belongs to the struct cfg it was parsed into: a copy of a cfg_sequence
+ * borrows it, valid until that cfg is freed.
+ */
+struct cfg_addr_list {
+	const struct in_addr *v;
+	uint32_t n;
+};
+
+#define CFG_REFRESH_NEIGHBOURS_MAX 256 /* addresses in one refresh_neighbours list */
+#define CFG_REFRESH_MAX_DEFAULT 64     /* refresh_neighbours_max */
+
 /* The [sequence] keys: the policy for one interface. Durations in ns. */
 struct cfg_sequence {
 	enum cfg_profile profile;
@@ -71,6 +86,10 @@ struct cfg_sequence {
 	enum cfg_relearn relearn_frame;
 	uint64_t hold_down_ns; /* not a config key yet: min time between two sequences of one address */
 	bool ignore;           /* from [interface PATTERN] ignore = yes */
+	/* Directed refresh: after each announcement, a request addressed to each known neighbour. */
+	bool directed_refresh;
+	uint32_t refresh_neighbours_max; /* per address; more are counted, not sent */
+	struct cfg_addr_list refresh_neighbours; /* configured neighbours, on top of the kernel's */
 	bool ipv4;             /* announce IPv4 addresses (gratuitous ARP) */
 	bool ipv6;             /* advertise IPv6 addresses (unsolicited NA) */
 };
@@ -85,7 +104,8 @@ struct cfg_sequence {
 		.max_frames_per_second = 1000, .on_link_up = CFG_ACTION_ANNOUNCE,                  \
 		.on_mac_change = CFG_ACTION_ANNOUNCE, .on_bond_failover = CFG_ACTION_ANNOUNCE,     \
 		.relearn_guests = true, .relearn_frame = CFG_RELEARN_RARP,                         \
-		.hold_down_ns = CFG_NSEC_PER_SEC, .ipv4 = true, .ipv6 = true,                      \
+		.hold_down_ns = CFG_NSEC_PER_SEC, .directed_refresh = true,                        \
+		.refresh_neighbours_max = CFG_REFRESH_MAX_DEFAULT, .ipv4 = true, .ipv6 = true,     \
 	}
 
 enum cfg_log_level {
@@ -102,6 +122,7 @@ enum cfg_log_level {
 struct cfg_daemon {
 	char control_socket[CFG_PATH_MAX];
 	char user[CFG_NAME_MAX]; /* "" = stay root, without capabilities */
+	char control_group[CFG_NAME_MAX]; /* the control socket's group; "" = the user's */
 	enum cfg_log_level log_level;
 	bool announce_on_start;
 	uint64_t netlink_rcvbuf; /* bytes */
@@ -165,6 +186,31 @@ void cfg_free(struct cfg *c);
  * file order (later sections override earlier ones, key by key).
  */
 void cfg_sequence_for(const struct cfg *c, const char *ifname, struct cfg_sequence *ret);
+
+/**
+ * cfg_sequence_set() - set one [sequence] key from its text, as the file does
+ * @seq: the sequence to change
+ * @key: the key's name as in garpd.conf(5): "probes", "probe_interval", ...
+ * @value: its text: "3", "250ms", "both"
+ * @ret_err: on failure (may be NULL), the message, without file or line:
+ *           "announcements: expected an integer from 1 to 100, got \"0\""
+ *
+ * The configuration file's own table of keys, limits and parsers: one
+ * definition of every limit, for the file and garpctl send's options.
+ *
+ * Return: 0, -ENOENT for a key that is not a [sequence] key, -EINVAL for
+ * a value the file would refuse.
+ */
+int cfg_sequence_set(struct cfg_sequence *seq, const char *key, const char *value,
+		     struct cfg_error *ret_err);
+
+/**
+ * cfg_sequence_key_bounds() - the limits of a numeric [sequence] key
+ * @ret_min, @ret_max: the bounds, counts or nanoseconds
+ *
+ * Return: 0, or -ENOENT for a key that is not a count or a duration.
+ */
+int cfg_sequence_key_bounds(const char *key, uint64_t *ret_min, uint64_t *ret_max);
 
 /* Names for logs and status output. */
 const char *cfg_profile_to_string(enum cfg_profile p);

@@ -96,6 +96,43 @@ struct gnl_neigh {
 	uint16_t state; /* NUD_* */
 };
 
+/* One next hop of a route: the interface it leaves by, and its gateway if any. */
+struct gnl_nexthop {
+	int ifindex; /* RTA_OIF, or rtnh_ifindex in RTA_MULTIPATH; 0 when not given */
+	bool has_gateway;
+	struct in_addr gateway; /* RTA_GATEWAY (IPv4 only; RTA_VIA is skipped) */
+};
+
+#define GNL_ROUTE_NEXTHOPS_MAX 32
+
+/* One IPv4 route (RTM_NEWROUTE, AF_INET). */
+struct gnl_route {
+	uint8_t family;
+	uint32_t table;    /* RTA_TABLE, else rtm_table (RT_TABLE_MAIN = 254) */
+	uint8_t type;      /* RTN_UNICAST, RTN_LOCAL, ... */
+	uint8_t scope;     /* RT_SCOPE_* */
+	uint8_t protocol;  /* RTPROT_* */
+	uint32_t flags;    /* RTM_F_* */
+	struct in_addr dst; /* RTA_DST, 0.0.0.0 for the default route */
+	uint8_t dst_len;
+	size_t n_nexthops; /* RTA_MULTIPATH's entries, or the one of RTA_OIF/RTA_GATEWAY */
+	uint32_t nexthops_dropped; /* beyond GNL_ROUTE_NEXTHOPS_MAX */
+	struct gnl_nexthop nexthops[GNL_ROUTE_NEXTHOPS_MAX];
+};
+
+/*
+ * One next hop through the queried interface of a main-table unicast route
+ * (GNL_EV_ROUTE_HOP, from gnl_query_refresh()): a gateway, or, without
+ * one, a prefix that is on-link there.
+ */
+struct gnl_route_hop {
+	int ifindex;
+	struct in_addr dst;
+	uint8_t dst_len;
+	bool has_gateway;
+	struct in_addr gateway;
+};
+
 /* What changed on a link, for GNL_EV_LINK_CHANGED (bits, several at once). */
 enum {
 	GNL_CHANGE_MAC = 1u << 0,
@@ -122,6 +159,7 @@ enum gnl_event_type {
 	GNL_EV_SYNCED,       /* the first dump, or a re-dump after an overflow, is reconciled */
 	GNL_EV_RESYNC,       /* the socket overflowed (ENOBUFS): a re-dump started */
 	GNL_EV_PORT_VLAN,    /* port_vlan: one run of a port's VLAN table (query = its id) */
+	GNL_EV_ROUTE_HOP,    /* hop: one route's next hop through the queried interface (query = its id) */
 	/*
 	 * Ordering: events come in the kernel's order; a link's ADDR_DELs come
 	 * before its LINK_DEL. Between RESYNC and SYNCED, events keep coming
@@ -142,6 +180,7 @@ struct gnl_event {
 		struct gnl_fdb fdb;
 		struct gnl_neigh neigh;
 		struct gnl_port_vlan port_vlan;
+		struct gnl_route_hop hop;
 	};
 	/* For GNL_EV_LINK_CHANGED: the state before (old MAC, old active slave). */
 	struct gnl_link old;
@@ -242,6 +281,24 @@ int gnl_query_fdb_vlans(struct gnl *g, int bridge, uint32_t *ret_id);
  */
 int gnl_query_neigh(struct gnl *g, int ifindex, uint32_t *ret_id);
 
+/**
+ * gnl_query_refresh() - what the directed refresh needs to know of one interface
+ * @ifindex: the interface
+ * @ret_id: the query's id, found in all its events
+ *
+ * The answer is the interface's IPv4 neighbour-table entries (GNL_EV_NEIGH,
+ * every state: see gnl_neigh_usable()), then the next hops through
+ * @ifindex of the main table's unicast IPv4 routes (GNL_EV_ROUTE_HOP: the
+ * gateways, and the on-link prefixes), then GNL_EV_QUERY_DONE. The route
+ * dump is asked for with the kernel's filters (table, output interface)
+ * where it has them, and filtered here anyway. The route part is asked for
+ * only after the neighbour part ended, even with an error: whatever came
+ * is usable, and QUERY_DONE's error is the first error of either part.
+ *
+ * Return: 0 or a negative errno.
+ */
+int gnl_query_refresh(struct gnl *g, int ifindex, uint32_t *ret_id);
+
 /*
  * The library's view of the host, as last reconciled. NULL when unknown.
  * The pointer is valid until the next gnl_dispatch().
@@ -280,6 +337,30 @@ int gnl_parse_link(const struct nlmsghdr *nlh, struct gnl_link *ret);
 int gnl_parse_addr(const struct nlmsghdr *nlh, struct gnl_addr *ret);
 int gnl_parse_fdb(const struct nlmsghdr *nlh, struct gnl_fdb *ret);
 int gnl_parse_neigh(const struct nlmsghdr *nlh, struct gnl_neigh *ret);
+
+/**
+ * gnl_parse_route() - one IPv4 route
+ * @nlh: RTM_NEWROUTE or RTM_DELROUTE of family AF_INET
+ * @ret: filled (all of it; nexthops[] up to n_nexthops)
+ *
+ * Every attribute is size-checked (RTA_DST, RTA_GATEWAY: 4 bytes; RTA_OIF,
+ * RTA_TABLE: u32); RTA_MULTIPATH's struct rtnexthop entries must each fit,
+ * with a length of at least their header, and their own attributes be
+ * well formed. A destination prefix over 32 or a negative interface index
+ * is -EBADMSG. Next hops beyond GNL_ROUTE_NEXTHOPS_MAX are counted, not kept.
+ *
+ * Return: as the parsers above; -EAFNOSUPPORT for a family other than AF_INET.
+ */
+int gnl_parse_route(const struct nlmsghdr *nlh, struct gnl_route *ret);
+
+/**
+ * gnl_neigh_usable() - whether a neighbour entry holds a MAC to talk to
+ *
+ * True for an entry with a 6-byte link-layer address in state REACHABLE,
+ * STALE, DELAY, PROBE or PERMANENT; false for INCOMPLETE, FAILED, NOARP,
+ * NONE, or no MAC.
+ */
+bool gnl_neigh_usable(const struct gnl_neigh *n);
 
 /**
  * gnl_parse_port_vlans() - one bridge port's VLAN table

@@ -658,3 +658,8 @@ bool gnl_link_is_oper_up(const struct gnl_link *l)
 		return false;
 	return l->operstate == IF_OPER_UP || l->operstate == IF_OPER_UNKNOWN;
 }
+
+int gnl_msg_attrs_check(const struct nlmsghdr *nlh, size_t hdrlen)
+{
+	return msg_check(nlh, hdrlen);
+}

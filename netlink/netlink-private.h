@@ -115,3 +115,10 @@ unsigned int gnl_link_diff(const struct gnl_link *old, const struct gnl_link *ne
  * truncated attribute; this makes truncation an error.
  */
 bool gnl_attrs_wellformed(const void *start, size_t len);
+
+/*
+ * gnl_msg_attrs_check() - the family header (@hdrlen bytes) fits in @nlh's
+ * payload and the attributes after it are well formed.
+ * Return: 0 or -EBADMSG.
+ */
+int gnl_msg_attrs_check(const struct nlmsghdr *nlh, size_t hdrlen);

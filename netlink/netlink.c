@@ -40,6 +40,7 @@ enum gnl_query_kind {
 	GNL_QUERY_FDB,
 	GNL_QUERY_FDB_VLANS, /* the FDB, then the ports' VLAN tables */
 	GNL_QUERY_NEIGH,
+	GNL_QUERY_REFRESH, /* the neighbours, then the main table's routes (netlink-route.c) */
 };
 
 struct gnl_query {
@@ -48,6 +49,7 @@ struct gnl_query {
 	enum gnl_query_kind kind;
 	int ifindex;
 	bool vlan_phase; /* GNL_QUERY_FDB_VLANS: the FDB is done, the VLAN dump runs */
+	bool route_phase; /* GNL_QUERY_REFRESH: the neighbours are done, the route dump runs */
 };
 
 struct gnl {
@@ -362,11 +364,23 @@ static int query_request(struct gnl *g, const struct gnl_query *q)
 		nlh->nlmsg_type = RTM_GETLINK;
 		ifi->ifi_family = AF_BRIDGE;
 		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
+	} else if (q->route_phase) {
+		/*
+		 * Strict checking (Linux >= 4.20) takes rtm_table and RTA_OIF
+		 * as filters and wants the rest of the header zero; older
+		 * kernels dump every route, filtered in handle_query_msg().
+		 */
+		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+		nlh->nlmsg_type = RTM_GETROUTE;
+		rtm->rtm_family = AF_INET;
+		rtm->rtm_table = RT_TABLE_MAIN;
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)q->ifindex);
 	} else {
 		struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
 
 		nlh->nlmsg_type = RTM_GETNEIGH;
-		if (q->kind == GNL_QUERY_NEIGH) {
+		if (q->kind == GNL_QUERY_NEIGH || q->kind == GNL_QUERY_REFRESH) {
 			ndm->ndm_family = AF_INET;
 			mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)q->ifindex);
 		} else {
@@ -450,6 +464,40 @@ static int query_port_vlans(struct gnl *g, const struct nlmsghdr *nlh)
 	return 0;
 }
 
+/* One route (GNL_QUERY_REFRESH): its next hops through the interface, if it is a main-table one. */
+static int query_route(struct gnl *g, const struct nlmsghdr *nlh)
+{
+	struct gnl_event ev = { .type = GNL_EV_ROUTE_HOP, .query = g->q_cur->id };
+	struct gnl_route rt;
+	int r;
+
+	r = gnl_parse_route(nlh, &rt);
+	if (r == -EBADMSG)
+		g->counters.malformed++;
+	if (r < 0)
+		return 0;
+	/* The kernel may ignore the filters; cached clones are not routes. */
+	if (rt.table != RT_TABLE_MAIN || rt.type != RTN_UNICAST || (rt.flags & RTM_F_CLONED))
+		return 0;
+	for (size_t i = 0; i < rt.n_nexthops; i++) {
+		const struct gnl_nexthop *h = &rt.nexthops[i];
+
+		if (h->ifindex != g->q_cur->ifindex)
+			continue;
+		ev.hop = (struct gnl_route_hop){
+			.ifindex = h->ifindex,
+			.dst = rt.dst,
+			.dst_len = rt.dst_len,
+			.has_gateway = h->has_gateway,
+			.gateway = h->gateway,
+		};
+		r = gnl_evq_push(&g->events, &ev);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* The current part of the query in flight ended with @err. */
 static int query_part_done(struct gnl *g, int err)
 {
@@ -457,6 +505,14 @@ static int query_part_done(struct gnl *g, int err)
 
 	if (q->vlan_phase)
 		return query_finish(g, 0); /* best effort: the FDB answer stands */
+	if (q->kind == GNL_QUERY_REFRESH && !q->route_phase) {
+		/* What the neighbour part brought is usable even if it failed: go on. */
+		if (err < 0 && g->q_err == 0)
+			g->q_err = err;
+		q->route_phase = true;
+		err = query_request(g, q);
+		return err < 0 ? query_finish(g, err) : 0;
+	}
 	if (q->kind != GNL_QUERY_FDB_VLANS || err < 0 || g->q_err < 0)
 		return query_finish(g, err);
 	q->vlan_phase = true;
@@ -493,8 +549,10 @@ static int handle_query_msg(struct gnl *g, const struct nlmsghdr *nlh)
 	}
 	if (g->q_cur->vlan_phase)
 		return query_port_vlans(g, nlh);
+	if (g->q_cur->route_phase)
+		return query_route(g, nlh);
 	ev.query = g->q_cur->id;
-	if (g->q_cur->kind != GNL_QUERY_NEIGH) {
+	if (g->q_cur->kind == GNL_QUERY_FDB || g->q_cur->kind == GNL_QUERY_FDB_VLANS) {
 		r = gnl_parse_fdb(nlh, &ev.fdb);
 		/* The kernel may ignore the filter: keep this bridge's entries. */
 		if (r == 0 && ev.fdb.master != g->q_cur->ifindex &&
@@ -553,6 +611,11 @@ int gnl_query_fdb_vlans(struct gnl *g, int bridge, uint32_t *ret_id)
 int gnl_query_neigh(struct gnl *g, int ifindex, uint32_t *ret_id)
 {
 	return enqueue_query(g, GNL_QUERY_NEIGH, ifindex, ret_id);
+}
+
+int gnl_query_refresh(struct gnl *g, int ifindex, uint32_t *ret_id)
+{
+	return enqueue_query(g, GNL_QUERY_REFRESH, ifindex, ret_id);
 }
 
 int gnl_dispatch(struct gnl *g, int fd)

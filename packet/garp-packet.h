@@ -115,6 +115,26 @@ enum pkt_relearn {
 int pkt_build_relearn(struct pkt_frame *ret, const uint8_t mac[PKT_ETH_ALEN], enum pkt_relearn kind,
 		      uint16_t vlan);
 
+/**
+ * pkt_build_directed_request() - "who-has @tpa tell @spa", addressed to one neighbour
+ * @ret: the frame
+ * @mac: our MAC (Ethernet source and SHA)
+ * @spa: the announced address (SPA)
+ * @dst: the neighbour's MAC (Ethernet destination), or NULL for broadcast
+ *       when it is not known
+ * @tpa: the neighbour's own address (TPA); THA is zero
+ * @vlan: VLAN id or PKT_VLAN_NONE
+ *
+ * The directed refresh (packet-refresh.c): the target of a request records
+ * the sender's (SPA, SHA) to answer it (RFC 826), whatever it does with
+ * gratuitous ARP.
+ *
+ * Return: 0, or -EINVAL for a bad VLAN id.
+ */
+int pkt_build_directed_request(struct pkt_frame *ret, const uint8_t mac[PKT_ETH_ALEN],
+			       struct in_addr spa, const uint8_t dst[PKT_ETH_ALEN],
+			       struct in_addr tpa, uint16_t vlan);
+
 /* A received ARP frame, parsed. */
 struct pkt_arp {
 	uint8_t eth_dst[PKT_ETH_ALEN];

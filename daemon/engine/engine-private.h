@@ -70,6 +70,7 @@ struct engine_link {
 	 */
 	bool failover_handled;
 	int failover_slave;
+	struct engine_refresh_link *refresh; /* engine-refresh.c; NULL until first used */
 };
 
 struct engine_target {
@@ -97,6 +98,8 @@ struct engine_target {
 	struct engine_tnode timer;
 	struct engine_target *hnext;
 	struct engine_target *lprev, *lnext; /* on the link */
+	bool refresh_wait;    /* announced; its directed refresh waits for the neighbour list */
+	uint64_t refresh_gen; /* gen when it was announced: a cancel since voids the refresh */
 };
 
 /* A relearn waiting for its FDB answer. */
@@ -139,3 +142,24 @@ struct engine {
 	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
 	size_t conflicts_next, n_conflicts;
 };
+
+/* engine.c, for engine-refresh.c. */
+struct engine_link *engine_link_find(const struct engine *e, int ifindex);
+struct engine_target *engine_target_find(const struct engine *e, int ifindex,
+					 const struct garp_addr *addr);
+bool engine_target_can_send(const struct engine *e, const struct engine_target *t);
+void engine_frame_emit(struct engine *e, uint64_t now, const struct engine_pending *p,
+		       struct engine_target *t);
+void engine_note_push(struct engine *e, const struct engine_note *n);
+int engine_query_push(struct engine *e, const struct engine_query *q);
+
+/* engine-refresh.c: the directed refresh. */
+struct engine_refresh_link;
+/* @t started a sequence on @l: make sure a neighbour list read from now on comes. */
+void engine_refresh_started(struct engine *e, struct engine_link *l, struct engine_target *t,
+			    uint64_t now);
+/* @t's last announcement frame was just emitted at @now. */
+void engine_refresh_announced(struct engine *e, struct engine_target *t, uint64_t now);
+/* A neighbour query for @ifindex was handed out by engine_pop_query(). */
+void engine_refresh_asked(struct engine *e, int ifindex);
+void engine_refresh_link_free(struct engine_link *l);

@@ -745,6 +745,7 @@ static void target_start(struct engine *e, struct engine_target *t, enum cfg_act
 	/* a sequence without probes is an announcement: what a duplicate would be */
 	t->started_kind = kind == CFG_ACTION_SEQUENCE && !t->seq.probes ? CFG_ACTION_ANNOUNCE : kind;
 	e->counters.sequences++;
+	engine_refresh_started(e, l, t, now);
 	if (probe) {
 		n.probes = t->seq.probes;
 		t->total = t->seq.probes;
@@ -852,6 +853,8 @@ static void target_step_announce(struct engine *e, struct engine_target *t, uint
 			    last && t->seq.frames == CFG_FRAMES_REQUEST);
 	if (!target_is_v6(t) && t->seq.frames != CFG_FRAMES_REQUEST)
 		target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REPLY, last);
+	if (last)
+		engine_refresh_announced(e, t, due);
 	t->sent++;
 	if (!last)
 		target_set(e, t, ENGINE_TARGET_ANNOUNCING, add_sat(due, t->seq.announce_interval_ns));
@@ -1037,6 +1040,7 @@ void engine_free(struct engine *e)
 	for (l = e->links; l; l = next) {
 		next = l->next;
 		ring_free(&l->fifo);
+		engine_refresh_link_free(l);
 		free(l);
 	}
 	free(e->thash);
@@ -1300,6 +1304,7 @@ void engine_link_del(struct engine *e, uint64_t now, int ifindex)
 		l->next->prev = l->prev;
 	e->n_links--;
 	ring_free(&l->fifo);
+	engine_refresh_link_free(l);
 	free(l);
 out:
 	engine_run(e, now);
@@ -1672,6 +1677,9 @@ int engine_pop_frame(struct engine *e, struct engine_frame *ret)
 		case ENGINE_FRAME_RELEARN:
 			e->counters.relearn++;
 			break;
+		case ENGINE_FRAME_REFRESH:
+			e->counters.refreshes++;
+			break;
 		case ENGINE_FRAME_NS_PROBE:
 			e->counters.ns_probes++;
 			break;
@@ -1689,7 +1697,9 @@ int engine_pop_query(struct engine *e, struct engine_query *ret)
 {
 	int r = ring_pop(&e->queries, ret);
 
-	if (r == 0)
+	if (r == 0 && ret->kind == ENGINE_QUERY_NEIGHBOURS)
+		engine_refresh_asked(e, ret->ifindex);
+	else if (r == 0)
 		for (size_t i = 0; i < e->n_relearns; i++)
 			if (e->relearns[i].bridge == ret->bridge)
 				e->relearns[i].asked = true;
@@ -1707,7 +1717,7 @@ const char *engine_note_type_to_string(enum engine_note_type t)
 		[ENGINE_NOTE_STARTED] = "started",     [ENGINE_NOTE_ANNOUNCED] = "announced",
 		[ENGINE_NOTE_CONFLICT] = "conflict",   [ENGINE_NOTE_CANCELLED] = "cancelled",
 		[ENGINE_NOTE_FAILOVER] = "failover",   [ENGINE_NOTE_RELEARN] = "relearn",
-		[ENGINE_NOTE_DEFERRED] = "deferred",
+		[ENGINE_NOTE_DEFERRED] = "deferred",   [ENGINE_NOTE_REFRESHED] = "refreshed",
 	};
 
 	return (size_t)t < sizeof(names) / sizeof(names[0]) && names[t] ? names[t] : "unknown";
@@ -1775,4 +1785,38 @@ void engine_foreach_target(const struct engine *e,
 bool engine_link_eligible(const struct engine *e, int ifindex)
 {
 	return link_eligible(e, link_find(e, ifindex));
+}
+
+/* ---- for engine-refresh.c --------------------------------------------- */
+
+struct engine_link *engine_link_find(const struct engine *e, int ifindex)
+{
+	return link_find(e, ifindex);
+}
+
+struct engine_target *engine_target_find(const struct engine *e, int ifindex,
+					 const struct garp_addr *addr)
+{
+	return target_find(e, ifindex, addr);
+}
+
+bool engine_target_can_send(const struct engine *e, const struct engine_target *t)
+{
+	return target_can_send(e, t);
+}
+
+void engine_frame_emit(struct engine *e, uint64_t now, const struct engine_pending *p,
+		       struct engine_target *t)
+{
+	frame_emit(e, now, p, t);
+}
+
+void engine_note_push(struct engine *e, const struct engine_note *n)
+{
+	note_push(e, n);
+}
+
+int engine_query_push(struct engine *e, const struct engine_query *q)
+{
+	return ring_push(&e->queries, q);
 }

@@ -92,6 +92,21 @@ void engine_fdb(struct engine *e, uint64_t now, int bridge, const struct gnl_fdb
 void engine_fdb_vlans(struct engine *e, uint64_t now, int bridge, const struct gnl_fdb *entries,
 		      size_t n, const struct gnl_port_vlan *vlans, size_t n_vlans);
 
+/**
+ * engine_neighbours() - the answer to an ENGINE_QUERY_NEIGHBOURS query
+ * @ifindex: the interface it was about
+ * @neigh: the interface's IPv4 neighbour-table entries, any state (the
+ *         engine keeps those gnl_neigh_usable() accepts)
+ * @hops: the next hops through @ifindex of the main table's unicast routes
+ *        (gateways, and on-link prefixes)
+ *
+ * Call it once per query handed out, with whatever arrived (@n_neigh =
+ * @n_hops = 0 when the query failed: the configured neighbours are still
+ * refreshed). See engine-refresh.c for who gets a directed refresh, and when.
+ */
+void engine_neighbours(struct engine *e, uint64_t now, int ifindex, const struct gnl_neigh *neigh,
+		       size_t n_neigh, const struct gnl_route_hop *hops, size_t n_hops);
+
 enum engine_announce_kind {
 	ENGINE_ANNOUNCE_ONLY,     /* announcement(s) only */
 	ENGINE_ANNOUNCE_SEQUENCE, /* probes + announcement(s) */
@@ -148,6 +163,7 @@ enum engine_frame_kind {
 	ENGINE_FRAME_ANNOUNCE_REQUEST,
 	ENGINE_FRAME_ANNOUNCE_REPLY,
 	ENGINE_FRAME_RELEARN,
+	ENGINE_FRAME_REFRESH, /* directed refresh: who-has NEIGHBOUR tell addr, to one neighbour */
 	ENGINE_FRAME_NS_PROBE, /* IPv6: a DAD neighbour solicitation (nodad addresses) */
 	ENGINE_FRAME_NA,       /* IPv6: an unsolicited neighbour advertisement */
 };
@@ -162,9 +178,16 @@ struct engine_frame {
 /* Return: 0 and @ret filled, or -EAGAIN. Frames come out in send order. */
 int engine_pop_frame(struct engine *e, struct engine_frame *ret);
 
-/* A query the event loop must run and answer with engine_fdb() or engine_fdb_vlans(). */
+enum engine_query_kind {
+	ENGINE_QUERY_FDB,        /* gnl_query_fdb(_vlans)(bridge), answered by engine_fdb(_vlans)() */
+	ENGINE_QUERY_NEIGHBOURS, /* gnl_query_refresh(ifindex), answered by engine_neighbours() */
+};
+
+/* A query the event loop must run and answer. */
 struct engine_query {
-	int bridge; /* gnl_query_fdb(bridge) */
+	int bridge; /* ENGINE_QUERY_FDB: gnl_query_fdb(bridge) */
+	enum engine_query_kind kind;
+	int ifindex; /* ENGINE_QUERY_NEIGHBOURS */
 };
 int engine_pop_query(struct engine *e, struct engine_query *ret);
 
@@ -176,6 +199,8 @@ enum engine_note_type {
 	ENGINE_NOTE_FAILOVER,  /* ifindex (the bond), new active slave in `slave` */
 	ENGINE_NOTE_RELEARN,   /* ifindex (the bond), bridge, count of guest MACs queued */
 	ENGINE_NOTE_DEFERRED,  /* ifindex, addr: held down, runs at `when` */
+	ENGINE_NOTE_REFRESHED, /* ifindex, addr: `count` directed refreshes queued, `capped` not
+				* sent; none when there was nobody to refresh */
 };
 
 enum engine_cancel_reason {
@@ -196,7 +221,8 @@ struct engine_note {
 	uint32_t probes; /* STARTED: probes in this sequence */
 	int slave;       /* FAILOVER */
 	int bridge;      /* RELEARN */
-	uint32_t count;  /* RELEARN */
+	uint32_t count;  /* RELEARN, REFRESHED */
+	uint32_t capped; /* REFRESHED: neighbours beyond refresh_neighbours_max */
 	uint64_t when;   /* DEFERRED */
 	bool kernel_dad; /* CONFLICT: the kernel's DAD failed for this IPv6 address */
 };
@@ -215,6 +241,8 @@ struct engine_counters {
 	uint64_t rate_limited; /* frames delayed by the token bucket */
 	uint64_t sequences;    /* sequences started */
 	uint64_t notes_dropped; /* notes not kept: ENGINE_NOTES_MAX were waiting unpopped */
+	uint64_t refreshes;      /* directed refresh frames */
+	uint64_t refresh_capped; /* neighbours not refreshed: beyond refresh_neighbours_max */
 	uint64_t na;            /* IPv6 neighbour advertisements (not in announcements) */
 	uint64_t ns_probes;     /* IPv6 DAD solicitations of our own (not in probes) */
 	uint64_t dad_failures;  /* the kernel's DAD failed (also counted in conflicts) */

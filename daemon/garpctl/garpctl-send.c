@@ -2,24 +2,35 @@
 /*
  * garpctl send: the announcement sequence for some addresses, once, from the
  * command line -- what keepalived and pacemaker notify scripts run instead
- * of send_arp or arping -U. All addresses run their sequences at the same
- * time, on one merged schedule.
+ * of send_arp or arping -U.
+ *
+ * It has no schedule of its own: it drives the daemon's engine
+ * (daemon/engine/), with the command line's sequence as the policy of the
+ * one interface it is given. It learns the interface and its addresses
+ * from one netlink dump (netlink/), asks the engine for the full sequence
+ * of the named addresses (what `garpctl announce --sequence` asks of the
+ * daemon), and then sends what the engine hands out, feeds it the ARP
+ * frames heard while it probes and the address and link changes netlink
+ * reports, until every address is announced, held by a conflict, or
+ * cancelled. All addresses run their sequences at the same time.
  */
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <linux/if_addr.h>
-#include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "engine.h"
+#include "garp-addr.h"
 #include "garp-config.h"
 #include "garp-netlink.h"
 #include "garp-packet.h"
@@ -27,298 +38,16 @@
 #include "util.h"
 
 #define ADDRS_MAX 1024
-/* Room for one part of a dump: the kernel fills at most 32 KiB per recv(). */
-#define DUMP_BUF_SIZE (64 * 1024)
-/* A dump the address list changed under is read again, this many times. */
-#define DUMP_TRIES 5
 #define DUMP_TIMEOUT_MS 5000
-
-size_t garpctl_schedule_len(const struct cfg_sequence *seq)
-{
-	size_t per_announcement = seq->frames == CFG_FRAMES_BOTH ? 2 : 1;
-
-	return seq->probes + (size_t)seq->announcements * per_announcement;
-}
-
-/* @a * @b + @c, or -ERANGE. */
-static int mul_add(uint64_t a, uint64_t b, uint64_t c, uint64_t *ret)
-{
-	uint64_t m;
-
-	if (__builtin_mul_overflow(a, b, &m) || __builtin_add_overflow(m, c, ret))
-		return -ERANGE;
-	return 0;
-}
-
-int garpctl_schedule(const struct cfg_sequence *seq, size_t n_addrs, struct garpctl_slot *ret,
-		     size_t n)
-{
-	enum garpctl_frame announce[2];
-	size_t n_announce = 0, k = 0;
-	uint64_t first = 0;
-
-	if (n_addrs && garpctl_schedule_len(seq) > n / n_addrs)
-		return -ENOBUFS;
-	if (seq->frames != CFG_FRAMES_REPLY)
-		announce[n_announce++] = GARPCTL_FRAME_REQUEST;
-	if (seq->frames != CFG_FRAMES_REQUEST)
-		announce[n_announce++] = GARPCTL_FRAME_REPLY;
-
-	for (uint32_t i = 0; i < seq->probes; i++) {
-		uint64_t at;
-
-		if (mul_add(i, seq->probe_interval_ns, 0, &at) < 0)
-			return -ERANGE;
-		for (size_t a = 0; a < n_addrs; a++)
-			ret[k++] = (struct garpctl_slot){at, a, GARPCTL_FRAME_PROBE};
-	}
-	/* The pause is counted from the last probe; without probes, announce at once. */
-	if (seq->probes > 0 &&
-	    mul_add(seq->probes - 1, seq->probe_interval_ns, seq->announce_delay_ns, &first) < 0)
-		return -ERANGE;
-	for (uint32_t j = 0; j < seq->announcements; j++) {
-		uint64_t at;
-
-		if (mul_add(j, seq->announce_interval_ns, first, &at) < 0)
-			return -ERANGE;
-		for (size_t f = 0; f < n_announce; f++)
-			for (size_t a = 0; a < n_addrs; a++)
-				ret[k++] = (struct garpctl_slot){at, a, announce[f]};
-	}
-	return (int)k;
-}
-
+/* A link just set up gets its carrier a moment later: waited for this long. */
+#define CARRIER_WAIT_MS 2000
 /*
- * Which addresses the kernel has on the interface: an RTM_GETADDR dump. The
- * framing is checked here; each RTM_NEWADDR is read by netlink/'s
- * gnl_parse_addr(), the daemon's own bounds-checked parser.
+ * A link that goes down may be on its way out: `ip link del` reports it
+ * down, then its addresses gone, then the link gone, a few milliseconds
+ * apart. Whatever ends a run is reported after this long, as the worst of
+ * what was seen.
  */
-
-/* One RTM_NEWADDR of the dump: mark the address when it is ours. */
-static int addr_msg_parse(struct garpctl_addr_dump *d, const struct nlmsghdr *nlh)
-{
-	struct ifaddrmsg ifa;
-	struct gnl_addr a;
-	int r;
-
-	/* Other interfaces' and families' addresses are not ours to judge: skip them unread. */
-	if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(ifa)))
-		return -EBADMSG;
-	memcpy(&ifa, NLMSG_DATA(nlh), sizeof(ifa));
-	if (ifa.ifa_family != AF_INET || (int)ifa.ifa_index != d->ifindex)
-		return 0;
-	r = gnl_parse_addr(nlh, &a);
-	if (r == -ENOENT)
-		return 0; /* no address in it */
-	if (r < 0)
-		return r;
-	/* gnl_parse_addr() takes IFA_LOCAL, the peer's IFA_ADDRESS only without it. */
-	for (size_t i = 0; i < d->n_addrs; i++)
-		if (d->addrs[i].s_addr == a.addr.v4.s_addr)
-			d->seen[i] = true;
-	return 0;
-}
-
-int garpctl_addr_dump_parse(struct garpctl_addr_dump *d, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-	size_t rem = len;
-
-	while (rem > 0) {
-		struct nlmsghdr h;
-		const struct nlmsghdr *msg = (const struct nlmsghdr *)p;
-		const uint8_t *payload;
-		size_t plen, step;
-		int r, err;
-
-		if (rem < sizeof(h))
-			return -EBADMSG;
-		memcpy(&h, p, sizeof(h));
-		if (h.nlmsg_len < NLMSG_HDRLEN || h.nlmsg_len > rem)
-			return -EBADMSG;
-		payload = p + NLMSG_HDRLEN;
-		plen = h.nlmsg_len - NLMSG_HDRLEN;
-		step = NLMSG_ALIGN(h.nlmsg_len);
-		if (step > rem)
-			step = rem;
-		p += step;
-		rem -= step;
-
-		if (h.nlmsg_pid != d->portid || h.nlmsg_seq != d->seq)
-			continue; /* not an answer to our request */
-		if (h.nlmsg_flags & NLM_F_DUMP_INTR)
-			d->interrupted = true;
-		switch (h.nlmsg_type) {
-		case NLMSG_DONE:
-			/* Its payload, when there is one, is the dump's error. */
-			if (plen >= sizeof(err)) {
-				memcpy(&err, payload, sizeof(err));
-				if (err < 0)
-					return err;
-			}
-			return 1;
-		case NLMSG_ERROR:
-			if (plen < sizeof(err))
-				return -EBADMSG;
-			memcpy(&err, payload, sizeof(err));
-			/* An acknowledgement does not end a dump. */
-			return err < 0 ? err : -EPROTO;
-		case RTM_NEWADDR:
-			r = addr_msg_parse(d, msg);
-			if (r < 0)
-				return r;
-			break;
-		default:
-			break;
-		}
-	}
-	return 0;
-}
-
-/* Ask the kernel once for @d->ifindex's IPv4 addresses and read the answer. */
-static int addr_dump_once(struct garpctl_addr_dump *d, uint8_t *buf)
-{
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
-	socklen_t salen = sizeof(sa);
-	struct {
-		struct nlmsghdr h;
-		struct ifaddrmsg ifa;
-	} req = {
-		.h.nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg)),
-		.h.nlmsg_type = RTM_GETADDR,
-		.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-		/* Kernels without strict checking ignore the index: filtered here too. */
-		.ifa.ifa_family = AF_INET,
-		.ifa.ifa_index = (unsigned int)d->ifindex,
-	};
-	int fd, r;
-
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &salen) < 0) {
-		r = -errno;
-		goto out;
-	}
-	d->portid = sa.nl_pid;
-	d->seq = (uint32_t)util_now_ns();
-	d->interrupted = false;
-	for (size_t i = 0; i < d->n_addrs; i++)
-		d->seen[i] = false;
-	req.h.nlmsg_seq = d->seq;
-	req.h.nlmsg_pid = d->portid;
-	sa = (struct sockaddr_nl){.nl_family = AF_NETLINK}; /* to the kernel */
-	if (sendto(fd, &req, req.h.nlmsg_len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		r = -errno;
-		goto out;
-	}
-	do {
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
-		struct iovec iov = {.iov_base = buf, .iov_len = DUMP_BUF_SIZE};
-		struct msghdr msg = {
-			.msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = &iov, .msg_iovlen = 1};
-		ssize_t n;
-
-		r = poll(&pfd, 1, DUMP_TIMEOUT_MS);
-		if (r < 0 && errno == EINTR) {
-			r = 0;
-			continue;
-		}
-		if (r < 0) {
-			r = -errno;
-			break;
-		}
-		if (r == 0) {
-			r = -ETIMEDOUT;
-			break;
-		}
-		n = recvmsg(fd, &msg, 0);
-		if (n < 0 && errno == EINTR) {
-			r = 0;
-			continue;
-		}
-		if (n < 0) {
-			r = -errno;
-			break;
-		}
-		if (msg.msg_flags & MSG_TRUNC) {
-			r = -EMSGSIZE;
-			break;
-		}
-		/* Only the kernel speaks for the kernel. */
-		if (msg.msg_namelen != sizeof(sa) || sa.nl_pid != 0) {
-			r = 0;
-			continue;
-		}
-		r = garpctl_addr_dump_parse(d, buf, (size_t)n);
-	} while (r == 0);
-	if (r == 1)
-		r = d->interrupted ? -EINTR : 0;
-out:
-	close(fd);
-	return r;
-}
-
-/*
- * Fill @seen for @addrs on @ifindex, from a consistent dump.
- * Return: 0, -EAGAIN when the list kept changing, or a negative errno.
- */
-static int addrs_configured(int ifindex, const struct in_addr *addrs, size_t n_addrs, bool *seen)
-{
-	struct garpctl_addr_dump d = {
-		.ifindex = ifindex, .addrs = addrs, .n_addrs = n_addrs, .seen = seen};
-	uint8_t *buf = malloc(DUMP_BUF_SIZE);
-	int r = -EAGAIN;
-
-	if (!buf)
-		return -ENOMEM;
-	for (int i = 0; i < DUMP_TRIES && r == -EAGAIN; i++) {
-		r = addr_dump_once(&d, buf);
-		if (r == -EINTR)
-			r = -EAGAIN;
-	}
-	free(buf);
-	return r;
-}
-
-/*
- * garpctl send announces only addresses the host owns (DESIGN.md: an
- * announcement for an address that is not ours poisons every cache on the
- * segment): one line for each address of @addrs not configured on @link,
- * worded for before the first frame or, when @started, mid-sequence.
- * Return: 0 when all are, -ENOENT when one is not, or a negative errno;
- * every failure is printed.
- */
-static int check_owned(const struct util_link *link, const struct in_addr *addrs, size_t n_addrs,
-		       bool *seen, bool started)
-{
-	int r = addrs_configured(link->ifindex, addrs, n_addrs, seen);
-
-	if (r < 0) {
-		fprintf(stderr, "garpctl send: %s: reading its addresses: %s\n", link->name,
-			r == -EAGAIN ? "the list kept changing" : strerror(-r));
-		return r;
-	}
-	for (size_t i = 0; i < n_addrs; i++) {
-		char a[INET_ADDRSTRLEN];
-
-		if (seen[i])
-			continue;
-		inet_ntop(AF_INET, &addrs[i], a, sizeof(a));
-		if (started)
-			fprintf(stderr,
-				"garpctl send: %s is no longer configured on %s, not announcing it\n",
-				a, link->name);
-		else
-			fprintf(stderr,
-				"garpctl send: %s is not configured on %s "
-				"(use --force to send anyway)\n",
-				a, link->name);
-		r = -ENOENT;
-	}
-	return r;
-}
+#define SETTLE_NS (500ull * 1000000ull)
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
@@ -332,29 +61,82 @@ __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ..
 	return -EINVAL;
 }
 
+/* A duration as garpd.conf(5) writes it: 0, 250ms, 1s, 2m, 1h. */
+static void fmt_dur(uint64_t ns, char *buf, size_t size)
+{
+	static const struct {
+		uint64_t ns;
+		const char *unit;
+	} units[] = {
+		{3600 * CFG_NSEC_PER_SEC, "h"}, {60 * CFG_NSEC_PER_SEC, "m"},
+		{CFG_NSEC_PER_SEC, "s"}, {CFG_NSEC_PER_MSEC, "ms"},
+	};
+
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (ns && ns % units[i].ns == 0) {
+			snprintf(buf, size, "%llu%s", (unsigned long long)(ns / units[i].ns),
+				 units[i].unit);
+			return;
+		}
+	snprintf(buf, size, "%llu%s", (unsigned long long)ns, ns ? "ns" : "");
+}
+
+/* "0-100, default 3" or "1ms-1h, default 1s": from the configuration's table. */
+static const char *limits(const char *key, uint64_t def, char buf[96])
+{
+	uint64_t lo = 0, hi = 0;
+	char a[24], b[24], d[24];
+	bool dur = strstr(key, "interval") || strstr(key, "delay");
+
+	if (cfg_sequence_key_bounds(key, &lo, &hi) < 0)
+		return "";
+	if (dur) {
+		fmt_dur(lo, a, sizeof(a));
+		fmt_dur(hi, b, sizeof(b));
+		fmt_dur(def, d, sizeof(d));
+	} else {
+		snprintf(a, sizeof(a), "%llu", (unsigned long long)lo);
+		snprintf(b, sizeof(b), "%llu", (unsigned long long)hi);
+		snprintf(d, sizeof(d), "%llu", (unsigned long long)def);
+	}
+	snprintf(buf, 96, "%s-%s, default %s", a, b, d);
+	return buf;
+}
+
 static void send_help(void)
 {
+	const struct cfg_sequence def = CFG_SEQUENCE_INIT;
+	char l[5][96];
+
 	printf("Usage: garpctl send -i IFACE [OPTION]... ADDRESS...\n"
 	       "Send the gratuitous ARP sequence for each IPv4 ADDRESS out of IFACE,\n"
 	       "all addresses at the same time; by default 3 probes 1 s apart, then\n"
 	       "one announcement 1 s after the last probe. Every ADDRESS must be\n"
-	       "configured on IFACE, or nothing is sent (unless --force).\n"
+	       "configured on IFACE, or nothing is sent (unless --force). While it\n"
+	       "probes it listens: an ADDRESS another host answers for is not announced.\n"
+	       "The limits are garpd.conf(5)'s for the key of the same name.\n"
 	       "\n"
 	       "  -i, --interface IFACE        the Ethernet interface to send on\n"
-	       "      --probes N               ARP probes before announcing (0-%d, default 3)\n"
-	       "      --probe-interval DUR     between probes (default 1s)\n"
-	       "      --announce-delay DUR     from the last probe to the announcement (default 1s)\n"
-	       "      --announcements N        announcements (0-%d, default 1)\n"
-	       "      --announce-interval DUR  between announcements (default 1s)\n"
+	       "      --probes N               ARP probes before announcing (%s)\n"
+	       "      --probe-interval DUR     between probes (%s)\n"
+	       "      --announce-delay DUR     from the last probe to the announcement (%s)\n"
+	       "      --announcements N        announcements (%s)\n"
+	       "      --announce-interval DUR  between announcements (%s)\n"
 	       "      --frames request|reply|both  announcement form (default request)\n"
 	       "      --target-mac broadcast|zero  THA of the request form (default broadcast)\n"
-	       "  -f, --force                  send even for an ADDRESS not configured on IFACE\n"
+	       "  -f, --force                  send even for an ADDRESS not configured on IFACE,\n"
+	       "                               or answered for by another host\n"
 	       "  -h, --help                   this help\n"
 	       "\n"
 	       "DUR is an integer with a unit: 250ms, 1s, 2m (no unit: seconds).\n"
 	       "Exit status: 0 all sent, 1 a send failed or an ADDRESS is not configured\n"
-	       "on IFACE, 2 bad usage or input.\n",
-	       GARPCTL_PROBES_MAX, GARPCTL_ANNOUNCEMENTS_MAX);
+	       "on IFACE, 2 bad usage or input, 3 another host holds an ADDRESS (it\n"
+	       "answered a probe; that ADDRESS was not announced).\n",
+	       limits("probes", def.probes, l[0]),
+	       limits("probe_interval", def.probe_interval_ns, l[1]),
+	       limits("announce_delay", def.announce_delay_ns, l[2]),
+	       limits("announcements", def.announcements, l[3]),
+	       limits("announce_interval", def.announce_interval_ns, l[4]));
 }
 
 enum {
@@ -389,37 +171,31 @@ static const char *option_name(int c)
 	return "?";
 }
 
-static int parse_count(int c, const char *arg, uint32_t max, uint32_t *ret)
+/*
+ * An option that is a [sequence] key ("--probe-interval" is
+ * probe_interval): parsed and checked by config/, as in the file.
+ */
+static int parse_key(struct cfg_sequence *seq, int c, const char *arg)
 {
-	uint64_t v;
-	char range[32];
+	const char *opt = option_name(c);
+	char key[32];
+	struct cfg_error err;
+	const char *msg;
+	size_t i;
 
-	if (util_parse_uint(arg, max, &v) < 0) {
-		snprintf(range, sizeof(range), "from 0 to %u", max);
-		fprintf(stderr, "garpctl send: --%s: expected a number %s, got \"%s\"\n",
-			option_name(c), range, arg);
-		return -EINVAL;
-	}
-	*ret = (uint32_t)v;
-	return 0;
-}
-
-static int parse_dur(int c, const char *arg, uint64_t *ret)
-{
-	uint64_t v;
-	int r = cfg_parse_duration(arg, &v);
-
-	if (r == 0 && v > GARPCTL_DURATION_MAX)
-		r = -ERANGE;
-	if (r < 0) {
-		fprintf(stderr,
-			"garpctl send: --%s: expected a duration like 250ms or 1s (at most 1h), "
-			"got \"%s\"\n",
-			option_name(c), arg);
-		return r;
-	}
-	*ret = v;
-	return 0;
+	for (i = 0; opt[i] && i < sizeof(key) - 1; i++)
+		key[i] = opt[i] == '-' ? '_' : opt[i];
+	key[i] = '\0';
+	if (cfg_sequence_set(seq, key, arg, &err) == 0)
+		return 0;
+	/* "probe_interval: expected ..." becomes "--probe-interval: expected ..." */
+	msg = err.message;
+	if (!strncmp(msg, key, i) && msg[i] == ':')
+		msg += i + 1;
+	while (*msg == ' ')
+		msg++;
+	fprintf(stderr, "garpctl send: --%s: %s\n", opt, msg);
+	return -EINVAL;
 }
 
 /* Parse the command line into @seq, @ret_ifname and the addresses. */
@@ -440,47 +216,14 @@ static int parse_args(int argc, char **argv, struct cfg_sequence *seq, const cha
 			*ret_force = true;
 			break;
 		case OPT_PROBES:
-			if (parse_count(c, optarg, GARPCTL_PROBES_MAX, &seq->probes) < 0)
-				return -EINVAL;
-			break;
-		case OPT_ANNOUNCEMENTS:
-			if (parse_count(c, optarg, GARPCTL_ANNOUNCEMENTS_MAX, &seq->announcements) <
-			    0)
-				return -EINVAL;
-			break;
 		case OPT_PROBE_INTERVAL:
-			if (parse_dur(c, optarg, &seq->probe_interval_ns) < 0)
-				return -EINVAL;
-			break;
 		case OPT_ANNOUNCE_DELAY:
-			if (parse_dur(c, optarg, &seq->announce_delay_ns) < 0)
-				return -EINVAL;
-			break;
+		case OPT_ANNOUNCEMENTS:
 		case OPT_ANNOUNCE_INTERVAL:
-			if (parse_dur(c, optarg, &seq->announce_interval_ns) < 0)
-				return -EINVAL;
-			break;
 		case OPT_FRAMES:
-			if (!strcmp(optarg, "request"))
-				seq->frames = CFG_FRAMES_REQUEST;
-			else if (!strcmp(optarg, "reply"))
-				seq->frames = CFG_FRAMES_REPLY;
-			else if (!strcmp(optarg, "both"))
-				seq->frames = CFG_FRAMES_BOTH;
-			else
-				return usage_error("--frames: expected request, reply or both, "
-						   "got \"%s\"",
-						   optarg);
-			break;
 		case OPT_TARGET_MAC:
-			if (!strcmp(optarg, "broadcast"))
-				seq->target_mac = CFG_THA_BROADCAST;
-			else if (!strcmp(optarg, "zero"))
-				seq->target_mac = CFG_THA_ZERO;
-			else
-				return usage_error("--target-mac: expected broadcast or zero, "
-						   "got \"%s\"",
-						   optarg);
+			if (parse_key(seq, c, optarg) < 0)
+				return -EINVAL;
 			break;
 		case 'h':
 			send_help();
@@ -526,27 +269,268 @@ static int parse_args(int argc, char **argv, struct cfg_sequence *seq, const cha
 	return 0;
 }
 
-/* Build every frame kind for every address once. */
-static int build_frames(const struct util_link *link, const struct cfg_sequence *seq,
-			const struct in_addr *addrs, size_t n_addrs, struct pkt_frame *ret)
+
+/* ---- the run: pure state, driven by events, frames and notes ----------- */
+
+enum send_outcome {
+	SEND_PENDING,
+	SEND_ANNOUNCED,
+	SEND_CONFLICT,   /* another host answered: held back */
+	SEND_CANCELLED,
+};
+
+/* What ended a run early, worst last: the worst seen is reported. */
+enum send_failure {
+	SEND_OK,
+	SEND_ADDR_REMOVED,
+	SEND_MAC_CHANGED,
+	SEND_NOT_ELIGIBLE,
+	SEND_LINK_DOWN,
+	SEND_LINK_GONE,
+};
+
+struct send_target {
+	struct in_addr addr;
+	struct gnl_addr ga;  /* as the dump reported it; made up under --force */
+	bool configured;     /* on the interface, per the dump */
+	bool removed;        /* cancelled because it was removed */
+	enum send_outcome outcome;
+	uint8_t mac[PKT_ETH_ALEN]; /* SEND_CONFLICT: the other host's */
+};
+
+struct sender {
+	struct cfg_sequence seq; /* the command line's, the engine's policy */
+	const char *ifname;
+	bool force;
+	bool listen; /* conflict detection: probes sent and not --force */
+
+	struct gnl_link link;
+	bool have_link;
+	struct send_target *t;
+	size_t n;
+
+	struct engine *e;
+	int pkt_fd;
+	bool filter_arp;
+	enum send_failure failure;
+	uint64_t settle_until; /* 0: not settling */
+	struct pkt_out out[64];
+};
+
+static void send_policy(void *userdata, const char *ifname, struct cfg_sequence *ret)
 {
-	enum pkt_tha tha = seq->target_mac == CFG_THA_ZERO ? PKT_THA_ZERO : PKT_THA_BROADCAST;
+	const struct sender *s = userdata;
 
-	for (size_t a = 0; a < n_addrs; a++) {
-		struct pkt_frame *f = &ret[a * _GARPCTL_FRAME_MAX];
-		int r;
+	(void)ifname;
+	*ret = s->seq;
+}
 
-		r = pkt_build_probe(&f[GARPCTL_FRAME_PROBE], link->mac, addrs[a], PKT_VLAN_NONE);
-		if (r == 0)
-			r = pkt_build_announce_request(&f[GARPCTL_FRAME_REQUEST], link->mac,
-						       addrs[a], tha, PKT_VLAN_NONE);
-		if (r == 0)
-			r = pkt_build_announce_reply(&f[GARPCTL_FRAME_REPLY], link->mac, addrs[a],
-						     PKT_VLAN_NONE);
-		if (r < 0)
-			return r;
+/*
+ * The engine's policy for a one-shot run: the sequence asked for, once.
+ * Nothing restarts it (link up, MAC change, failover), nothing refreshes
+ * it, no hold-down; a conflict holds the address back.
+ */
+static void send_sequence_oneshot(struct cfg_sequence *seq)
+{
+	seq->profile = CFG_PROFILE_WIN8; /* no random waits: the times asked for */
+	seq->probe_max_ns = 0;
+	seq->probe_wait_ns = 0;
+	seq->refresh_interval_ns = 0;
+	seq->on_conflict = CFG_CONFLICT_ABORT;
+	seq->on_link_up = CFG_ACTION_NONE;
+	seq->on_mac_change = CFG_ACTION_NONE;
+	seq->on_bond_failover = CFG_ACTION_NONE;
+	seq->relearn_guests = false;
+	seq->hold_down_ns = 0;
+	seq->ignore = false;
+}
+
+static struct send_target *send_find(struct sender *s, const struct garp_addr *a)
+{
+	if (a->family != AF_INET)
+		return NULL;
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].addr.s_addr == a->v4.s_addr)
+			return &s->t[i];
+	return NULL;
+}
+
+/*
+ * The first dump, one event at a time, until GNL_EV_SYNCED: the interface
+ * by name, and which of the named addresses it has.
+ */
+static void send_collect(struct sender *s, const struct gnl_event *ev)
+{
+	switch (ev->type) {
+	case GNL_EV_LINK_NEW:
+	case GNL_EV_LINK_CHANGED:
+		if (!strcmp(ev->link.name, s->ifname)) {
+			s->link = ev->link;
+			s->have_link = true;
+		} else if (s->have_link && ev->link.ifindex == s->link.ifindex) {
+			s->have_link = false; /* renamed away */
+		}
+		break;
+	case GNL_EV_LINK_DEL:
+		if (s->have_link && ev->link.ifindex == s->link.ifindex)
+			s->have_link = false;
+		break;
+	case GNL_EV_ADDR_NEW:
+	case GNL_EV_ADDR_CHANGED:
+	case GNL_EV_ADDR_DEL:
+		if (ev->addr.family != AF_INET)
+			break;
+		for (size_t i = 0; i < s->n; i++) {
+			struct send_target *t = &s->t[i];
+
+			if (t->addr.s_addr != ev->addr.addr.v4.s_addr)
+				continue;
+			/* the interface's index may come after its addresses: kept per index below */
+			if (ev->type == GNL_EV_ADDR_DEL) {
+				if (t->configured && t->ga.ifindex == ev->addr.ifindex)
+					t->configured = false;
+			} else if (!t->configured || !s->have_link ||
+				   ev->addr.ifindex == s->link.ifindex) {
+				t->ga = ev->addr;
+				t->configured = true;
+			}
+		}
+		break;
+	default:
+		break;
 	}
-	return 0;
+}
+
+/* After the dump: an address counts as configured only on the interface asked for. */
+static void send_resolve(struct sender *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct send_target *t = &s->t[i];
+
+		if (t->configured && (!s->have_link || t->ga.ifindex != s->link.ifindex))
+			t->configured = false;
+		if (!t->configured) {
+			/* --force: what the engine is told, as if it were configured */
+			t->ga = (struct gnl_addr){
+				.family = AF_INET,
+				.ifindex = s->have_link ? s->link.ifindex : 0,
+				.addr.v4 = t->addr,
+				.prefixlen = 32,
+				.scope = RT_SCOPE_UNIVERSE,
+			};
+		}
+	}
+}
+
+static void send_fail(struct sender *s, uint64_t now, enum send_failure f)
+{
+	if (f > s->failure)
+		s->failure = f;
+	if (!s->settle_until)
+		s->settle_until = f == SEND_ADDR_REMOVED ? now : now + SETTLE_NS;
+}
+
+static bool send_any_removed(const struct sender *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].removed)
+			return true;
+	return false;
+}
+
+static bool send_any_pending(const struct sender *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->t[i].outcome == SEND_PENDING)
+			return true;
+	return false;
+}
+
+/* A netlink event after the dump: the interface's and the addresses' changes. */
+static void send_event(struct sender *s, uint64_t now, const struct gnl_event *ev)
+{
+	switch (ev->type) {
+	case GNL_EV_LINK_CHANGED:
+		if (ev->link.ifindex != s->link.ifindex)
+			break;
+		s->link = ev->link;
+		engine_link(s->e, now, &ev->link, ev->changes);
+		break;
+	case GNL_EV_LINK_DEL:
+		if (ev->link.ifindex != s->link.ifindex)
+			break;
+		if (s->failure || send_any_pending(s))
+			send_fail(s, now, SEND_LINK_GONE);
+		engine_link_del(s->e, now, ev->link.ifindex);
+		break;
+	case GNL_EV_ADDR_NEW:
+	case GNL_EV_ADDR_DEL: {
+		struct garp_addr a = garp_addr_v4(ev->addr.addr.v4);
+		struct send_target *t;
+
+		/* --force announces what is not configured: a removal changes nothing */
+		if (s->force || ev->addr.family != AF_INET || ev->addr.ifindex != s->link.ifindex)
+			break;
+		t = send_find(s, &a);
+		/*
+		 * Remembered, and judged when an announcement is due (see
+		 * send_drain()): probes carry SPA 0.0.0.0 and poison no cache.
+		 */
+		if (t)
+			t->removed = ev->type == GNL_EV_ADDR_DEL;
+		break;
+	}
+	default:
+		/* new addresses are not ours to announce; a resync reports what it missed */
+		break;
+	}
+}
+
+/* What the engine noted: each address's outcome. */
+static void send_note(struct sender *s, const struct engine_note *n)
+{
+	struct send_target *t = send_find(s, &n->addr);
+
+	if (!t || n->ifindex != s->link.ifindex)
+		return;
+	switch (n->type) {
+	case ENGINE_NOTE_ANNOUNCED:
+		if (t->outcome == SEND_PENDING)
+			t->outcome = SEND_ANNOUNCED;
+		break;
+	case ENGINE_NOTE_CONFLICT:
+		if (t->outcome == SEND_PENDING) {
+			t->outcome = SEND_CONFLICT;
+			memcpy(t->mac, n->mac, PKT_ETH_ALEN);
+		}
+		break;
+	case ENGINE_NOTE_CANCELLED:
+		if (t->outcome != SEND_PENDING)
+			break;
+		t->outcome = SEND_CANCELLED;
+		switch (n->reason) {
+		case ENGINE_CANCEL_ADDR_REMOVED:
+			t->removed = true;
+			send_fail(s, n->time, SEND_ADDR_REMOVED);
+			break;
+		case ENGINE_CANCEL_LINK_DOWN:
+			send_fail(s, n->time, SEND_LINK_DOWN);
+			break;
+		case ENGINE_CANCEL_LINK_REMOVED:
+			send_fail(s, n->time, SEND_LINK_GONE);
+			break;
+		case ENGINE_CANCEL_MAC_CHANGED:
+			send_fail(s, n->time, SEND_MAC_CHANGED);
+			break;
+		case ENGINE_CANCEL_NOT_ELIGIBLE:
+		default:
+			send_fail(s, n->time, SEND_NOT_ELIGIBLE);
+			break;
+		}
+		break;
+	default:
+		break;
+	}
 }
 
 /* Send @n frames, waiting (up to a second each time) while the queue is full. */
@@ -575,6 +559,138 @@ static int send_all(int fd, const struct pkt_out *out, size_t n)
 	return 0;
 }
 
+/*
+ * Hand what the engine produced to the world: its notes, then its frames.
+ * The ARP filter goes on before the first probe leaves (the owner of an
+ * address answers within about 100 µs) and comes off once the engine no
+ * longer listens. Nothing leaves once the run is failing.
+ * Return: 0 or a negative errno from sending.
+ */
+static int send_drain(struct sender *s, uint64_t now)
+{
+	struct engine_frame f;
+	struct engine_note n;
+	bool want;
+	int r = 0;
+
+	while (engine_pop_note(s->e, &n) == 0)
+		send_note(s, &n);
+	want = s->listen && engine_wants_arp(s->e);
+	if (want && !s->filter_arp) {
+		r = pkt_socket_set_filter(s->pkt_fd, PKT_FILTER_ARP);
+		if (r < 0)
+			return r;
+		s->filter_arp = true;
+	}
+	for (;;) {
+		size_t k = 0;
+
+		while (k < sizeof(s->out) / sizeof(s->out[0]) && engine_pop_frame(s->e, &f) == 0) {
+			/*
+			 * DESIGN.md: never announce an address no longer
+			 * configured at the moment of sending. All or nothing,
+			 * as at the start: the run stops here.
+			 */
+			if (!s->failure && f.kind != ENGINE_FRAME_PROBE && send_any_removed(s)) {
+				send_fail(s, now, SEND_ADDR_REMOVED);
+				k = 0;
+			}
+			if (s->failure)
+				continue;
+			s->out[k].ifindex = f.ifindex;
+			s->out[k++].frame = f.frame;
+		}
+		if (!k)
+			break;
+		r = send_all(s->pkt_fd, s->out, k);
+		if (r < 0)
+			return r;
+	}
+	if (!want && s->filter_arp && pkt_socket_set_filter(s->pkt_fd, PKT_FILTER_DROP_ALL) == 0)
+		s->filter_arp = false;
+	return 0;
+}
+
+/* ARP frames heard while probing: the engine judges them. */
+static void send_receive(struct sender *s, uint64_t now)
+{
+	uint8_t buf[256];
+
+	for (int i = 0; i < 64; i++) {
+		struct pkt_arp arp;
+		size_t len;
+		int ifindex;
+
+		if (pkt_recv(s->pkt_fd, buf, sizeof(buf), &len, &ifindex) < 0)
+			return;
+		if (s->filter_arp && pkt_parse_arp(buf, len, &arp) == 0)
+			engine_arp(s->e, now, ifindex, &arp);
+	}
+}
+
+/* Whether the run is over: every address has its outcome, or a failure has settled. */
+static bool send_finished(const struct sender *s, uint64_t now)
+{
+	if (s->failure)
+		return s->failure == SEND_LINK_GONE || now >= s->settle_until;
+	return !send_any_pending(s);
+}
+
+/* ---- reporting ------------------------------------------------------- */
+
+static int send_report(const struct sender *s)
+{
+	bool conflict = false;
+
+	switch (s->failure) {
+	case SEND_LINK_GONE:
+		fprintf(stderr, "garpctl send: %s: interface went away\n", s->ifname);
+		return GARPCTL_EXIT_FAILURE;
+	case SEND_LINK_DOWN:
+		fprintf(stderr, "garpctl send: %s: interface went down\n", s->ifname);
+		return GARPCTL_EXIT_FAILURE;
+	case SEND_NOT_ELIGIBLE: {
+		struct util_link l = {.flags = s->link.flags, .type = s->link.type};
+		const char *why = util_link_why_not_arp(&l);
+
+		fprintf(stderr, "garpctl send: %s: %s, stopped sending ARP\n", s->ifname,
+			why ? why : "is no longer eligible");
+		return GARPCTL_EXIT_FAILURE;
+	}
+	case SEND_MAC_CHANGED:
+		fprintf(stderr, "garpctl send: %s: its MAC address changed, stopped sending\n",
+			s->ifname);
+		return GARPCTL_EXIT_FAILURE;
+	case SEND_ADDR_REMOVED:
+		for (size_t i = 0; i < s->n; i++) {
+			char a[INET_ADDRSTRLEN];
+
+			if (!s->t[i].removed)
+				continue;
+			inet_ntop(AF_INET, &s->t[i].addr, a, sizeof(a));
+			fprintf(stderr,
+				"garpctl send: %s is no longer configured on %s, not announcing it\n",
+				a, s->ifname);
+		}
+		return GARPCTL_EXIT_FAILURE;
+	case SEND_OK:
+		break;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		char a[INET_ADDRSTRLEN], m[PKT_MAC_STRLEN];
+
+		if (s->t[i].outcome != SEND_CONFLICT)
+			continue;
+		inet_ntop(AF_INET, &s->t[i].addr, a, sizeof(a));
+		fprintf(stderr,
+			"garpctl send: %s is in use by %s on %s (it answered our probe), "
+			"not announcing it\n",
+			a, pkt_mac_to_str(s->t[i].mac, m), s->ifname);
+		conflict = true;
+	}
+	return conflict ? GARPCTL_EXIT_CONFLICT : GARPCTL_EXIT_OK;
+}
+
 static int send_failed(const char *ifname, int r)
 {
 	switch (r) {
@@ -591,123 +707,293 @@ static int send_failed(const char *ifname, int r)
 	return GARPCTL_EXIT_FAILURE;
 }
 
-/* What run_schedule() sends, and whether it checks ownership again. */
-struct send_plan {
-	const struct util_link *link;
-	const struct in_addr *addrs;
-	size_t n_addrs;
-	bool *seen; /* n_addrs, scratch for check_owned(); NULL: --force */
-	const struct garpctl_slot *slots;
-	size_t n_slots;
-	const struct pkt_frame *frames;
-	struct pkt_out *out; /* room for the frames of one instant */
+/* ---- the sockets and the clock ------------------------------------------ */
+
+struct send_io {
+	struct gnl *gnl;
+	int gnl_fds[2];
+	int n_gnl_fds;
+	int timer_fd;
+	uint64_t armed;
 };
 
-/*
- * Run the schedule from now on; all frames of one instant go in one batch.
- * Unless forced, every instant that announces first checks again that the
- * addresses are still ours (DESIGN.md: never announce an address no
- * longer configured at the moment of sending); probes carry SPA 0.0.0.0
- * and change no cache, so they go unchecked. Return: 0, -ENOENT (printed),
- * or a negative errno.
- */
-static int run_schedule(int fd, const struct send_plan *p)
+/* Read every pending netlink message; @fn gets each event. Return: 0 or a negative errno. */
+static int nl_drain(struct send_io *io, struct sender *s, uint64_t now,
+		    void (*fn)(struct sender *s, uint64_t now, const struct gnl_event *ev),
+		    bool *synced)
 {
-	uint64_t t0 = util_now_ns();
+	struct gnl_event ev;
 
-	for (size_t i = 0; i < p->n_slots;) {
-		bool announces = false;
-		size_t n = 0;
+	for (int i = 0; i < io->n_gnl_fds; i++) {
 		int r;
 
-		r = util_sleep_until_ns(t0 + p->slots[i].at_ns);
-		if (r < 0)
-			return r;
-		for (uint64_t at = p->slots[i].at_ns; i < p->n_slots && p->slots[i].at_ns == at;
-		     i++, n++) {
-			const struct garpctl_slot *s = &p->slots[i];
-
-			announces = announces || s->frame != GARPCTL_FRAME_PROBE;
-			p->out[n].ifindex = p->link->ifindex;
-			p->out[n].frame = p->frames[s->addr * _GARPCTL_FRAME_MAX + s->frame];
-		}
-		if (announces && p->seen) {
-			r = check_owned(p->link, p->addrs, p->n_addrs, p->seen, true);
-			if (r < 0)
-				return -ENOENT;
-		}
-		r = send_all(fd, p->out, n);
+		do {
+			r = gnl_dispatch(io->gnl, io->gnl_fds[i]);
+			while (gnl_pop_event(io->gnl, &ev) == 0) {
+				if (ev.type == GNL_EV_SYNCED && synced)
+					*synced = true;
+				fn(s, now, &ev);
+			}
+		} while (r > 0);
 		if (r < 0)
 			return r;
 	}
 	return 0;
 }
 
+static void collect_event(struct sender *s, uint64_t now, const struct gnl_event *ev)
+{
+	(void)now;
+	send_collect(s, ev);
+}
+
+/* The first dump: until GNL_EV_SYNCED. */
+static int nl_sync(struct send_io *io, struct sender *s)
+{
+	uint64_t end = util_now_ns() + DUMP_TIMEOUT_MS * 1000000ull;
+	bool synced = false;
+	int r;
+
+	r = gnl_start(io->gnl);
+	while (r >= 0) {
+		struct pollfd p[2];
+		uint64_t now;
+
+		r = nl_drain(io, s, 0, collect_event, &synced);
+		if (r < 0 || synced)
+			break;
+		now = util_now_ns();
+		if (now >= end) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		for (int i = 0; i < io->n_gnl_fds; i++)
+			p[i] = (struct pollfd){.fd = io->gnl_fds[i], .events = POLLIN};
+		if (poll(p, (nfds_t)io->n_gnl_fds, (int)((end - now) / 1000000ull) + 1) < 0 &&
+		    errno != EINTR)
+			r = -errno;
+	}
+	return r;
+}
+
+/*
+ * `ip link set up` returns before the carrier is there (a veth, a NIC
+ * negotiating): an interface that is up but not yet running is given
+ * CARRIER_WAIT_MS to get it. Return: 0 or a negative errno.
+ */
+static int nl_wait_carrier(struct send_io *io, struct sender *s)
+{
+	uint64_t end = util_now_ns() + CARRIER_WAIT_MS * 1000000ull;
+	int r = 0;
+
+	while (s->have_link && (s->link.flags & IFF_UP) && !gnl_link_is_oper_up(&s->link)) {
+		struct pollfd p[2];
+		uint64_t now = util_now_ns();
+
+		if (now >= end)
+			break;
+		for (int i = 0; i < io->n_gnl_fds; i++)
+			p[i] = (struct pollfd){.fd = io->gnl_fds[i], .events = POLLIN};
+		if (poll(p, (nfds_t)io->n_gnl_fds, (int)((end - now) / 1000000ull) + 1) < 0 &&
+		    errno != EINTR)
+			return -errno;
+		r = nl_drain(io, s, 0, collect_event, NULL);
+		if (r < 0)
+			return r;
+	}
+	return r;
+}
+
+static void arm(struct send_io *io, uint64_t deadline)
+{
+	struct itimerspec its = {0};
+
+	if (deadline == io->armed)
+		return;
+	if (deadline != ENGINE_NO_DEADLINE) {
+		uint64_t t = deadline ? deadline : 1; /* 0 would disarm */
+
+		its.it_value.tv_sec = (time_t)(t / UTIL_NSEC_PER_SEC);
+		its.it_value.tv_nsec = (long)(t % UTIL_NSEC_PER_SEC);
+	}
+	if (timerfd_settime(io->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		io->armed = deadline;
+}
+
+/*
+ * The loop: sleep until the engine's next deadline, a netlink event or an
+ * ARP frame; then netlink first (a removal read in time stops its
+ * address's announcement), the frames heard, what is due, and send.
+ * Return: 0 when the run is over, 1 when netlink failed (printed), or a
+ * negative errno from sending.
+ */
+static int send_loop(struct send_io *io, struct sender *s)
+{
+	for (;;) {
+		struct pollfd p[4];
+		uint64_t now = util_now_ns(), deadline;
+		nfds_t np = 0;
+		int r;
+
+		r = nl_drain(io, s, now, send_event, NULL);
+		if (r < 0) {
+			fprintf(stderr, "garpctl send: following %s (netlink): %s\n", s->ifname,
+				strerror(-r));
+			return 1;
+		}
+		if (s->filter_arp)
+			send_receive(s, now);
+		engine_run(s->e, now);
+		r = send_drain(s, now);
+		if (r < 0)
+			return r;
+		if (send_finished(s, now))
+			return 0;
+
+		deadline = s->failure ? s->settle_until : engine_next_deadline(s->e);
+		arm(io, deadline);
+		for (int i = 0; i < io->n_gnl_fds; i++)
+			p[np++] = (struct pollfd){.fd = io->gnl_fds[i], .events = POLLIN};
+		p[np++] = (struct pollfd){.fd = io->timer_fd, .events = POLLIN};
+		if (s->filter_arp)
+			p[np++] = (struct pollfd){.fd = s->pkt_fd, .events = POLLIN};
+		if (deadline == ENGINE_NO_DEADLINE && !s->filter_arp) {
+			/* nothing the engine waits for, yet an address has no outcome */
+			s->failure = s->failure ? s->failure : SEND_NOT_ELIGIBLE;
+			return 0;
+		}
+		if (poll(p, np, -1) < 0 && errno != EINTR) {
+			fprintf(stderr, "garpctl send: poll: %s\n", strerror(errno));
+			return 1;
+		}
+		if (p[io->n_gnl_fds].revents & POLLIN) {
+			uint64_t ticks;
+
+			(void)!read(io->timer_fd, &ticks, sizeof(ticks));
+			io->armed = ENGINE_NO_DEADLINE;
+		}
+	}
+}
+
+/* ---- the command ------------------------------------------------------ */
+
+/* Why the engine will not run a sequence on @l; NULL when it will. Exit 2 either way. */
+static const char *link_refusal(const struct gnl_link *l)
+{
+	struct util_link u = {.ifindex = l->ifindex, .flags = l->flags, .type = l->type};
+	const char *why = util_link_why_not_arp(&u);
+
+	if (why)
+		return why;
+	if (l->mac_len != PKT_ETH_ALEN)
+		return "has no Ethernet address";
+	if (!gnl_link_is_oper_up(l))
+		return "has no carrier (operationally down)";
+	if (!strcmp(l->slave_kind, "bond"))
+		return "is a bond's slave (send on the bond)";
+	return NULL;
+}
+
+static int send_start(struct sender *s, uint64_t now)
+{
+	struct engine_policy_source policy = {.get = send_policy, .userdata = s};
+	int r;
+
+	r = engine_new(&s->e, &policy, now);
+	if (r < 0)
+		return r;
+	engine_link(s->e, now, &s->link, 0);
+	for (size_t i = 0; i < s->n; i++)
+		engine_addr(s->e, now, &s->t[i].ga, false);
+	for (size_t i = 0; i < s->n; i++) {
+		struct garp_addr a = garp_addr_v4(s->t[i].addr);
+		char b[INET_ADDRSTRLEN];
+
+		/* what `garpctl announce --sequence` asks of the daemon */
+		r = engine_announce(s->e, now, s->link.ifindex, &a, ENGINE_ANNOUNCE_SEQUENCE);
+		if (r == 1)
+			continue;
+		inet_ntop(AF_INET, &s->t[i].addr, b, sizeof(b));
+		if (r == -ENETDOWN || r == -ENODEV)
+			fprintf(stderr, "garpctl send: %s: %s, not sending ARP\n", s->ifname,
+				r == -ENETDOWN ? "has no carrier" : "cannot send ARP");
+		else
+			fprintf(stderr, "garpctl send: %s: cannot be announced on %s\n", b,
+				s->ifname);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 {
-	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
+	struct sender s = {.seq = CFG_SEQUENCE_INIT, .pkt_fd = -1};
+	struct send_io io = {.timer_fd = -1, .armed = ENGINE_NO_DEADLINE};
 	struct in_addr *addrs = NULL;
-	struct pkt_frame *frames = NULL;
-	struct garpctl_slot *slots = NULL;
-	struct pkt_out *out = NULL;
-	struct util_link link;
-	bool *seen = NULL;
-	const char *ifname = NULL, *why;
-	size_t n_addrs = 0, n_slots;
-	bool force = false;
-	int r, fd = -1, ret = GARPCTL_EXIT_FAILURE;
+	size_t n_addrs = 0;
+	const char *why;
+	bool missing = false;
+	int r, ret = GARPCTL_EXIT_FAILURE;
 
 	(void)ctx;
 	addrs = calloc(ADDRS_MAX, sizeof(*addrs));
 	if (!addrs)
 		goto oom;
-	r = parse_args(argc, argv, &seq, &ifname, &force, addrs, &n_addrs);
+	r = parse_args(argc, argv, &s.seq, &s.ifname, &s.force, addrs, &n_addrs);
 	if (r != 0) {
 		ret = r > 0 ? GARPCTL_EXIT_OK : GARPCTL_EXIT_USAGE;
 		goto out;
 	}
-
-	r = util_link_get(ifname, &link);
-	if (r < 0) {
-		if (r == -ENODEV || r == -EINVAL)
-			fprintf(stderr, "garpctl send: %s: no such interface\n", ifname);
-		else
-			fprintf(stderr, "garpctl send: %s: %s\n", ifname, strerror(-r));
-		ret = GARPCTL_EXIT_USAGE;
-		goto out;
-	}
-	why = util_link_why_not_arp(&link);
-	if (why) {
-		fprintf(stderr, "garpctl send: %s: %s, not sending ARP\n", ifname, why);
-		ret = GARPCTL_EXIT_USAGE;
-		goto out;
-	}
-
-	n_slots = garpctl_schedule_len(&seq) * n_addrs;
-	frames = calloc(n_addrs * _GARPCTL_FRAME_MAX, sizeof(*frames));
-	slots = calloc(n_slots ? n_slots : 1, sizeof(*slots));
-	out = calloc(n_addrs * 2, sizeof(*out)); /* at most request + reply per address at once */
-	seen = calloc(n_addrs, sizeof(*seen));
-	if (!frames || !slots || !out || !seen)
+	send_sequence_oneshot(&s.seq);
+	s.listen = !s.force && s.seq.probes > 0;
+	s.t = calloc(n_addrs, sizeof(*s.t));
+	if (!s.t)
 		goto oom;
-	r = garpctl_schedule(&seq, n_addrs, slots, n_slots);
+	for (size_t i = 0; i < n_addrs; i++)
+		s.t[i].addr = addrs[i];
+	s.n = n_addrs;
+
+	/* One dump: the interface and which of the addresses it has. */
+	r = gnl_new(&io.gnl, NULL);
+	if (r == 0) {
+		io.n_gnl_fds = gnl_get_fds(io.gnl, io.gnl_fds);
+		r = nl_sync(&io, &s);
+	}
+	if (r >= 0)
+		r = nl_wait_carrier(&io, &s);
 	if (r < 0) {
-		fprintf(stderr, "garpctl send: the sequence is too long: %s\n", strerror(-r));
+		fprintf(stderr, "garpctl send: reading the interfaces (netlink): %s\n",
+			strerror(-r));
+		goto out;
+	}
+	if (!s.have_link) {
+		fprintf(stderr, "garpctl send: %s: no such interface\n", s.ifname);
 		ret = GARPCTL_EXIT_USAGE;
 		goto out;
 	}
-	n_slots = (size_t)r;
-	r = build_frames(&link, &seq, addrs, n_addrs, frames);
-	if (r < 0) {
-		fprintf(stderr, "garpctl send: building frames: %s\n", strerror(-r));
+	why = link_refusal(&s.link);
+	if (why) {
+		fprintf(stderr, "garpctl send: %s: %s, not sending ARP\n", s.ifname, why);
+		ret = GARPCTL_EXIT_USAGE;
 		goto out;
 	}
+	send_resolve(&s);
 
 	/* All or nothing: one address that is not ours and no frame goes out. */
-	if (!force && check_owned(&link, addrs, n_addrs, seen, false) < 0)
+	for (size_t i = 0; i < s.n && !s.force; i++) {
+		char a[INET_ADDRSTRLEN];
+
+		if (s.t[i].configured)
+			continue;
+		inet_ntop(AF_INET, &s.t[i].addr, a, sizeof(a));
+		fprintf(stderr, "garpctl send: %s is not configured on %s (use --force to send anyway)\n",
+			a, s.ifname);
+		missing = true;
+	}
+	if (missing)
 		goto out;
 
-	r = pkt_socket_open(&fd);
+	r = pkt_socket_open(&s.pkt_fd);
 	if (r < 0) {
 		if (r == -EPERM || r == -EACCES)
 			fprintf(stderr, "garpctl send: opening the packet socket needs CAP_NET_RAW "
@@ -718,33 +1004,38 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 				strerror(-r));
 		goto out;
 	}
-	r = run_schedule(fd, &(struct send_plan){
-				     .link = &link,
-				     .addrs = addrs,
-				     .n_addrs = n_addrs,
-				     .seen = force ? NULL : seen,
-				     .slots = slots,
-				     .n_slots = n_slots,
-				     .frames = frames,
-				     .out = out,
-			     });
-	if (r == -ENOENT)
-		goto out; /* printed */
-	if (r < 0) {
-		ret = send_failed(ifname, r);
+	io.timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (io.timer_fd < 0) {
+		fprintf(stderr, "garpctl send: timerfd: %s\n", strerror(errno));
 		goto out;
 	}
-	ret = GARPCTL_EXIT_OK;
+
+	r = send_start(&s, util_now_ns());
+	if (r == -ENOMEM)
+		goto oom;
+	if (r < 0) {
+		ret = GARPCTL_EXIT_USAGE;
+		goto out;
+	}
+	r = send_loop(&io, &s);
+	if (r > 0)
+		goto out; /* printed */
+	if (r < 0) {
+		ret = send_failed(s.ifname, r);
+		goto out;
+	}
+	ret = send_report(&s);
 	goto out;
 oom:
 	fprintf(stderr, "garpctl send: %s\n", strerror(ENOMEM));
 out:
-	if (fd >= 0)
-		close(fd);
-	free(seen);
-	free(out);
-	free(slots);
-	free(frames);
+	engine_free(s.e);
+	gnl_free(io.gnl);
+	if (s.pkt_fd >= 0)
+		close(s.pkt_fd);
+	if (io.timer_fd >= 0)
+		close(io.timer_fd);
+	free(s.t);
 	free(addrs);
 	return ret;
 }

@@ -169,19 +169,33 @@ static double ago(const struct daemon *d, uint64_t t)
 	return t > d->now ? 0 : (double)(d->now - t) / 1e9;
 }
 
-static void status_text(struct daemon *d, const struct links *ls, const struct snapshot *s,
+/*
+ * Where a status reply stopped: it is built in slices (control.h's jobs), so
+ * that thousands of addresses never hold the loop. Each slice stops before
+ * an address line once the payload has reached @until.
+ */
+struct status_cursor {
+	size_t link, t, first_t;
+	bool started, in_link;
+};
+
+static bool status_text(struct daemon *d, const struct links *ls, const struct snapshot *s,
 			const struct engine_counters *ec, const struct gnl_counters *gc,
-			struct buf *out)
+			struct status_cursor *cur, struct buf *out, size_t until)
 {
 	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
 	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12], prog[32];
-	size_t t = 0, nc;
+	size_t nc;
 
-	buf_printf(out, "%-16s %7s  %-17s  %-8s %-10s %s\n", "INTERFACE", "IFINDEX", "MAC", "KIND",
-		   "STATE", "NOTE");
-	for (size_t i = 0; i < ls->n; i++) {
-		const struct gnl_link *l = &ls->l[i];
+	if (!cur->started)
+		buf_printf(out, "%-16s %7s  %-17s  %-8s %-10s %s\n", "INTERFACE", "IFINDEX", "MAC",
+			   "KIND", "STATE", "NOTE");
+	cur->started = true;
+	for (; cur->link < ls->n; cur->link++) {
+		const struct gnl_link *l = &ls->l[cur->link];
 
+		if (cur->in_link)
+			goto targets;
 		buf_printf(out, "%-16s %7d  %-17s  %-8s %-10s %s", l->name, l->ifindex,
 			   l->mac_len == PKT_ETH_ALEN ? pkt_mac_to_str(l->mac, mac) : "-",
 			   l->kind[0] ? l->kind : "-", link_state(l),
@@ -192,12 +206,16 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 				   l->bond_active_slave ? daemon_ifname(d, l->bond_active_slave, b)
 							: "none");
 		buf_printf(out, "\n");
-		while (t < s->n && s->targets[t].ifindex < l->ifindex)
-			t++;
-		for (; t < s->n && s->targets[t].ifindex == l->ifindex; t++) {
-			const struct engine_target_info *ti = &s->targets[t];
+		while (cur->t < s->n && s->targets[cur->t].ifindex < l->ifindex)
+			cur->t++;
+		cur->in_link = true;
+	targets:
+		for (; cur->t < s->n && s->targets[cur->t].ifindex == l->ifindex; cur->t++) {
+			const struct engine_target_info *ti = &s->targets[cur->t];
 			double when = ago(d, ti->last_announced);
 
+			if (out->len >= until)
+				return false;
 			target_progress(ti, prog, sizeof(prog));
 			buf_printf(out, "    %-15s  %-16s", garp_addr_to_str(&ti->addr, a), prog);
 			if (when < 0)
@@ -205,6 +223,7 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 			else
 				buf_printf(out, "  announced %.1f s ago\n", when);
 		}
+		cur->in_link = false;
 	}
 
 	buf_printf(out,
@@ -212,7 +231,8 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 		   "  probes %llu  announcements %llu  replies %llu  relearn %llu\n"
 		   "  neighbour advertisements %llu  ns probes %llu  dad failures %llu\n"
 		   "  conflicts %llu  cancellations %llu  rate-limit delays %llu  sequences %llu\n"
-		   "  netlink resyncs %llu  malformed netlink %llu  send errors %llu\n",
+		   "  netlink resyncs %llu  malformed netlink %llu  send errors %llu\n"
+		   "  directed refreshes %llu  refresh capped %llu\n",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
 		   (unsigned long long)ec->na, (unsigned long long)ec->ns_probes,
@@ -220,7 +240,8 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
-		   (unsigned long long)d->send_errors);
+		   (unsigned long long)d->send_errors, (unsigned long long)ec->refreshes,
+		   (unsigned long long)ec->refresh_capped);
 
 	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
 	buf_printf(out, "\nRECENT CONFLICTS%s\n", nc ? "" : ": none");
@@ -231,6 +252,7 @@ static void status_text(struct daemon *d, const struct links *ls, const struct s
 			   conflicts[i].kernel_dad ? "kernel DAD failed"
 						   : pkt_mac_to_str(conflicts[i].mac, mac),
 			   ago(d, conflicts[i].time));
+	return true;
 }
 
 static void json_key(struct buf *out, bool *first, const char *key)
@@ -239,20 +261,24 @@ static void json_key(struct buf *out, bool *first, const char *key)
 	*first = false;
 }
 
-static void status_json(struct daemon *d, const struct links *ls, const struct snapshot *s,
+static bool status_json(struct daemon *d, const struct links *ls, const struct snapshot *s,
 			const struct engine_counters *ec, const struct gnl_counters *gc,
-			struct buf *out)
+			struct status_cursor *cur, struct buf *out, size_t until)
 {
 	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
 	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12];
-	size_t t = 0, nc;
+	size_t nc;
 
-	buf_printf(out, "{\"version\":\"%s\",\"interfaces\":[", GARPD_VERSION);
-	for (size_t i = 0; i < ls->n; i++) {
-		const struct gnl_link *l = &ls->l[i];
-		bool first = true, firsta = true;
+	if (!cur->started)
+		buf_printf(out, "{\"version\":\"%s\",\"interfaces\":[", GARPD_VERSION);
+	cur->started = true;
+	for (; cur->link < ls->n; cur->link++) {
+		const struct gnl_link *l = &ls->l[cur->link];
+		bool first = true;
 
-		buf_printf(out, "%s{", i ? "," : "");
+		if (cur->in_link)
+			goto targets;
+		buf_printf(out, "%s{", cur->link ? "," : "");
 		json_key(out, &first, "name");
 		buf_json_string(out, l->name);
 		json_key(out, &first, "ifindex");
@@ -277,15 +303,20 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 		}
 		json_key(out, &first, "addresses");
 		buf_printf(out, "[");
-		while (t < s->n && s->targets[t].ifindex < l->ifindex)
-			t++;
-		for (; t < s->n && s->targets[t].ifindex == l->ifindex; t++) {
-			const struct engine_target_info *ti = &s->targets[t];
+		while (cur->t < s->n && s->targets[cur->t].ifindex < l->ifindex)
+			cur->t++;
+		cur->first_t = cur->t;
+		cur->in_link = true;
+	targets:
+		for (; cur->t < s->n && s->targets[cur->t].ifindex == l->ifindex; cur->t++) {
+			const struct engine_target_info *ti = &s->targets[cur->t];
 			double when = ago(d, ti->last_announced);
 
+			if (out->len >= until)
+				return false;
 			buf_printf(out, "%s{\"address\":\"%s\",\"family\":\"%s\",\"state\":\"%s\","
 				   "\"sent\":%u,\"total\":%u,",
-				   firsta ? "" : ",", garp_addr_to_str(&ti->addr, a),
+				   cur->t == cur->first_t ? "" : ",", garp_addr_to_str(&ti->addr, a),
 				   ti->addr.family == AF_INET6 ? "ipv6" : "ipv4",
 				   engine_target_state_to_string(ti->state), ti->sent, ti->total);
 			if (ti->addr.family == AF_INET6)
@@ -295,23 +326,25 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 				buf_printf(out, "\"last_announced_seconds_ago\":null}");
 			else
 				buf_printf(out, "\"last_announced_seconds_ago\":%.3f}", when);
-			firsta = false;
 		}
 		buf_printf(out, "]}");
+		cur->in_link = false;
 	}
 	buf_printf(out,
 		   "],\"counters\":{\"probes\":%llu,\"announcements\":%llu,\"replies\":%llu,"
 		   "\"relearn\":%llu,\"conflicts\":%llu,\"cancellations\":%llu,"
 		   "\"rate_limited\":%llu,\"sequences\":%llu,\"resyncs\":%llu,"
 		   "\"malformed_netlink\":%llu,\"send_errors\":%llu,\"neighbour_advertisements\":%llu,"
-		   "\"ns_probes\":%llu,\"dad_failures\":%llu},\"conflicts\":[",
+		   "\"ns_probes\":%llu,\"dad_failures\":%llu,\"refreshes\":%llu,"
+		   "\"refresh_capped\":%llu},\"conflicts\":[",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
 		   (unsigned long long)d->send_errors, (unsigned long long)ec->na,
-		   (unsigned long long)ec->ns_probes, (unsigned long long)ec->dad_failures);
+		   (unsigned long long)ec->ns_probes, (unsigned long long)ec->dad_failures,
+		   (unsigned long long)ec->refreshes, (unsigned long long)ec->refresh_capped);
 	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
 	for (size_t i = 0; i < nc; i++) {
 		buf_printf(out, "%s{\"interface\":", i ? "," : "");
@@ -324,34 +357,67 @@ static void status_json(struct daemon *d, const struct links *ls, const struct s
 		buf_printf(out, "\"seconds_ago\":%.3f}", ago(d, conflicts[i].time));
 	}
 	buf_printf(out, "]}\n");
+	return true;
 }
 
-static enum control_reply cmd_status(struct daemon *d, const struct request *r, struct buf *out)
-{
-	struct engine_counters ec;
-	struct gnl_counters gc;
+/* A status reply in the making: the state as it was when asked, and how far it got. */
+struct status_job {
+	struct control_job job;
+	struct daemon *d;
 	struct snapshot s;
 	struct links ls;
+	struct engine_counters ec;
+	struct gnl_counters gc;
+	struct status_cursor cur;
+	bool json;
+};
+
+static bool status_step(struct control_job *job, struct buf *out, size_t until)
+{
+	struct status_job *j = (struct status_job *)job;
+
+	if (j->json)
+		return status_json(j->d, &j->ls, &j->s, &j->ec, &j->gc, &j->cur, out, until);
+	return status_text(j->d, &j->ls, &j->s, &j->ec, &j->gc, &j->cur, out, until);
+}
+
+static void status_free(struct control_job *job)
+{
+	struct status_job *j = (struct status_job *)job;
+
+	free(j->s.targets);
+	free(j->ls.l);
+	free(j);
+}
+
+static enum control_reply cmd_status(struct daemon *d, const struct request *r, struct buf *out,
+				     struct control_job **ret_job)
+{
+	struct status_job *j;
 	bool json = r->n == 2 && !strcmp(r->word[1], "json");
 
 	if (r->n > 2 || (r->n == 2 && !json)) {
 		buf_printf(out, "usage: status [json]");
 		return CONTROL_REPLY_ERROR;
 	}
-	if (snapshot_take(d, &s) < 0)
+	j = calloc(1, sizeof(*j));
+	if (!j)
 		goto oom;
-	if (links_take(d, &ls) < 0) {
-		free(s.targets);
+	j->job = (struct control_job){.step = status_step, .free = status_free};
+	j->d = d;
+	j->json = json;
+	if (snapshot_take(d, &j->s) < 0) {
+		free(j);
 		goto oom;
 	}
-	engine_get_counters(d->engine, &ec);
-	gnl_get_counters(d->gnl, &gc);
-	if (json)
-		status_json(d, &ls, &s, &ec, &gc, out);
-	else
-		status_text(d, &ls, &s, &ec, &gc, out);
-	free(s.targets);
-	free(ls.l);
+	if (links_take(d, &j->ls) < 0) {
+		free(j->s.targets);
+		free(j);
+		goto oom;
+	}
+	engine_get_counters(d->engine, &j->ec);
+	gnl_get_counters(d->gnl, &j->gc);
+	*ret_job = &j->job;
 	return CONTROL_REPLY_OK;
 oom:
 	buf_printf(out, "out of memory");
@@ -507,6 +573,10 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 		 offsetof(struct if_stats, ns_probes)},
 		{"send_errors_total", "Frames that could not be sent.",
 		 offsetof(struct if_stats, send_errors)},
+		{"refreshes_total", "Directed refresh requests sent to neighbours.",
+		 offsetof(struct if_stats, refreshes)},
+		{"refresh_capped_total", "Neighbours not refreshed: beyond refresh_neighbours_max.",
+		 offsetof(struct if_stats, refresh_capped)},
 	};
 	struct engine_counters ec;
 	struct gnl_counters gc;
@@ -538,7 +608,8 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 	return CONTROL_REPLY_OK;
 }
 
-enum control_reply daemon_control(void *userdata, const char *line, struct buf *out)
+enum control_reply daemon_control(void *userdata, const char *line, struct buf *out,
+				  struct control_job **ret_job)
 {
 	struct daemon *d = userdata;
 	struct request r;
@@ -554,7 +625,7 @@ enum control_reply daemon_control(void *userdata, const char *line, struct buf *
 	}
 	cmd = r.word[0];
 	if (!strcmp(cmd, "status"))
-		return cmd_status(d, &r, out);
+		return cmd_status(d, &r, out, ret_job);
 	if (!strcmp(cmd, "announce"))
 		return cmd_announce(d, &r, out);
 	if (!strcmp(cmd, "metrics") && r.n == 1)

@@ -28,6 +28,7 @@ struct if_stats {
 	int ifindex;
 	char name[IFNAMSIZ + 12]; /* "if<index>" when the name was not known */
 	uint64_t probes, announcements, replies, relearn, conflicts, send_errors;
+	uint64_t refreshes, refresh_capped; /* directed refresh frames; neighbours over the cap */
 	uint64_t na, ns_probes; /* IPv6 */
 };
 
@@ -37,6 +38,7 @@ struct daemon {
 	struct gnl *gnl;
 	struct engine *engine;
 	struct control *control;
+	struct log_burst *burst; /* per-address lines of a burst, summarised at info */
 	int epfd, pkt_fd, timer_fd, signal_fd;
 	int nd_fd; /* IPv6 packet socket; -1 when the kernel has no IPv6 */
 	int gnl_fds[2];
@@ -61,6 +63,8 @@ struct daemon {
 
 	struct fdb_query *queries;
 	size_t n_queries;
+	struct nb_query *nb_queries; /* directed refresh: neighbour+route queries (loop.c) */
+	size_t n_nb_queries;
 
 	/* Frames the socket could not take yet, in order. */
 	struct engine_frame *outbox;
@@ -92,4 +96,5 @@ struct if_stats *daemon_if_stats(struct daemon *d, int ifindex);
 int daemon_reload(struct daemon *d, struct buf *ret_err);
 
 /* The control socket's request handler (commands.c). */
-enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload);
+enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload,
+				  struct control_job **ret_job);

@@ -15,6 +15,7 @@
 
 #include "garp-config.h"
 #include "garpd-build.h"
+#include "config-access.h"
 #include "log.h"
 #include "loop.h"
 
@@ -131,7 +132,7 @@ int main(int argc, char **argv)
 		return EX_USAGE;
 	}
 
-	r = cfg_load(&cfg, lopts.config_path, lopts.config_missing_ok, &err);
+	r = garpd_config_load(&cfg, lopts.config_path, lopts.config_missing_ok, &err);
 	if (r < 0) {
 		if (err.line)
 			fprintf(stderr, "garpd: %s:%u: %s\n", err.file, err.line, err.message);

@@ -26,7 +26,9 @@
 #include "garp-netlink.h"
 #include "garp-packet.h"
 #include "garpd-build.h"
+#include "config-access.h"
 #include "log.h"
+#include "log-burst.h"
 #include "daemon.h"
 #include "loop.h"
 #include "privs.h"
@@ -291,9 +293,11 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 		[ENGINE_FRAME_ANNOUNCE_REQUEST] = "announcement-sent",
 		[ENGINE_FRAME_ANNOUNCE_REPLY] = "reply-sent",
 		[ENGINE_FRAME_RELEARN] = "relearn-sent",
+		[ENGINE_FRAME_REFRESH] = "refresh-sent",
 		[ENGINE_FRAME_NS_PROBE] = "ns-probe-sent",
 		[ENGINE_FRAME_NA] = "na-sent",
 	};
+	char nbuf[PKT_IPV4_STRLEN];
 	struct if_stats *st = daemon_if_stats(d, f->ifindex);
 	struct daemon_event ev = {.event = names[f->kind], .ifindex = f->ifindex};
 
@@ -312,6 +316,9 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 		case ENGINE_FRAME_RELEARN:
 			st->relearn++;
 			break;
+		case ENGINE_FRAME_REFRESH:
+			st->refreshes++;
+			break;
 		case ENGINE_FRAME_NS_PROBE:
 			st->ns_probes++;
 			break;
@@ -324,6 +331,16 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 		ev.mac = f->frame.data + PKT_ETH_ALEN; /* the guest's MAC: Ethernet source */
 	else
 		ev.addr = &f->addr;
+	if (f->kind == ENGINE_FRAME_REFRESH) {
+		struct pkt_arp arp;
+
+		/* to whom: the neighbour's address (TPA) and MAC (Ethernet destination) */
+		ev.mac = f->frame.data;
+		if (pkt_parse_arp(f->frame.data, f->frame.len, &arp) == 0) {
+			ev.key1 = "neighbour";
+			ev.val1 = pkt_ipv4_to_str(&arp.tpa, nbuf);
+		}
+	}
 	daemon_emit(d, CFG_LOG_DEBUG, &ev);
 }
 
@@ -427,10 +444,46 @@ static void emit_note(struct daemon *d, const struct engine_note *n)
 		ev.event = "held-down";
 		level = CFG_LOG_DEBUG;
 		break;
+	case ENGINE_NOTE_REFRESHED: {
+		char capped[16];
+
+		/* one line per address, not one per neighbour */
+		ev.event = "refreshed";
+		ev.key1 = "neighbours";
+		ev.val1 = u32_str(n->count, num);
+		ev.key2 = "capped";
+		ev.val2 = u32_str(n->capped, capped);
+		st = daemon_if_stats(d, n->ifindex);
+		if (st)
+			st->refresh_capped += n->capped;
+		if (!n->count && !n->capped)
+			level = CFG_LOG_DEBUG;
+		daemon_emit(d, level, &ev);
+		return;
+	}
 	default:
 		return;
 	}
+	/* At info, a burst's per-address lines become one summary (log-burst.h). */
+	if (level == CFG_LOG_INFO && n->type != ENGINE_NOTE_RELEARN && log_enabled(CFG_LOG_INFO) &&
+	    !log_burst_add(d->burst, d->now, n->ifindex, ev.event, ev.key1, ev.val1, &n->addr))
+		level = CFG_LOG_DEBUG;
 	daemon_emit(d, level, &ev);
+}
+
+static void burst_emit(void *userdata, int ifindex, const char *fields, size_t len)
+{
+	struct daemon *d = userdata;
+	char b[IFNAMSIZ + 12];
+	struct kv_line text = {0};
+
+	kv_add(&text, "iface", daemon_ifname(d, ifindex, b));
+	if (len > sizeof(text.s) - 2 - text.len)
+		len = sizeof(text.s) - 2 - text.len;
+	text.s[text.len++] = ' ';
+	memcpy(text.s + text.len, fields, len);
+	text.len += len;
+	log_line(CFG_LOG_INFO, text.s, text.len);
 }
 
 static struct fdb_query *query_find(struct daemon *d, uint32_t id)
@@ -473,6 +526,95 @@ static void start_query(struct daemon *d, int bridge)
 	d->queries[d->n_queries++] = (struct fdb_query){.id = id, .bridge = bridge};
 }
 
+/*
+ * Directed refresh: the neighbour table and routes of one interface, asked
+ * for by the engine, collected here and handed over at once.
+ */
+struct nb_query {
+	uint32_t id;
+	int ifindex;
+	struct gnl_neigh *neigh;
+	size_t n_neigh, cap_neigh;
+	struct gnl_route_hop *hops;
+	size_t n_hops, cap_hops;
+};
+
+static struct nb_query *nb_query_find(struct daemon *d, uint32_t id)
+{
+	for (size_t i = 0; i < d->n_nb_queries; i++)
+		if (d->nb_queries[i].id == id)
+			return &d->nb_queries[i];
+	return NULL;
+}
+
+static void nb_query_remove(struct daemon *d, struct nb_query *q)
+{
+	free(q->neigh);
+	free(q->hops);
+	*q = d->nb_queries[--d->n_nb_queries];
+}
+
+static void nb_query_failed(struct daemon *d, int ifindex, int err)
+{
+	const struct daemon_event ev = {
+		.event = "neighbour-query-failed",
+		.ifindex = ifindex,
+		.key1 = "error",
+		.val1 = strerrorname_np(-err) ? strerrorname_np(-err) : "unknown",
+	};
+
+	daemon_emit(d, CFG_LOG_WARNING, &ev);
+}
+
+static void start_nb_query(struct daemon *d, int ifindex)
+{
+	struct nb_query *p;
+	uint32_t id;
+	int r;
+
+	r = gnl_query_refresh(d->gnl, ifindex, &id);
+	if (r == 0) {
+		p = realloc(d->nb_queries, (d->n_nb_queries + 1) * sizeof(*p));
+		if (p) {
+			d->nb_queries = p;
+			d->nb_queries[d->n_nb_queries++] = (struct nb_query){.id = id, .ifindex = ifindex};
+			return;
+		}
+		r = -ENOMEM; /* its answer will find nobody waiting: dropped */
+	}
+	/* The engine must hear back: the configured neighbours go all the same. */
+	nb_query_failed(d, ifindex, r);
+	engine_neighbours(d->engine, d->now, ifindex, NULL, 0, NULL, 0);
+}
+
+static void nb_entry(struct daemon *d, const struct gnl_event *ev)
+{
+	struct nb_query *q = nb_query_find(d, ev->query);
+
+	if (!q)
+		return;
+	if (ev->type == GNL_EV_NEIGH) {
+		if (array_reserve(&q->neigh, &q->cap_neigh, q->n_neigh + 1, sizeof(*q->neigh)))
+			q->neigh[q->n_neigh++] = ev->neigh;
+	} else if (array_reserve(&q->hops, &q->cap_hops, q->n_hops + 1, sizeof(*q->hops))) {
+		q->hops[q->n_hops++] = ev->hop;
+	}
+}
+
+static bool nb_query_done(struct daemon *d, const struct gnl_event *ev)
+{
+	struct nb_query *q = nb_query_find(d, ev->query);
+
+	if (!q)
+		return false;
+	if (ev->error)
+		nb_query_failed(d, q->ifindex, ev->error);
+	/* What came is usable even when a part failed: each refresh stands alone. */
+	engine_neighbours(d->engine, d->now, q->ifindex, q->neigh, q->n_neigh, q->hops, q->n_hops);
+	nb_query_remove(d, q);
+	return true;
+}
+
 static void fdb_entry(struct daemon *d, uint32_t id, const struct gnl_fdb *e)
 {
 	struct fdb_query *q = query_find(d, id);
@@ -502,6 +644,10 @@ static void arm_timer(struct daemon *d)
 
 	if (d->nl_resume < deadline)
 		deadline = d->nl_resume;
+	if (log_burst_next_deadline(d->burst) < deadline)
+		deadline = log_burst_next_deadline(d->burst);
+	if (control_next_deadline(d->control) < deadline)
+		deadline = control_next_deadline(d->control);
 	if (deadline != d->armed) {
 		struct itimerspec its = {0};
 
@@ -523,14 +669,18 @@ static void drain_engine(struct daemon *d)
 	struct engine_frame f;
 	struct engine_query q;
 	struct engine_note n;
-	bool want;
+	bool want, want_nd;
 
-	while (engine_pop_query(d->engine, &q) == 0)
-		start_query(d, q.bridge);
-	/* "announced" is told once its frames are out; everything else before the frames. */
+	while (engine_pop_query(d->engine, &q) == 0) {
+		if (q.kind == ENGINE_QUERY_NEIGHBOURS)
+			start_nb_query(d, q.ifindex);
+		else
+			start_query(d, q.bridge);
+	}
+	/* "announced" and "refreshed" are told once their frames are out; the rest before. */
 	d->n_announced = 0;
 	while (engine_pop_note(d->engine, &n) == 0) {
-		if (n.type != ENGINE_NOTE_ANNOUNCED) {
+		if (n.type != ENGINE_NOTE_ANNOUNCED && n.type != ENGINE_NOTE_REFRESHED) {
 			emit_note(d, &n);
 		} else if (array_reserve(&d->announced, &d->cap_announced, d->n_announced + 1,
 					 sizeof(*d->announced))) {
@@ -540,21 +690,30 @@ static void drain_engine(struct daemon *d)
 	while (engine_pop_frame(d->engine, &f) == 0)
 		if (outbox_push(d, &f) < 0)
 			log_send_error(d, &f, -ENOMEM);
+	/*
+	 * The owner of an address answers a probe within about 100 µs: the
+	 * receive filters must be in place before the first probe (ARP probe
+	 * or IPv6 DAD solicitation) leaves, or the answer is dropped and a
+	 * conflict is seen a probe late (or, with one probe, never). They stay
+	 * while the engine listens (probing, and the pause after the last
+	 * probe), and go only after this batch left.
+	 */
+	want = engine_wants_arp(d->engine);
+	want_nd = engine_wants_nd(d->engine);
+	if (want && !d->filter_arp && pkt_socket_set_filter(d->pkt_fd, PKT_FILTER_ARP) == 0)
+		d->filter_arp = true;
+	if (d->nd_fd >= 0 && want_nd && !d->filter_nd &&
+	    pkt_socket_set_filter(d->nd_fd, PKT_FILTER_ND) == 0)
+		d->filter_nd = true;
 	flush_outbox(d);
 	for (size_t i = 0; i < d->n_announced; i++)
 		emit_note(d, &d->announced[i]);
-
-	want = engine_wants_arp(d->engine);
-	if (want != d->filter_arp) {
-		if (pkt_socket_set_filter(d->pkt_fd, want ? PKT_FILTER_ARP : PKT_FILTER_DROP_ALL) ==
-		    0)
-			d->filter_arp = want;
-	}
-	want = engine_wants_nd(d->engine);
-	if (d->nd_fd >= 0 && want != d->filter_nd) {
-		if (pkt_socket_set_filter(d->nd_fd, want ? PKT_FILTER_ND : PKT_FILTER_DROP_ALL) == 0)
-			d->filter_nd = want;
-	}
+	log_burst_flush(d->burst, d->now, false, burst_emit, d);
+	if (!want && d->filter_arp && pkt_socket_set_filter(d->pkt_fd, PKT_FILTER_DROP_ALL) == 0)
+		d->filter_arp = false;
+	if (d->nd_fd >= 0 && !want_nd && d->filter_nd &&
+	    pkt_socket_set_filter(d->nd_fd, PKT_FILTER_DROP_ALL) == 0)
+		d->filter_nd = false;
 
 	arm_timer(d);
 }
@@ -636,12 +795,16 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 		fdb_vlan_entry(d, ev->query, &ev->port_vlan);
 		break;
 	case GNL_EV_NEIGH:
+	case GNL_EV_ROUTE_HOP:
+		nb_entry(d, ev);
 		break;
 	case GNL_EV_QUERY_DONE: {
 		struct fdb_query *q = query_find(d, ev->query);
 
-		if (!q)
+		if (!q) {
+			nb_query_done(d, ev);
 			break;
+		}
 		/* Once per query; a failed query answers with nothing (the next failover asks again). */
 		engine_fdb_vlans(d->engine, d->now, q->bridge, ev->error ? NULL : q->entries,
 				 ev->error ? 0 : q->n, ev->error ? NULL : q->vlans,
@@ -660,6 +823,7 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 				(void)engine_announce(d->engine, d->now, 0, NULL,
 						      ENGINE_ANNOUNCE_ONLY);
 			sd_notify(0, "READY=1");
+			control_set_ready(d->control); /* requests held until now run */
 		} else {
 			daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "resynced"});
 		}
@@ -795,7 +959,7 @@ int daemon_reload(struct daemon *d, struct buf *ret_err)
 	int r;
 
 	sd_notify(0, "RELOADING=1");
-	r = cfg_load(&next, d->opts->config_path, d->opts->config_missing_ok, &err);
+	r = garpd_config_load(&next, d->opts->config_path, d->opts->config_missing_ok, &err);
 	if (r < 0) {
 		if (err.line)
 			buf_printf(&msg, "%s:%u: %s", err.file, err.line, err.message);
@@ -883,10 +1047,25 @@ static int setup(struct daemon *d)
 		log_error("event=start-failed step=engine error=\"%s\"", strerror(-r));
 		return r;
 	}
+	r = log_burst_new(&d->burst);
+	if (r < 0) {
+		log_error("event=start-failed step=log error=\"%s\"", strerror(-r));
+		return r;
+	}
 
 	path = d->opts->control_socket ? d->opts->control_socket : d->cfg.daemon.control_socket;
 	if (path[0]) {
-		r = control_open(&d->control, path, d->epfd, SRC_CONTROL, daemon_control, d);
+		struct control_owner owner;
+
+		/* The socket is garpd's user's, its group the operators' (control_group). */
+		r = privs_lookup(d->cfg.daemon.user, d->cfg.daemon.control_group, &owner.uid,
+				 &owner.gid, &what);
+		if (r < 0) {
+			log_error("event=start-failed step=control-socket what=\"%s\" error=\"%s\"",
+				  what, r == -ESRCH ? "not found" : strerror(-r));
+			return r;
+		}
+		r = control_open(&d->control, path, &owner, d->epfd, SRC_CONTROL, daemon_control, d);
 		if (r < 0) {
 			log_error("event=start-failed step=control-socket path=%s error=\"%s\"", path,
 				  r == -EADDRINUSE ? "in use by another garpd" : strerror(-r));
@@ -930,10 +1109,16 @@ static void teardown(struct daemon *d)
 		free(d->queries[i].vlans);
 	}
 	free(d->queries);
+	for (size_t i = 0; i < d->n_nb_queries; i++) {
+		free(d->nb_queries[i].neigh);
+		free(d->nb_queries[i].hops);
+	}
+	free(d->nb_queries);
 	free(d->outbox);
 	free(d->stats);
 	free(d->announced);
 	control_close(d->control);
+	log_burst_free(d->burst);
 	engine_free(d->engine);
 	gnl_free(d->gnl);
 	if (d->pkt_fd >= 0)
@@ -967,7 +1152,8 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 		struct epoll_event evs[16];
 		int n;
 
-		n = epoll_wait(d.epfd, evs, 16, -1);
+		/* Replies still being built: look at the sockets, do not sleep. */
+		n = epoll_wait(d.epfd, evs, 16, control_busy(d.control) ? 0 : -1);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -999,7 +1185,7 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 			} else if (tag == SRC_PACKET_ND) {
 				handle_packet_nd(&d);
 			} else if (tag >= SRC_CONTROL) {
-				control_dispatch(d.control, tag, evs[i].events);
+				control_dispatch(d.control, tag, evs[i].events, d.now);
 			}
 		}
 		if (!d.stop && d.nl_resume != ENGINE_NO_DEADLINE && nl_read_burst(&d) < 0) {
@@ -1010,11 +1196,20 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 			break;
 		engine_run(d.engine, d.now);
 		drain_engine(&d);
+		/* Requests after the frames that were due; what they ask for (announce) leaves now. */
+		if (control_run(d.control, d.now)) {
+			engine_run(d.engine, d.now);
+			drain_engine(&d);
+		} else {
+			arm_timer(&d); /* a client's deadline may have moved */
+		}
 		log_flush();
 	}
 
 	/* Whatever is half-way through a sequence stays unsent: nothing half-built leaves. */
 	sd_notify(0, "STOPPING=1");
+	if (d.burst)
+		log_burst_flush(d.burst, d.now, true, burst_emit, &d);
 	log_set_buffered(false);
 	log_info("event=stopped");
 	teardown(&d);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The control socket's request path without a socket: the input is what
- * one client sends, appended to its input buffer as recv() would hand it
- * over, framed by control_take_request() and run by daemon_control()
+ * one client sends, framed by control_frame_next() as the loop frames it,
+ * and each request run by daemon_control() (jobs stepped in slices)
  * (commands.c) against a real engine and a fake link table (eth0, bond0
  * with a slave, lo; IPv4 and IPv6 addresses on eth0, IPv4 on bond0).
  *
@@ -18,6 +18,7 @@
 #include <net/if_arp.h>
 #include <string.h>
 
+#include "control-frame.h"
 #include "daemon.h"
 #include "fuzz.h"
 
@@ -128,9 +129,17 @@ static bool configured(int ifindex, const struct garp_addr *a)
 static void run_line(struct daemon *d, const char *line)
 {
 	struct buf payload = BUF_INIT;
+	struct control_job *job = NULL;
 	struct engine_frame f;
-	enum control_reply r = daemon_control(d, line, &payload);
+	enum control_reply r = daemon_control(d, line, &payload, &job);
 
+	if (job) {
+		/* a large reply, built in slices as the loop does */
+		FUZZ_CHECK(r == CONTROL_REPLY_OK, "a job with reply %d", r);
+		for (int i = 0; !job->step(job, &payload, payload.len + CONTROL_SLICE); i++)
+			FUZZ_CHECK(i < 100000, "a job that never ends");
+		job->free(job);
+	}
 	switch (r) {
 	case CONTROL_REPLY_OK:
 		break;
@@ -157,59 +166,42 @@ static void run_line(struct daemon *d, const char *line)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct daemon d;
-	struct buf in = BUF_INIT, out = BUF_INIT;
 	size_t off = 0;
-	bool closed = false;
 
 	setup(&d);
-	while (off < size && !closed) {
-		/* recv() hands over at most CONTROL_LINE_MAX + 1 bytes at once */
-		size_t chunk =
-		    size - off < CONTROL_LINE_MAX + 1 ? size - off : CONTROL_LINE_MAX + 1;
+	/* as the loop frames a client's input (control_frame_next) and runs each request */
+	while (off < size) {
+		const char *in = (const char *)data + off;
+		size_t left = size - off, len = 0, used = 0;
+		enum control_frame fr = control_frame_next(in, left, &len, &used);
+		const char *nl = memchr(in, '\n', left);
+		size_t rawlen = nl ? (size_t)(nl - in) : 0;
+		char *line;
 
-		buf_append(&in, data + off, chunk);
-		off += chunk;
-		for (;;) {
-			char raw[CONTROL_LINE_MAX + 2];
-			const char *nl = memchr(in.data, '\n', in.len);
-			size_t rawlen = nl ? (size_t)(nl - in.data) : 0;
-			bool ok_line =
-			    nl && rawlen <= CONTROL_LINE_MAX && !memchr(in.data, '\0', rawlen);
-			char *line;
-			size_t used;
-			int r;
-
-			if (ok_line)
-				memcpy(raw, in.data, rawlen);
-			r = control_take_request(&in, &out, &line, &used);
-			if (r < 0) {
-				FUZZ_CHECK(!ok_line, "a good line refused");
-				FUZZ_CHECK(out.len > 4 && !memcmp(out.data, "ERR ", 4),
-					   "no ERR reply");
-				closed = true;
-				break;
-			}
-			if (r == 0) {
-				FUZZ_CHECK(!nl, "a whole line not taken");
-				FUZZ_CHECK(in.len <= CONTROL_LINE_MAX,
-					   "an overlong line kept waiting");
-				break;
-			}
-			FUZZ_CHECK(ok_line, "a bad line accepted");
-			FUZZ_CHECK(used == rawlen + 1, "consumes %zu for a %zu-byte line", used,
-				   rawlen);
-			if (rawlen && raw[rawlen - 1] == '\r')
-				rawlen--;
-			FUZZ_CHECK(strlen(line) == rawlen && !memcmp(line, raw, rawlen),
-				   "the line is not what was sent");
-			run_line(&d, line);
-			buf_consume(&in, used);
-			if (in.len == 0)
-				break;
+		if (fr == CONTROL_FRAME_MORE) {
+			FUZZ_CHECK(!nl && left <= CONTROL_INPUT_MAX, "a whole or overlong line not taken");
+			break;
 		}
+		if (fr != CONTROL_FRAME_LINE) {
+			FUZZ_CHECK(control_frame_error(fr) && control_frame_error(fr)[0], "no reason");
+			/* refused only for what the protocol refuses */
+			FUZZ_CHECK(!nl || rawlen > CONTROL_LINE_MAX || memchr(in, '\0', rawlen) ||
+					   memchr(in, '\r', rawlen ? rawlen - 1 : 0),
+				   "a good line refused");
+			break;
+		}
+		FUZZ_CHECK(nl && used == rawlen + 1 && used <= left, "consumes %zu of a %zu-byte line",
+			   used, rawlen);
+		FUZZ_CHECK(len == rawlen || (len + 1 == rawlen && in[len] == '\r'), "line length");
+		FUZZ_CHECK(!memchr(in, '\0', len), "a NUL in an accepted line");
+		line = malloc(len + 1);
+		FUZZ_CHECK(line, "oom");
+		memcpy(line, in, len);
+		line[len] = '\0';
+		run_line(&d, line);
+		free(line);
+		off += used;
 	}
-	buf_free(&in);
-	buf_free(&out);
 	engine_free(d.engine);
 	return 0;
 }

@@ -32,14 +32,15 @@ def garpd_binary():
 
 
 class Garpd:
-    def __init__(self, ns, config="", args=(), ready=True, ready_timeout=15):
+    def __init__(self, ns, config="", args=(), ready=True, ready_timeout=15, prefix=()):
+        """@prefix: a command garpd runs under (e.g. setpriv ...), which must exec it."""
         self.ns = ns
         self.dir = tempfile.mkdtemp(prefix="garpd-test-")
         netns._register(self._remove_dir)
         self.config_path = os.path.join(self.dir, "garpd.conf")
         self.control = os.path.join(self.dir, "control")
         self.write_config(config)
-        cmd = [garpd_binary(), "--foreground", "--config", self.config_path,
+        cmd = [*prefix, garpd_binary(), "--foreground", "--config", self.config_path,
                "--control-socket", self.control, "--log-level", "debug", *args]
         self.lines = []
         self._cond = threading.Condition()

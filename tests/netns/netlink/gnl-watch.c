@@ -8,6 +8,7 @@
  * Commands on stdin, one per line:
  *   fdb IFINDEX      start gnl_query_fdb() on a bridge
  *   neigh IFINDEX    start gnl_query_neigh()
+ *   refresh IFINDEX  start gnl_query_refresh()
  *   pause / resume   stop / restart reading the event socket (to overflow it)
  *   stats            print "COUNTERS malformed=N resyncs=N"
  *   quit             exit (also on EOF)
@@ -30,7 +31,8 @@ static const char *const ev_names[] = {
 	[GNL_EV_ADDR_CHANGED] = "ADDR_CHANGED", [GNL_EV_ADDR_DEL] = "ADDR_DEL",
 	[GNL_EV_FDB] = "FDB",               [GNL_EV_NEIGH] = "NEIGH",
 	[GNL_EV_QUERY_DONE] = "QUERY_DONE", [GNL_EV_SYNCED] = "SYNCED",
-	[GNL_EV_RESYNC] = "RESYNC",
+	[GNL_EV_RESYNC] = "RESYNC",         [GNL_EV_PORT_VLAN] = "PORT_VLAN",
+	[GNL_EV_ROUTE_HOP] = "ROUTE_HOP",
 };
 
 static const char *const change_names[] = {
@@ -100,6 +102,16 @@ static void print_event(const struct gnl_event *ev)
 		printf(" query=%u ifindex=%d ip=%s mac=%s state=0x%x", ev->query, ev->neigh.ifindex,
 		       a, mac, ev->neigh.state);
 		break;
+	case GNL_EV_ROUTE_HOP: {
+		char gw[INET_ADDRSTRLEN] = "-";
+
+		inet_ntop(AF_INET, &ev->hop.dst, a, sizeof(a));
+		if (ev->hop.has_gateway)
+			inet_ntop(AF_INET, &ev->hop.gateway, gw, sizeof(gw));
+		printf(" query=%u ifindex=%d dst=%s/%u gateway=%s", ev->query, ev->hop.ifindex, a,
+		       ev->hop.dst_len, gw);
+		break;
+	}
 	case GNL_EV_QUERY_DONE:
 		printf(" query=%u error=%d", ev->query, ev->error);
 		break;
@@ -141,6 +153,9 @@ static int command(struct gnl *g, char *line, int *paused)
 	} else if (sscanf(line, "neigh %d", &idx) == 1) {
 		r = gnl_query_neigh(g, idx, &id);
 		printf("QUERY neigh ifindex=%d query=%u r=%d\n", idx, r == 0 ? id : 0, r);
+	} else if (sscanf(line, "refresh %d", &idx) == 1) {
+		r = gnl_query_refresh(g, idx, &id);
+		printf("QUERY refresh ifindex=%d query=%u r=%d\n", idx, r == 0 ? id : 0, r);
 	} else if (line[0]) {
 		printf("ERROR unknown command '%s'\n", line);
 	}

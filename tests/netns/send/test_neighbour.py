@@ -7,6 +7,8 @@ so the peer's sysctls stay at their defaults. Checked for the request form
 and for the reply form (THA = SHA, or Linux does not take it as
 gratuitous); probes (SPA 0.0.0.0) must change nothing."""
 
+import time
+
 import netns
 from netns import check
 from send_common import MAC_A, Pair, check_ok
@@ -30,9 +32,19 @@ def test():
             p.b.ip("neigh", "replace", addr, "lladdr", OLD, "dev", p.ib, "nud", "stale")
             check(entry(p, addr)["lladdr"] == OLD, "old entry not installed")
 
-            # Probes alone leave the entry alone.
-            check_ok(p.send("--probes", "2", "--probe-interval", "50ms", "--announcements",
-                            "0", addr))
+            # Probes alone leave the entry alone. (--announcements 0 is refused
+            # since issue 16.3, as in garpd.conf: the announcement is held off
+            # for an hour and send is stopped once both probes are out.)
+            with p.capture(count=2, timeout=10) as cap:
+                proc = p.a.popen([netns.garpctl(), "send", "-i", p.ia, "--probes", "2",
+                                  "--probe-interval", "50ms", "--announce-delay", "1h", addr],
+                                 stdout=netns.subprocess.PIPE, stderr=netns.subprocess.PIPE)
+                cap.wait(timeout=10)
+                time.sleep(0.1)  # what the peer makes of the second probe
+                proc.terminate()
+                proc.communicate(timeout=10)
+            check([f.spa for f in cap.frames] == ["0.0.0.0"] * 2,
+                  "expected two probes: " + "; ".join(f.summary() for f in cap.frames))
             check(entry(p, addr)["lladdr"] == OLD, f"a probe changed the entry: {entry(p, addr)}")
 
             check_ok(p.send("--probes", "0", "--frames", form, addr))

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* garpd.conf parsing: every key, every error class, profiles, interface sections. */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -47,6 +48,12 @@ static void assert_seq_equal(const struct cfg_sequence *a, const struct cfg_sequ
 	assert_int_equal(a->relearn_frame, b->relearn_frame);
 	assert_int_equal(a->hold_down_ns, b->hold_down_ns);
 	assert_int_equal(a->ignore, b->ignore);
+	assert_int_equal(a->directed_refresh, b->directed_refresh);
+	assert_int_equal(a->refresh_neighbours_max, b->refresh_neighbours_max);
+	assert_int_equal(a->refresh_neighbours.n, b->refresh_neighbours.n);
+	if (a->refresh_neighbours.n)
+		assert_memory_equal(a->refresh_neighbours.v, b->refresh_neighbours.v,
+				    a->refresh_neighbours.n * sizeof(struct in_addr));
 	assert_int_equal(a->ipv4, b->ipv4);
 	assert_int_equal(a->ipv6, b->ipv6);
 }
@@ -179,6 +186,10 @@ static uint64_t get(const struct cfg *c, const char *key)
 		return s->relearn_guests;
 	if (!strcmp(key, "relearn_frame"))
 		return s->relearn_frame;
+	if (!strcmp(key, "directed_refresh"))
+		return s->directed_refresh;
+	if (!strcmp(key, "refresh_neighbours_max"))
+		return s->refresh_neighbours_max;
 	if (!strcmp(key, "ipv4"))
 		return s->ipv4;
 	if (!strcmp(key, "ipv6"))
@@ -252,6 +263,10 @@ static void test_good_values(void **state)
 		{ "sequence", "relearn_guests", "yes", 1 },
 		{ "sequence", "relearn_frame", "arp", CFG_RELEARN_ARP },
 		{ "sequence", "relearn_frame", "rarp", CFG_RELEARN_RARP },
+		{ "sequence", "directed_refresh", "no", 0 },
+		{ "sequence", "directed_refresh", "yes", 1 },
+		{ "sequence", "refresh_neighbours_max", "1", 1 },
+		{ "sequence", "refresh_neighbours_max", "4096", 4096 },
 		{ "sequence", "ipv4", "no", 0 },
 		{ "sequence", "ipv4", "yes", 1 },
 		{ "sequence", "ipv6", "no", 0 },
@@ -293,6 +308,10 @@ static void test_daemon_strings(void **state)
 	cfg_free(&c);
 	assert_int_equal(parse(&c, "[daemon]\nuser = _garp-d.x\n", &e), 0);
 	assert_string_equal(c.daemon.user, "_garp-d.x");
+	assert_string_equal(c.daemon.control_group, "");
+	cfg_free(&c);
+	assert_int_equal(parse(&c, "[daemon]\nuser = garpd\ncontrol_group = netadmin\n", &e), 0);
+	assert_string_equal(c.daemon.control_group, "netadmin");
 	cfg_free(&c);
 	/* The documented form: an empty value, then a comment. */
 	assert_int_equal(parse(&c, "[daemon]\nuser =                      # empty: stay root\n", &e), 0);
@@ -388,6 +407,32 @@ static void test_bad_values(void **state)
 		  "relearn_guests: expected yes or no, got \"maybe\"" },
 		{ "[sequence]\nrelearn_frame = garp\n", 2,
 		  "relearn_frame: expected rarp or arp, got \"garp\"" },
+		{ "[sequence]\ndirected_refresh = sometimes\n", 2,
+		  "directed_refresh: expected yes or no, got \"sometimes\"" },
+		{ "[sequence]\nrefresh_neighbours_max = 0\n", 2,
+		  "refresh_neighbours_max: expected an integer from 1 to 4096, got \"0\"" },
+		{ "[sequence]\nrefresh_neighbours_max = 5000\n", 2,
+		  "refresh_neighbours_max: expected an integer from 1 to 4096, got \"5000\"" },
+		{ "[interface eth0]\nrefresh_neighbours = 10.0.0.1 gateway\n", 2,
+		  "refresh_neighbours: expected IPv4 addresses like 192.0.2.1, got \"gateway\"" },
+		{ "[interface eth0]\nrefresh_neighbours = 10.0.0.256\n", 2,
+		  "refresh_neighbours: expected IPv4 addresses like 192.0.2.1, got \"10.0.0.256\"" },
+		{ "[interface eth0]\nrefresh_neighbours = 10.1\n", 2,
+		  "refresh_neighbours: expected IPv4 addresses like 192.0.2.1, got \"10.1\"" },
+		{ "[interface eth0]\nrefresh_neighbours = 2001:db8::1\n", 2,
+		  "refresh_neighbours: expected IPv4 addresses like 192.0.2.1, got \"2001:db8::1\"" },
+		{ "[interface eth0]\nrefresh_neighbours = 10.0.0.1 224.0.0.1\n", 2,
+		  "refresh_neighbours: 224.0.0.1 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		{ "[interface eth0]\nrefresh_neighbours = 0.0.0.0\n", 2,
+		  "refresh_neighbours: 0.0.0.0 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		{ "[interface eth0]\nrefresh_neighbours = 255.255.255.255\n", 2,
+		  "refresh_neighbours: 255.255.255.255 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		{ "[interface eth0]\nrefresh_neighbours = 127.0.0.1\n", 2,
+		  "refresh_neighbours: 127.0.0.1 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		{ "[interface eth0]\nrefresh_neighbours = 10.0.0.1, 10.0.0.2 10.0.0.1\n", 2,
+		  "refresh_neighbours: 10.0.0.1 is listed twice" },
+		{ "[daemon]\nrefresh_neighbours = 10.0.0.1\n", 2,
+		  "refresh_neighbours: belongs in [sequence] or [interface PATTERN], not in [daemon]" },
 		{ "[sequence]\nipv6 = v6\n", 2, "ipv6: expected yes or no, got \"v6\"" },
 		{ "[interface eth*]\nipv4 =\n", 2, "ipv4: expected yes or no, got \"\"" },
 		{ "[daemon]\nlog_level = verbose\n", 2,
@@ -419,6 +464,8 @@ static void test_bad_values(void **state)
 		  "user: expected a user name (a letter or '_', then letters, digits, '_', '-' or '.', at most 31) or nothing, got \"../etc\"" },
 		{ "[daemon]\nuser = abcdefghijabcdefghijabcdefghijab\n", 2,
 		  "user: expected a user name (a letter or '_', then letters, digits, '_', '-' or '.', at most 31) or nothing, got \"abcdefghijabcdefghijabcdefghijab\"" },
+		{ "[daemon]\ncontrol_group = 1ops\n", 2,
+		  "control_group: expected a group name (a letter or '_', then letters, digits, '_', '-' or '.', at most 31) or nothing, got \"1ops\"" },
 		/* An error on a later line reports that line. */
 		{ "# header\n\n[daemon]\nlog_level = debug\n\n[sequence]\nprobes = 2\n\n\n\n\nprobe_interval = fast\n",
 		  12, "probe_interval: expected a duration like 250ms or 1s, got \"fast\"" },
@@ -428,6 +475,64 @@ static void test_bad_values(void **state)
 	};
 
 	check_bad(bad, sizeof(bad) / sizeof(bad[0]));
+}
+
+static void test_refresh_neighbours(void **state)
+{
+	static const char text[] = "[sequence]\n"
+				   "refresh_neighbours = 192.0.2.1\n"
+				   "[interface eth*]\n"
+				   "refresh_neighbours = 10.0.0.1, 10.0.0.20\t10.0.0.3,\n"
+				   "[interface eth1]\n"
+				   "refresh_neighbours =\n"
+				   "directed_refresh = no\n"
+				   "refresh_neighbours_max = 8\n";
+	struct cfg c;
+	struct cfg_error e;
+	struct cfg_sequence s;
+	char a[INET_ADDRSTRLEN];
+
+	assert_int_equal(parse(&c, text, &e), 0);
+	cfg_sequence_for(&c, "bond0", &s);
+	assert_int_equal(s.refresh_neighbours.n, 1);
+	assert_string_equal(inet_ntop(AF_INET, &s.refresh_neighbours.v[0], a, sizeof(a)),
+			    "192.0.2.1");
+	assert_true(s.directed_refresh);
+	assert_int_equal(s.refresh_neighbours_max, CFG_REFRESH_MAX_DEFAULT);
+	cfg_sequence_for(&c, "eth0", &s);
+	assert_int_equal(s.refresh_neighbours.n, 3);
+	assert_string_equal(inet_ntop(AF_INET, &s.refresh_neighbours.v[0], a, sizeof(a)), "10.0.0.1");
+	assert_string_equal(inet_ntop(AF_INET, &s.refresh_neighbours.v[1], a, sizeof(a)), "10.0.0.20");
+	assert_string_equal(inet_ntop(AF_INET, &s.refresh_neighbours.v[2], a, sizeof(a)), "10.0.0.3");
+	/* An empty value clears the list for the interfaces it matches. */
+	cfg_sequence_for(&c, "eth1", &s);
+	assert_int_equal(s.refresh_neighbours.n, 0);
+	assert_false(s.directed_refresh);
+	assert_int_equal(s.refresh_neighbours_max, 8);
+	cfg_free(&c);
+
+	/* A list on several lines adds up; the most a list takes, and one more. */
+	{
+		char big[CFG_REFRESH_NEIGHBOURS_MAX * 40 + 64];
+		size_t n = 0;
+
+		n += (size_t)snprintf(big + n, sizeof(big) - n, "[sequence]\n");
+		for (int i = 0; i < CFG_REFRESH_NEIGHBOURS_MAX; i++)
+			n += (size_t)snprintf(big + n, sizeof(big) - n, "refresh_neighbours = 10.0.%d.%d\n",
+					      i / 200, i % 200 + 1);
+		assert_int_equal(parse(&c, big, &e), 0);
+		assert_int_equal(c.sequence.refresh_neighbours.n, CFG_REFRESH_NEIGHBOURS_MAX);
+		assert_string_equal(inet_ntop(AF_INET, &c.sequence.refresh_neighbours.v[255], a,
+					      sizeof(a)), "10.0.1.56");
+		cfg_free(&c);
+		snprintf(big + n, sizeof(big) - n, "refresh_neighbours = 10.9.9.9\n");
+		assert_int_equal(parse(&c, big, &e), -EINVAL);
+		assert_string_equal(e.message, "refresh_neighbours: more than 256 addresses");
+		assert_int_equal(e.line, CFG_REFRESH_NEIGHBOURS_MAX + 2);
+		snprintf(big + n, sizeof(big) - n, "refresh_neighbours = 10.0.0.7\n");
+		assert_int_equal(parse(&c, big, &e), -EINVAL);
+		assert_string_equal(e.message, "refresh_neighbours: 10.0.0.7 is listed twice");
+	}
 }
 
 static void test_bad_structure(void **state)
@@ -849,6 +954,7 @@ int main(void)
 		cmocka_unit_test(test_good_values),
 		cmocka_unit_test(test_daemon_strings),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_refresh_neighbours),
 		cmocka_unit_test(test_bad_structure),
 		cmocka_unit_test(test_comments),
 		cmocka_unit_test(test_profiles),

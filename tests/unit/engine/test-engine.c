@@ -75,7 +75,7 @@ struct model_entry {
 	int ifindex;
 	struct garp_addr addr;
 	bool on;
-	uint32_t probes, requests, replies;
+	uint32_t probes, requests, replies, refreshes;
 };
 
 struct rec {
@@ -158,6 +158,8 @@ static void tl_drain(struct tl *x)
 				m->probes++;
 			else if (f.kind == ENGINE_FRAME_ANNOUNCE_REQUEST || f.kind == ENGINE_FRAME_NA)
 				m->requests++;
+			else if (f.kind == ENGINE_FRAME_REFRESH)
+				m->refreshes++;
 			else
 				m->replies++;
 		}
@@ -175,7 +177,8 @@ static void tl_drain(struct tl *x)
 			x->notes[x->n_notes++] = n;
 }
 
-static void tl_init(struct tl *x, const struct cfg_sequence *def)
+/* With @def's directed_refresh as it is (the refresh tests). */
+static void tl_init_refresh(struct tl *x, const struct cfg_sequence *def)
 {
 	struct engine_policy_source src = { .get = policy_get, .userdata = &x->pol,
 					    .ipv6_router = policy_router };
@@ -186,6 +189,19 @@ static void tl_init(struct tl *x, const struct cfg_sequence *def)
 	x->model = calloc(MODEL_SIZE, sizeof(*x->model));
 	assert_non_null(x->model);
 	assert_int_equal(engine_new(&x->e, &src, 42), 0);
+}
+
+/*
+ * The announcement timelines run without the directed refresh (on by
+ * default): it adds a neighbour query to every sequence, which the
+ * test_refresh_* timelines answer and check.
+ */
+static void tl_init(struct tl *x, const struct cfg_sequence *def)
+{
+	struct cfg_sequence s = def ? *def : (struct cfg_sequence)CFG_SEQUENCE_INIT;
+
+	s.directed_refresh = false;
+	tl_init_refresh(x, &s);
 }
 
 static void tl_fini(struct tl *x)
@@ -1878,6 +1894,418 @@ static void test_late_run(void **state)
 	tl_fini(&x);
 }
 
+/* ---- directed refresh ------------------------------------------------- */
+
+static const uint8_t nb_a[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x0a };
+static const uint8_t nb_b[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x0b };
+static const uint8_t nb_g[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x01 };
+
+static void expect_refresh(struct tl *x, uint64_t t, int ifindex, const char *addr,
+			   const char *neighbour, const uint8_t *mac)
+{
+	struct pkt_frame f;
+
+	assert_int_equal(pkt_build_directed_request(&f, x->links[ifindex].mac, ip(addr), mac,
+						    ip(neighbour), PKT_VLAN_NONE),
+			 0);
+	expect_rec(x, t, ifindex, ENGINE_FRAME_REFRESH, addr, &f);
+}
+
+/* The next query is the neighbour list of @ifindex; none other waits. */
+static void expect_nb_query(struct tl *x, int ifindex)
+{
+	struct engine_query q;
+
+	assert_int_equal(engine_pop_query(x->e, &q), 0);
+	assert_int_equal(q.kind, ENGINE_QUERY_NEIGHBOURS);
+	assert_int_equal(q.ifindex, ifindex);
+	assert_int_equal(engine_pop_query(x->e, &q), -EAGAIN);
+}
+
+static void expect_no_query(struct tl *x)
+{
+	struct engine_query q;
+
+	assert_int_equal(engine_pop_query(x->e, &q), -EAGAIN);
+}
+
+static struct gnl_neigh mk_neigh(int ifindex, const char *addr, uint16_t state, const uint8_t *mac)
+{
+	struct gnl_neigh n = { .ifindex = ifindex, .ip = ip(addr), .state = state };
+
+	if (mac) {
+		memcpy(n.mac, mac, 6);
+		n.has_mac = true;
+	}
+	return n;
+}
+
+static struct gnl_route_hop mk_gw(int ifindex, const char *gw)
+{
+	return (struct gnl_route_hop){ .ifindex = ifindex, .has_gateway = true, .gateway = ip(gw) };
+}
+
+static struct gnl_route_hop mk_onlink(int ifindex, const char *dst, uint8_t len)
+{
+	return (struct gnl_route_hop){ .ifindex = ifindex, .dst = ip(dst), .dst_len = len };
+}
+
+static void tl_answer(struct tl *x, int ifindex, const struct gnl_neigh *n, size_t nn,
+		      const struct gnl_route_hop *h, size_t nh)
+{
+	engine_neighbours(x->e, x->now, ifindex, n, nn, h, nh);
+	tl_drain(x);
+}
+
+/* Who gets what: the configured ones, the gateways, the table's; in that order. */
+static void test_refresh_who(void **state)
+{
+	static struct in_addr conf[2];
+	struct tl x;
+	struct engine_counters c;
+	const struct engine_note *n;
+	struct gnl_addr own = mk_addr(2, "10.0.0.2");
+	struct gnl_neigh neigh[] = {
+		mk_neigh(2, "10.0.0.5", NUD_REACHABLE, nb_a),
+		mk_neigh(2, "10.0.0.6", NUD_STALE, nb_b),
+		mk_neigh(2, "10.0.0.7", NUD_INCOMPLETE, NULL),
+		mk_neigh(2, "10.0.0.8", NUD_FAILED, NULL),
+		mk_neigh(2, "10.0.0.9", NUD_NOARP, nb_a),
+		mk_neigh(2, "192.168.5.5", NUD_REACHABLE, nb_a), /* another subnet */
+		mk_neigh(2, "10.0.0.2", NUD_PERMANENT, nb_a),    /* our own address */
+		mk_neigh(2, "10.0.0.1", NUD_STALE, nb_g),        /* the gateway */
+		mk_neigh(2, "10.0.0.11", NUD_DELAY, nb_b),
+		mk_neigh(3, "10.0.0.12", NUD_REACHABLE, nb_b),   /* another interface */
+		mk_neigh(2, "10.0.0.100", NUD_STALE, nb_b),      /* the address itself */
+	};
+	struct gnl_route_hop hops[] = {
+		mk_gw(2, "10.0.0.1"),
+		mk_onlink(2, "10.0.0.0", 24),
+		mk_gw(2, "10.0.0.254"), /* never talked to: broadcast */
+		mk_gw(3, "10.9.9.1"),   /* through another interface */
+	};
+
+	conf[0] = ip("10.0.0.50");
+	conf[1] = ip("10.0.0.5");
+	tl_init_refresh(&x, NULL);
+	x.pol.def.refresh_neighbours = (struct cfg_addr_list){ .v = conf, .n = 2 };
+	tl_add_link(&x, 2, "eth0");
+	tl_addr_full(&x, &own, false); /* there before: not announced */
+	expect_no_query(&x);
+
+	x.now = S(100);
+	tl_addr(&x, 2, "10.0.0.100");
+	expect_nb_query(&x, 2);
+	/* the answer comes while probing: kept for the end of the sequence */
+	x.now = S(100) + MS(10);
+	tl_answer(&x, 2, neigh, sizeof(neigh) / sizeof(neigh[0]), hops, sizeof(hops) / sizeof(hops[0]));
+	tl_advance(&x, S(110));
+
+	expect_probe(&x, S(100), 2, "10.0.0.100");
+	expect_probe(&x, S(101), 2, "10.0.0.100");
+	expect_probe(&x, S(102), 2, "10.0.0.100");
+	expect_request(&x, S(103), 2, "10.0.0.100");
+	/* right after the last announcement frame, in the same instant */
+	/* the configured ones in their order; a MAC from the table when it has one */
+	expect_refresh(&x, S(103), 2, "10.0.0.100", "10.0.0.50", NULL);
+	expect_refresh(&x, S(103), 2, "10.0.0.100", "10.0.0.5", nb_a);
+	expect_refresh(&x, S(103), 2, "10.0.0.100", "10.0.0.1", nb_g);
+	expect_refresh(&x, S(103), 2, "10.0.0.100", "10.0.0.254", NULL);
+	expect_refresh(&x, S(103), 2, "10.0.0.100", "10.0.0.11", nb_b); /* confirmed before stale */
+	expect_refresh(&x, S(103), 2, "10.0.0.100", "10.0.0.6", nb_b);
+	expect_none(&x);
+	expect_no_query(&x);
+
+	n = find_note(&x, ENGINE_NOTE_REFRESHED);
+	assert_non_null(n);
+	assert_int_equal(n->time, S(103));
+	assert_int_equal(n->ifindex, 2);
+	assert_int_equal(n->addr.v4.s_addr, ip("10.0.0.100").s_addr);
+	assert_int_equal(n->count, 6);
+	assert_int_equal(n->capped, 0);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_REFRESHED), 1);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.refreshes, 6);
+	assert_int_equal(c.refresh_capped, 0);
+	assert_int_equal(c.announcements, 1);
+	tl_fini(&x);
+}
+
+/* ga(), for an argument: valid until the next call. */
+static const struct garp_addr *gap(const char *s)
+{
+	static struct garp_addr a;
+
+	a = ga(s);
+	return &a;
+}
+
+/* An announcement with no list yet: the refresh follows the answer. */
+static void test_refresh_waits_for_the_list(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct gnl_neigh neigh[] = { mk_neigh(2, "10.0.0.5", NUD_REACHABLE, nb_a) };
+	struct gnl_route_hop hops[] = { mk_gw(2, "10.0.0.1") };
+
+	s.probes = 0; /* immediate: announced before any answer can come */
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.100");
+	expect_request(&x, 0, 2, "10.0.0.100");
+	expect_none(&x);
+	expect_nb_query(&x, 2);
+	/* another address while the query is out: the answer was read too early for it */
+	x.now = MS(1);
+	tl_addr(&x, 2, "10.0.0.101");
+	expect_request(&x, MS(1), 2, "10.0.0.101");
+	expect_no_query(&x);
+	x.now = MS(2);
+	tl_answer(&x, 2, neigh, 1, hops, 1);
+	expect_refresh(&x, MS(2), 2, "10.0.0.100", "10.0.0.1", NULL);
+	expect_refresh(&x, MS(2), 2, "10.0.0.100", "10.0.0.5", nb_a);
+	expect_none(&x);
+	/* so it asks again, once */
+	expect_nb_query(&x, 2);
+	x.now = MS(3);
+	tl_answer(&x, 2, neigh, 1, hops, 1);
+	expect_refresh(&x, MS(3), 2, "10.0.0.101", "10.0.0.1", NULL);
+	expect_refresh(&x, MS(3), 2, "10.0.0.101", "10.0.0.5", nb_a);
+	expect_none(&x);
+	expect_no_query(&x);
+	/* an answer nobody asked for is ignored */
+	tl_answer(&x, 2, neigh, 1, hops, 1);
+	expect_none(&x);
+
+	/* every trigger that announces refreshes: a new sequence reads the table again */
+	x.now = S(10);
+	assert_int_equal(engine_announce(x.e, x.now, 2, gap("10.0.0.100"),
+					 ENGINE_ANNOUNCE_ONLY),
+			 1);
+	tl_drain(&x);
+	expect_request(&x, S(10), 2, "10.0.0.100");
+	expect_none(&x);
+	expect_nb_query(&x, 2);
+	x.now = S(10) + MS(1);
+	tl_answer(&x, 2, NULL, 0, hops, 1); /* the neighbour went */
+	expect_refresh(&x, S(10) + MS(1), 2, "10.0.0.100", "10.0.0.1", NULL);
+	expect_none(&x);
+
+	/* a failed query answers with nothing: the configured neighbours still go */
+	{
+		static struct in_addr conf[1];
+
+		conf[0] = ip("10.0.0.77");
+		x.pol.def.refresh_neighbours = (struct cfg_addr_list){ .v = conf, .n = 1 };
+		engine_reload_policy(x.e);
+	}
+	x.now = S(20);
+	engine_announce(x.e, x.now, 2, gap("10.0.0.101"),
+			ENGINE_ANNOUNCE_ONLY);
+	tl_drain(&x);
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, NULL, 0, NULL, 0);
+	expect_request(&x, S(20), 2, "10.0.0.101");
+	expect_refresh(&x, S(20), 2, "10.0.0.101", "10.0.0.77", NULL);
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/* Removal, link down, MAC change: a pending refresh never leaves. */
+static void test_refresh_cancelled(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct gnl_neigh neigh[] = {
+		mk_neigh(2, "10.0.0.5", NUD_REACHABLE, nb_a),
+		mk_neigh(2, "10.0.0.6", NUD_REACHABLE, nb_b),
+		mk_neigh(2, "10.0.0.7", NUD_REACHABLE, nb_b),
+	};
+	struct engine_counters c;
+
+	s.probes = 0;
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+
+	/* removed between the announcement and the answer */
+	tl_addr(&x, 2, "10.0.0.100");
+	expect_nb_query(&x, 2);
+	x.now = MS(1);
+	tl_addr_del(&x, 2, "10.0.0.100");
+	x.now = MS(2);
+	tl_answer(&x, 2, neigh, 3, NULL, 0);
+	tl_advance(&x, S(5));
+	expect_request(&x, 0, 2, "10.0.0.100");
+	expect_none(&x);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_REFRESHED), 0);
+
+	/* link down between the announcement and the answer */
+	x.now = S(10);
+	tl_addr(&x, 2, "10.0.0.101");
+	expect_nb_query(&x, 2);
+	x.now = S(10) + MS(1);
+	x.links[2].operstate = OPER_DOWN;
+	tl_link(&x, &x.links[2], GNL_CHANGE_CARRIER_DOWN);
+	tl_answer(&x, 2, neigh, 3, NULL, 0);
+	expect_request(&x, S(10), 2, "10.0.0.101");
+	expect_none(&x);
+
+	/* MAC change: the old MAC's refresh is void; the new sequence refreshes with the new one */
+	x.now = S(20);
+	x.links[2].operstate = OPER_UP;
+	tl_link(&x, &x.links[2], GNL_CHANGE_CARRIER_UP);
+	expect_request(&x, S(20), 2, "10.0.0.101");
+	expect_nb_query(&x, 2);
+	x.now = S(20) + MS(1);
+	x.links[2].mac[5] = 0x99;
+	tl_link(&x, &x.links[2], GNL_CHANGE_MAC);
+	expect_request(&x, S(20) + MS(1), 2, "10.0.0.101");
+	expect_no_query(&x); /* the one out will be too early for it: asked again after */
+	x.now = S(20) + MS(2);
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	expect_none(&x);
+	expect_nb_query(&x, 2);
+	x.now = S(20) + MS(3);
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	expect_refresh(&x, S(20) + MS(3), 2, "10.0.0.101", "10.0.0.5", nb_a);
+	expect_none(&x);
+	tl_fini(&x);
+
+	/* removed while its refreshes wait in the rate limiter: the rest never leave */
+	s.max_frames_per_second = 2;
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.100");
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, neigh, 3, NULL, 0);
+	x.now = MS(200);
+	tl_addr_del(&x, 2, "10.0.0.100");
+	tl_advance(&x, S(5));
+	expect_request(&x, 0, 2, "10.0.0.100");
+	expect_refresh(&x, 0, 2, "10.0.0.100", "10.0.0.5", nb_a);
+	expect_none(&x);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.refreshes, 1);
+	assert_int_equal(c.rate_limited, 2);
+	tl_fini(&x);
+}
+
+/* At most refresh_neighbours_max per address; the rest counted. Paced by the limiter. */
+static void test_refresh_cap_and_rate(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct gnl_neigh neigh[5];
+	struct engine_counters c;
+	const struct engine_note *n;
+	char a[16];
+
+	for (int i = 0; i < 5; i++) {
+		snprintf(a, sizeof(a), "10.0.0.%d", 10 + i);
+		neigh[i] = mk_neigh(2, a, NUD_REACHABLE, nb_a);
+	}
+	s.probes = 0;
+	s.refresh_neighbours_max = 2;
+	s.max_frames_per_second = 2;
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.100");
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, neigh, 5, NULL, 0);
+	tl_advance(&x, S(5));
+	expect_request(&x, 0, 2, "10.0.0.100");
+	expect_refresh(&x, 0, 2, "10.0.0.100", "10.0.0.10", nb_a);
+	expect_refresh(&x, MS(500), 2, "10.0.0.100", "10.0.0.11", nb_a);
+	expect_none(&x);
+	n = find_note(&x, ENGINE_NOTE_REFRESHED);
+	assert_non_null(n);
+	assert_int_equal(n->count, 2);
+	assert_int_equal(n->capped, 3);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.refreshes, 2);
+	assert_int_equal(c.refresh_capped, 3);
+	tl_fini(&x);
+}
+
+/* A conflict that holds the announcement back holds the refresh back too; off means off. */
+static void test_refresh_conflict_and_off(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct gnl_neigh neigh[] = { mk_neigh(2, "10.0.0.5", NUD_REACHABLE, nb_a) };
+	struct pkt_arp arp;
+
+	s.probe_interval_ns = MS(100);
+	s.announce_delay_ns = MS(100);
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.100");
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	x.now = MS(50);
+	arp = mk_arp(PKT_ARPOP_REPLY, other_mac, "10.0.0.100", "10.0.0.5");
+	tl_arp(&x, 2, &arp);
+	tl_advance(&x, S(5));
+	expect_probe(&x, 0, 2, "10.0.0.100");
+	expect_none(&x);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_CONFLICT), 1);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_REFRESHED), 0);
+	tl_fini(&x);
+
+	s.directed_refresh = false;
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.100");
+	expect_no_query(&x);
+	tl_advance(&x, S(5));
+	expect_probe(&x, 0, 2, "10.0.0.100");
+	expect_probe(&x, MS(100), 2, "10.0.0.100");
+	expect_probe(&x, MS(200), 2, "10.0.0.100");
+	expect_request(&x, MS(300), 2, "10.0.0.100");
+	expect_none(&x);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_REFRESHED), 0);
+	tl_fini(&x);
+}
+
+/* A /32 (a VIP): the table's neighbours in the on-link prefix that holds it. */
+static void test_refresh_host_route_vip(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct gnl_addr vip = mk_addr(2, "10.0.0.100");
+	struct gnl_neigh neigh[] = {
+		mk_neigh(2, "10.0.0.5", NUD_REACHABLE, nb_a),
+		mk_neigh(2, "10.7.0.5", NUD_REACHABLE, nb_b), /* on the wire, another subnet */
+	};
+	struct gnl_route_hop hops[] = {
+		mk_onlink(2, "10.7.0.0", 16),
+		mk_onlink(2, "10.0.0.0", 24),
+	};
+
+	s.probes = 0;
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	vip.prefixlen = 32;
+	tl_addr_full(&x, &vip, true);
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, neigh, 2, hops, 2);
+	expect_request(&x, 0, 2, "10.0.0.100");
+	expect_refresh(&x, 0, 2, "10.0.0.100", "10.0.0.5", nb_a);
+	expect_none(&x);
+
+	/* without an on-link prefix that holds it, a /32 refreshes no table entry */
+	x.now = S(10);
+	engine_announce(x.e, x.now, 2, NULL, ENGINE_ANNOUNCE_ONLY);
+	tl_drain(&x);
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, neigh, 2, hops, 1);
+	expect_request(&x, S(10), 2, "10.0.0.100");
+	expect_none(&x);
+	/* nobody refreshed: no note either, only the first time's */
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_REFRESHED), 1);
+	tl_fini(&x);
+}
+
 static void test_strings(void **state)
 {
 	assert_string_equal(engine_note_type_to_string(ENGINE_NOTE_DEFERRED), "deferred");
@@ -2596,6 +3024,12 @@ int main(void)
 		cmocka_unit_test(test_many_targets),
 		cmocka_unit_test(test_reload_policy),
 		cmocka_unit_test(test_conflict_ring),
+		cmocka_unit_test(test_refresh_who),
+		cmocka_unit_test(test_refresh_waits_for_the_list),
+		cmocka_unit_test(test_refresh_cancelled),
+		cmocka_unit_test(test_refresh_cap_and_rate),
+		cmocka_unit_test(test_refresh_conflict_and_off),
+		cmocka_unit_test(test_refresh_host_route_vip),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_failover_mac_active),
 		cmocka_unit_test(test_coinciding_triggers),

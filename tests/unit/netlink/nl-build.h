@@ -236,3 +236,72 @@ static inline struct nlmsghdr *nlb_port_vlans(void *buf, const struct nlb_port_v
 	}
 	return nlh;
 }
+
+/* One next hop of nlb_route's RTA_MULTIPATH. */
+struct nlb_hop {
+	int ifindex;
+	const char *gateway; /* RTA_GATEWAY in the nexthop when set */
+};
+
+struct nlb_route {
+	uint16_t type;       /* RTM_NEWROUTE (default) / RTM_DELROUTE */
+	uint8_t family;      /* AF_INET (default) */
+	const char *dst;     /* RTA_DST when set */
+	uint8_t dst_len;
+	uint8_t table;       /* rtm_table; RT_TABLE_MAIN when 0 */
+	uint32_t rta_table;  /* RTA_TABLE when != 0 */
+	uint8_t rtn;         /* rtm_type; RTN_UNICAST when 0 */
+	uint8_t scope;
+	int oif;             /* RTA_OIF when > 0 */
+	const char *gateway; /* RTA_GATEWAY when set */
+	const struct nlb_hop *hops; /* RTA_MULTIPATH when n_hops > 0 */
+	size_t n_hops;
+};
+
+/* RTM_NEWROUTE as fib_dump_info() lays it out. */
+static inline struct nlmsghdr *nlb_route(struct nlb *b, const struct nlb_route *r)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b->buf);
+	struct rtmsg *rtm;
+	struct in_addr ip;
+
+	nlh->nlmsg_type = r->type ? r->type : RTM_NEWROUTE;
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = r->family ? r->family : AF_INET;
+	rtm->rtm_dst_len = r->dst_len;
+	rtm->rtm_table = r->table ? r->table : RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_BOOT;
+	rtm->rtm_scope = r->scope;
+	rtm->rtm_type = r->rtn ? r->rtn : RTN_UNICAST;
+	mnl_attr_put_u32(nlh, RTA_TABLE, r->rta_table ? r->rta_table : rtm->rtm_table);
+	if (r->dst) {
+		inet_pton(AF_INET, r->dst, &ip);
+		mnl_attr_put(nlh, RTA_DST, sizeof(ip), &ip);
+	}
+	mnl_attr_put_u32(nlh, RTA_PRIORITY, 100); /* not ours: skipped */
+	if (r->gateway) {
+		inet_pton(AF_INET, r->gateway, &ip);
+		mnl_attr_put(nlh, RTA_GATEWAY, sizeof(ip), &ip);
+	}
+	if (r->oif > 0)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)r->oif);
+	if (r->n_hops) {
+		struct nlattr *mp = mnl_attr_nest_start(nlh, RTA_MULTIPATH);
+
+		for (size_t i = 0; i < r->n_hops; i++) {
+			struct rtnexthop *nh = (struct rtnexthop *)mnl_nlmsg_get_payload_tail(nlh);
+
+			memset(nh, 0, sizeof(*nh));
+			nh->rtnh_ifindex = r->hops[i].ifindex;
+			nlh->nlmsg_len += RTNH_ALIGN(sizeof(*nh));
+			if (r->hops[i].gateway) {
+				inet_pton(AF_INET, r->hops[i].gateway, &ip);
+				mnl_attr_put(nlh, RTA_GATEWAY, sizeof(ip), &ip);
+			}
+			nh->rtnh_len = (unsigned short)((uint8_t *)mnl_nlmsg_get_payload_tail(nlh) -
+							(uint8_t *)nh);
+		}
+		mnl_attr_nest_end(nlh, mp);
+	}
+	return nlh;
+}

@@ -19,7 +19,7 @@
 
 static const uint8_t mac1[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
-#define N_SAMPLES 9
+#define N_SAMPLES 11
 
 static size_t sample(int i, struct nlb *b)
 {
@@ -83,6 +83,22 @@ static size_t sample(int i, struct nlb *b)
 		nlh = nlb_addr(b, &a);
 		break;
 	}
+	case 9: {
+		/* A multipath route: two gateways and an on-link hop. */
+		static const struct nlb_hop hops[] = {
+			{ 3, "192.0.2.1" }, { 4, "198.51.100.1" }, { 3, NULL },
+		};
+		struct nlb_route r = { .dst = "203.0.113.0", .dst_len = 24, .hops = hops,
+				       .n_hops = 3 };
+		nlh = nlb_route(b, &r);
+		break;
+	}
+	case 10: {
+		/* The default route through one gateway. */
+		struct nlb_route r = { .gateway = "192.0.2.1", .oif = 3 };
+		nlh = nlb_route(b, &r);
+		break;
+	}
 	default: {
 		struct nlb_neigh n = { .family = AF_INET, .ifindex = 3, .mac = mac1,
 				       .dst = "198.51.100.1", .state = NUD_REACHABLE };
@@ -103,9 +119,10 @@ static void feed(const uint8_t *bytes, size_t len, struct gnl_cache *c, struct g
 		struct gnl_fdb f;
 		struct gnl_neigh n;
 		struct gnl_port_vlans v;
+		struct gnl_route rt;
 	} out;
 	static const uint16_t types[] = { RTM_NEWLINK, RTM_DELLINK, RTM_NEWADDR,
-					  RTM_DELADDR, RTM_NEWNEIGH };
+					  RTM_DELADDR, RTM_NEWNEIGH, RTM_NEWROUTE };
 	int r;
 
 	if (len < sizeof(struct nlmsghdr))
@@ -125,6 +142,12 @@ static void feed(const uint8_t *bytes, size_t len, struct gnl_cache *c, struct g
 		assert_true(r == 0 || r == -EBADMSG || r == -ENOENT || r == -EAFNOSUPPORT);
 		r = gnl_parse_neigh(nlh, &out.n);
 		assert_true(r == 0 || r == -EBADMSG || r == -ENOENT || r == -EAFNOSUPPORT);
+		r = gnl_parse_route(nlh, &out.rt);
+		assert_true(r == 0 || r == -EBADMSG || r == -ENOENT || r == -EAFNOSUPPORT);
+		if (r == 0) {
+			assert_true(out.rt.n_nexthops <= GNL_ROUTE_NEXTHOPS_MAX);
+			assert_true(out.rt.dst_len <= 32);
+		}
 		r = gnl_parse_port_vlans(nlh, &out.v);
 		assert_true(r == 0 || r == -EBADMSG || r == -ENOENT || r == -EAFNOSUPPORT);
 		if (r == 0) {
@@ -182,13 +205,15 @@ static void test_truncated_family_header(void **state)
 			struct gnl_fdb f;
 			struct gnl_neigh n;
 			struct gnl_port_vlans v;
+			struct gnl_route rt;
 		} out;
 
 		sample(i, &b);
 		nlh = (struct nlmsghdr *)b.buf;
-		hdr = nlh->nlmsg_type == RTM_NEWLINK   ? sizeof(struct ifinfomsg)
-		      : nlh->nlmsg_type == RTM_NEWADDR ? sizeof(struct ifaddrmsg)
-						       : sizeof(struct ndmsg);
+		hdr = nlh->nlmsg_type == RTM_NEWLINK    ? sizeof(struct ifinfomsg)
+		      : nlh->nlmsg_type == RTM_NEWADDR  ? sizeof(struct ifaddrmsg)
+		      : nlh->nlmsg_type == RTM_NEWROUTE ? sizeof(struct rtmsg)
+							: sizeof(struct ndmsg);
 		for (size_t l = MNL_NLMSG_HDRLEN; l < MNL_NLMSG_HDRLEN + hdr; l++) {
 			int r;
 
@@ -199,6 +224,8 @@ static void test_truncated_family_header(void **state)
 				r = gnl_parse_link(nlh, &out.l);
 			else if (nlh->nlmsg_type == RTM_NEWADDR)
 				r = gnl_parse_addr(nlh, &out.a);
+			else if (nlh->nlmsg_type == RTM_NEWROUTE)
+				r = gnl_parse_route(nlh, &out.rt);
 			else if (i == 5)
 				r = gnl_parse_fdb(nlh, &out.f);
 			else

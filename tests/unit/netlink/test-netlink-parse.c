@@ -780,6 +780,217 @@ static void test_port_vlans_malformed(void **state)
 	}
 }
 
+static int parse_route_exact(const struct nlmsghdr *nlh, struct gnl_route *r)
+{
+	struct nlmsghdr *c = exact(nlh);
+	int ret = gnl_parse_route(c, r);
+
+	free(c);
+	return ret;
+}
+
+static struct in_addr ip4(const char *s)
+{
+	struct in_addr a;
+
+	assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+	return a;
+}
+
+static void test_route_default(void **state)
+{
+	struct nlb b;
+	struct gnl_route r;
+	struct nlb_route m = { .gateway = "192.0.2.1", .oif = 3 };
+
+	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
+	assert_int_equal(r.family, AF_INET);
+	assert_int_equal(r.table, RT_TABLE_MAIN);
+	assert_int_equal(r.type, RTN_UNICAST);
+	assert_int_equal(r.dst_len, 0);
+	assert_int_equal(r.dst.s_addr, 0);
+	assert_int_equal(r.n_nexthops, 1);
+	assert_int_equal(r.nexthops[0].ifindex, 3);
+	assert_true(r.nexthops[0].has_gateway);
+	assert_int_equal(r.nexthops[0].gateway.s_addr, ip4("192.0.2.1").s_addr);
+
+	/* An on-link prefix: no gateway. */
+	m = (struct nlb_route){ .dst = "192.0.2.0", .dst_len = 24, .oif = 3,
+				.scope = RT_SCOPE_LINK };
+	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
+	assert_int_equal(r.dst_len, 24);
+	assert_int_equal(r.dst.s_addr, ip4("192.0.2.0").s_addr);
+	assert_int_equal(r.scope, RT_SCOPE_LINK);
+	assert_int_equal(r.n_nexthops, 1);
+	assert_false(r.nexthops[0].has_gateway);
+
+	/* RTA_TABLE wins over rtm_table (tables above 255). */
+	m = (struct nlb_route){ .gateway = "192.0.2.1", .oif = 3, .table = RT_TABLE_COMPAT,
+				.rta_table = 1000 };
+	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
+	assert_int_equal(r.table, 1000);
+
+	/* No next hop at all (a blackhole). */
+	m = (struct nlb_route){ .dst = "203.0.113.0", .dst_len = 24, .rtn = RTN_BLACKHOLE };
+	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
+	assert_int_equal(r.type, RTN_BLACKHOLE);
+	assert_int_equal(r.n_nexthops, 0);
+}
+
+static void test_route_multipath(void **state)
+{
+	static const struct nlb_hop hops[] = {
+		{ 3, "192.0.2.1" },
+		{ 4, "198.51.100.1" },
+		{ 3, NULL },
+	};
+	struct nlb b;
+	struct gnl_route r;
+	struct nlb_route m = { .hops = hops, .n_hops = 3 };
+	struct nlb_hop many[GNL_ROUTE_NEXTHOPS_MAX + 3];
+
+	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
+	assert_int_equal(r.n_nexthops, 3);
+	assert_int_equal(r.nexthops[0].ifindex, 3);
+	assert_int_equal(r.nexthops[0].gateway.s_addr, ip4("192.0.2.1").s_addr);
+	assert_int_equal(r.nexthops[1].ifindex, 4);
+	assert_int_equal(r.nexthops[1].gateway.s_addr, ip4("198.51.100.1").s_addr);
+	assert_int_equal(r.nexthops[2].ifindex, 3);
+	assert_false(r.nexthops[2].has_gateway);
+
+	/* More next hops than kept: counted. */
+	for (size_t i = 0; i < sizeof(many) / sizeof(many[0]); i++)
+		many[i] = (struct nlb_hop){ (int)i + 1, "192.0.2.9" };
+	m = (struct nlb_route){ .hops = many, .n_hops = sizeof(many) / sizeof(many[0]) };
+	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
+	assert_int_equal(r.n_nexthops, GNL_ROUTE_NEXTHOPS_MAX);
+	assert_int_equal(r.nexthops_dropped, 3);
+	assert_int_equal(r.nexthops[GNL_ROUTE_NEXTHOPS_MAX - 1].ifindex, GNL_ROUTE_NEXTHOPS_MAX);
+}
+
+static void test_route_not_ours(void **state)
+{
+	struct nlb b;
+	struct gnl_route r;
+	struct nlb_route m = { .gateway = "192.0.2.1", .oif = 3, .family = AF_INET6 };
+	struct nlmsghdr *nlh;
+
+	/* The IPv6 family header is the same struct; the attribute sizes are not. */
+	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), -EAFNOSUPPORT);
+	m.family = AF_INET;
+	nlh = nlb_route(&b, &m);
+	nlh->nlmsg_type = RTM_NEWADDR;
+	assert_int_equal(parse_route_exact(nlh, &r), -ENOENT);
+}
+
+static void test_route_malformed(void **state)
+{
+	static const struct nlb_hop hops[] = { { 3, "192.0.2.1" }, { 4, "198.51.100.1" } };
+	struct nlb b;
+	struct gnl_route r;
+	struct nlb_route m = { .gateway = "192.0.2.1", .oif = 3, .dst = "0.0.0.0" };
+	struct nlmsghdr *nlh;
+	struct nlattr *a;
+	struct rtnexthop *nh;
+
+	/* RTA_GATEWAY of 16 bytes on AF_INET. */
+	nlh = nlb_route(&b, &m);
+	{
+		uint8_t z[16] = { 0 };
+
+		mnl_attr_put(nlh, RTA_GATEWAY, sizeof(z), z);
+	}
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* RTA_DST of 2 bytes. */
+	nlh = nlb_route(&b, &m);
+	a = msg_attr(nlh, sizeof(struct rtmsg), RTA_DST);
+	a->nla_len = MNL_ATTR_HDRLEN + 2;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* RTA_OIF of 2 bytes. */
+	nlh = nlb_route(&b, &m);
+	a = msg_attr(nlh, sizeof(struct rtmsg), RTA_OIF);
+	a->nla_len = MNL_ATTR_HDRLEN + 2;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* An attribute running past the message. */
+	nlh = nlb_route(&b, &m);
+	a = msg_attr(nlh, sizeof(struct rtmsg), RTA_OIF);
+	a->nla_len = 200;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* A prefix longer than 32. */
+	nlh = nlb_route(&b, &m);
+	((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_dst_len = 33;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* Truncated rtmsg. */
+	nlh = nlb_route(&b, &m);
+	nlh->nlmsg_len = MNL_NLMSG_HDRLEN + 6;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* Multipath: a next hop longer than what is left. */
+	m = (struct nlb_route){ .hops = hops, .n_hops = 2 };
+	nlh = nlb_route(&b, &m);
+	a = msg_attr(nlh, sizeof(struct rtmsg), RTA_MULTIPATH);
+	nh = mnl_attr_get_payload(a);
+	nh->rtnh_len = (unsigned short)(mnl_attr_get_payload_len(a) + 8);
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* A next hop shorter than its own header. */
+	nlh = nlb_route(&b, &m);
+	nh = mnl_attr_get_payload(msg_attr(nlh, sizeof(struct rtmsg), RTA_MULTIPATH));
+	nh->rtnh_len = 4;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* A next hop whose gateway attribute runs past the next hop. */
+	nlh = nlb_route(&b, &m);
+	nh = mnl_attr_get_payload(msg_attr(nlh, sizeof(struct rtmsg), RTA_MULTIPATH));
+	((struct nlattr *)((uint8_t *)nh + RTNH_ALIGN(sizeof(*nh))))->nla_len = 12;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* A next hop's gateway of 6 bytes. */
+	nlh = nlb_route(&b, &m);
+	nh = mnl_attr_get_payload(msg_attr(nlh, sizeof(struct rtmsg), RTA_MULTIPATH));
+	((struct nlattr *)((uint8_t *)nh + RTNH_ALIGN(sizeof(*nh))))->nla_len = 6;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* A negative interface index in a next hop. */
+	nlh = nlb_route(&b, &m);
+	nh = mnl_attr_get_payload(msg_attr(nlh, sizeof(struct rtmsg), RTA_MULTIPATH));
+	nh->rtnh_ifindex = -1;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* Fewer bytes left than a next hop's header. */
+	nlh = nlb_route(&b, &m);
+	a = msg_attr(nlh, sizeof(struct rtmsg), RTA_MULTIPATH);
+	a->nla_len = MNL_ATTR_HDRLEN + 4;
+	nlh->nlmsg_len = (uint32_t)((uint8_t *)a - (uint8_t *)nlh) + MNL_ATTR_HDRLEN + 4;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+}
+
+static void test_neigh_usable(void **state)
+{
+	struct gnl_neigh n = { .has_mac = true };
+	static const struct {
+		uint16_t state;
+		bool usable;
+	} cases[] = {
+		{ NUD_REACHABLE, true }, { NUD_STALE, true },      { NUD_DELAY, true },
+		{ NUD_PROBE, true },     { NUD_PERMANENT, true },  { NUD_INCOMPLETE, false },
+		{ NUD_FAILED, false },   { NUD_NOARP, false },     { NUD_NONE, false },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n.state = cases[i].state;
+		n.has_mac = true;
+		assert_int_equal(gnl_neigh_usable(&n), cases[i].usable);
+		n.has_mac = false;
+		assert_false(gnl_neigh_usable(&n));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -802,6 +1013,11 @@ int main(void)
 		cmocka_unit_test(test_port_vlans_full_table),
 		cmocka_unit_test(test_port_vlans_empty),
 		cmocka_unit_test(test_port_vlans_malformed),
+		cmocka_unit_test(test_route_default),
+		cmocka_unit_test(test_route_multipath),
+		cmocka_unit_test(test_route_not_ours),
+		cmocka_unit_test(test_route_malformed),
+		cmocka_unit_test(test_neigh_usable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

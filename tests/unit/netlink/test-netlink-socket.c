@@ -42,7 +42,7 @@ struct sent {
 	uint32_t seq;
 	uint8_t family;
 	uint32_t filter; /* NDA_MASTER / NDA_IFINDEX, IFLA_EXT_MASK of RTM_GETLINK; 0 */
-	bool ifi_zero;   /* RTM_GETLINK: the ifinfomsg is zero but for its family (strict check) */
+	bool ifi_zero;   /* RTM_GETLINK/GETROUTE: the header is zero but for family/table (strict check) */
 	int n_attrs;
 };
 
@@ -129,6 +129,16 @@ static int filter_cb(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+static int route_filter_cb(const struct nlattr *a, void *data)
+{
+	struct sent *s = data;
+
+	s->n_attrs++;
+	if (mnl_attr_get_type(a) == RTA_OIF && mnl_attr_get_payload_len(a) == 4)
+		s->filter = mnl_attr_get_u32(a);
+	return MNL_CB_OK;
+}
+
 ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl, const void *buf, size_t len);
 ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl, const void *buf, size_t len)
 {
@@ -146,6 +156,15 @@ ssize_t __wrap_mnl_socket_sendto(const struct mnl_socket *nl, const void *buf, s
 	s->n_attrs = 0;
 	if (nlh->nlmsg_type == RTM_GETNEIGH)
 		mnl_attr_parse(nlh, sizeof(struct ndmsg), filter_cb, &s->filter);
+	if (nlh->nlmsg_type == RTM_GETROUTE) {
+		const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+
+		/* Strict checking: only the family and the table in the header. */
+		s->ifi_zero = !rtm->rtm_dst_len && !rtm->rtm_src_len && !rtm->rtm_tos &&
+			      !rtm->rtm_scope && !rtm->rtm_type && !rtm->rtm_flags &&
+			      rtm->rtm_table == RT_TABLE_MAIN;
+		mnl_attr_parse(nlh, sizeof(*rtm), route_filter_cb, s);
+	}
 	if (nlh->nlmsg_type == RTM_GETLINK) {
 		const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
@@ -289,6 +308,7 @@ static void pop_all(struct gnl *g, char *out, size_t size)
 		[GNL_EV_ADDR_NEW] = 'a', [GNL_EV_ADDR_CHANGED] = 'c', [GNL_EV_ADDR_DEL] = 'd',
 		[GNL_EV_FDB] = 'F',      [GNL_EV_NEIGH] = 'N',        [GNL_EV_QUERY_DONE] = 'Q',
 		[GNL_EV_SYNCED] = 'S',   [GNL_EV_RESYNC] = 'R',       [GNL_EV_PORT_VLAN] = 'V',
+		[GNL_EV_ROUTE_HOP] = 'H',
 	};
 	struct gnl_event ev;
 	size_t n = 0;
@@ -815,6 +835,146 @@ static void test_query_fdb_vlans(void **state)
 	reset();
 }
 
+static void queue_route(uint32_t seq, const struct nlb_route *r)
+{
+	struct nlb b;
+
+	queue_msg(FD_Q, nlb_route(&b, r), seq, 1000u + FD_Q, NLM_F_MULTI);
+}
+
+static void test_query_refresh(void **state)
+{
+	static const struct nlb_hop hops[] = { { 2, "192.0.2.2" }, { 3, "198.51.100.1" } };
+	struct gnl *g = started();
+	struct gnl_event e;
+	struct gnl_counters c;
+	uint32_t id, id2, seq, nseq;
+	size_t before;
+	char ev[64];
+
+	sync_initial(g);
+	before = k.n_sent;
+	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
+	assert_int_equal(gnl_query_neigh(g, 5, &id2), 0);
+	assert_int_equal(k.n_sent, before + 1);
+	assert_int_equal(last_sent()->fd, FD_Q);
+	assert_int_equal(last_sent()->type, RTM_GETNEIGH);
+	assert_int_equal(last_sent()->family, AF_INET);
+	assert_int_equal(last_sent()->filter, 2);
+	nseq = seq = last_sent()->seq;
+	{
+		struct nlb b;
+		struct nlb_neigh n = { .family = AF_INET, .ifindex = 2, .mac = mac1,
+				       .dst = "192.0.2.77", .state = NUD_REACHABLE };
+		struct nlb_neigh o = { .family = AF_INET, .ifindex = 3, .mac = mac1,
+				       .dst = "192.0.2.78", .state = NUD_STALE };
+
+		queue_msg(FD_Q, nlb_neigh(&b, &n), seq, 1000u + FD_Q, NLM_F_MULTI);
+		queue_msg(FD_Q, nlb_neigh(&b, &o), seq, 1000u + FD_Q, NLM_F_MULTI);
+	}
+	queue_done(FD_Q, seq, 0);
+	drain(g, FD_Q);
+
+	/* Then the main table's routes, filtered by the kernel where it can. */
+	assert_int_equal(k.n_sent, before + 2);
+	assert_int_equal(last_sent()->type, RTM_GETROUTE);
+	assert_true(last_sent()->flags & NLM_F_DUMP);
+	assert_int_equal(last_sent()->family, AF_INET);
+	assert_int_equal(last_sent()->filter, 2);
+	assert_true(last_sent()->ifi_zero);
+	assert_int_equal(last_sent()->n_attrs, 1);
+	seq = last_sent()->seq;
+	assert_true(seq != nseq);
+
+	queue_route(seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
+	queue_route(seq, &(struct nlb_route){ .dst = "192.0.2.0", .dst_len = 24, .oif = 2,
+					      .scope = RT_SCOPE_LINK });
+	/* Another interface's, another table's, a local route: not ours. */
+	queue_route(seq, &(struct nlb_route){ .gateway = "198.51.100.1", .oif = 3 });
+	queue_route(seq, &(struct nlb_route){ .gateway = "192.0.2.9", .oif = 2, .table = 100 });
+	queue_route(seq, &(struct nlb_route){ .dst = "192.0.2.5", .dst_len = 32, .oif = 2,
+					      .rtn = RTN_LOCAL, .table = RT_TABLE_LOCAL });
+	/* Multipath: only the hop through ifindex 2. */
+	queue_route(seq, &(struct nlb_route){ .dst = "203.0.113.0", .dst_len = 24, .hops = hops,
+					      .n_hops = 2 });
+	/* Malformed: counted, skipped. */
+	{
+		struct nlb b;
+		struct nlmsghdr *nlh = nlb_route(&b, &(struct nlb_route){ .oif = 2 });
+
+		((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_dst_len = 40;
+		queue_msg(FD_Q, nlh, seq, 1000u + FD_Q, NLM_F_MULTI);
+	}
+	queue_route(nseq, &(struct nlb_route){ .gateway = "192.0.2.66", .oif = 2 }); /* stale */
+	queue_done(FD_Q, seq, 0);
+	drain(g, FD_Q);
+
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_NEIGH);
+	assert_int_equal(e.query, id);
+	assert_int_equal(e.neigh.ifindex, 2);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
+	assert_int_equal(e.query, id);
+	assert_int_equal(e.hop.ifindex, 2);
+	assert_true(e.hop.has_gateway);
+	assert_int_equal(e.hop.gateway.s_addr, htonl(0xc0000201));
+	assert_int_equal(e.hop.dst_len, 0);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
+	assert_false(e.hop.has_gateway);
+	assert_int_equal(e.hop.dst.s_addr, htonl(0xc0000200));
+	assert_int_equal(e.hop.dst_len, 24);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
+	assert_int_equal(e.hop.gateway.s_addr, htonl(0xc0000202));
+	assert_int_equal(e.hop.dst_len, 24);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
+	assert_int_equal(e.query, id);
+	assert_int_equal(e.error, 0);
+	assert_int_equal(gnl_pop_event(g, &e), -EAGAIN);
+	gnl_get_counters(g, &c);
+	assert_int_equal(c.malformed, 1);
+
+	/* The next query only then. */
+	assert_int_equal(last_sent()->type, RTM_GETNEIGH);
+	assert_int_equal(last_sent()->filter, 5);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "Q");
+
+	/* A failed neighbour dump still asks for the routes; the error is reported at the end. */
+	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
+	queue_msg(FD_Q, nlb_neigh(&(struct nlb){ 0 }, &(struct nlb_neigh){ .family = AF_INET,
+			.ifindex = 2, .mac = mac1, .dst = "192.0.2.77", .state = NUD_STALE }),
+		  last_sent()->seq, 1000u + FD_Q, NLM_F_MULTI);
+	queue_err(FD_Q, ENOBUFS);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	assert_int_equal(last_sent()->type, RTM_GETROUTE);
+	queue_route(last_sent()->seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "NHQ");
+
+	/* A route dump the kernel refuses (the interface went): done, with its error. */
+	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	assert_int_equal(last_sent()->type, RTM_GETROUTE);
+	queue_error(FD_Q, last_sent()->seq, -ENODEV);
+	drain(g, FD_Q);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
+	assert_int_equal(e.query, id);
+	assert_int_equal(e.error, -ENODEV);
+	gnl_free(g);
+	reset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -826,6 +986,7 @@ int main(void)
 		cmocka_unit_test(test_batch_bounded),
 		cmocka_unit_test(test_queries),
 		cmocka_unit_test(test_query_fdb_vlans),
+		cmocka_unit_test(test_query_refresh),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

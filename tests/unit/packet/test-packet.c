@@ -330,6 +330,53 @@ static void test_rx_same_vlan(void **state)
 	assert_false(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 0));
 }
 
+/*
+ * The directed refresh: who-has 192.168.1.20 tell 192.168.1.1, from
+ * 02:02:02:02:02:02 to the neighbour's MAC 52:54:00:12:34:56, THA zero.
+ */
+static const uint8_t golden_directed[60] = {
+	0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0x08, 0x06, 0x00, 0x01,
+	0x08, 0x00, 0x06, 0x04, 0x00, 0x01, 0x02, 0x02, 0x02, 0x02, 0x02, 0x02, 0xc0, 0xa8, 0x01, 0x01,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xa8, 0x01, 0x14, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+};
+
+static void test_directed_request(void **state)
+{
+	struct pkt_frame f;
+	struct pkt_arp a;
+	uint8_t want[64];
+
+	(void)state;
+	assert_int_equal(pkt_build_directed_request(&f, mac2, ip("192.168.1.1"), guest,
+						    ip("192.168.1.20"), PKT_VLAN_NONE), 0);
+	assert_frame(&f, golden_directed, sizeof(golden_directed));
+
+	/* MAC unknown: the same request, broadcast. */
+	memcpy(want, golden_directed, 60);
+	memset(want, 0xff, 6);
+	assert_int_equal(pkt_build_directed_request(&f, mac2, ip("192.168.1.1"), NULL,
+						    ip("192.168.1.20"), PKT_VLAN_NONE), 0);
+	assert_frame(&f, want, 60);
+
+	/* Tagged (VLAN 100): the tag after the source MAC, the payload moved by 4. */
+	memcpy(want, golden_directed, 12);
+	want[12] = 0x81, want[13] = 0x00, want[14] = 0x00, want[15] = 100;
+	memcpy(want + 16, golden_directed + 12, 48);
+	assert_int_equal(pkt_build_directed_request(&f, mac2, ip("192.168.1.1"), guest,
+						    ip("192.168.1.20"), 100), 0);
+	assert_frame(&f, want, 64);
+	assert_int_equal(pkt_parse_arp(f.data, f.len, &a), 0);
+	assert_int_equal(a.op, PKT_ARPOP_REQUEST);
+	assert_memory_equal(a.eth_dst, guest, 6);
+	assert_true(a.spa.s_addr == ip("192.168.1.1").s_addr);
+	assert_true(a.tpa.s_addr == ip("192.168.1.20").s_addr);
+	assert_false(pkt_is_probe(&a));
+
+	assert_int_equal(pkt_build_directed_request(&f, mac2, ip("192.168.1.1"), guest,
+						    ip("192.168.1.20"), 4095), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +395,7 @@ int main(void)
 		cmocka_unit_test(test_mac_strings),
 		cmocka_unit_test(test_ipv4_strings),
 		cmocka_unit_test(test_rx_same_vlan),
+		cmocka_unit_test(test_directed_request),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""gnl_query_refresh() against the kernel: an interface with neighbour
+entries in every state, a default route, a `via` route, a multipath route,
+an on-link prefix, a route in another table and a gateway of another
+interface. The answer lists the interface's neighbours, then exactly the
+main table's next hops through it (the kernel's strict-checking filters
+and the library's own agree), then QUERY_DONE without error."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import netns  # noqa: E402
+from gnlwatch import Watch  # noqa: E402
+from netns import check  # noqa: E402
+
+NUD_PERMANENT = 0x80
+NUD_STALE = 0x04
+
+
+def ifindex(ns, dev):
+    return int(ns.ip_json("link", "show", "dev", dev)[0]["ifindex"])
+
+
+def test():
+    with netns.Netns(prefix="gnrq", ipv6=False) as me, netns.Netns(prefix="gnrp", ipv6=False) as peer:
+        eth, _ = netns.veth(me, peer, addr_a="10.40.0.1/24")
+        other, _ = netns.veth(me, peer, addr_a="10.41.0.1/24")
+        me.ip("route", "add", "default", "via", "10.40.0.254", "dev", eth)
+        me.ip("route", "add", "198.51.100.0/24", "via", "10.40.0.253", "dev", eth)
+        me.ip("route", "add", "203.0.113.0/24", "nexthop", "via", "10.40.0.250", "dev", eth,
+              "nexthop", "via", "10.41.0.250", "dev", other)
+        me.ip("route", "add", "192.0.2.0/24", "via", "10.40.0.99", "dev", eth, "table", "100")
+        me.ip("route", "add", "192.0.2.128/25", "via", "10.41.0.254", "dev", other)
+        me.ip("neigh", "add", "10.40.0.5", "lladdr", "02:00:00:00:40:05", "dev", eth,
+              "nud", "permanent")
+        me.ip("neigh", "add", "10.40.0.6", "lladdr", "02:00:00:00:40:06", "dev", eth,
+              "nud", "stale")
+        me.ip("neigh", "add", "10.41.0.7", "lladdr", "02:00:00:00:41:07", "dev", other,
+              "nud", "stale")
+        idx = ifindex(me, eth)
+
+        with Watch(me) as w:
+            w.wait_line("SYNCED")
+            m = w.mark()
+            w.send(f"refresh {idx}")
+            _, q = w.wait_line("QUERY", m)
+            check(q["r"] == "0", f"query accepted: {q}")
+            _, done = w.wait_line("QUERY_DONE", m, where=lambda kv: kv["query"] == q["query"])
+            check(done["error"] == "0", f"finished without error: {done}")
+            evs = [(k, kv) for k, kv in w.events(start=m) if kv.get("query") == q["query"]
+                   and k in ("NEIGH", "ROUTE_HOP", "QUERY_DONE")]
+            for k, kv in evs:
+                print(k, kv)
+            kinds = [k for k, _ in evs]
+            check(kinds == sorted(kinds, key=lambda k: ("NEIGH", "ROUTE_HOP", "QUERY_DONE").index(k)),
+                  f"neighbours, then routes, then the end: {kinds}")
+            neigh = {kv["ip"]: kv for k, kv in evs if k == "NEIGH"}
+            check(set(neigh) == {"10.40.0.5", "10.40.0.6"}, f"the interface's neighbours: {neigh}")
+            check(neigh["10.40.0.5"]["mac"] == "02:00:00:00:40:05"
+                  and int(neigh["10.40.0.5"]["state"], 16) & NUD_PERMANENT, f"{neigh}")
+            check(int(neigh["10.40.0.6"]["state"], 16) & NUD_STALE, f"{neigh}")
+            hops = sorted((kv["dst"], kv["gateway"]) for k, kv in evs if k == "ROUTE_HOP")
+            want = sorted([
+                ("0.0.0.0/0", "10.40.0.254"),
+                ("198.51.100.0/24", "10.40.0.253"),
+                ("203.0.113.0/24", "10.40.0.250"),
+                ("10.40.0.0/24", "-"),
+            ])
+            check(hops == want, f"main-table next hops through {eth}: {hops}, want {want}")
+            check(all(int(kv["ifindex"]) == idx for k, kv in evs if k != "QUERY_DONE"),
+                  "only the interface's")
+
+            # An interface that went: the query still ends.
+            m = w.mark()
+            w.send("refresh 999999")
+            w.wait_line("QUERY_DONE", m)
+
+
+if __name__ == "__main__":
+    netns.main(test)
