@@ -70,6 +70,13 @@ struct engine_link {
 	 */
 	bool failover_handled;
 	int failover_slave;
+	/*
+	 * When that failover was handled, plus one (0: never). A bond that
+	 * leaves and comes back to the same slave within one instant (one
+	 * wakeup's batch of messages: 4 -> none -> 4) has not moved: the
+	 * failover already handled in that instant covers it.
+	 */
+	uint64_t failover_at;
 	struct engine_refresh_link *refresh; /* engine-refresh.c; NULL until first used */
 };
 

@@ -1268,12 +1268,15 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 		   (link->bond_active_slave || (changes & GNL_CHANGE_FAILOVER));
 	if (!is_new && old.bond_active_slave != link->bond_active_slave)
 		l->failover_handled = false; /* another switch */
+	if (failover && l->failover_slave == link->bond_active_slave && l->failover_at == now + 1)
+		l->failover_handled = true; /* back, in the same instant, to the slave just handled */
 	if (failover && l->failover_handled && l->failover_slave == link->bond_active_slave)
 		failover = false; /* the same switch, reported again: one failover */
 	if (failover && link_sendable(l) && !l->policy.ignore &&
 	    l->policy.on_bond_failover != CFG_ACTION_NONE) {
 		l->failover_handled = true;
 		l->failover_slave = link->bond_active_slave;
+		l->failover_at = now + 1;
 		bond_failover(e, l, now);
 	}
 

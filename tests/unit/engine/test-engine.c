@@ -1847,6 +1847,61 @@ static void test_failover_mac_active(void **state)
 }
 
 /* Triggers for one target in one instant: one sequence, the most thorough asked for. */
+/*
+ * A bond that leaves its active slave and comes back to it within one
+ * instant (the messages of one wakeup: eth0 -> none -> eth0) has not moved:
+ * one failover, as the engine fuzzer found (it logged two). The same flap
+ * spread over two instants is two switches.
+ */
+static void test_failover_flap_one_instant(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct gnl_link *bond, *l;
+	struct engine_query q;
+
+	s.probes = 0;
+	tl_init(&x, &s);
+	bond = tl_add_link(&x, 4, "bond0");
+	snprintf(bond->kind, sizeof(bond->kind), "bond");
+	tl_link(&x, bond, GNL_CHANGE_OTHER);
+	l = tl_add_link(&x, 2, "eth0");
+	l->master = 4;
+	snprintf(l->slave_kind, sizeof(l->slave_kind), "bond");
+	tl_link(&x, l, GNL_CHANGE_MASTER);
+	tl_addr(&x, 4, "10.0.0.1");
+	tl_advance(&x, S(10));
+	x.n_notes = 0;
+
+	x.now = S(100);
+	bond->bond_active_slave = 2;
+	tl_link(&x, bond, GNL_CHANGE_ACTIVE_SLAVE);
+	bond->bond_active_slave = 0;
+	tl_link(&x, bond, GNL_CHANGE_ACTIVE_SLAVE);
+	bond->bond_active_slave = 2;
+	tl_link(&x, bond, GNL_CHANGE_ACTIVE_SLAVE | GNL_CHANGE_FAILOVER);
+	/* and that switch reported again later: still the same one */
+	tl_advance(&x, S(110));
+	tl_link(&x, bond, GNL_CHANGE_FAILOVER);
+	tl_advance(&x, S(150));
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_FAILOVER), 1);
+	while (engine_pop_query(x.e, &q) == 0)
+		;
+
+	x.n_notes = 0;
+	x.now = S(200);
+	bond->bond_active_slave = 0;
+	tl_link(&x, bond, GNL_CHANGE_ACTIVE_SLAVE);
+	tl_advance(&x, S(201));
+	bond->bond_active_slave = 2;
+	tl_link(&x, bond, GNL_CHANGE_ACTIVE_SLAVE | GNL_CHANGE_FAILOVER);
+	tl_advance(&x, S(250));
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_FAILOVER), 1); /* a new switch at 201 s */
+	while (engine_pop_query(x.e, &q) == 0)
+		;
+	tl_fini(&x);
+}
+
 static void test_coinciding_triggers(void **state)
 {
 	struct cfg_sequence s = CFG_SEQUENCE_INIT;
@@ -3089,6 +3144,7 @@ int main(void)
 		cmocka_unit_test(test_refresh_host_route_vip),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_failover_mac_active),
+		cmocka_unit_test(test_failover_flap_one_instant),
 		cmocka_unit_test(test_coinciding_triggers),
 		cmocka_unit_test(test_late_run),
 		cmocka_unit_test(test_v6_dad_then_na),
