@@ -357,9 +357,7 @@ def scale_garpd(workdir, kind, n, batch_window=None):
         res["resyncs"] = g.count("event=netlink-overflow")
         res["schedule"] = schedule_of(recs)
         res["bursts"] = len(res["schedule"])
-        # After the stop: a burst's summary line is written when it is due
-        # (a second after its first event) or at exit, whichever is first.
-        g.stop()
+        g.stop()  # at stop garpd writes the burst summaries still pending
         announced = g.count("event=announced")
         g = None
         if announced != n:
