@@ -13,6 +13,7 @@ GARPD_BENCH_SEND, GARPD_BENCH_NETLINK.
 
 import argparse
 import collections
+import ipaddress
 import json
 import os
 import platform
@@ -217,8 +218,8 @@ class Segment:
     back into the announcer through the other pairs, and the announcer's
     kernel would answer probes for its own addresses there, "ARP flux")."""
 
-    def __init__(self, links=1):
-        self.a = netns.Netns("gba", ipv6=False)
+    def __init__(self, links=1, ipv6=False):
+        self.a = netns.Netns("gba", ipv6=ipv6)
         self.o = netns.Netns("gbo", ipv6=False)
         self.ia, self.io = [], []
         for _ in range(links):
@@ -362,6 +363,81 @@ def scale_garpd(workdir, kind, n, batch_window=None):
         g = None
         if announced != n:
             res["bad_addresses"] = max(res["bad_addresses"], n - announced)
+        return res
+    finally:
+        if g:
+            g.stop()
+        seg.delete()
+
+
+BASE6 = "2001:db8:b::"
+
+
+def addrs6(n):
+    b = int(ipaddress.IPv6Address(BASE6)) + 1
+    return [str(ipaddress.IPv6Address(b + i)) for i in range(n)]
+
+
+def na_counter(ns, dev):
+    """An nftables counter of the ICMPv6 neighbour advertisements reaching @dev
+    (netdev ingress: the observer's own IPv6 stack is off)."""
+    ns.run(["nft", "-f", "-"], input=(
+        "table netdev gbench {\n"
+        f" chain in {{ type filter hook ingress device \"{dev}\" priority 0; }}\n"
+        "}\n"
+        "add rule netdev gbench in ether type ip6 ip6 nexthdr ipv6-icmp "
+        "icmpv6 type nd-neighbor-advert counter\n"))
+
+    def read():
+        out = ns.run(["nft", "list", "chain", "netdev", "gbench", "in"]).stdout
+        m = re.search(r"counter packets (\d+)", out)
+        return int(m.group(1)) if m else 0
+    return read
+
+
+def scale_garpd_v6(workdir, n):
+    """Scenario 1 for IPv6: N nodad addresses in one ip -batch while garpd runs
+    (immediate profile: one NA each). The NAs are counted by the observer's
+    ingress counter; garpd's log says which addresses were advertised."""
+    alist = addrs6(n)
+    seg = Segment(links_for(n), ipv6=True)
+    a = seg.a
+    g = None
+    try:
+        path = os.path.join(workdir, "add6.batch")
+        with open(path, "w") as f:
+            f.writelines(f"address add {x}/128 dev {seg.ia[i % len(seg.ia)]} nodad\n"
+                         for i, x in enumerate(alist))
+        conf = "[sequence]\nprofile = immediate\nmax_frames_per_second = 0\n"
+        g = Garpd(a, conf, workdir)
+        assert len(seg.io) == 1, "the IPv6 row runs up to PER_LINK addresses"
+        reads = [na_counter(seg.o, seg.io[0])]
+        d0 = seg.drops()
+        c0 = cpu_ns(g.pid)
+        t0 = time.time_ns()
+        netns.sh(["ip", "-n", a.name, "-batch", path], timeout=capture_timeout(n, "immediate"))
+        end = time.monotonic() + capture_timeout(n, "immediate")
+        seen = 0
+        t_last = None
+        while time.monotonic() < end:
+            seen = sum(r() for r in reads)
+            if seen >= n:
+                t_last = time.time_ns()
+                break
+            time.sleep(0.05)
+        time.sleep(0.3)     # what garpd does after its last frame (logging) counts too
+        c1 = cpu_ns(g.pid)
+        seen = sum(r() for r in reads)
+        res = {"scenario": "garpd ipv6 immediate", "n": n, "expected": n, "observed": seen,
+               "cpu_ns": c1 - c0, "wall_ms": (t_last - t0) / 1e6 if t_last else None,
+               "rss_kb": int(status(g.pid, "VmHWM")), "links": len(seg.ia),
+               "drops": seg.drops() - d0, "extra": max(0, seen - n), "bad_addresses": 0,
+               "max_dev_ms": None}
+        g.stop()  # at stop garpd writes the burst summaries still pending
+        announced = g.count("event=announced")
+        g = None
+        if announced != n:
+            res["bad_addresses"] = abs(n - announced)
         return res
     finally:
         if g:
@@ -851,6 +927,9 @@ def main():
                 if sched:
                     record(median_of(runs, lambda: scale_limit(workdir, kind, n,
                                                                schedule=sched)))
+            if n <= 10000:
+                log(f"scale: garpd ipv6 immediate N={n}")
+                record(median_of(runs, lambda: scale_garpd_v6(workdir, n)))
             log(f"scale: floor N={n}")
             record(median_of(runs, lambda: scale_floor(workdir, n)))
     if "peers" not in skip:
