@@ -274,16 +274,18 @@ static void forget(struct world *w, int ifindex, int ai)
 			       sizeof(w->link[ifindex].last_valid[a]));
 }
 
-static void drain(struct world *w)
+/*
+ * The notes so far. Taken before every link event too, not only at the
+ * end of a wakeup: the failover rule's model (which switch is which) moves
+ * with the link events, so a note must be judged against the model as it
+ * was when the engine wrote it. Frames wait for the end of the wakeup, as
+ * in the loop, so a frame queued before a removal in the same wakeup is
+ * still judged after it.
+ */
+static void drain_notes(struct world *w)
 {
-	struct engine_frame f;
-	struct engine_query q;
 	struct engine_note n;
-	char txt[GARP_ADDR_STRLEN];
 
-	while (engine_pop_query(w->e, &q) == 0)
-		if (w->n_queries < sizeof(w->queries) / sizeof(w->queries[0]))
-			w->queries[w->n_queries++] = q.bridge;
 	while (engine_pop_note(w->e, &n) == 0) {
 		w->notes[n.type % 8]++;
 		if (n.type != ENGINE_NOTE_FAILOVER)
@@ -295,6 +297,18 @@ static void drain(struct world *w)
 		w->last_failover_if = n.ifindex;
 		w->last_failover_slave = n.slave;
 	}
+}
+
+static void drain(struct world *w)
+{
+	struct engine_frame f;
+	struct engine_query q;
+	char txt[GARP_ADDR_STRLEN];
+
+	while (engine_pop_query(w->e, &q) == 0)
+		if (w->n_queries < sizeof(w->queries) / sizeof(w->queries[0]))
+			w->queries[w->n_queries++] = q.bridge;
+	drain_notes(w);
 	while (engine_pop_frame(w->e, &f) == 0) {
 		w->frames[f.kind % 4]++;
 		if (getenv("FUZZ_VERBOSE"))
@@ -317,6 +331,7 @@ static void ev_link(struct world *w, struct fuzz_in *in)
 	struct gnl_link l;
 	unsigned int changes = 0;
 
+	drain_notes(w);
 	memset(&l, 0, sizeof(l));
 	l.ifindex = ifindex;
 	l.name[0] = 'f';
@@ -369,6 +384,7 @@ static void ev_link_del(struct world *w, struct fuzz_in *in)
 
 	if (!fl->known)
 		return;
+	drain_notes(w);
 	/* as the netlink library orders them: the addresses go first */
 	for (int a = 0; a < NA; a++) {
 		if (!fl->addr[a])
