@@ -710,6 +710,19 @@ static void target_done(struct engine *e, struct engine_target *t, uint64_t due)
 					      : ENGINE_NO_DEADLINE);
 }
 
+
+/*
+ * Whether @kind with policy @seq starts with probes for @t. IPv6: the
+ * kernel's DAD already checked the address, unless it was added with
+ * nodad: then garpd probes itself, as for ARP.
+ */
+static bool target_would_probe(const struct engine_target *t, const struct cfg_sequence *seq,
+			       enum cfg_action kind)
+{
+	return kind == CFG_ACTION_SEQUENCE && seq->probes &&
+	       (!target_is_v6(t) || (t->a.flags & IFA_F_NODAD));
+}
+
 static void target_start(struct engine *e, struct engine_target *t, enum cfg_action kind,
 			 uint64_t now)
 {
@@ -722,12 +735,7 @@ static void target_start(struct engine *e, struct engine_target *t, enum cfg_act
 	assert(l && kind != CFG_ACTION_NONE);
 	t->seq = l->policy;
 	memcpy(t->mac, l->l.mac, PKT_ETH_ALEN);
-	/*
-	 * IPv6: the kernel's DAD already checked the address, unless it was
-	 * added with nodad: then garpd probes itself, as for ARP.
-	 */
-	probe = kind == CFG_ACTION_SEQUENCE && t->seq.probes &&
-		(!target_is_v6(t) || (t->a.flags & IFA_F_NODAD));
+	probe = target_would_probe(t, &t->seq, kind);
 	if (target_is_v6(t)) {
 		uint64_t r = rng_next(e);
 
@@ -810,7 +818,7 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum cf
 		 * and what it queued is dropped.
 		 */
 		const struct engine_link *l = link_find(e, t->ifindex);
-		bool probes = kind == CFG_ACTION_SEQUENCE && l && l->policy.probes;
+		bool probes = l && target_would_probe(t, &l->policy, kind);
 
 		if ((probes ? CFG_ACTION_SEQUENCE : CFG_ACTION_ANNOUNCE) <= t->started_kind)
 			return 0;
