@@ -140,6 +140,8 @@ bool engine_target_can_send(const struct engine *e, const struct engine_target *
 void engine_frame_emit(struct engine *e, uint64_t now, const struct engine_pending *p,
 		       struct engine_target *t);
 void engine_note_push(struct engine *e, const struct engine_note *n);
+/* Out of memory: counts the dropped work and notes it (engine.h, "No silent loss"). */
+void engine_lost(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr);
 int engine_query_push(struct engine *e, const struct engine_query *q);
 
 /* engine-refresh.c: the directed refresh. */

@@ -236,6 +236,17 @@ static void note_target(struct engine *e, enum engine_note_type type, uint64_t n
 	note_push(e, &n);
 }
 
+/* The one way an input drops work for want of memory (engine.h, "No silent loss"). */
+static void lost(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr)
+{
+	struct engine_note n = { .type = ENGINE_NOTE_LOST, .time = now, .ifindex = ifindex };
+
+	if (addr)
+		n.addr = *addr;
+	e->counters.lost++;
+	note_push(e, &n);
+}
+
 /* ---- links ------------------------------------------------------------ */
 
 static struct engine_link *link_find(const struct engine *e, int ifindex)
@@ -479,6 +490,8 @@ static void target_set(struct engine *e, struct engine_target *t, enum engine_ta
 		}
 		t->state = ENGINE_TARGET_CANCELLED;
 		t->running = CFG_ACTION_NONE;
+		/* the note's time is when the lost step was due (never the far future here) */
+		lost(e, when, t->ifindex, &t->addr);
 	}
 }
 
@@ -564,8 +577,10 @@ static void out_push(struct engine *e, uint64_t now, const struct engine_pending
 	} else if (!pending_valid(e, p, &t)) {
 		return;
 	}
-	if (ring_push(&e->out, p) < 0)
+	if (ring_push(&e->out, p) < 0) {
+		lost(e, now, p->f.ifindex, p->f.addr.family ? &p->f.addr : NULL);
 		return;
+	}
 	if (p->last && t) {
 		t->last_announced = now;
 		note_target(e, ENGINE_NOTE_ANNOUNCED, now, t);
@@ -594,6 +609,15 @@ static uint64_t bucket_wait(const struct engine_link *l)
 	return (ENGINE_NSEC - l->credit + rate - 1) / rate;
 }
 
+/* No timer for @l's FIFO (out of memory): its frames would wait forever. */
+static void link_fifo_lost(struct engine *e, struct engine_link *l, uint64_t now)
+{
+	struct engine_pending p;
+
+	while (ring_pop(&l->fifo, &p) == 0)
+		lost(e, now, p.f.ifindex, p.f.addr.family ? &p.f.addr : NULL);
+}
+
 /* Releases what the bucket allows at @now, in order. */
 static void link_release(struct engine *e, struct engine_link *l, uint64_t now)
 {
@@ -615,9 +639,9 @@ static void link_release(struct engine *e, struct engine_link *l, uint64_t now)
 		out_push(e, now, p, t);
 		ring_pop(&l->fifo, NULL);
 	}
-	if (l->fifo.n)
-		heap_arm(&e->heap, &l->timer, now + bucket_wait(l));
-	else
+	if (l->fifo.n && heap_arm(&e->heap, &l->timer, now + bucket_wait(l)) < 0)
+		link_fifo_lost(e, l, now);
+	else if (!l->fifo.n)
 		heap_remove(&e->heap, &l->timer);
 }
 
@@ -644,11 +668,13 @@ static void frame_emit(struct engine *e, uint64_t now, const struct engine_pendi
 		out_push(e, now, p, t);
 		return;
 	}
-	if (ring_push(&l->fifo, p) < 0)
+	if (ring_push(&l->fifo, p) < 0) {
+		lost(e, now, p->f.ifindex, p->f.addr.family ? &p->f.addr : NULL);
 		return;
+	}
 	e->counters.rate_limited++;
-	if (l->timer.idx == ENGINE_TNODE_NONE)
-		heap_arm(&e->heap, &l->timer, now + bucket_wait(l));
+	if (l->timer.idx == ENGINE_TNODE_NONE && heap_arm(&e->heap, &l->timer, now + bucket_wait(l)) < 0)
+		link_fifo_lost(e, l, now);
 }
 
 static void target_emit(struct engine *e, uint64_t now, struct engine_target *t,
@@ -1082,7 +1108,7 @@ static int stack_push(struct engine_link ***v, size_t *n, size_t *cap, struct en
 	return 0;
 }
 
-static void relearn_queue(struct engine *e, const struct engine_relearn *r)
+static void relearn_queue(struct engine *e, const struct engine_relearn *r, uint64_t now)
 {
 	struct engine_query q = { .bridge = r->bridge };
 
@@ -1097,21 +1123,27 @@ static void relearn_queue(struct engine *e, const struct engine_relearn *r)
 			 * again, the first answer serves and a second finds nothing.
 			 */
 			e->relearns[i] = *r;
-			if (asked && ring_push(&e->queries, &q) < 0)
+			if (asked && ring_push(&e->queries, &q) < 0) {
 				e->relearns[i].asked = true;
+				lost(e, now, r->bond, NULL);
+			}
 			return;
 		}
 	if (e->n_relearns == e->cap_relearns) {
 		size_t cap = e->cap_relearns ? e->cap_relearns * 2 : 4;
 		struct engine_relearn *v = realloc(e->relearns, cap * sizeof(*v));
 
-		if (!v)
+		if (!v) {
+			lost(e, now, r->bond, NULL);
 			return;
+		}
 		e->relearns = v;
 		e->cap_relearns = cap;
 	}
-	if (ring_push(&e->queries, &q) < 0)
+	if (ring_push(&e->queries, &q) < 0) {
+		lost(e, now, r->bond, NULL);
 		return;
+	}
 	e->relearns[e->n_relearns++] = *r;
 }
 
@@ -1130,20 +1162,20 @@ static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t n
 
 	note_push(e, &note);
 	if (stack_push(&v, &n, &cap, bond) < 0)
-		goto out;
+		goto oom;
 	/* breadth first over "above": the bridge it is a port of, VLANs/macvlans on it */
 	for (size_t i = 0; i < n && n < 64 * ENGINE_STACK_DEPTH; i++) {
 		struct engine_link *x = v[i], *m = link_find(e, x->l.master);
 
 		if (m && m->known && !strcmp(m->l.kind, "bridge") && !visited_has(v, n, m) &&
 		    stack_push(&v, &n, &cap, m) < 0)
-			goto out;
+			goto oom;
 		for (struct engine_link *y = e->links; y; y = y->next) {
 			if (!y->known || y->l.link != x->l.ifindex || y == x ||
 			    !kind_is_stacked(y->l.kind) || visited_has(v, n, y))
 				continue;
 			if (stack_push(&v, &n, &cap, y) < 0)
-				goto out;
+				goto oom;
 		}
 	}
 
@@ -1168,10 +1200,14 @@ static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t n
 				r.ports[r.n_ports++] = v[k]->l.ifindex;
 			}
 		if (r.n_ports)
-			relearn_queue(e, &r);
+			relearn_queue(e, &r, now);
 	}
 out:
 	free(v);
+	return;
+oom:
+	lost(e, now, bond->l.ifindex, NULL);
+	goto out;
 }
 
 void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
@@ -1183,8 +1219,11 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 
 	assert(e && link);
 	l = link_get_or_create(e, link->ifindex);
-	if (!l)
+	if (!l) {
+		if (link->ifindex > 0)
+			lost(e, now, link->ifindex, NULL);
 		return;
+	}
 	is_new = !l->known;
 	old = l->l;
 	old_ok = link_can_send(e, l);
@@ -1285,8 +1324,10 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 	}
 	if (!t) {
 		t = target_new(e, addr);
-		if (!t)
+		if (!t) {
+			lost(e, now, addr->ifindex, &key);
 			goto out;
+		}
 	}
 	t->a = *addr;
 	t->configured = true;
@@ -1674,6 +1715,7 @@ const char *engine_note_type_to_string(enum engine_note_type t)
 		[ENGINE_NOTE_CONFLICT] = "conflict",   [ENGINE_NOTE_CANCELLED] = "cancelled",
 		[ENGINE_NOTE_FAILOVER] = "failover",   [ENGINE_NOTE_RELEARN] = "relearn",
 		[ENGINE_NOTE_DEFERRED] = "deferred",   [ENGINE_NOTE_REFRESHED] = "refreshed",
+		[ENGINE_NOTE_LOST] = "lost",
 	};
 
 	return (size_t)t < sizeof(names) / sizeof(names[0]) && names[t] ? names[t] : "unknown";
@@ -1770,6 +1812,11 @@ void engine_frame_emit(struct engine *e, uint64_t now, const struct engine_pendi
 void engine_note_push(struct engine *e, const struct engine_note *n)
 {
 	note_push(e, n);
+}
+
+void engine_lost(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr)
+{
+	lost(e, now, ifindex, addr);
 }
 
 int engine_query_push(struct engine *e, const struct engine_query *q)

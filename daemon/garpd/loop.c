@@ -439,6 +439,15 @@ static void emit_note(struct daemon *d, const struct engine_note *n)
 		ev.event = "held-down";
 		level = CFG_LOG_DEBUG;
 		break;
+	case ENGINE_NOTE_LOST:
+		/* out of memory: counted in status and metrics too (engine.h) */
+		ev.event = "lost";
+		if (!n->addr.family)
+			ev.addr = NULL;
+		ev.key1 = "reason";
+		ev.val1 = "out-of-memory";
+		daemon_emit(d, CFG_LOG_WARNING, &ev);
+		return;
 	case ENGINE_NOTE_REFRESHED: {
 		char capped[16];
 
