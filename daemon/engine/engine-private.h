@@ -66,14 +66,58 @@ struct engine_link {
 	struct engine_refresh_link *refresh; /* engine-refresh.c; NULL until first used */
 };
 
+/*
+ * What a trigger asks of a target. The engine's own, not config's: a
+ * target wants the most any of its triggers asked for, by the explicit
+ * rank below, never by the enum's numeric order.
+ */
+enum engine_action {
+	ENGINE_ACTION_NONE,
+	ENGINE_ACTION_ANNOUNCE, /* announcement(s) only */
+	ENGINE_ACTION_SEQUENCE, /* probes, then announcement(s) */
+};
+
+static inline unsigned int engine_action_rank(enum engine_action a)
+{
+	switch (a) {
+	case ENGINE_ACTION_SEQUENCE:
+		return 2; /* a sequence announces too: it covers an announcement */
+	case ENGINE_ACTION_ANNOUNCE:
+		return 1;
+	case ENGINE_ACTION_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* The larger of @a and @b by rank. */
+static inline enum engine_action engine_action_max(enum engine_action a, enum engine_action b)
+{
+	return engine_action_rank(b) > engine_action_rank(a) ? b : a;
+}
+
+/* A configured on_link_up/on_mac_change/on_bond_failover as an engine action. */
+static inline enum engine_action engine_action_from_cfg(enum cfg_action a)
+{
+	switch (a) {
+	case CFG_ACTION_ANNOUNCE:
+		return ENGINE_ACTION_ANNOUNCE;
+	case CFG_ACTION_SEQUENCE:
+		return ENGINE_ACTION_SEQUENCE;
+	case CFG_ACTION_NONE:
+		break;
+	}
+	return ENGINE_ACTION_NONE;
+}
+
 struct engine_target {
 	int ifindex;
 	struct garp_addr addr; /* the key, with ifindex */
 	struct gnl_addr a;
 	bool configured; /* false: removed, kept only to enforce the hold-down */
 	enum engine_target_state state;
-	enum cfg_action running; /* in flight: ANNOUNCE or SEQUENCE; NONE */
-	enum cfg_action want;    /* to start when the link can send / the hold-down ends */
+	enum engine_action running; /* in flight: ANNOUNCE or SEQUENCE; NONE */
+	enum engine_action want;    /* to start when the link can send / the hold-down ends */
 	bool deferred;           /* held down until timer.when */
 	bool conflicted;         /* on_conflict = announce: a conflict was already seen */
 	uint32_t sent, total;

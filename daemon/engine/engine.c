@@ -63,11 +63,6 @@ static uint64_t hash64(uint64_t x)
 	return x;
 }
 
-static enum cfg_action action_max(enum cfg_action a, enum cfg_action b)
-{
-	return a > b ? a : b;
-}
-
 /* ---- rings ------------------------------------------------------------ */
 
 static void ring_init(struct engine_ring *r, size_t esz)
@@ -489,7 +484,7 @@ static void target_set(struct engine *e, struct engine_target *t, enum engine_ta
 			e->n_probing_v6 -= v6;
 		}
 		t->state = ENGINE_TARGET_CANCELLED;
-		t->running = CFG_ACTION_NONE;
+		t->running = ENGINE_ACTION_NONE;
 		/* the note's time is when the lost step was due (never the far future here) */
 		lost(e, when, t->ifindex, &t->addr);
 	}
@@ -725,7 +720,7 @@ static uint64_t probe_interval(struct engine *e, const struct engine_target *t)
 
 static void target_done(struct engine *e, struct engine_target *t, uint64_t due)
 {
-	t->running = CFG_ACTION_NONE;
+	t->running = ENGINE_ACTION_NONE;
 	if (!t->seq.announcements)
 		note_target(e, ENGINE_NOTE_ANNOUNCED, due, t);
 	target_set(e, t, ENGINE_TARGET_DONE,
@@ -733,7 +728,7 @@ static void target_done(struct engine *e, struct engine_target *t, uint64_t due)
 					      : ENGINE_NO_DEADLINE);
 }
 
-static void target_start(struct engine *e, struct engine_target *t, enum cfg_action kind,
+static void target_start(struct engine *e, struct engine_target *t, enum engine_action kind,
 			 uint64_t now)
 {
 	struct engine_link *l = link_find(e, t->ifindex);
@@ -742,14 +737,14 @@ static void target_start(struct engine *e, struct engine_target *t, enum cfg_act
 
 	bool probe;
 
-	assert(l && kind != CFG_ACTION_NONE);
+	assert(l && kind != ENGINE_ACTION_NONE);
 	t->seq = l->policy;
 	memcpy(t->mac, l->l.mac, PKT_ETH_ALEN);
 	/*
 	 * IPv6: the kernel's DAD already checked the address, unless it was
 	 * added with nodad: then garpd probes itself, as for ARP.
 	 */
-	probe = kind == CFG_ACTION_SEQUENCE && t->seq.probes &&
+	probe = kind == ENGINE_ACTION_SEQUENCE && t->seq.probes &&
 		(!target_is_v6(t) || (t->a.flags & IFA_F_NODAD));
 	if (target_is_v6(t)) {
 		uint64_t r = rng_next(e);
@@ -759,7 +754,7 @@ static void target_start(struct engine *e, struct engine_target *t, enum cfg_act
 			    e->policy.ipv6_router(e->policy.userdata, t->ifindex, l->l.name);
 	}
 	t->running = kind;
-	t->want = CFG_ACTION_NONE;
+	t->want = ENGINE_ACTION_NONE;
 	t->deferred = false;
 	t->conflicted = false;
 	t->sent = 0;
@@ -791,8 +786,8 @@ static bool target_cancel(struct engine *e, struct engine_target *t,
 	t->gen = ++e->gen;
 	if (!target_in_flight(t))
 		return false;
-	t->want = action_max(t->want, t->running);
-	t->running = CFG_ACTION_NONE;
+	t->want = engine_action_max(t->want, t->running);
+	t->running = ENGINE_ACTION_NONE;
 	target_set(e, t, ENGINE_TARGET_CANCELLED, ENGINE_NO_DEADLINE);
 	e->counters.cancellations++;
 	note_push(e, &n);
@@ -804,16 +799,16 @@ static bool target_cancel(struct engine *e, struct engine_target *t,
  * sequence in flight only when @kind asks for more; otherwise remembers it.
  * Return: 1 when a sequence started.
  */
-static int target_trigger_any(struct engine *e, struct engine_target *t, enum cfg_action kind,
+static int target_trigger_any(struct engine *e, struct engine_target *t, enum engine_action kind,
 			      uint64_t now)
 {
-	if (kind == CFG_ACTION_NONE || !t->configured)
+	if (kind == ENGINE_ACTION_NONE || !t->configured)
 		return 0;
 	/* another host defended the address: probe again before any announcement */
 	if (t->state == ENGINE_TARGET_CONFLICT)
-		kind = CFG_ACTION_SEQUENCE;
+		kind = ENGINE_ACTION_SEQUENCE;
 	if (t->deferred || !target_can_send(e, t)) {
-		t->want = action_max(t->want, kind);
+		t->want = engine_action_max(t->want, kind);
 		return 0;
 	}
 	if (target_in_flight(t)) {
@@ -832,7 +827,7 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum cf
  * flood the segment with an NA for every interface's fe80:: address
  * nobody has cached yet.
  */
-static int target_trigger(struct engine *e, struct engine_target *t, enum cfg_action kind,
+static int target_trigger(struct engine *e, struct engine_target *t, enum engine_action kind,
 			  uint64_t now)
 {
 	if (target_is_link_local(t))
@@ -841,7 +836,7 @@ static int target_trigger(struct engine *e, struct engine_target *t, enum cfg_ac
 }
 
 /* A trigger that moves the MAC binding (MAC change, bond failover) or names the address. */
-static int target_trigger_rebind(struct engine *e, struct engine_target *t, enum cfg_action kind,
+static int target_trigger_rebind(struct engine *e, struct engine_target *t, enum engine_action kind,
 				 uint64_t now)
 {
 	return target_trigger_any(e, t, kind, now);
@@ -869,7 +864,7 @@ static void target_step_announce(struct engine *e, struct engine_target *t, uint
 
 static void target_timer(struct engine *e, struct engine_target *t, uint64_t due)
 {
-	enum cfg_action k;
+	enum engine_action k;
 
 	if (!t->configured) {
 		/* the hold-down of a removed address is over */
@@ -904,14 +899,14 @@ static void target_timer(struct engine *e, struct engine_target *t, uint64_t due
 	case ENGINE_TARGET_DONE:
 		/* periodic refresh: the announcement only */
 		target_set(e, t, ENGINE_TARGET_DONE, ENGINE_NO_DEADLINE);
-		target_trigger(e, t, CFG_ACTION_ANNOUNCE, due);
+		target_trigger(e, t, ENGINE_ACTION_ANNOUNCE, due);
 		return;
 	default:
 		if (t->deferred) {
 			/* the hold-down is over: whatever is configured now gets its sequence */
 			t->deferred = false;
 			k = t->want;
-			t->want = CFG_ACTION_NONE;
+			t->want = ENGINE_ACTION_NONE;
 			target_set(e, t, t->state, ENGINE_NO_DEADLINE);
 			target_trigger(e, t, k, due);
 		}
@@ -949,8 +944,8 @@ static void target_dad_failed(struct engine *e, struct engine_target *t, uint64_
 	conflict_record(e, t, mac_zero, true, now);
 	e->counters.dad_failures++;
 	t->gen = ++e->gen;
-	t->running = CFG_ACTION_NONE;
-	t->want = CFG_ACTION_NONE;
+	t->running = ENGINE_ACTION_NONE;
+	t->want = ENGINE_ACTION_NONE;
 	t->deferred = false;
 	target_set(e, t, ENGINE_TARGET_CONFLICT, ENGINE_NO_DEADLINE);
 }
@@ -960,7 +955,7 @@ static void target_addr_update(struct engine *e, struct engine_target *t,
 			       const struct gnl_addr *a, uint64_t now)
 {
 	bool was = target_addr_eligible(t), failed = t->a.flags & IFA_F_DADFAILED;
-	enum cfg_action k;
+	enum engine_action k;
 
 	t->a = *a;
 	if (target_is_v6(t) && !failed && (a->flags & IFA_F_DADFAILED)) {
@@ -972,7 +967,7 @@ static void target_addr_update(struct engine *e, struct engine_target *t,
 	} else if (!was && target_addr_eligible(t)) {
 		/* DAD finished: what waited for the address starts now */
 		k = t->want;
-		t->want = CFG_ACTION_NONE;
+		t->want = ENGINE_ACTION_NONE;
 		target_trigger_rebind(e, t, k, now);
 	}
 }
@@ -984,7 +979,7 @@ static void target_conflict(struct engine *e, struct engine_target *t, const uin
 
 	if (t->seq.on_conflict == CFG_CONFLICT_ABORT) {
 		t->gen = ++e->gen; /* queued probes are moot too */
-		t->running = CFG_ACTION_NONE;
+		t->running = ENGINE_ACTION_NONE;
 		target_set(e, t, ENGINE_TARGET_CONFLICT, ENGINE_NO_DEADLINE);
 		return;
 	}
@@ -1183,7 +1178,7 @@ static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t n
 		if (!link_can_send(e, v[i]))
 			continue;
 		for (struct engine_target *t = v[i]->targets; t; t = t->lnext)
-			target_trigger_rebind(e, t, CFG_ACTION_ANNOUNCE, now);
+			target_trigger_rebind(e, t, ENGINE_ACTION_ANNOUNCE, now);
 	}
 
 	if (!bond->policy.relearn_guests)
@@ -1243,22 +1238,22 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 	} else if (!old_ok) {
 		/* carrier up (or eligible again): on_link_up, plus what was waiting for it */
 		for (struct engine_target *t = l->targets; t; t = t->lnext) {
-			enum cfg_action k = is_new ? t->want : action_max(l->policy.on_link_up, t->want);
+			enum engine_action k = is_new ? t->want : engine_action_max(engine_action_from_cfg(l->policy.on_link_up), t->want);
 
 			/* link-local: only what a MAC change or failover left waiting */
 			if (target_is_link_local(t))
 				k = t->want;
-			t->want = CFG_ACTION_NONE;
+			t->want = ENGINE_ACTION_NONE;
 			target_trigger_rebind(e, t, k, now);
 		}
 	} else if (mac_changed) {
 		for (struct engine_target *t = l->targets; t; t = t->lnext) {
-			enum cfg_action k = l->policy.on_mac_change;
+			enum engine_action k = engine_action_from_cfg(l->policy.on_mac_change);
 
 			/* frames with the old MAC must not go out: restart with the new one */
 			if (target_cancel(e, t, ENGINE_CANCEL_MAC_CHANGED, now)) {
-				k = action_max(k, t->want);
-				t->want = CFG_ACTION_NONE;
+				k = engine_action_max(k, t->want);
+				t->want = ENGINE_ACTION_NONE;
 			}
 			target_trigger_rebind(e, t, k, now);
 		}
@@ -1339,7 +1334,7 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 		 */
 		if (target_is_v6(t) && !target_is_link_local(t) &&
 		    (addr->flags & IFA_F_TENTATIVE) && !(addr->flags & IFA_F_DADFAILED))
-			t->want = CFG_ACTION_SEQUENCE;
+			t->want = ENGINE_ACTION_SEQUENCE;
 		goto out;
 	}
 	if (target_is_v6(t) && (addr->flags & IFA_F_DADFAILED)) {
@@ -1354,13 +1349,13 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 					 .ifindex = t->ifindex, .addr = t->addr, .when = end };
 
 		t->deferred = true;
-		t->want = CFG_ACTION_SEQUENCE;
+		t->want = ENGINE_ACTION_SEQUENCE;
 		target_set(e, t, ENGINE_TARGET_IDLE, end);
 		note_push(e, &n);
 		goto out;
 	}
 	target_set(e, t, ENGINE_TARGET_IDLE, ENGINE_NO_DEADLINE);
-	target_trigger(e, t, CFG_ACTION_SEQUENCE, now);
+	target_trigger(e, t, ENGINE_ACTION_SEQUENCE, now);
 out:
 	engine_run(e, now);
 }
@@ -1382,7 +1377,7 @@ void engine_addr_del(struct engine *e, uint64_t now, const struct gnl_addr *addr
 	target_cancel(e, t, ENGINE_CANCEL_ADDR_REMOVED, now);
 	t->configured = false;
 	t->deferred = false;
-	t->want = CFG_ACTION_NONE;
+	t->want = ENGINE_ACTION_NONE;
 	l = link_find(e, t->ifindex);
 	end = t->has_started && l ? add_sat(t->last_started, l->policy.hold_down_ns) : 0;
 	if (end > now)
@@ -1585,7 +1580,7 @@ done:
 int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr,
 		    enum engine_announce_kind kind)
 {
-	enum cfg_action k = kind == ENGINE_ANNOUNCE_SEQUENCE ? CFG_ACTION_SEQUENCE : CFG_ACTION_ANNOUNCE;
+	enum engine_action k = kind == ENGINE_ANNOUNCE_SEQUENCE ? ENGINE_ACTION_SEQUENCE : ENGINE_ACTION_ANNOUNCE;
 	struct engine_link *l;
 	struct engine_target *t = NULL;
 	int started = 0;
