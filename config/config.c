@@ -332,7 +332,7 @@ void cfg_init_defaults(struct cfg *ret)
 {
 	*ret = (struct cfg){
 		.daemon = {
-			.control_socket = "/run/garpd/control",
+			.control_socket = CFG_CONTROL_SOCKET_DEFAULT,
 			.user = "",
 			.log_level = CFG_LOG_INFO,
 			.announce_on_start = false,

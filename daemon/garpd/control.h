@@ -9,7 +9,8 @@
  * a "monitor" request is answered with "OK stream\n" and then one line per
  * event until either side closes. Only root, the daemon's own user and
  * members of the socket's group may connect (SO_PEERCRED/SO_PEERGROUPS).
- * The protocol is documented in garpctl(8).
+ * The protocol is documented in garpctl(8); its words and limits are in
+ * daemon/common/control-proto.h, shared with garpctl.
  *
  * Every client costs bounded memory and loop time: its requests are taken
  * one at a time (nothing more is read from it while a reply is being built
