@@ -134,8 +134,6 @@ int cfg_parse_size(const char *s, uint64_t *ret)
 
 #include "config-private.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* A raw line, comments included, longer than this is an error. */
 #define CFG_RAW_LINE_MAX 4096
 /* A file larger than this is refused before it is read. */

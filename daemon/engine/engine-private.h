@@ -8,7 +8,7 @@
 
 #include "engine.h"
 
-#define ENGINE_NSEC 1000000000ull
+#define ENGINE_NSEC GARP_NSEC_PER_SEC
 #define ENGINE_TNODE_NONE SIZE_MAX
 /* How deep the master chain / stacking is followed: a loop in bad input must not hang us. */
 #define ENGINE_STACK_DEPTH 16

@@ -22,8 +22,6 @@
 
 #include "engine-private.h"
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
-
 static const uint8_t mac_zero[PKT_ETH_ALEN];
 
 /* ---- small helpers ---------------------------------------------------- */
