@@ -7,8 +7,10 @@
  * 10,000-address burst. So at info, the per-address events of a burst
  * (sequence-started, announced, cancelled) are summarised: one line per
  * interface, event, value (probes=3, reason=...) and address family, with
- * the count and the addresses (the first few; for IPv4 also the range). Each address's own line stays at
- * debug. Conflicts, send errors and everything else are never summarised.
+ * the count and the addresses (the first few; for IPv4 also the range).
+ * Each address's own line is at debug; at debug the daemon logs those and
+ * does not summarise. Conflicts, send errors and everything else are never
+ * summarised.
  *
  * The rule, per group (interface, event, value):
  * - an event after LOG_BURST_GAP_NS of silence, with nothing pending, is

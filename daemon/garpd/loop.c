@@ -484,10 +484,18 @@ static void emit_note(struct daemon *d, const struct engine_note *n)
 	default:
 		return;
 	}
-	/* At info, a burst's per-address lines become one summary (log-burst.h). */
-	if (level == CFG_LOG_INFO && n->type != ENGINE_NOTE_RELEARN && log_enabled(CFG_LOG_INFO) &&
-	    !log_burst_add(d->burst, d->now, n->ifindex, ev.event, ev.key1, ev.val1, &n->addr))
-		level = CFG_LOG_DEBUG;
+	/*
+	 * A per-address line is debug. At info, a burst's lines become one
+	 * summary (log-burst.h); at debug every line is there, no summary.
+	 */
+	if (level == CFG_LOG_INFO && n->type != ENGINE_NOTE_RELEARN) {
+		if (log_enabled(CFG_LOG_DEBUG))
+			level = CFG_LOG_DEBUG;
+		else if (log_enabled(CFG_LOG_INFO) &&
+			 !log_burst_add(d->burst, d->now, n->ifindex, ev.event, ev.key1, ev.val1,
+					&n->addr))
+			level = CFG_LOG_DEBUG;
+	}
 	daemon_emit(d, level, &ev);
 }
 

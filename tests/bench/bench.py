@@ -357,8 +357,8 @@ def scale_garpd(workdir, kind, n, batch_window=None):
         res["resyncs"] = g.count("event=netlink-overflow")
         res["schedule"] = schedule_of(recs)
         res["bursts"] = len(res["schedule"])
+        g.stop()  # at stop garpd writes the burst summaries still pending
         announced = g.count("event=announced")
-        g.stop()
         g = None
         if announced != n:
             res["bad_addresses"] = max(res["bad_addresses"], n - announced)

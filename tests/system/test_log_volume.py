@@ -12,7 +12,8 @@ at its default level (info) while `ip -batch` adds 10,000 addresses at once:
   summary per event kind and second, see log-burst.h), not by the number
   of addresses;
 - a summary names a range and at most 8 addresses, and stays short;
-- at debug each address still has its own line (checked on a small burst).
+- at debug each address has its own line at debug, and there is no summary
+  (checked on a small burst).
 """
 
 import math
@@ -27,9 +28,9 @@ N = 10000
 KINDS = ("sequence-started", "announced")
 
 
-def tally(lines, kind):
-    """(lines of @kind at info, addresses they account for)."""
-    mine = [l for l in lines if f"event={kind}" in l and "level=info" in l]
+def tally(lines, kind, level="info"):
+    """(lines of @kind at @level, or any level for None; addresses they account for)."""
+    mine = [l for l in lines if f"event={kind}" in l and (not level or f"level={level}" in l)]
     total = 0
     for l in mine:
         m = re.search(r"\bcount=(\d+)", l)
@@ -48,7 +49,7 @@ def burst(n, level):
                     f"{(base + i) >> 8 & 255}.{(base + i) & 255}/32 dev {ia}"
                     for i in range(1, n + 1)], timeout=600)
         end = time.monotonic() + 600
-        while tally(d.find(), "announced")[1] < n and time.monotonic() < end:
+        while tally(d.find(), "announced", None)[1] < n and time.monotonic() < end:
             time.sleep(0.2)
         took = time.monotonic() - t0
         rc, _ = d.stop(timeout=30)
@@ -62,6 +63,8 @@ def test():
     for kind in KINDS:
         own = [l for l in lines if f"event={kind}" in l and re.search(r"\baddr=", l)]
         check(len(own) == 50, f"at debug, {len(own)} per-address {kind} lines for 50 addresses")
+        check(all("level=debug" in l for l in own), f"at debug, a {kind} line not at debug")
+    check(not [l for l in lines if "count=" in l], "at debug, a summary besides every address's line")
 
     lines, took = burst(N, "info")
     # Per kind (log-burst.h): summaries cover disjoint spans of at least 1 s,
