@@ -240,6 +240,54 @@ int pkt_send_batch(int fd, const struct pkt_out *out, size_t n);
  */
 int pkt_recv(int fd, void *buf, size_t size, size_t *ret_len, int *ret_ifindex);
 
+/* <linux/if_packet.h>'s PACKET_OTHERHOST: a frame not for this host. */
+#define PKT_PACKET_OTHERHOST 3
+
+/* What the kernel tells about a received frame besides its bytes. */
+struct pkt_rx {
+	int ifindex;     /* the interface it arrived on */
+	uint8_t pkttype; /* PACKET_HOST, PACKET_BROADCAST, PACKET_OTHERHOST, ... */
+	bool vlan_valid; /* the kernel took an 802.1Q tag off (PACKET_AUXDATA): vlan is its id */
+	uint16_t vlan;
+};
+
+/**
+ * pkt_recv_rx() - pkt_recv(), with what the kernel said about the frame
+ * @fd: the packet socket
+ * @buf: where the frame goes
+ * @size: size of @buf
+ * @ret_len: the frame's length (at most @size)
+ * @ret: interface, packet type and the tag the kernel took off, if any
+ *
+ * Return: 0, -EAGAIN when nothing is queued, or a negative errno.
+ */
+int pkt_recv_rx(int fd, void *buf, size_t size, size_t *ret_len, struct pkt_rx *ret);
+
+/**
+ * pkt_rx_same_vlan() - whether a received frame belongs to its interface's VLAN
+ * @eth_dst: the frame's Ethernet destination
+ * @tagged: it had an in-band 802.1Q tag (as pkt_parse_arp()/pkt_parse_nd() say)
+ * @vlan: that tag's VLAN id
+ * @rx: what the kernel said about it
+ * @link_mac: the interface's MAC
+ * @link_vlan: the interface's VLAN id when it is a VLAN device, else 0
+ *
+ * A frame counts for an interface only when its VLAN is the interface's:
+ * untagged or priority-tagged (VID 0) for a plain interface, its own VID for
+ * a VLAN device (the kernel usually takes that tag off; with reorder_hdr off
+ * it stays in-band). The kernel hands another VLAN's frame to the parent's
+ * packet sockets with the tag in PACKET_AUXDATA, in-band, or already taken
+ * off and marked PACKET_OTHERHOST; a broadcast, multicast or our own MAC
+ * as destination cannot be PACKET_OTHERHOST otherwise. (A frame of another
+ * VLAN unicast to a third host, seen in promiscuous mode, cannot be told
+ * from one of ours and still counts.)
+ *
+ * Return: true when the frame counts for the interface.
+ */
+bool pkt_rx_same_vlan(const uint8_t eth_dst[PKT_ETH_ALEN], bool tagged, uint16_t vlan,
+		      const struct pkt_rx *rx, const uint8_t link_mac[PKT_ETH_ALEN],
+		      uint16_t link_vlan);
+
 /* Formatting helpers for logs and tools. */
 #define PKT_MAC_STRLEN 18
 /* "aa:bb:cc:dd:ee:ff"; returns @buf. */

@@ -26,17 +26,24 @@ static const struct sock_filter filter_drop_all[] = {
 
 /*
  * IPv4-over-Ethernet ARP requests and replies, at least an ARP header long.
- * A tag the NIC or the kernel stripped is not in the packet, so offset 12
- * is the ethertype. Userspace still checks every field (pkt_parse_arp).
+ * A tag the NIC or the kernel stripped is not in the packet (it is in
+ * PACKET_AUXDATA), so offset 12 is usually the ethertype; a tag left
+ * in-band (a VLAN device with reorder_hdr off) moves the ARP header by 4,
+ * and pkt_rx_same_vlan() decides whose VLAN the frame is. Userspace still
+ * checks every field (pkt_parse_arp). X holds the tag's length, 0 or 4.
  */
 static const struct sock_filter filter_arp[] = {
 	BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),                                     /* A = length */
 	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, PKT_ETH_HLEN + PKT_ARP_LEN, 1, 0),     /* long enough? */
 	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
+	BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, 0),                                    /* X = 0 */
 	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),                                    /* A = ethertype */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PKT_ETHERTYPE_VLAN, 0, 2),             /* a tag? */
+	BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, PKT_VLAN_HLEN),                        /* yes: X = 4 */
+	BPF_STMT(BPF_LD | BPF_H | BPF_IND, 12),                                    /* A = inner type */
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PKT_ETHERTYPE_ARP, 1, 0),              /* ARP? */
 	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, PKT_ETH_HLEN),                          /* A = htype,ptype */
+	BPF_STMT(BPF_LD | BPF_W | BPF_IND, PKT_ETH_HLEN),                          /* A = htype,ptype */
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x00010800, 1, 0),                     /* Ethernet/IPv4? */
 	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
 	BPF_STMT(BPF_RET | BPF_K, PKT_ETH_HLEN + PKT_ARP_LEN + PKT_VLAN_HLEN),    /* pass the header */
@@ -120,6 +127,12 @@ int pkt_socket_open(int *ret_fd)
 		goto fail;
 	drain(fd);
 
+	/* The tag the kernel took off a received frame, for pkt_rx_same_vlan(). */
+	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0) {
+		r = -errno;
+		goto fail;
+	}
+
 	/* Our own frames come back as PACKET_OUTGOING; pkt_recv() also skips them on old kernels. */
 	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 &&
 	    errno != ENOPROTOOPT) {
@@ -148,6 +161,11 @@ int pkt_socket_open_nd(int *ret_fd)
 	drain(fd);
 	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 &&
 	    errno != ENOPROTOOPT) {
+		r = -errno;
+		goto fail;
+	}
+	/* the tag the kernel took off, for pkt_rx_same_vlan() */
+	if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) < 0) {
 		r = -errno;
 		goto fail;
 	}
@@ -217,20 +235,56 @@ int pkt_send_batch(int fd, const struct pkt_out *out, size_t n)
 	return (int)done;
 }
 
-int pkt_recv(int fd, void *buf, size_t size, size_t *ret_len, int *ret_ifindex)
+int pkt_recv_rx(int fd, void *buf, size_t size, size_t *ret_len, struct pkt_rx *ret)
 {
 	for (;;) {
+		union {
+			struct cmsghdr align;
+			char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+		} control;
 		struct sockaddr_ll sll;
-		socklen_t sl = sizeof(sll);
+		struct iovec iov = { .iov_base = buf, .iov_len = size };
+		struct msghdr msg = {
+			.msg_name = &sll,
+			.msg_namelen = sizeof(sll),
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = &control,
+			.msg_controllen = sizeof(control),
+		};
 		ssize_t n;
 
-		n = recvfrom(fd, buf, size, MSG_DONTWAIT, (struct sockaddr *)&sll, &sl);
+		n = recvmsg(fd, &msg, MSG_DONTWAIT);
 		if (n < 0)
 			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-		if (sl < sizeof(sll) - sizeof(sll.sll_addr) || sll.sll_pkttype == PACKET_OUTGOING)
+		if (msg.msg_namelen < sizeof(sll) - sizeof(sll.sll_addr) ||
+		    sll.sll_pkttype == PACKET_OUTGOING)
 			continue;
+		*ret = (struct pkt_rx){ .ifindex = sll.sll_ifindex, .pkttype = sll.sll_pkttype };
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			struct tpacket_auxdata aux;
+
+			if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+			    c->cmsg_len < CMSG_LEN(sizeof(aux)))
+				continue;
+			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+			/* old kernels: no TP_STATUS_VLAN_VALID, a nonzero TCI says it */
+			if (aux.tp_status & TP_STATUS_VLAN_VALID || aux.tp_vlan_tci) {
+				ret->vlan_valid = true;
+				ret->vlan = aux.tp_vlan_tci & 0x0fff;
+			}
+		}
 		*ret_len = (size_t)n;
-		*ret_ifindex = sll.sll_ifindex;
 		return 0;
 	}
+}
+
+int pkt_recv(int fd, void *buf, size_t size, size_t *ret_len, int *ret_ifindex)
+{
+	struct pkt_rx rx;
+	int r = pkt_recv_rx(fd, buf, size, ret_len, &rx);
+
+	if (r == 0)
+		*ret_ifindex = rx.ifindex;
+	return r;
 }

@@ -213,6 +213,23 @@ bool pkt_is_probe(const struct pkt_arp *arp)
 	return arp->op == PKT_ARPOP_REQUEST && arp->spa.s_addr == 0;
 }
 
+bool pkt_rx_same_vlan(const uint8_t eth_dst[PKT_ETH_ALEN], bool tagged, uint16_t vlan,
+		      const struct pkt_rx *rx, const uint8_t link_mac[PKT_ETH_ALEN],
+		      uint16_t link_vlan)
+{
+	if (rx->vlan_valid && tagged)
+		return false; /* two tags: the inner VLAN of an outer one, not ours */
+	if (rx->vlan_valid || tagged) {
+		if (rx->vlan_valid)
+			vlan = rx->vlan;
+		return vlan == 0 || vlan == link_vlan;
+	}
+	if (rx->pkttype == PKT_PACKET_OTHERHOST)
+		/* no tag left, yet not for us: the kernel's mark of another VLAN's frame */
+		return !(eth_dst[0] & 1) && memcmp(eth_dst, link_mac, PKT_ETH_ALEN);
+	return true;
+}
+
 char *pkt_mac_to_str(const uint8_t mac[PKT_ETH_ALEN], char buf[PKT_MAC_STRLEN])
 {
 	snprintf(buf, PKT_MAC_STRLEN, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],

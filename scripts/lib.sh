@@ -37,6 +37,8 @@ GARPD_PACKAGE_DEPS=(debhelper dpkg-dev fakeroot lintian)
 # What the tests need on top.
 GARPD_TEST_DEPS=(libcmocka-dev iproute2 python3 man-db systemd qemu-system-x86 busybox-static kmod cpio
 	systemd-container mmdebstrap binutils nftables)
+# What scripts/fuzz needs on top: clang with libFuzzer, llvm-cov/llvm-profdata for --coverage.
+GARPD_FUZZ_DEPS=(clang libclang-rt-dev llvm)
 
 # garpd_build DIR [meson options...]: configure (once) and build.
 garpd_build() {

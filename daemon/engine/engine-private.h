@@ -63,6 +63,13 @@ struct engine_link {
 	uint64_t credit_time;
 	struct engine_ring fifo; /* struct engine_pending, delayed by the bucket, in order */
 	struct engine_tnode timer;
+	/*
+	 * The failover to this active slave was handled: a further report of
+	 * it (fail_over_mac=active reports one switch in two messages) is the
+	 * same switch, until the active slave changes again.
+	 */
+	bool failover_handled;
+	int failover_slave;
 	struct engine_refresh_link *refresh; /* engine-refresh.c; NULL until first used */
 };
 
@@ -129,6 +136,8 @@ struct engine_target {
 	uint64_t gen;
 	bool has_started;
 	uint64_t last_started;
+	/* what started at last_started, until cancelled: coinciding triggers coalesce into it */
+	enum engine_action started_kind;
 	uint64_t last_announced;
 	struct engine_tnode timer;
 	struct engine_target *hnext;
@@ -152,6 +161,8 @@ struct engine {
 	bool has_policy;
 	uint64_t rng;
 	uint64_t gen;
+	/* the latest `now` seen: a late timer's frame leaves at this time, the bucket counts it so */
+	uint64_t now;
 
 	struct engine_heap heap;
 

@@ -617,6 +617,7 @@ static void link_release(struct engine *e, struct engine_link *l, uint64_t now)
 	struct engine_pending *p;
 	struct engine_target *t;
 
+
 	if (l->policy.max_frames_per_second)
 		bucket_refill(l, now);
 	while ((p = ring_peek(&l->fifo))) {
@@ -649,6 +650,8 @@ static void frame_emit(struct engine *e, uint64_t now, const struct engine_pendi
 
 	if (!l)
 		return;
+	if (now < e->now)
+		now = e->now; /* the bucket counts when frames really leave */
 	if (!l->policy.max_frames_per_second && !l->fifo.n) {
 		out_push(e, now, p, t);
 		return;
@@ -758,6 +761,8 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 	t->sent = 0;
 	t->has_started = true;
 	t->last_started = now;
+	/* a sequence without probes is an announcement: what a duplicate would be */
+	t->started_kind = kind == ENGINE_ACTION_SEQUENCE && !t->seq.probes ? ENGINE_ACTION_ANNOUNCE : kind;
 	e->counters.sequences++;
 	engine_refresh_started(e, l, t, now);
 	if (probe) {
@@ -782,6 +787,7 @@ static bool target_cancel(struct engine *e, struct engine_target *t,
 				 .ifindex = t->ifindex, .addr = t->addr, .reason = reason };
 
 	t->gen = ++e->gen;
+	t->started_kind = ENGINE_ACTION_NONE; /* withdrawn: a new trigger is no duplicate */
 	if (!target_in_flight(t))
 		return false;
 	t->want = engine_action_max(t->want, t->running);
@@ -813,6 +819,22 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 		if (kind <= t->running)
 			return 0;
 		t->gen = ++e->gen; /* what the lesser sequence queued is superseded */
+	} else if (t->started_kind != ENGINE_ACTION_NONE &&
+		   ((t->has_started && t->last_started == now) || t->last_announced == now)) {
+		/*
+		 * Triggers that coincide coalesce: a sequence that started, or
+		 * announced, at this very instant is not sent again (a MAC
+		 * change and a failover reported for one switch; a request
+		 * right as a sequence ends); a more thorough one replaces it,
+		 * and what it queued is dropped.
+		 */
+		const struct engine_link *l = link_find(e, t->ifindex);
+		bool probes = kind == ENGINE_ACTION_SEQUENCE && l && l->policy.probes;
+
+		if (engine_action_rank(probes ? ENGINE_ACTION_SEQUENCE : ENGINE_ACTION_ANNOUNCE) <=
+		    engine_action_rank(t->started_kind))
+			return 0;
+		t->gen = ++e->gen;
 	}
 	target_start(e, t, kind, now);
 	return 1;
@@ -1060,15 +1082,22 @@ void engine_reload_policy(struct engine *e)
 
 void engine_run(struct engine *e, uint64_t now)
 {
+	if (now > e->now)
+		e->now = now;
+	/*
+	 * What is due runs at @now, the next step counted from @now: after a
+	 * late run (the machine stalled) a sequence's missed steps are not
+	 * sent in one burst, its frames keep their spacing on the wire, and
+	 * the token bucket counts the time they really leave.
+	 */
 	while (e->heap.n && e->heap.v[0]->when <= now) {
 		struct engine_tnode *n = e->heap.v[0];
-		uint64_t due = n->when;
 
 		heap_remove(&e->heap, n);
 		if (n->type == ENGINE_TNODE_TARGET)
-			target_timer(e, container_of(n, struct engine_target, timer), due);
+			target_timer(e, container_of(n, struct engine_target, timer), now);
 		else
-			link_release(e, container_of(n, struct engine_link, timer), due);
+			link_release(e, container_of(n, struct engine_link, timer), now);
 	}
 }
 
@@ -1236,7 +1265,17 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 	} else if (!old_ok) {
 		/* carrier up (or eligible again): on_link_up, plus what was waiting for it */
 		for (struct engine_target *t = l->targets; t; t = t->lnext) {
-			enum engine_action k = is_new ? t->want : engine_action_max(engine_action_from_cfg(l->policy.on_link_up), t->want);
+			enum engine_action k;
+
+			/*
+			 * A sequence can still be in flight here (another link's
+			 * change, e.g. its master becoming a bond, made this one
+			 * ineligible): with a new MAC it must not go on with the old.
+			 */
+			if (mac_changed)
+				target_cancel(e, t, ENGINE_CANCEL_MAC_CHANGED, now);
+			k = is_new ? t->want
+				   : engine_action_max(engine_action_from_cfg(l->policy.on_link_up), t->want);
 
 			/* link-local: only what a MAC change or failover left waiting */
 			if (target_is_link_local(t))
@@ -1261,9 +1300,16 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 		   ((changes & (GNL_CHANGE_FAILOVER | GNL_CHANGE_ACTIVE_SLAVE)) ||
 		    (!is_new && old.bond_active_slave != link->bond_active_slave)) &&
 		   (link->bond_active_slave || (changes & GNL_CHANGE_FAILOVER));
+	if (!is_new && old.bond_active_slave != link->bond_active_slave)
+		l->failover_handled = false; /* another switch */
+	if (failover && l->failover_handled && l->failover_slave == link->bond_active_slave)
+		failover = false; /* the same switch, reported again: one failover */
 	if (failover && link_sendable(l) && !l->policy.ignore &&
-	    l->policy.on_bond_failover != CFG_ACTION_NONE)
+	    l->policy.on_bond_failover != CFG_ACTION_NONE) {
+		l->failover_handled = true;
+		l->failover_slave = link->bond_active_slave;
 		bond_failover(e, l, now);
+	}
 
 	engine_run(e, now);
 }

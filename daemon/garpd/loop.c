@@ -293,7 +293,12 @@ static void log_send_error(struct daemon *d, const struct engine_frame *f, int e
 	d->send_errors++;
 	if (st)
 		st->send_errors++;
-	daemon_emit(d, CFG_LOG_WARNING, &ev);
+	/*
+	 * ENETDOWN: the link went down in the same instant, and the event that
+	 * says so is not read yet (it cancels the rest). Expected on every
+	 * link flap: counted, logged for debugging only.
+	 */
+	daemon_emit(d, err == -ENETDOWN ? CFG_LOG_DEBUG : CFG_LOG_WARNING, &ev);
 }
 
 /* Count a frame that left, and tell the monitors. */
@@ -938,15 +943,21 @@ static void handle_packet_nd(struct daemon *d)
 	uint8_t buf[1536];
 
 	for (int i = 0; i < RX_BATCH; i++) {
+		const struct gnl_link *l;
 		struct pkt_nd nd;
+		struct pkt_rx rx;
 		size_t len;
-		int ifindex;
 
-		if (pkt_recv(d->nd_fd, buf, sizeof(buf), &len, &ifindex) < 0)
+		if (pkt_recv_rx(d->nd_fd, buf, sizeof(buf), &len, &rx) < 0)
 			return;
 		if (pkt_parse_nd(buf, len, &nd) < 0)
 			continue;
-		engine_nd(d->engine, d->now, ifindex, &nd);
+		/* another VLAN's frame is no conflict for this interface */
+		l = gnl_link_get(d->gnl, rx.ifindex);
+		if (l && !pkt_rx_same_vlan(nd.eth_dst, nd.tagged, nd.vlan, &rx, l->mac,
+					   strcmp(l->kind, "vlan") ? 0 : l->vlan_id))
+			continue;
+		engine_nd(d->engine, d->now, rx.ifindex, &nd);
 	}
 }
 
@@ -955,15 +966,21 @@ static void handle_packet(struct daemon *d)
 	uint8_t buf[256];
 
 	for (int i = 0; i < RX_BATCH; i++) {
+		const struct gnl_link *l;
 		struct pkt_arp arp;
+		struct pkt_rx rx;
 		size_t len;
-		int ifindex;
 
-		if (pkt_recv(d->pkt_fd, buf, sizeof(buf), &len, &ifindex) < 0)
+		if (pkt_recv_rx(d->pkt_fd, buf, sizeof(buf), &len, &rx) < 0)
 			return;
 		if (pkt_parse_arp(buf, len, &arp) < 0)
 			continue;
-		engine_arp(d->engine, d->now, ifindex, &arp);
+		/* another VLAN's frame is no conflict for this interface */
+		l = gnl_link_get(d->gnl, rx.ifindex);
+		if (l && !pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, l->mac,
+					   strcmp(l->kind, "vlan") ? 0 : l->vlan_id))
+			continue;
+		engine_arp(d->engine, d->now, rx.ifindex, &arp);
 	}
 }
 

@@ -654,6 +654,81 @@ def s7(lab):
             f"{lab.peer[sw.new]}, plus the kernel's own for {V6_VLAN}")
 
 
+FOM_ADDR = "10.0.0.2"
+
+
+def bond_state(lab, bond):
+    txt = lab.host.run(["cat", f"/proc/net/bonding/{bond}"]).stdout
+    active, mii, cur = None, {}, None
+    for line in txt.splitlines():
+        if line.startswith("Currently Active Slave:"):
+            active = line.split(":", 1)[1].strip()
+        elif line.startswith("Slave Interface:"):
+            cur = line.split(":", 1)[1].strip()
+        elif line.startswith("MII Status:") and cur:
+            mii[cur] = line.split(":", 1)[1].strip()
+    return active, mii
+
+
+@scenario("8", "fail_over_mac=active: one switch is one failover and one announcement, "
+          "with the new MAC, none with the old")
+def s8(lab):
+    host, sw = lab.host, lab.sw
+    # a second bond: fail_over_mac can only be set on a bond without slaves
+    host.ip("link", "add", "bond1", "type", "bond", "mode", "active-backup", "miimon", "100",
+            "fail_over_mac", "active")
+    for i in (2, 3):
+        netns.veth(host, sw, name_a=f"eth{i}", name_b=f"sw-eth{i}", up=False)
+        sw.enslave(f"sw-eth{i}", "swbr")
+        sw.link_up(f"sw-eth{i}")
+        host.ip("link", "set", "dev", f"eth{i}", "master", "bond1")
+    host.link_up("bond1")
+    host.addr_add("bond1", FOM_ADDR + "/24")
+    wait_until(lambda: bond_state(lab, "bond1")[1] == {"eth2": "up", "eth3": "up"}, SLOW,
+               "bond1's slaves up")
+    wait_until(lambda: bond_state(lab, "bond1")[0] in ("eth2", "eth3"), SLOW, "an active slave")
+    lab.d.wait_for("event=announced", timeout=SLOW, iface="bond1", addr=FOM_ADDR)
+    lab.quiesce()
+
+    old = bond_state(lab, "bond1")[0]
+    new = "eth3" if old == "eth2" else "eth2"
+    old_mac, new_mac = lab.mac(host, old), lab.mac(host, new)
+    check(lab.mac(host, "bond1") == old_mac and old_mac != new_mac,
+          "fail_over_mac=active: bond1 should have its active slave's own MAC")
+    ports = {s: f"sw-{s}" for s in ("eth2", "eth3")}
+    caps = {s: netns.Capture(sw, ports[s], timeout=300, ready_timeout=60) for s in ports}
+    n_fail = lab.count("event=bond-failover", iface="bond1")
+    n_ann = lab.count("event=announced", addr=FOM_ADDR)
+    try:
+        t_cmd = time.time_ns()
+        host.ip("link", "set", "dev", "bond1", "type", "bond", "active_slave", new)
+        wait_until(lambda: bond_state(lab, "bond1")[0] == new, SLOW, f"bond1 to switch to {new}")
+        wait_until(lambda: lab.mac(host, "bond1") == new_mac, SLOW, "bond1 to take the new MAC")
+        lab.wait_count(n_ann + 1, "event=announced", addr=FOM_ADDR)
+        time.sleep(3)  # a second announcement or failover would show by now
+    finally:
+        frames = {s: c.stop(linger=1.5) for s, c in caps.items()}
+    with open(os.path.join(ARGS.out, "frames-7.txt"), "w") as f:
+        f.write(f"# 8: bond1 {old} ({old_mac}) -> {new} ({new_mac}); t_cmd {t_cmd}\n")
+        for s in ports:
+            for fr in frames[s]:
+                f.write(f"{ports[s]} {(fr.ts_ns - t_cmd) / 1e6:+10.1f} ms {fr.summary()}\n")
+    mine = [f for s in ports for f in classify(frames[s], t_cmd)["garpd"] if f.spa == FOM_ADDR]
+    with_new = [f for f in mine if f.sha == new_mac and f.src == new_mac]
+    other = [f for f in mine if f not in with_new]
+    failovers = lab.count("event=bond-failover", iface="bond1") - n_fail
+    announced = lab.count("event=announced", addr=FOM_ADDR) - n_ann
+    check(not other, f"garpd announced {FOM_ADDR} with another MAC than the new one ({new_mac}): "
+          f"{[f.summary() for f in other]}")
+    check(len([f for f in with_new if f.op == 1]) == 1 and len([f for f in with_new if f.op == 2]) == 1,
+          f"expected one announcement (request + reply) with {new_mac}, got "
+          f"{[f.summary() for f in with_new]}")
+    check(failovers == 1, f"one switch logged {failovers} bond failovers")
+    check(announced == 1, f"one switch logged {announced} announcements of {FOM_ADDR}")
+    d = (with_new[0].ts_ns - t_cmd) / 1e9
+    return f"{old}->{new}: one announcement with {new_mac} after {d:.3f} s, one failover logged"
+
+
 def main():
     if os.geteuid() != 0:
         netns.skip("needs root")
@@ -678,7 +753,7 @@ def main():
             raise
         TIMINGS["setup_s"] = round(time.monotonic() - t0, 1)
         log(f"setup: bond0 over eth0/eth1, garpd ready ({TIMINGS['setup_s']} s)")
-        for s in (s1a, s1b, s2, s3, s4, s4b, s5, s6a, s6b, s7):
+        for s in (s1a, s1b, s2, s3, s4, s4b, s5, s6a, s6b, s7, s8):
             s(lab)
         rcg, took = lab.d.stop(timeout=60)
         asan = [l for l in lab.d.lines if "Sanitizer" in l or "runtime error" in l]

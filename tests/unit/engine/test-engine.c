@@ -1772,6 +1772,184 @@ static void test_conflict_ring(void **state)
 	tl_fini(&x);
 }
 
+/*
+ * fail_over_mac=active: one active-slave switch comes as two messages, the
+ * bond's new MAC with the new active slave, then the failover event, in one
+ * instant or a little apart. One failover, one announcement per address,
+ * with the new MAC; a switch back is a new failover.
+ */
+static void test_failover_mac_active(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct gnl_link *bond, *l;
+	struct engine_query q;
+
+	s.probes = 0;
+	tl_init(&x, &s);
+	bond = tl_add_link(&x, 4, "bond0");
+	snprintf(bond->kind, sizeof(bond->kind), "bond");
+	bond->bond_active_slave = 2;
+	memcpy(bond->mac, x.links[4].mac, 6);
+	bond->mac[5] = 2; /* the active slave's MAC */
+	tl_link(&x, bond, GNL_CHANGE_OTHER | GNL_CHANGE_MAC);
+	for (int i = 2; i <= 3; i++) {
+		l = tl_add_link(&x, i, i == 2 ? "eth0" : "eth1");
+		l->master = 4;
+		snprintf(l->slave_kind, sizeof(l->slave_kind), "bond");
+		tl_link(&x, l, GNL_CHANGE_MASTER);
+	}
+	l = tl_add_link(&x, 5, "bond0.100");
+	snprintf(l->kind, sizeof(l->kind), "vlan");
+	l->link = 4;
+	l->vlan_id = 100;
+	tl_link(&x, l, GNL_CHANGE_OTHER);
+	tl_addr(&x, 4, "10.0.0.1");
+	tl_addr(&x, 5, "10.100.0.1");
+	tl_advance(&x, S(10));
+	expect_request(&x, 0, 4, "10.0.0.1");
+	expect_request(&x, 0, 5, "10.100.0.1");
+	expect_none(&x);
+	x.n_notes = 0;
+
+	/* the switch to eth1, in one instant */
+	x.now = S(100);
+	bond->bond_active_slave = 3;
+	bond->mac[5] = 3;
+	tl_link(&x, bond, GNL_CHANGE_MAC | GNL_CHANGE_ACTIVE_SLAVE);
+	tl_link(&x, bond, GNL_CHANGE_FAILOVER);
+	/* and reported once more a little later */
+	tl_advance(&x, S(100) + MS(2));
+	tl_link(&x, bond, GNL_CHANGE_FAILOVER);
+	tl_advance(&x, S(150));
+	expect_request(&x, S(100), 4, "10.0.0.1"); /* the new MAC: links[4] is the new state */
+	expect_request(&x, S(100), 5, "10.100.0.1");
+	expect_none(&x);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_FAILOVER), 1);
+	assert_int_equal(find_note(&x, ENGINE_NOTE_FAILOVER)->slave, 3);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_STARTED), 2);
+	while (engine_pop_query(x.e, &q) == 0)
+		;
+
+	/* back to eth0: a new switch */
+	x.n_notes = 0;
+	x.now = S(200);
+	bond->bond_active_slave = 2;
+	bond->mac[5] = 2;
+	tl_link(&x, bond, GNL_CHANGE_MAC | GNL_CHANGE_ACTIVE_SLAVE);
+	tl_link(&x, bond, GNL_CHANGE_FAILOVER);
+	tl_advance(&x, S(250));
+	expect_request(&x, S(200), 4, "10.0.0.1");
+	expect_request(&x, S(200), 5, "10.100.0.1");
+	expect_none(&x);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_FAILOVER), 1);
+	tl_fini(&x);
+}
+
+/* Triggers for one target in one instant: one sequence, the most thorough asked for. */
+static void test_coinciding_triggers(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct garp_addr a = ga("10.0.0.1");
+
+	s.probes = 0;
+	s.probe_interval_ns = MS(100);
+	s.announce_delay_ns = MS(100);
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.1");
+	tl_advance(&x, S(10));
+	expect_request(&x, 0, 2, "10.0.0.1");
+	expect_none(&x);
+
+	/* announce, announce again: once */
+	x.now = S(20);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 1);
+	tl_drain(&x);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 0);
+	assert_int_equal(engine_announce(x.e, x.now, 0, NULL, ENGINE_ANNOUNCE_ONLY), 0);
+	tl_advance(&x, S(30));
+	expect_request(&x, S(20), 2, "10.0.0.1");
+	expect_none(&x);
+
+	/* an announcement and a sequence asked for in one instant: the
+	 * announcement queued for the first is dropped, the sequence (2 probes)
+	 * replaces it */
+	x.pol.def.probes = 2;
+	engine_reload_policy(x.e);
+	x.now = S(40);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 1);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_SEQUENCE), 1);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 0);
+	tl_drain(&x);
+	tl_advance(&x, S(50));
+	expect_probe(&x, S(40), 2, "10.0.0.1");
+	expect_probe(&x, S(40) + MS(100), 2, "10.0.0.1");
+	expect_request(&x, S(40) + MS(200), 2, "10.0.0.1");
+	expect_none(&x);
+
+	/* the next instant is another trigger */
+	x.now = S(60);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 1);
+	tl_drain(&x);
+	x.now = S(60) + 1;
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 1);
+	tl_drain(&x);
+	expect_request(&x, S(60), 2, "10.0.0.1");
+	expect_request(&x, S(60) + 1, 2, "10.0.0.1");
+	expect_none(&x);
+
+	/* a request in the instant a sequence announces: that announcement is it
+	 * (found by tests/fuzz: findings/engine/announce-as-sequence-ends) */
+	x.now = S(80);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_SEQUENCE), 1);
+	tl_drain(&x);
+	tl_advance(&x, S(80) + MS(200));
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 0);
+	tl_advance(&x, S(90));
+	expect_probe(&x, S(80), 2, "10.0.0.1");
+	expect_probe(&x, S(80) + MS(100), 2, "10.0.0.1");
+	expect_request(&x, S(80) + MS(200), 2, "10.0.0.1");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/*
+ * A late run (the machine stalled 4.5 s): the steps a sequence missed are
+ * not sent in one burst, and the rate limit counts when frames leave.
+ * Found by tests/fuzz (findings/engine/late-wakeup-burst, rate-limit-late-wakeup).
+ */
+static void test_late_run(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+
+	s.probes = 0;
+	s.announcements = 3;
+	s.announce_interval_ns = S(1);
+	s.max_frames_per_second = 1;
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.1");
+	tl_addr(&x, 2, "10.0.0.2");
+	expect_request(&x, 0, 2, "10.0.0.1");
+	expect_none(&x);
+	/* due: .2's first at 1 s (bucket), .1's second at 1 s; nobody ran them */
+	x.now = MS(4500);
+	engine_run(x.e, x.now);
+	tl_drain(&x);
+	tl_advance(&x, S(20));
+	/* one frame per second on the wire from the late run on, no announcement twice at once */
+	expect_request(&x, MS(4500), 2, "10.0.0.2");
+	expect_request(&x, MS(5500), 2, "10.0.0.1");
+	expect_request(&x, MS(6500), 2, "10.0.0.2");
+	expect_request(&x, MS(7500), 2, "10.0.0.1");
+	expect_request(&x, MS(8500), 2, "10.0.0.2");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
 /* ---- directed refresh ------------------------------------------------- */
 
 static const uint8_t nb_a[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x0a };
@@ -2910,6 +3088,9 @@ int main(void)
 		cmocka_unit_test(test_refresh_conflict_and_off),
 		cmocka_unit_test(test_refresh_host_route_vip),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_failover_mac_active),
+		cmocka_unit_test(test_coinciding_triggers),
+		cmocka_unit_test(test_late_run),
 		cmocka_unit_test(test_v6_dad_then_na),
 		cmocka_unit_test(test_v6_optimistic),
 		cmocka_unit_test(test_v6_dad_failed),

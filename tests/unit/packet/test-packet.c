@@ -278,6 +278,58 @@ static void test_mac_strings(void **state)
 	assert_int_equal(pkt_mac_from_str("5g:54:00:12:34:56", m), -EINVAL);
 }
 
+/* Another VLAN's frame never counts for an interface (issue 21). */
+static void test_rx_same_vlan(void **state)
+{
+	static const uint8_t ours[6] = { 0x02, 0, 0, 0, 0, 0x01 };
+	static const uint8_t other[6] = { 0x02, 0, 0, 0, 0, 0x02 };
+	struct pkt_frame f;
+	struct pkt_arp arp;
+	struct pkt_rx rx = { .ifindex = 2, .pkttype = 0 /* PACKET_HOST */ };
+	struct in_addr a = { htonl(0x0a000001) };
+
+	/* untagged, to us or broadcast: counts */
+	assert_int_equal(pkt_build_announce_reply(&f, other, a, PKT_VLAN_NONE), 0);
+	assert_int_equal(pkt_parse_arp(f.data, f.len, &arp), 0);
+	assert_true(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 0));
+	/* the tag taken off by the kernel (PACKET_AUXDATA): VID 0 counts, others do not */
+	rx.vlan_valid = true;
+	rx.vlan = 0;
+	assert_true(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 0));
+	for (uint16_t v = 1; v <= 4095; v += 7) {
+		rx.vlan = v;
+		assert_false(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 0));
+		/* on the VLAN device of that VID it is the device's own */
+		assert_true(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, v));
+		assert_false(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours,
+					      (uint16_t)(v % 4094 + 1)));
+	}
+	/* tag taken off and the frame marked PACKET_OTHERHOST: broadcast (a reply
+	 * built by pkt_build_announce_reply goes to the broadcast address) */
+	rx = (struct pkt_rx){ .ifindex = 2, .pkttype = PKT_PACKET_OTHERHOST };
+	assert_false(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 0));
+	/* ... or to our own MAC: another VLAN too */
+	memcpy(arp.eth_dst, ours, 6);
+	assert_false(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 0));
+	/* unicast to a third host, seen in promiscuous mode: may be ours, counts */
+	memcpy(arp.eth_dst, other, 6);
+	assert_true(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 0));
+	/* in-band tags */
+	rx = (struct pkt_rx){ .ifindex = 2 };
+	assert_int_equal(pkt_build_announce_reply(&f, other, a, 100), 0);
+	assert_int_equal(pkt_parse_arp(f.data, f.len, &arp), 0);
+	assert_false(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 0));
+	assert_true(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 100));
+	f.data[14] = 0x20, f.data[15] = 0; /* priority-tagged: PCP 1, VID 0 */
+	assert_int_equal(pkt_parse_arp(f.data, f.len, &arp), 0);
+	assert_true(arp.tagged);
+	assert_true(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 0));
+	/* two tags (one taken off, one in-band): never ours */
+	rx.vlan_valid = true;
+	rx.vlan = 0;
+	assert_false(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 0));
+}
+
 /*
  * The directed refresh: who-has 192.168.1.20 tell 192.168.1.1, from
  * 02:02:02:02:02:02 to the neighbour's MAC 52:54:00:12:34:56, THA zero.
@@ -342,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_parse_random),
 		cmocka_unit_test(test_mac_strings),
 		cmocka_unit_test(test_ipv4_strings),
+		cmocka_unit_test(test_rx_same_vlan),
 		cmocka_unit_test(test_directed_request),
 	};
 
