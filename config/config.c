@@ -364,6 +364,7 @@ enum section_kind {
 	SEC_DAEMON,
 	SEC_SEQUENCE,
 	SEC_INTERFACE,
+	SEC_BROKEN, /* cfg_check_*(): after a bad section header, its keys are skipped */
 };
 
 struct parser {
@@ -375,6 +376,9 @@ struct parser {
 	size_t n_alloc;
 	struct cfg_error *err;
 	int r; /* first error: -EINVAL or -ENOMEM; 0 while all is well */
+	cfg_report_fn report;     /* cfg_check_*(): every error goes here, parsing goes on */
+	void *report_data;
+	unsigned int n_errors;
 	enum section_kind kind;
 	unsigned int daemon_line, sequence_line; /* where each section was opened */
 	uint32_t written;                         /* keys written in this section */
@@ -388,6 +392,21 @@ static void set_error(struct parser *p, int r, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (p->report) {
+		struct cfg_error e = {.line = p->line};
+
+		snprintf(e.file, sizeof(e.file), "%s", p->err->file);
+		va_start(ap, fmt);
+		vsnprintf(e.message, sizeof(e.message), fmt, ap);
+		va_end(ap);
+		if (p->r == 0) {
+			p->r = r;
+			*p->err = e;
+		}
+		p->n_errors++;
+		p->report(p->report_data, &e);
+		return;
+	}
 	if (p->r < 0)
 		return; /* the first error wins */
 	p->r = r;
@@ -703,6 +722,7 @@ static int parse_value(struct parser *p, const struct key_desc *k, const char *v
 			return -EINVAL;
 		}
 		memcpy((char *)base + k->offset, value, strlen(value) + 1);
+		p->cfg->daemon.user_line = p->line;
 		return 0;
 	case KT_GROUP: /* the same rules as a user name */
 		if (!user_name_valid(value) || strlen(value) >= k->size) {
@@ -754,8 +774,10 @@ static int handler(void *user, const char *section, const char *name, const char
 	void *base;
 	int i;
 
-	if (p->r < 0)
+	if (p->r < 0 && !p->report)
 		return 0;
+	if (p->kind == SEC_BROKEN)
+		return 1;
 	if (p->kind == SEC_NONE) {
 		set_error(p, -EINVAL, "%s: key outside any section", name);
 		return 0;
@@ -900,6 +922,16 @@ static void open_section(struct parser *p, const char *line, size_t n)
  * "key = value" line checked for its shape. Every line is handed over,
  * even when empty, so inih's line count stays ours.
  */
+/* After an error in a line: stop, or (reporting every error) hand inih an empty line. */
+static char *skip_line(struct parser *p, char *str)
+{
+	if (!p->report)
+		return NULL;
+	str[0] = '\n';
+	str[1] = '\0';
+	return str;
+}
+
 static char *reader(char *str, int num, void *stream)
 {
 	struct parser *p = stream;
@@ -908,7 +940,7 @@ static char *reader(char *str, int num, void *stream)
 	char *line = p->cur;
 	char q[64];
 
-	if (p->r < 0 || p->pos >= p->len || num < 3)
+	if ((p->r < 0 && !p->report) || p->pos >= p->len || num < 3)
 		return NULL;
 	p->line++;
 	start = p->text + p->pos;
@@ -918,7 +950,7 @@ static char *reader(char *str, int num, void *stream)
 
 	if (raw > CFG_RAW_LINE_MAX) {
 		set_error(p, -EINVAL, "line too long (more than %d bytes)", CFG_RAW_LINE_MAX);
-		return NULL;
+		return skip_line(p, str);
 	}
 	if (raw > 0 && start[raw - 1] == '\r')
 		raw--;
@@ -927,11 +959,11 @@ static char *reader(char *str, int num, void *stream)
 
 		if (c == '\0') {
 			set_error(p, -EINVAL, "line contains a NUL byte");
-			return NULL;
+			return skip_line(p, str);
 		}
 		if ((c < 0x20 && c != '\t') || c == 0x7f) {
 			set_error(p, -EINVAL, "line contains a control character (0x%02x)", c);
-			return NULL;
+			return skip_line(p, str);
 		}
 	}
 
@@ -951,9 +983,13 @@ static char *reader(char *str, int num, void *stream)
 	line[n] = '\0';
 
 	if (n > 0 && line[0] == '[') {
+		unsigned int before = p->n_errors;
+
 		open_section(p, line, n);
-		if (p->r < 0)
+		if (p->r < 0 && !p->report)
 			return NULL;
+		if (p->n_errors != before)
+			p->kind = SEC_BROKEN; /* its keys would only repeat the error */
 		n = 0; /* inih need not see it: it only passes the name along */
 		line[0] = '\0';
 	} else if (n > 0) {
@@ -964,12 +1000,12 @@ static char *reader(char *str, int num, void *stream)
 			set_error(p, -EINVAL,
 				  "syntax error: expected \"key = value\" or \"[section]\", got \"%s\"",
 				  quote(line, q));
-			return NULL;
+			return skip_line(p, str);
 		}
 		if (n + 2 > (size_t)num) {
 			set_error(p, -EINVAL, "%.*s: line too long (at most %d bytes without comments)",
 				  (int)k, line, num - 2);
-			return NULL;
+			return skip_line(p, str);
 		}
 	}
 	memcpy(str, line, n);
@@ -990,8 +1026,8 @@ static char *reader(char *str, int num, void *stream)
  * -ENOMEM. On failure @ret is left as after cfg_init_defaults() and owns
  * nothing.
  */
-int cfg_parse_buffer(struct cfg *ret, const char *text, size_t len, const char *name,
-		     struct cfg_error *ret_err)
+static int parse_buffer(struct cfg *ret, const char *text, size_t len, const char *name,
+			struct cfg_error *ret_err, cfg_report_fn report, void *report_data)
 {
 	struct cfg_error dummy;
 	struct parser *p;
@@ -1015,6 +1051,8 @@ int cfg_parse_buffer(struct cfg *ret, const char *text, size_t len, const char *
 	p->len = len;
 	p->cfg = ret;
 	p->err = ret_err;
+	p->report = report;
+	p->report_data = report_data;
 	/* A UTF-8 byte order mark at the start is allowed. */
 	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
 		p->pos = 3;
@@ -1034,6 +1072,12 @@ int cfg_parse_buffer(struct cfg *ret, const char *text, size_t len, const char *
 	return 0;
 }
 
+int cfg_parse_buffer(struct cfg *ret, const char *text, size_t len, const char *name,
+		     struct cfg_error *ret_err)
+{
+	return parse_buffer(ret, text, len, name, ret_err, NULL, NULL);
+}
+
 /**
  * cfg_load() - read and parse a file
  * @ret: the configuration; on success the caller frees it with cfg_free()
@@ -1044,7 +1088,8 @@ int cfg_parse_buffer(struct cfg *ret, const char *text, size_t len, const char *
  * Return: as cfg_parse_buffer(); -ENOENT (with @ret_err) for a missing
  * file when !@missing_ok, or another negative errno for a read error.
  */
-int cfg_load(struct cfg *ret, const char *path, bool missing_ok, struct cfg_error *ret_err)
+static int load(struct cfg *ret, const char *path, bool missing_ok, struct cfg_error *ret_err,
+		cfg_report_fn report, void *report_data)
 {
 	struct cfg_error dummy;
 	struct stat st;
@@ -1107,7 +1152,7 @@ int cfg_load(struct cfg *ret, const char *path, bool missing_ok, struct cfg_erro
 	}
 	close(fd);
 	fd = -1;
-	r = cfg_parse_buffer(ret, buf, n, path, ret_err);
+	r = parse_buffer(ret, buf, n, path, ret_err, report, report_data);
 	free(buf);
 	return r;
 
@@ -1117,7 +1162,23 @@ out:
 	if (fd >= 0)
 		close(fd);
 	free(buf);
+	if (report)
+		report(report_data, ret_err);
 	return r;
+}
+
+int cfg_load(struct cfg *ret, const char *path, bool missing_ok, struct cfg_error *ret_err)
+{
+	return load(ret, path, missing_ok, ret_err, NULL, NULL);
+}
+
+int cfg_load_report(struct cfg *ret, const char *path, bool missing_ok,
+		    cfg_report_fn report, void *report_data, struct cfg_error *ret_err)
+{
+	struct cfg_error dummy;
+
+	assert(report);
+	return load(ret, path, missing_ok, ret_err ? ret_err : &dummy, report, report_data);
 }
 
 /**
@@ -1161,6 +1222,16 @@ const char *cfg_profile_to_string(enum cfg_profile p)
 const char *cfg_action_to_string(enum cfg_action a)
 {
 	return (unsigned int)a < ARRAY_SIZE(action_names) - 1 ? action_names[a] : "?";
+}
+
+const char *cfg_frames_to_string(enum cfg_frames f)
+{
+	return (unsigned int)f < ARRAY_SIZE(frames_names) - 1 ? frames_names[f] : "?";
+}
+
+const char *cfg_on_conflict_to_string(enum cfg_on_conflict c)
+{
+	return (unsigned int)c < ARRAY_SIZE(conflict_names) - 1 ? conflict_names[c] : "?";
 }
 
 const char *cfg_log_level_to_string(enum cfg_log_level l)

@@ -122,6 +122,7 @@ enum cfg_log_level {
 struct cfg_daemon {
 	char control_socket[CFG_PATH_MAX];
 	char user[CFG_NAME_MAX]; /* "" = stay root, without capabilities */
+	unsigned int user_line;  /* where user was set, 0 when not; for messages */
 	char control_group[CFG_NAME_MAX]; /* the control socket's group; "" = the user's */
 	enum cfg_log_level log_level;
 	bool announce_on_start;
@@ -177,6 +178,21 @@ int cfg_parse_buffer(struct cfg *ret, const char *text, size_t len, const char *
  */
 int cfg_load(struct cfg *ret, const char *path, bool missing_ok, struct cfg_error *ret_err);
 
+/* Called once for each configuration error, in file order. */
+typedef void (*cfg_report_fn)(void *userdata, const struct cfg_error *err);
+
+/**
+ * cfg_load_report() - cfg_load() that reports every error, not only the first
+ * @report: called for each error (a file that cannot be read is one error);
+ *          parsing goes on after a bad line, skipping the keys of a bad
+ *          section header
+ * @ret_err: the first error, or NULL
+ *
+ * Return: as cfg_load().
+ */
+int cfg_load_report(struct cfg *ret, const char *path, bool missing_ok,
+		    cfg_report_fn report, void *report_data, struct cfg_error *ret_err);
+
 void cfg_free(struct cfg *c);
 
 /**
@@ -215,6 +231,8 @@ int cfg_sequence_key_bounds(const char *key, uint64_t *ret_min, uint64_t *ret_ma
 /* Names for logs and status output. */
 const char *cfg_profile_to_string(enum cfg_profile p);
 const char *cfg_action_to_string(enum cfg_action a);
+const char *cfg_frames_to_string(enum cfg_frames f);
+const char *cfg_on_conflict_to_string(enum cfg_on_conflict c);
 const char *cfg_log_level_to_string(enum cfg_log_level l);
 int cfg_log_level_from_string(const char *s, enum cfg_log_level *ret);
 

@@ -35,7 +35,7 @@ GARPD_BUILD_DEPS=(gcc libc6-dev pkg-config meson ninja-build libmnl-dev libcap-d
 # What scripts/package needs on top: Debian's packaging tools and lintian.
 GARPD_PACKAGE_DEPS=(debhelper dpkg-dev fakeroot lintian)
 # What the tests need on top.
-GARPD_TEST_DEPS=(libcmocka-dev iproute2 python3 systemd qemu-system-x86 busybox-static kmod cpio
+GARPD_TEST_DEPS=(libcmocka-dev iproute2 python3 man-db systemd qemu-system-x86 busybox-static kmod cpio
 	systemd-container mmdebstrap binutils nftables)
 
 # garpd_build DIR [meson options...]: configure (once) and build.

@@ -1594,6 +1594,43 @@ int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct ga
 	return started;
 }
 
+int engine_announce_now(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr,
+			enum engine_announce_kind kind, bool force)
+{
+	struct engine_link *l = link_find(e, ifindex);
+	struct engine_target *t;
+	enum engine_target_state was;
+	int r;
+
+	assert(e && addr);
+	if (!link_eligible(e, l))
+		return -ENODEV;
+	t = target_find(e, ifindex, addr);
+	if (!t || !t->configured)
+		return -ENOENT;
+	was = t->state;
+	if (was == ENGINE_TARGET_CONFLICT && !force && kind == ENGINE_ANNOUNCE_ONLY)
+		return ENGINE_NOW_CONFLICT;
+	if (t->deferred || !target_can_send(e, t)) {
+		t->want = action_max(t->want, kind == ENGINE_ANNOUNCE_SEQUENCE ? CFG_ACTION_SEQUENCE
+									: CFG_ACTION_ANNOUNCE);
+		return ENGINE_NOW_WAITING;
+	}
+	if (kind == ENGINE_ANNOUNCE_SEQUENCE) {
+		r = target_trigger_rebind(e, t, CFG_ACTION_SEQUENCE, now) ? ENGINE_NOW_STARTED
+									   : ENGINE_NOW_RUNNING;
+	} else {
+		/* the operator has decided: whatever is in flight gives way to the announcement */
+		if (target_in_flight(t))
+			t->gen = ++e->gen;
+		target_start(e, t, CFG_ACTION_ANNOUNCE, now);
+		r = state_probing(was) ? ENGINE_NOW_CUT_SHORT
+		    : was == ENGINE_TARGET_ANNOUNCING ? ENGINE_NOW_RESTARTED : ENGINE_NOW_STARTED;
+	}
+	engine_run(e, now);
+	return r;
+}
+
 /* ---- outputs ---------------------------------------------------------- */
 
 uint64_t engine_next_deadline(const struct engine *e)

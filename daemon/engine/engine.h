@@ -127,6 +127,29 @@ enum engine_announce_kind {
 int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr,
 		    enum engine_announce_kind kind);
 
+enum engine_now_result {
+	ENGINE_NOW_STARTED,   /* started (an announcement sent at once, or the sequence) */
+	ENGINE_NOW_CUT_SHORT, /* was probing: the remaining probes skipped, announcing now */
+	ENGINE_NOW_RESTARTED, /* was announcing: started again from the first announcement */
+	ENGINE_NOW_RUNNING,   /* sequence asked, one already in flight: left alone */
+	ENGINE_NOW_CONFLICT,  /* another host defended it (on_conflict = abort); not sent */
+	ENGINE_NOW_WAITING,   /* cannot send now (link down, held down): runs when it can */
+};
+
+/**
+ * engine_announce_now() - an operator's explicit announcement of one address
+ * @ifindex: the interface
+ * @addr: the address
+ * @kind: ENGINE_ANNOUNCE_ONLY announces at once, cutting short probes in
+ *        flight; ENGINE_ANNOUNCE_SEQUENCE behaves as engine_announce()
+ * @force: announce even an address another host defended (state conflict)
+ *
+ * Return: an enum engine_now_result, -ENOENT when @addr is not configured
+ * on @ifindex, or -ENODEV for an unknown or ineligible interface.
+ */
+int engine_announce_now(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr,
+			enum engine_announce_kind kind, bool force);
+
 /**
  * engine_run() - do what is due at @now: send, time out, refresh
  */

@@ -18,10 +18,11 @@ static const struct garpctl_command commands[] = {
 	 "send the gratuitous ARP sequence for addresses, once (no daemon needed)"},
 	{"status", garpctl_status, "[--json]",
 	 "interfaces, addresses and their sequence state, counters, recent conflicts"},
-	{"announce", garpctl_announce, "[-i IFACE] [--sequence] [ADDRESS...]",
+	{"announce", garpctl_announce, "[-i IFACE] [--sequence] [--force] [ADDRESS...]",
 	 "announce now: these addresses, every address of IFACE, or every address"},
 	{"reload", garpctl_reload, "", "reload the configuration and say whether it took"},
-	{"monitor", garpctl_monitor, "[--json]", "print garpd's events as they happen"},
+	{"monitor", garpctl_monitor, "[--json] [-i IFACE]... [ADDRESS]...",
+	 "print garpd's events as they happen, with their time, until garpd goes"},
 	{"metrics", garpctl_metrics, "", "counters in the Prometheus text format"},
 };
 

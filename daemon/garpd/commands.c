@@ -5,11 +5,13 @@
  */
 
 #include <arpa/inet.h>
+#include <net/if_arp.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <linux/if_addr.h>
 
@@ -134,6 +136,78 @@ static const char *link_state(const struct gnl_link *l)
 	return gnl_link_is_oper_up(l) ? "up" : "no-carrier";
 }
 
+/* Why the engine does not consider an interface; NULL when it does. */
+static const char *link_ignored_reason(struct daemon *d, const struct links *ls,
+				       const struct gnl_link *l)
+{
+	struct cfg_sequence seq;
+	const struct gnl_link *master = NULL;
+
+	if (engine_link_eligible(d->engine, l->ifindex))
+		return NULL;
+	if (l->flags & IFF_LOOPBACK)
+		return "loopback";
+	if (l->type != ARPHRD_ETHER || l->mac_len != PKT_ETH_ALEN)
+		return "not-ethernet";
+	if (l->flags & IFF_NOARP)
+		return "noarp";
+	cfg_sequence_for(&d->cfg, l->name, &seq);
+	if (seq.ignore)
+		return "ignored-by-config";
+	for (size_t i = 0; l->master && i < ls->n && !master; i++)
+		if (ls->l[i].ifindex == l->master)
+			master = &ls->l[i];
+	if (!strcmp(l->slave_kind, "bond") || (master && !strcmp(master->kind, "bond")))
+		return "bond-slave";
+	return "unknown";
+}
+
+/* A duration as the configuration writes it: "1s", "250ms", "0". */
+static const char *dur(uint64_t ns, char buf[32])
+{
+	if (ns % CFG_NSEC_PER_SEC == 0)
+		snprintf(buf, 32, "%llus", (unsigned long long)(ns / CFG_NSEC_PER_SEC));
+	else if (ns % CFG_NSEC_PER_MSEC == 0)
+		snprintf(buf, 32, "%llums", (unsigned long long)(ns / CFG_NSEC_PER_MSEC));
+	else
+		snprintf(buf, 32, "%lluus", (unsigned long long)(ns / 1000));
+	return buf;
+}
+
+/* The policy new sequences on an interface get, as configuration keys. */
+static void policy_text(const struct cfg_sequence *q, struct buf *out)
+{
+	char b1[32], b2[32], b3[32], b4[32];
+
+	buf_printf(out,
+		   "    policy profile=%s probes=%u probe_interval=%s announce_delay=%s "
+		   "announcements=%u announce_interval=%s\n"
+		   "           frames=%s on_conflict=%s on_link_up=%s on_mac_change=%s "
+		   "on_bond_failover=%s refresh_interval=%s max_frames_per_second=%u\n",
+		   cfg_profile_to_string(q->profile), q->probes, dur(q->probe_interval_ns, b1),
+		   dur(q->announce_delay_ns, b2), q->announcements, dur(q->announce_interval_ns, b3),
+		   cfg_frames_to_string(q->frames), cfg_on_conflict_to_string(q->on_conflict),
+		   cfg_action_to_string(q->on_link_up), cfg_action_to_string(q->on_mac_change),
+		   cfg_action_to_string(q->on_bond_failover), dur(q->refresh_interval_ns, b4),
+		   q->max_frames_per_second);
+}
+
+static void policy_json(const struct cfg_sequence *q, struct buf *out)
+{
+	buf_printf(out,
+		   "{\"profile\":\"%s\",\"probes\":%u,\"probe_interval_ms\":%.3f,"
+		   "\"announce_delay_ms\":%.3f,\"announcements\":%u,\"announce_interval_ms\":%.3f,"
+		   "\"frames\":\"%s\",\"on_conflict\":\"%s\",\"on_link_up\":\"%s\","
+		   "\"on_mac_change\":\"%s\",\"on_bond_failover\":\"%s\","
+		   "\"refresh_interval_ms\":%.3f,\"max_frames_per_second\":%u}",
+		   cfg_profile_to_string(q->profile), q->probes, q->probe_interval_ns / 1e6,
+		   q->announce_delay_ns / 1e6, q->announcements, q->announce_interval_ns / 1e6,
+		   cfg_frames_to_string(q->frames), cfg_on_conflict_to_string(q->on_conflict),
+		   cfg_action_to_string(q->on_link_up), cfg_action_to_string(q->on_mac_change),
+		   cfg_action_to_string(q->on_bond_failover), q->refresh_interval_ns / 1e6,
+		   q->max_frames_per_second);
+}
+
 /* IPv6: what the kernel's DAD says about the address; NULL when it is usable. */
 static const char *addr_dad_state(const struct engine_target_info *t)
 {
@@ -194,18 +268,24 @@ static bool status_text(struct daemon *d, const struct links *ls, const struct s
 	for (; cur->link < ls->n; cur->link++) {
 		const struct gnl_link *l = &ls->l[cur->link];
 
+		const char *why = link_ignored_reason(d, ls, l);
+		struct cfg_sequence q;
+
 		if (cur->in_link)
 			goto targets;
-		buf_printf(out, "%-16s %7d  %-17s  %-8s %-10s %s", l->name, l->ifindex,
+		buf_printf(out, "%-16s %7d  %-17s  %-8s %-10s %s%s", l->name, l->ifindex,
 			   l->mac_len == PKT_ETH_ALEN ? pkt_mac_to_str(l->mac, mac) : "-",
-			   l->kind[0] ? l->kind : "-", link_state(l),
-			   engine_link_eligible(d->engine, l->ifindex) ? "" : "ignored");
+			   l->kind[0] ? l->kind : "-", link_state(l), why ? "ignored: " : "",
+			   why ? why : "");
 		if (!strcmp(l->kind, "bond"))
-			buf_printf(out, "%sactive_slave=%s",
-				   engine_link_eligible(d->engine, l->ifindex) ? "" : " ",
+			buf_printf(out, "%sactive_slave=%s", why ? " " : "",
 				   l->bond_active_slave ? daemon_ifname(d, l->bond_active_slave, b)
 							: "none");
 		buf_printf(out, "\n");
+		if (!why) {
+			cfg_sequence_for(&d->cfg, l->name, &q);
+			policy_text(&q, out);
+		}
 		while (cur->t < s->n && s->targets[cur->t].ifindex < l->ifindex)
 			cur->t++;
 		cur->in_link = true;
@@ -275,6 +355,8 @@ static bool status_json(struct daemon *d, const struct links *ls, const struct s
 	for (; cur->link < ls->n; cur->link++) {
 		const struct gnl_link *l = &ls->l[cur->link];
 		bool first = true;
+		struct cfg_sequence q;
+		const char *why;
 
 		if (cur->in_link)
 			goto targets;
@@ -292,8 +374,18 @@ static bool status_json(struct daemon *d, const struct links *ls, const struct s
 		buf_json_string(out, l->kind);
 		json_key(out, &first, "state");
 		buf_printf(out, "\"%s\"", link_state(l));
+		why = link_ignored_reason(d, ls, l);
 		json_key(out, &first, "ignored");
-		buf_printf(out, "%s", engine_link_eligible(d->engine, l->ifindex) ? "false" : "true");
+		buf_printf(out, "%s", why ? "true" : "false");
+		json_key(out, &first, "ignored_reason");
+		buf_printf(out, why ? "\"%s\"" : "null", why);
+		json_key(out, &first, "policy");
+		if (why) {
+			buf_printf(out, "null");
+		} else {
+			cfg_sequence_for(&d->cfg, l->name, &q);
+			policy_json(&q, out);
+		}
 		if (!strcmp(l->kind, "bond")) {
 			json_key(out, &first, "active_slave");
 			if (l->bond_active_slave)
@@ -424,18 +516,144 @@ oom:
 	return CONTROL_REPLY_ERROR;
 }
 
-/* announce [iface=NAME] [sequence] [ADDRESS...] */
+/* Wall-clock time of a monotonic time, as RFC 3339 UTC with milliseconds. */
+static const char *mono_to_rfc3339(const struct daemon *d, uint64_t t, char buf[40])
+{
+	uint64_t wall = daemon_wall_ns();
+
+	wall -= t < d->now ? d->now - t : 0;
+	return daemon_format_time(wall, buf);
+}
+
+uint64_t daemon_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+bool daemon_key_is_number(const char *key)
+{
+	static const char *const numbers[] = {"probes", "guests", "neighbours", "capped", NULL};
+
+	for (size_t i = 0; numbers[i]; i++)
+		if (!strcmp(key, numbers[i]))
+			return true;
+	return false;
+}
+
+const char *daemon_format_time(uint64_t epoch_ns, char buf[40])
+{
+	time_t sec = (time_t)(epoch_ns / 1000000000ull);
+	struct tm tm;
+
+	if (!gmtime_r(&sec, &tm) ||
+	    !strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm))
+		return "unknown";
+	snprintf(buf + 19, 40 - 19, ".%06uZ", (unsigned)(epoch_ns % 1000000000ull / 1000));
+	return buf;
+}
+
+/* The newest recorded conflict of a target, or NULL when it is no longer kept. */
+static const struct engine_conflict *conflict_of(const struct engine_conflict *c, size_t n,
+						 int ifindex, const struct garp_addr *addr)
+{
+	while (n--)
+		if (c[n].ifindex == ifindex && garp_addr_eq(&c[n].addr, addr))
+			return &c[n];
+	return NULL;
+}
+
+struct announce_req {
+	enum engine_announce_kind kind;
+	bool force;
+	int ifindex;
+	const struct gnl_link *link;
+	struct garp_addr addrs[WORDS_MAX];
+	size_t n;
+};
+
+/* One target: announce it and say what happened. Return: 1 when something was started. */
+static int announce_one(struct daemon *d, const struct announce_req *q,
+			const struct engine_target_info *ti, struct buf *out, struct buf *why)
+{
+	struct engine_conflict cs[ENGINE_CONFLICTS_KEPT];
+	const struct engine_conflict *c;
+	char a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12], mac[PKT_MAC_STRLEN], when[40];
+	const char *ifname = daemon_ifname(d, ti->ifindex, b);
+	int r;
+
+	garp_addr_to_str(&ti->addr, a);
+	r = engine_announce_now(d->engine, d->now, ti->ifindex, &ti->addr, q->kind, q->force);
+	switch (r) {
+	case ENGINE_NOW_STARTED:
+		buf_printf(out, "started iface=%s addr=%s%s\n", ifname, a,
+			   ti->state == ENGINE_TARGET_CONFLICT ? " forced=conflict" : "");
+		return 1;
+	case ENGINE_NOW_CUT_SHORT:
+		buf_printf(out, "cut-short iface=%s addr=%s probes_skipped=%u\n", ifname, a,
+			   ti->state == ENGINE_TARGET_PROBING ? ti->total - ti->sent : 0);
+		return 1;
+	case ENGINE_NOW_RESTARTED:
+		buf_printf(out, "restarted iface=%s addr=%s\n", ifname, a);
+		return 1;
+	case ENGINE_NOW_RUNNING:
+		buf_printf(out, "running iface=%s addr=%s state=%s\n", ifname, a,
+			   engine_target_state_to_string(ti->state));
+		buf_printf(why, "%s%s on %s: a sequence is already in flight", why->len ? "; " : "",
+			   a, ifname);
+		return 0;
+	case ENGINE_NOW_WAITING:
+		buf_printf(out, "waiting iface=%s addr=%s reason=cannot-send-now\n", ifname, a);
+		buf_printf(why, "%s%s on %s: cannot send now (link down or held down after a "
+				"removal); it runs when it can",
+			   why->len ? "; " : "", a, ifname);
+		return 0;
+	case ENGINE_NOW_CONFLICT:
+		c = conflict_of(cs, engine_get_conflicts(d->engine, cs, ENGINE_CONFLICTS_KEPT),
+				ti->ifindex, &ti->addr);
+		if (c && c->kernel_dad) {
+			buf_printf(out, "refused iface=%s addr=%s reason=conflict detected=kernel-dad "
+					"seen=%s\n",
+				   ifname, a, mono_to_rfc3339(d, c->time, when));
+			buf_printf(why, "%s%s on %s: refused, the kernel's DAD failed at %s; --force "
+					"announces anyway",
+				   why->len ? "; " : "", a, ifname, when);
+		} else if (c) {
+			buf_printf(out, "refused iface=%s addr=%s reason=conflict mac=%s seen=%s\n",
+				   ifname, a, pkt_mac_to_str(c->mac, mac),
+				   mono_to_rfc3339(d, c->time, when));
+			buf_printf(why, "%s%s on %s: refused, %s defended it at %s (%.1f s ago); "
+					"--force announces anyway",
+				   why->len ? "; " : "", a, ifname, mac, when, ago(d, c->time));
+		} else {
+			buf_printf(out, "refused iface=%s addr=%s reason=conflict\n", ifname, a);
+			buf_printf(why, "%s%s on %s: refused, another host defended it; --force "
+					"announces anyway",
+				   why->len ? "; " : "", a, ifname);
+		}
+		return 0;
+	default:
+		buf_printf(out, "refused iface=%s addr=%s reason=%s\n", ifname, a,
+			   r == -ENODEV ? "interface-not-announced" : "not-configured");
+		buf_printf(why, "%s%s on %s: %s", why->len ? "; " : "", a, ifname,
+			   r == -ENODEV ? "the interface is not announced on" : "not configured");
+		return 0;
+	}
+}
+
+/* announce [iface=NAME] [sequence] [force] [ADDRESS...] */
 static enum control_reply cmd_announce(struct daemon *d, const struct request *r,
 				       struct buf *out)
 {
-	enum engine_announce_kind kind = ENGINE_ANNOUNCE_ONLY;
-	struct garp_addr addrs[WORDS_MAX];
-	const struct gnl_link *link = NULL;
+	struct announce_req q = {.kind = ENGINE_ANNOUNCE_ONLY};
+	struct buf lines = BUF_INIT, why = BUF_INIT;
 	char a[GARP_ADDR_STRLEN];
 	struct snapshot s;
 	struct links ls;
-	size_t n = 0;
-	int ifindex = 0, started = 0, ret;
+	size_t considered = 0;
+	int started = 0;
 
 	if (links_take(d, &ls) < 0)
 		goto oom;
@@ -449,34 +667,37 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 		const char *w = r->word[i];
 
 		if (!strncmp(w, "iface=", 6)) {
-			link = link_by_name(&ls, w + 6);
-			if (!link) {
+			q.link = link_by_name(&ls, w + 6);
+			if (!q.link) {
 				buf_printf(out, "no interface \"%.*s\"", IFNAMSIZ, w + 6);
 				goto fail;
 			}
-			ifindex = link->ifindex;
+			q.ifindex = q.link->ifindex;
 		} else if (!strcmp(w, "sequence")) {
-			kind = ENGINE_ANNOUNCE_SEQUENCE;
-		} else if (garp_addr_from_str(w, &addrs[n]) == 0) {
-			n++;
+			q.kind = ENGINE_ANNOUNCE_SEQUENCE;
+		} else if (!strcmp(w, "force")) {
+			q.force = true;
+		} else if (garp_addr_from_str(w, &q.addrs[q.n]) == 0) {
+			q.n++;
 		} else {
 			buf_printf(out, "\"%.64s\" is not an IPv4 or IPv6 address", w);
 			goto fail;
 		}
 	}
-	if (ifindex && !engine_link_eligible(d->engine, ifindex)) {
-		buf_printf(out, "%s is not announced on (loopback, NOARP, not Ethernet or ignored)",
-			   link->name);
+	if (q.ifindex && !engine_link_eligible(d->engine, q.ifindex)) {
+		buf_printf(out, "%s is not announced on (%s)", q.link->name,
+			   link_ignored_reason(d, &ls, q.link));
 		goto fail;
 	}
 
 	/* Every address must be ours before anything is sent: all or nothing. */
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < q.n; i++) {
 		const struct engine_target_info *ti = NULL, *unusable = NULL;
 
 		for (size_t t = 0; t < s.n && !ti; t++) {
-			if (!garp_addr_eq(&s.targets[t].addr, &addrs[i]) ||
-			    (ifindex && s.targets[t].ifindex != ifindex))
+			if (!garp_addr_eq(&s.targets[t].addr, &q.addrs[i]) ||
+			    (q.ifindex && s.targets[t].ifindex != q.ifindex) ||
+			    !engine_link_eligible(d->engine, s.targets[t].ifindex))
 				continue;
 			if (addr_dad_state(&s.targets[t]))
 				unusable = &s.targets[t];
@@ -487,56 +708,67 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 			char b[IFNAMSIZ + 12];
 
 			/* an IPv6 address in DAD, or whose DAD failed: never advertised */
-			buf_printf(out, "%s on %s is %s: not advertised", garp_addr_to_str(&addrs[i], a),
+			buf_printf(out, "%s on %s is %s: not advertised", garp_addr_to_str(&q.addrs[i], a),
 				   daemon_ifname(d, unusable->ifindex, b), addr_dad_state(unusable));
 			goto fail;
 		}
 		if (!ti) {
 			buf_printf(out, "%s is not configured on %s",
-				   garp_addr_to_str(&addrs[i], a),
-				   link ? link->name : "any interface garpd announces on");
+				   garp_addr_to_str(&q.addrs[i], a),
+				   q.link ? q.link->name : "any interface garpd announces on");
 			goto fail;
 		}
 	}
 
-	if (n == 0) {
-		ret = engine_announce(d->engine, d->now, ifindex, NULL, kind);
-		if (ret < 0) {
-			buf_printf(out, "nothing to announce%s%s", link ? " on " : "",
-				   link ? link->name : "");
-			goto fail;
-		}
-		started = ret;
-	}
-	for (size_t i = 0; i < n; i++) {
-		for (size_t t = 0; t < s.n; t++) {
-			const struct engine_target_info *ti = &s.targets[t];
-			char b[IFNAMSIZ + 12];
+	for (size_t t = 0; t < s.n; t++) {
+		const struct engine_target_info *ti = &s.targets[t];
+		bool wanted = q.n == 0;
 
-			if (!garp_addr_eq(&ti->addr, &addrs[i]) || (ifindex && ti->ifindex != ifindex))
-				continue;
-			ret = engine_announce(d->engine, d->now, ti->ifindex, &addrs[i], kind);
-			if (ret <= 0)
-				continue;
-			started += ret;
-			buf_printf(out, "started iface=%s addr=%s\n", daemon_ifname(d, ti->ifindex, b),
-				   garp_addr_to_str(&addrs[i], a));
-		}
+		if ((q.ifindex && ti->ifindex != q.ifindex) ||
+		    !engine_link_eligible(d->engine, ti->ifindex))
+			continue;
+		for (size_t i = 0; i < q.n && !wanted; i++)
+			wanted = garp_addr_eq(&ti->addr, &q.addrs[i]);
+		if (!wanted || addr_dad_state(ti))
+			continue;
+		considered++;
+		started += announce_one(d, &q, ti, &lines, &why);
 	}
+	if (!considered) {
+		buf_printf(out, "nothing to announce%s%s", q.link ? " on " : "",
+			   q.link ? q.link->name : "");
+		goto fail;
+	}
+	if (!started) {
+		/* nothing started: the reply is an error, with every reason on its one line */
+		buf_printf(out, "nothing started: %s", why.data ? why.data : "");
+		goto fail;
+	}
+	buf_append(out, lines.data, lines.len);
 	buf_printf(out, "started %d target%s (%s)\n", started, started == 1 ? "" : "s",
-		   kind == ENGINE_ANNOUNCE_SEQUENCE ? "sequence" : "announcement");
+		   q.kind == ENGINE_ANNOUNCE_SEQUENCE ? "sequence" : "announcement");
+	buf_free(&lines);
+	buf_free(&why);
 	free(ls.l);
 	free(s.targets);
 	return CONTROL_REPLY_OK;
 fail:
+	buf_free(&lines);
+	buf_free(&why);
 	free(ls.l);
 	free(s.targets);
 	return CONTROL_REPLY_ERROR;
 }
 
+static void prom_family_typed(struct buf *out, const char *name, const char *help,
+			      const char *type)
+{
+	buf_printf(out, "# HELP garpd_%s %s\n# TYPE garpd_%s %s\n", name, help, name, type);
+}
+
 static void prom_family(struct buf *out, const char *name, const char *help)
 {
-	buf_printf(out, "# HELP garpd_%s %s\n# TYPE garpd_%s counter\n", name, help, name);
+	prom_family_typed(out, name, help, "counter");
 }
 
 /* Label values escape backslash, double quote and newline (exposition format). */
@@ -550,6 +782,62 @@ static void prom_label(struct buf *out, const char *s)
 		else
 			buf_append(out, s, 1);
 	}
+}
+
+/* Gauges: the build, and per interface garpd announces on its addresses by state. */
+static enum control_reply metrics_gauges(struct daemon *d, struct buf *out)
+{
+	static const struct {
+		const char *name, *help;
+	} fam[] = {
+		{"addresses", "IPv4 addresses garpd tracks."},
+		{"addresses_in_flight", "Addresses with a sequence in flight (probing, waiting "
+					"or announcing)."},
+		{"addresses_in_conflict", "Addresses another host defended (state conflict)."},
+	};
+	struct snapshot s;
+	struct links ls;
+
+	prom_family_typed(out, "build_info", "garpd's version; always 1.", "gauge");
+	buf_printf(out, "garpd_build_info{version=\"");
+	prom_label(out, GARPD_VERSION);
+	buf_printf(out, "\"} 1\n");
+	if (links_take(d, &ls) < 0)
+		goto oom;
+	if (snapshot_take(d, &s) < 0) {
+		free(ls.l);
+		goto oom;
+	}
+	for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
+		prom_family_typed(out, fam[k].name, fam[k].help, "gauge");
+		for (size_t i = 0, t = 0; i < ls.n; i++) {
+			const struct gnl_link *l = &ls.l[i];
+			unsigned long n = 0;
+
+			if (!engine_link_eligible(d->engine, l->ifindex))
+				continue;
+			while (t < s.n && s.targets[t].ifindex < l->ifindex)
+				t++;
+			for (; t < s.n && s.targets[t].ifindex == l->ifindex; t++) {
+				enum engine_target_state st = s.targets[t].state;
+
+				n += k == 0 || (k == 1 && (st == ENGINE_TARGET_PROBING ||
+							   st == ENGINE_TARGET_WAITING ||
+							   st == ENGINE_TARGET_ANNOUNCING)) ||
+				     (k == 2 && st == ENGINE_TARGET_CONFLICT);
+			}
+			buf_printf(out, "garpd_%s{interface=\"", fam[k].name);
+			prom_label(out, l->name);
+			buf_printf(out, "\"} %lu\n", n);
+		}
+	}
+	free(ls.l);
+	free(s.targets);
+	return CONTROL_REPLY_OK;
+oom:
+	buf_free(out);
+	buf_printf(out, "out of memory");
+	return CONTROL_REPLY_ERROR;
 }
 
 static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
@@ -605,7 +893,7 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 	buf_printf(out, "garpd_netlink_resyncs_total %llu\n", (unsigned long long)gc.resyncs);
 	prom_family(out, "netlink_malformed_total", "Malformed netlink messages skipped.");
 	buf_printf(out, "garpd_netlink_malformed_total %llu\n", (unsigned long long)gc.malformed);
-	return CONTROL_REPLY_OK;
+	return metrics_gauges(d, out);
 }
 
 enum control_reply daemon_control(void *userdata, const char *line, struct buf *out,

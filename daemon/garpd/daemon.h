@@ -57,6 +57,10 @@ struct daemon {
 	uint64_t nl_window_events; /* events read since nl_resume was set */
 	bool filter_arp;
 	bool filter_nd;
+	/* the last IPv6 forwarding lookup (Router flag), valid for one wakeup */
+	int router_ifindex;
+	uint64_t router_time;
+	bool router_value;
 	bool pollout;
 	bool synced;
 	bool stop;
@@ -94,6 +98,13 @@ const char *daemon_ifname(const struct daemon *d, int ifindex, char buf[IFNAMSIZ
 struct if_stats *daemon_if_stats(struct daemon *d, int ifindex);
 /* Reload the configuration; on failure @ret_err (if not NULL) gets "file:line: message". */
 int daemon_reload(struct daemon *d, struct buf *ret_err);
+
+/* RFC 3339 UTC with microseconds: "2026-11-29T03:40:00.123456Z" (commands.c). */
+const char *daemon_format_time(uint64_t epoch_ns, char buf[40]);
+/* CLOCK_REALTIME in ns since the epoch (commands.c). */
+uint64_t daemon_wall_ns(void);
+/* Whether an event field's value is a number (JSON without quotes) (commands.c). */
+bool daemon_key_is_number(const char *key);
 
 /* The control socket's request handler (commands.c). */
 enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload,

@@ -168,18 +168,28 @@ void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon
 		kv_add(&text, keys[i], vals[i]);
 	log_line(level, text.s, text.len);
 	if (mon) {
-		struct buf json = BUF_INIT;
+		struct buf json = BUF_INIT, line = BUF_INIT;
+		char when[40];
+		uint64_t wall = daemon_wall_ns();
 
-		buf_printf(&json, "{\"time_ns\":%llu", (unsigned long long)d->now);
+		/* monitors get the wall-clock time: "[RFC 3339] key=value ..." and "time", "time_ns" */
+		daemon_format_time(wall, when);
+		text.s[text.len] = '\0';
+		buf_printf(&line, "[%s] %s", when, text.s);
+		buf_printf(&json, "{\"time\":\"%s\",\"time_ns\":%llu", when,
+			   (unsigned long long)wall);
 		for (size_t i = 0; i < n; i++) {
 			buf_printf(&json, ",\"%s\":", keys[i]);
-			buf_json_string(&json, vals[i]);
+			if (daemon_key_is_number(keys[i]))
+				buf_printf(&json, "%s", vals[i]);
+			else
+				buf_json_string(&json, vals[i]);
 		}
 		buf_append(&json, "}", 1);
-		text.s[text.len] = '\0';
-		if (!json.oom)
-			control_broadcast(d->control, text.s, json.data);
+		if (!json.oom && !line.oom)
+			control_broadcast(d->control, line.data, json.data);
 		buf_free(&json);
+		buf_free(&line);
 	}
 }
 
@@ -197,11 +207,16 @@ static void policy_get(void *userdata, const char *name, struct cfg_sequence *re
  */
 static bool ipv6_router(void *userdata, int ifindex, const char *ifname)
 {
+	struct daemon *d = userdata;
 	char path[64 + IFNAMSIZ], c = '0';
 	int fd;
 
-	(void)userdata;
-	(void)ifindex;
+	/* a burst starts many sequences on one interface in one wakeup: read once */
+	if (d->router_ifindex == ifindex && d->router_time == d->now)
+		return d->router_value;
+	d->router_ifindex = ifindex;
+	d->router_time = d->now;
+	d->router_value = false;
 	if (!ifname[0] || strchr(ifname, '/') || !strcmp(ifname, ".") || !strcmp(ifname, ".."))
 		return false;
 	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding", ifname);
@@ -211,7 +226,8 @@ static bool ipv6_router(void *userdata, int ifindex, const char *ifname)
 	if (read(fd, &c, 1) != 1)
 		c = '0';
 	close(fd);
-	return c != '0';
+	d->router_value = c != '0';
+	return d->router_value;
 }
 
 static int epoll_add(struct daemon *d, int fd, uint64_t tag, uint32_t events)
@@ -948,7 +964,17 @@ int daemon_reload(struct daemon *d, struct buf *ret_err)
 			buf_printf(&msg, "%s:%u: %s", err.file, err.line, err.message);
 		else
 			buf_printf(&msg, "%s: %s", err.file, err.message);
-		log_error("event=reload-failed error: %s", msg.data ? msg.data : "");
+		{
+			struct buf q = BUF_INIT;
+
+			/* key=value like every other line: the message quoted, " and \ escaped */
+			for (size_t i = 0; msg.data && i < msg.len; i++)
+				buf_printf(&q, "%s%c", msg.data[i] == '"' || msg.data[i] == '\\' ? "\\" : "",
+					   msg.data[i]);
+			log_error("event=reload-failed config=%s error=\"%s\"", d->opts->config_path,
+				  q.data ? q.data : "");
+			buf_free(&q);
+		}
 		if (ret_err)
 			buf_append(ret_err, msg.data ? msg.data : "", msg.len);
 		buf_free(&msg);
@@ -1128,6 +1154,8 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 		teardown(&d);
 		return EX_OSERR;
 	}
+	if (opts->started)
+		opts->started(opts->started_userdata);
 	log_info("event=started version=%s", GARPD_VERSION);
 	log_set_buffered(true);
 

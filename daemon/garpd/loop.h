@@ -16,6 +16,9 @@ struct loop_options {
 	bool config_missing_ok;   /* the default path may be absent */
 	const char *control_socket; /* --control-socket, or NULL for the config's */
 	bool log_level_forced;    /* --log-level given: reloads keep it */
+	/* Called once every socket is open and privileges are dropped, before the first event. */
+	void (*started)(void *userdata);
+	void *started_userdata;
 };
 
 /**

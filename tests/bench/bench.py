@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 
+import converge
 import netns
 
 REC = struct.Struct("<QIIHBB4s")   # bench_capture's record
@@ -356,8 +357,10 @@ def scale_garpd(workdir, kind, n, batch_window=None):
         res["resyncs"] = g.count("event=netlink-overflow")
         res["schedule"] = schedule_of(recs)
         res["bursts"] = len(res["schedule"])
-        announced = g.count("event=announced")
+        # After the stop: a burst's summary line is written when it is due
+        # (a second after its first event) or at exit, whichever is first.
         g.stop()
+        announced = g.count("event=announced")
         g = None
         if announced != n:
             res["bad_addresses"] = max(res["bad_addresses"], n - announced)
@@ -670,9 +673,28 @@ def kind_of(r):
     return last if last in ("win8", "immediate") else "immediate"
 
 
+def span(vals, fmt):
+    """min–max of @vals (one figure when they print alike)."""
+    vals = [v for v in vals if v is not None]
+    if not vals:
+        return "-"
+    lo, hi = fmt.format(min(vals)), fmt.format(max(vals))
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
 def rows(results):
+    """CPU figures as min–max over the runs (cpu_runs_ms); a ratio's range
+    pairs the runs in order (run i of garpd with run i of the limit: they
+    ran minutes apart at most). Wall time, RSS and the rest: the run with
+    the median CPU time."""
+    def cpu_runs(r):
+        return r.get("cpu_runs_ms") or [r["cpu_ns"] / 1e6]
+
     def per_frame(r):
-        return r["cpu_ns"] / 1000 / r["observed"] if r["observed"] else None
+        return [ms * 1000 / r["observed"] for ms in cpu_runs(r)] if r["observed"] else []
+
+    def ratios(a, b):
+        return [x / y for x, y in zip(a, b) if y]
 
     limits = {(kind_of(r), r["n"]): r for r in results if r["scenario"].startswith("limit ")}
     paced = {(kind_of(r), r["n"]): r for r in results if r["scenario"].startswith("paced ")}
@@ -680,20 +702,17 @@ def rows(results):
     out = []
     for r in results:
         g = garpd.get(r["n"])
-        xg = r["cpu_ns"] / g["cpu_ns"] if g and not r["scenario"].startswith(
-            ("garpd", "limit", "paced")) else None
+        xg = ratios(cpu_runs(r), cpu_runs(g)) if g and not r["scenario"].startswith(
+            ("garpd", "limit", "paced")) else []
         pf = per_frame(r)
         lim = limits.get((kind_of(r), r["n"]))
-        ratio = pf / per_frame(lim) if lim and pf and lim["observed"] else None
+        ratio = ratios(pf, per_frame(lim)) if lim else []
         pc = paced.get((kind_of(r), r["n"]))
-        xp = pf / per_frame(pc) if pc and pf and pc["observed"] and \
-            r["scenario"].startswith("garpd") else None
+        xp = ratios(pf, per_frame(pc)) if pc and r["scenario"].startswith("garpd") else []
         runs = r.get("cpu_runs_ms")
-        out.append([r["scenario"], f"{r['n']:,}", f"{r['cpu_ns'] / 1e6:.1f}",
-                    f"{pf:.2f}" if pf else "-",
-                    f"{ratio:.2f}" if ratio else "-",
-                    f"{xp:.2f}" if xp else "-",
-                    f"{xg:.1f}" if xg else "-",
+        out.append([r["scenario"], f"{r['n']:,}", span(cpu_runs(r), "{:.1f}"),
+                    span(pf, "{:.2f}"), span(ratio, "{:.2f}"), span(xp, "{:.2f}"),
+                    span(xg, "{:.1f}"),
                     f"{r['wall_ms']:.0f}" if r.get("wall_ms") else "-",
                     f"{r['expected']:,}/{r['observed']:,}",
                     f"{r['observed'] / r['n']:.2f}",
@@ -777,7 +796,18 @@ def main():
                     help="runs per scale scenario up to N = 10,000; the median is reported")
     ap.add_argument("--batch-window", default=None,
                     help="garpd's batch_window in the scale scenarios (default: garpd's own)")
-    ap.add_argument("--skip", default="", help="comma list of: scale,latency,idle,peers,pacing")
+    ap.add_argument("--skip", default="",
+                    help="comma list of: scale,latency,idle,peers,pacing,converge")
+    ap.add_argument("--converge-clients", type=int, default=7,
+                    help="clients per kind in the convergence scenario (8 kinds + a router)")
+    ap.add_argument("--converge-pps", type=int, default=200,
+                    help="datagrams per second each client sends to the VIP")
+    ap.add_argument("--converge-timeout", type=float, default=60,
+                    help="seconds a convergence run waits for the last client")
+    ap.add_argument("--converge-only", default="",
+                    help="run only the announcers whose name contains this (e.g. garpd)")
+    ap.add_argument("--converge-repeat", type=int, default=1,
+                    help="moves per announcer in the convergence scenario")
     ap.add_argument("--out", default=None, help="directory for results.md, .json, .png")
     args = ap.parse_args()
     netns.require_root()
@@ -848,6 +878,16 @@ def main():
             log("pacing: 1,000 addresses one at a time, 1, 2 and 5 ms apart")
             extra["pacing"] = pacing(workdir)
         log(f"  {extra['pacing']}")
+    if "converge" not in skip:
+        if args.smoke:
+            extra["converge"] = converge.run(workdir, Garpd, per_kind=1, pps=100, timeout_s=5,
+                                             smoke=True, log=log)
+        else:
+            extra["converge"] = converge.run(workdir, Garpd, per_kind=args.converge_clients,
+                                             pps=args.converge_pps,
+                                             timeout_s=args.converge_timeout,
+                                             repeat=args.converge_repeat,
+                                             only=args.converge_only, log=log)
     if "idle" not in skip:
         log("idle: flood")
         extra["idle"] = idle(workdir, *((2, 1000) if args.smoke else (10, 10000)))
@@ -864,6 +904,12 @@ def main():
         print(f"pacing {p['who']}: {p['interval_ms']} ms apart: {p['cpu_us_per_addr']:.1f} µs CPU "
               f"and {p['wakeups_per_addr']:.2f} wake-ups per address "
               f"({p['observed']}/{p['n']} frames, drops {p['drops']})")
+    if "converge" in extra:
+        print("convergence, time from the move until a client's first datagram reaches B, "
+              "p50 / max per kind:")
+        print(converge.table_text(extra["converge"]))
+        for row, why in extra["converge"]["missing"]:
+            print(f"convergence: no rows for {row}: {why}")
     if "idle" in extra:
         i = extra["idle"]
         print(f"idle: {i['seconds']} s, {i['flood_rx']} flood frames reached garpd's interface: "
@@ -890,6 +936,17 @@ def main():
                    f"| {p['wakeups_per_addr']:.2f} | {p['observed']}/{p['n']} |"
                    for p in extra["pacing"]]
             md.append("")
+        if "converge" in extra:
+            c = extra["converge"]
+            nrun = max((r["run"] for r in c["runs"]), default=0)
+            md += [f"Convergence ({len(c['clients'])} clients, {c['pps']} datagrams/s each, "
+                   f"{nrun} move(s) per announcer, each bounded at {c['timeout_s']:g} s): time "
+                   "from the move until the client's first datagram reaches B, p50 / max per "
+                   "kind, each min–max over the moves.", "",
+                   converge.table_md(c), ""]
+            md += [f"Not run: {row} ({why})." for row, why in c["missing"]]
+            md.append("")
+            converge.plot(c, args.out, PALETTE)
         if "idle" in extra:
             i = extra["idle"]
             md.append(f"Idle, {i['n']} addresses, {i['rate']:,} unrelated ARP requests/s for "
@@ -908,8 +965,24 @@ def main():
             if p["observed"] != p["n"] or p["drops"]:
                 netns.fail(f"pacing {p['who']}: {p['observed']}/{p['n']} frames, "
                            f"drops {p['drops']}")
-        i = extra["idle"]
-        if i["flood_rx"] < i["rate"] * i["seconds"] * 0.9:
+        c = extra.get("converge")
+        if c:
+            # Correctness, not speed: on a segment where every client
+            # honours gratuitous ARP, garpd's announcement (milliseconds)
+            # moves each client within the 5 s bound, and the observer saw
+            # the VIP arrive on B. The GARP-ignoring kinds are not asserted
+            # (they need directed refresh, issue 13).
+            for r in c["runs"]:
+                if r["vip_on_b_ms"] is None:
+                    netns.fail(f"converge {r['announcer']}: the observer never saw the VIP on B")
+                if r["announcer"].startswith("garpd"):
+                    late = [k for k, v in r["kinds"].items()
+                            if not converge.KIND[k].ignores and v["never"]]
+                    if late:
+                        netns.fail(f"converge {r['announcer']}: clients of kinds {late} never "
+                                   f"reached B within {r['timeout_s']} s")
+        i = extra.get("idle")
+        if i and i["flood_rx"] < i["rate"] * i["seconds"] * 0.9:
             netns.fail(f"idle flood did not reach garpd's interface: {i['flood_rx']} frames")
         print("PASS")
     return 0

@@ -222,12 +222,14 @@ class Switch:
     """Capture on both switch ports, run @action, wait for garpd, collect."""
 
     def __init__(self, lab, name, action, expect_addrs=(), expect_relearn=False,
-                 expect_failover=True, settle=None):
+                 expect_failover=True, settle=None,
+                 ethertypes=(netns.ETH_P_ARP, netns.ETH_P_RARP)):
         self.lab, self.name = lab, name
         host, d = lab.host, lab.d
         self.old = lab.active()
         self.new = "eth1" if self.old == "eth0" else "eth0"
-        caps = {s: netns.Capture(lab.sw, lab.peer[s], timeout=300, ready_timeout=60)
+        caps = {s: netns.Capture(lab.sw, lab.peer[s], ethertypes=ethertypes, timeout=300,
+                                 ready_timeout=60)
                 for s in ("eth0", "eth1")}
         n_fail = lab.count("event=bond-failover", iface="bond0")
         n_ann = {a: lab.count("event=announced", addr=a) for a in expect_addrs}
@@ -593,6 +595,65 @@ def s6b(lab):
     return f"{sw.describe()}; watched {wait:.1f} s after the switch"
 
 
+V6_BR, V6_VLAN = "2001:db8:7::1", "2001:db8:7:100::1"
+
+
+def unsolicited_na(f):
+    """(target, flags, TLLA) of an unsolicited NA (to 33:33:00:00:00:01), else None."""
+    off = 14 if f.vlan is None else 18
+    ip = f.raw[off:]
+    if f.ethertype != 0x86DD or len(ip) < 72 or ip[6] != 58 or ip[40] != 136:
+        return None
+    if f.dst != "33:33:00:00:00:01":
+        return None
+    import ipaddress
+    target = str(ipaddress.IPv6Address(bytes(ip[48:64])))
+    tlla = netns.mac_str(ip[66:72]) if ip[64] == 2 and ip[65] == 1 else None
+    return target, ip[44] & 0xE0, tlla
+
+
+@scenario("7", "IPv6: after a switch, br0's and bond0.100's addresses get one garpd NA each through "
+          "the new slave, bond0.100's tagged 100")
+def s7(lab):
+    host = lab.host
+    reload(lab, "")
+    for dev in ("all", "default", "br0", f"bond0.{VLAN}"):
+        host.sysctl(f"net/ipv6/conf/{dev}/disable_ipv6", "0")  # slashes: bond0.100 has a dot
+    host.addr_add("br0", V6_BR + "/64", "nodad")
+    host.addr_add(f"bond0.{VLAN}", V6_VLAN + "/64", "nodad")
+    for a in (V6_BR, V6_VLAN):
+        lab.d.wait_for("event=announced", timeout=SLOW, addr=a)
+    lab.quiesce()
+    brmac = lab.mac(host, "br0")
+    vmac = lab.mac(host, f"bond0.{VLAN}")
+    n_sent = {a: lab.count("event=na-sent", addr=a) for a in (V6_BR, V6_VLAN)}
+    sw = Switch(lab, "7", switch_ip(lab), expect_addrs=[V6_BR, V6_VLAN], settle=1,
+                ethertypes=(netns.ETH_P_ARP, netns.ETH_P_RARP, 0x86DD))
+    SWITCHES["7"] = sw
+    new = [(f, unsolicited_na(f)) for f in sw.frames[sw.new] if f.ts_ns >= sw.t_cmd]
+    old = [(f, unsolicited_na(f)) for f in sw.frames[sw.old] if f.ts_ns >= sw.t_cmd]
+    # The bond's NETDEV_NOTIFY_PEERS reaches VLAN devices on it (not a bridge),
+    # and the kernel answers it with an unsolicited NA of its own, in the same
+    # format as garpd's: bond0.100's address gets two, br0's only garpd's.
+    for addr, mac, vlan, kernel in ((V6_BR, brmac, None, 0), (V6_VLAN, vmac, VLAN, 1)):
+        mine = [(f, n) for f, n in new if n and n[0] == addr]
+        check(len(mine) == 1 + kernel, f"7: want {1 + kernel} NA(s) for {addr} on "
+              f"{lab.peer[sw.new]}, got {[f.summary() for f, _ in mine]}")
+        sent = [l for l in lab.d.find("event=na-sent", addr=addr)]
+        f, (target, flags, tlla) = mine[-1]
+        check(f.src == mac and tlla == mac, f"7: NA for {addr} from {f.src}, TLLA {tlla}; want {mac}")
+        check(f.vlan == vlan, f"7: NA for {addr} with VLAN {f.vlan}, want {vlan}")
+        check(flags == 0x20, f"7: NA for {addr} flags {flags:#x}, want Override only")
+        d = (f.ts_ns - sw.t_cmd) / 1e9
+        check(d < DELAY_LIMIT_S, f"7: NA for {addr} {d:.3f} s after the switch command")
+        check(len(sent) - n_sent[addr] == 1, f"7: garpd sent {len(sent) - n_sent[addr]} NAs "
+              f"for {addr} on the switch, want 1")
+        check(not [g for g, n in old if n and n[0] == addr],
+              f"7: an NA for {addr} left through the old slave {sw.old}")
+    return (f"{sw.describe()}; garpd's NAs for {V6_BR} and {V6_VLAN} (tag {VLAN}) through "
+            f"{lab.peer[sw.new]}, plus the kernel's own for {V6_VLAN}")
+
+
 def main():
     if os.geteuid() != 0:
         netns.skip("needs root")
@@ -617,7 +678,7 @@ def main():
             raise
         TIMINGS["setup_s"] = round(time.monotonic() - t0, 1)
         log(f"setup: bond0 over eth0/eth1, garpd ready ({TIMINGS['setup_s']} s)")
-        for s in (s1a, s1b, s2, s3, s4, s4b, s5, s6a, s6b):
+        for s in (s1a, s1b, s2, s3, s4, s4b, s5, s6a, s6b, s7):
             s(lab)
         rcg, took = lab.d.stop(timeout=60)
         asan = [l for l in lab.d.lines if "Sanitizer" in l or "runtime error" in l]

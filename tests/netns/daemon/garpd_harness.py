@@ -31,6 +31,11 @@ def garpd_binary():
     return netns.binary("GARPD_GARPD")
 
 
+def per_address(lines):
+    """The lines about one address (addr=...), not a burst's summary (count=, addrs=)."""
+    return [l for l in lines if " addr=" in l]
+
+
 class Garpd:
     def __init__(self, ns, config="", args=(), ready=True, ready_timeout=15, prefix=()):
         """@prefix: a command garpd runs under (e.g. setpriv ...), which must exec it."""

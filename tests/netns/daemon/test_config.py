@@ -70,6 +70,9 @@ def check_reload(tmp):
         d.signal(signal.SIGHUP)
         line = d.wait_for("event=reload-failed")
         check(f"{d.config_path}:2: probe_interval" in line, f"reload error lacks file:line:key: {line}")
+        check(line.endswith(f'event=reload-failed config={d.config_path} error="{d.config_path}:2: '
+                            'probe_interval: expected a duration like 250ms or 1s, got \\"fast\\""'),
+              f"reload-failed is not key=value like every other line: {line}")
         # The old configuration (3 probes, 100 ms) is still in force.
         probes = probes_of(d, me, mine, peer, theirs, "10.0.0.81", 4)
         check(len(probes) == 3, f"after a bad reload: {len(probes)} probes, expected 3")

@@ -191,7 +191,9 @@ def nodad_conflict():
     addr = PREFIX + "300"
     with netns.Netns("g6c") as c, netns.Netns("g6a") as a, netns.Netns("g6b") as b:
         lan = Lan(c, a, b)
-        d = Garpd(b, FAST)
+        # one probe: A answers it within microseconds, so the NS/NA filter must
+        # already be on when that probe leaves (else the conflict is missed)
+        d = Garpd(b, FAST + "probes = 1\n")
         a.addr_add(lan.ia, addr + "/64", "nodad")
         with netns.Capture(c, lan.pb, ethertypes=(ETH_P_IPV6,), timeout=20) as cap:
             b.addr_add(lan.ib, addr + "/64", "nodad")

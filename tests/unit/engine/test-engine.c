@@ -1517,6 +1517,62 @@ static void test_ineligible(void **state)
 	tl_fini(&x);
 }
 
+/* engine_announce_now(): the operator's announce cuts probes short; a defended address is refused. */
+static void test_announce_now(void **state)
+{
+	struct tl x;
+	struct pkt_arp a;
+	struct garp_addr six = ga("10.0.0.6"), seven = ga("10.0.0.7"), none = ga("10.0.0.99");
+
+	tl_init(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.6");
+	tl_advance(&x, MS(500)); /* the first probe left, two more and the announcement to come */
+	assert_int_equal(engine_announce_now(x.e, x.now, 2, &six, ENGINE_ANNOUNCE_ONLY, false),
+			 ENGINE_NOW_CUT_SHORT);
+	tl_drain(&x);
+	tl_advance(&x, S(10));
+	expect_probe(&x, 0, 2, "10.0.0.6");
+	expect_request(&x, MS(500), 2, "10.0.0.6"); /* at once, no more probes */
+	expect_none(&x);
+	/* done: again is a fresh start; announcing: a restart */
+	assert_int_equal(engine_announce_now(x.e, x.now, 2, &six, ENGINE_ANNOUNCE_ONLY, false),
+			 ENGINE_NOW_STARTED);
+	assert_int_equal(engine_announce_now(x.e, x.now, 2, &none, ENGINE_ANNOUNCE_ONLY, false),
+			 -ENOENT);
+	assert_int_equal(engine_announce_now(x.e, x.now, 9, &six, ENGINE_ANNOUNCE_ONLY, false),
+			 -ENODEV);
+	tl_drain(&x);
+	expect_request(&x, S(10), 2, "10.0.0.6");
+	expect_none(&x);
+
+	/* another host defends 10.0.0.7: refused without force, nothing sent; forced: sent */
+	tl_addr(&x, 2, "10.0.0.7");
+	tl_advance(&x, S(10) + MS(100));
+	a = mk_arp(PKT_ARPOP_REPLY, other_mac, "10.0.0.7", "0.0.0.0");
+	tl_arp(&x, 2, &a);
+	tl_advance(&x, S(20));
+	expect_probe(&x, S(10), 2, "10.0.0.7");
+	expect_none(&x);
+	assert_int_equal(engine_announce_now(x.e, x.now, 2, &seven, ENGINE_ANNOUNCE_ONLY, false),
+			 ENGINE_NOW_CONFLICT);
+	tl_drain(&x);
+	expect_none(&x);
+	assert_int_equal(engine_announce_now(x.e, x.now, 2, &seven, ENGINE_ANNOUNCE_ONLY, true),
+			 ENGINE_NOW_STARTED);
+	tl_drain(&x);
+	expect_request(&x, S(20), 2, "10.0.0.7");
+	expect_none(&x);
+
+	/* --sequence while one is in flight: left alone */
+	tl_addr_del(&x, 2, "10.0.0.7");
+	assert_int_equal(engine_announce_now(x.e, x.now, 2, &six, ENGINE_ANNOUNCE_SEQUENCE, false),
+			 ENGINE_NOW_STARTED);
+	assert_int_equal(engine_announce_now(x.e, x.now, 2, &six, ENGINE_ANNOUNCE_SEQUENCE, false),
+			 ENGINE_NOW_RUNNING);
+	tl_fini(&x);
+}
+
 static void test_announce_api(void **state)
 {
 	struct tl x;
@@ -2842,6 +2898,7 @@ int main(void)
 		cmocka_unit_test(test_refresh),
 		cmocka_unit_test(test_ineligible),
 		cmocka_unit_test(test_announce_api),
+		cmocka_unit_test(test_announce_now),
 		cmocka_unit_test(test_link_removed),
 		cmocka_unit_test(test_many_targets),
 		cmocka_unit_test(test_reload_policy),
