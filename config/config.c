@@ -134,8 +134,6 @@ int cfg_parse_size(const char *s, uint64_t *ret)
 
 #include "config-private.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
 /* A raw line, comments included, longer than this is an error. */
 #define CFG_RAW_LINE_MAX 4096
 /* A file larger than this is refused before it is read. */
@@ -332,7 +330,7 @@ void cfg_init_defaults(struct cfg *ret)
 {
 	*ret = (struct cfg){
 		.daemon = {
-			.control_socket = "/run/garpd/control",
+			.control_socket = CFG_CONTROL_SOCKET_DEFAULT,
 			.user = "",
 			.log_level = CFG_LOG_INFO,
 			.announce_on_start = false,

@@ -13,8 +13,12 @@
 
 #include <netinet/in.h>
 
-#define CFG_NSEC_PER_MSEC 1000000ull
-#define CFG_NSEC_PER_SEC 1000000000ull
+#include "../packet/garp-util.h"
+
+#define CFG_NSEC_PER_MSEC GARP_NSEC_PER_MSEC
+#define CFG_NSEC_PER_SEC GARP_NSEC_PER_SEC
+/* control_socket's default; garpctl's too (daemon/common/control-proto.h). */
+#define CFG_CONTROL_SOCKET_DEFAULT "/run/garpd/control"
 
 enum cfg_profile {
 	CFG_PROFILE_WIN8,      /* 3 probes 1 s apart, 1 s pause, 1 announcement */

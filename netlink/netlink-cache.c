@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "netlink-private.h"
+#include "packet/garp-util.h"
 
 /* ---- event queue ---- */
 
@@ -140,8 +141,6 @@ static void htab_del(struct gnl_htab *t, struct gnl_hnode *n)
 	hnode_del(n);
 	t->n--;
 }
-
-#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
 
 static uint32_t link_hash(const struct gnl_hnode *n)
 {

@@ -63,6 +63,26 @@ int pkt_build_dad_ns(struct pkt_frame *ret, const uint8_t mac[PKT_ETH_ALEN],
 		     const struct in6_addr *target, const uint8_t nonce[PKT_ND_NONCE_LEN],
 		     uint16_t vlan);
 
+/**
+ * pkt_build_directed_ns() - the IPv6 directed refresh: a unicast NS from @addr to @nb
+ * @ret: the frame
+ * @mac: our MAC: Ethernet source and the Source Link-Layer Address option
+ * @addr: the announced address: IPv6 source
+ * @nb_mac: the neighbour's MAC (Ethernet destination), or NULL when unknown:
+ *          then the neighbour's solicited-node group (33:33:ff:xx:xx:xx, and
+ *          ff02::1:ffxx:xxxx as IPv6 destination)
+ * @nb: the neighbour: ICMPv6 target, and IPv6 destination when @nb_mac is given
+ * @vlan: 802.1Q VLAN id, or PKT_VLAN_NONE
+ *
+ * Hop limit 255, type 135, target = @nb, SLLA = @mac: RFC 4861 §7.2.3 makes
+ * the neighbour create or update its entry for @addr with @mac (STALE).
+ *
+ * Return: 0, or -EINVAL for a bad VLAN id or a multicast/unspecified address.
+ */
+int pkt_build_directed_ns(struct pkt_frame *ret, const uint8_t mac[PKT_ETH_ALEN],
+			  const struct in6_addr *addr, const uint8_t nb_mac[PKT_ETH_ALEN],
+			  const struct in6_addr *nb, uint16_t vlan);
+
 /* A received NS or NA, parsed and validated (RFC 4861 §7.1.1, §7.1.2). */
 struct pkt_nd {
 	uint8_t eth_dst[PKT_ETH_ALEN];

@@ -261,3 +261,33 @@ int pkt_parse_nd(const void *buf, size_t len, struct pkt_nd *ret)
 	*ret = nd;
 	return 0;
 }
+
+int pkt_build_directed_ns(struct pkt_frame *ret, const uint8_t mac[PKT_ETH_ALEN],
+			  const struct in6_addr *addr, const uint8_t nb_mac[PKT_ETH_ALEN],
+			  const struct in6_addr *nb, uint16_t vlan)
+{
+	const size_t icmp_len = ICMP_ND_LEN + 8;
+	struct in6_addr dst = *nb;
+	uint8_t eth_dst[PKT_ETH_ALEN] = {0x33, 0x33};
+	uint8_t *m;
+
+	if (vlan > PKT_VLAN_MAX || ip6_is_multicast(addr) || ip6_is_unspecified(addr) ||
+	    ip6_is_multicast(nb) || ip6_is_unspecified(nb))
+		return -EINVAL;
+	if (nb_mac) {
+		memcpy(eth_dst, nb_mac, PKT_ETH_ALEN);
+	} else {
+		/* unknown MAC: the neighbour's solicited-node group, as address resolution does */
+		pkt_solicited_node(nb, &dst);
+		memcpy(eth_dst + 2, dst.s6_addr + 12, 4); /* RFC 2464 §7 */
+	}
+	m = put_headers(ret, eth_dst, mac, vlan, addr, &dst, icmp_len);
+	m[0] = PKT_ICMPV6_NS;
+	memcpy(m + 8, nb, 16);
+	/* RFC 4861 §7.2.3: the receiver records (source, SLLA) as STALE */
+	m[24] = PKT_ND_OPT_SLLA;
+	m[25] = 1; /* 8 bytes */
+	memcpy(m + 26, mac, PKT_ETH_ALEN);
+	put16(m + 2, icmp6_checksum(addr, &dst, m, icmp_len));
+	return 0;
+}

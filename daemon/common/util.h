@@ -12,7 +12,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define UTIL_NSEC_PER_SEC 1000000000ull
+#include "../../packet/garp-util.h"
+
+#define UTIL_NSEC_PER_SEC GARP_NSEC_PER_SEC
 
 /**
  * util_parse_uint() - parse a decimal unsigned integer, strictly

@@ -8,7 +8,7 @@
 
 #include "engine.h"
 
-#define ENGINE_NSEC 1000000000ull
+#define ENGINE_NSEC GARP_NSEC_PER_SEC
 #define ENGINE_TNODE_NONE SIZE_MAX
 /* How deep the master chain / stacking is followed: a loop in bad input must not hang us. */
 #define ENGINE_STACK_DEPTH 16
@@ -80,14 +80,58 @@ struct engine_link {
 	struct engine_refresh_link *refresh; /* engine-refresh.c; NULL until first used */
 };
 
+/*
+ * What a trigger asks of a target. The engine's own, not config's: a
+ * target wants the most any of its triggers asked for, by the explicit
+ * rank below, never by the enum's numeric order.
+ */
+enum engine_action {
+	ENGINE_ACTION_NONE,
+	ENGINE_ACTION_ANNOUNCE, /* announcement(s) only */
+	ENGINE_ACTION_SEQUENCE, /* probes, then announcement(s) */
+};
+
+static inline unsigned int engine_action_rank(enum engine_action a)
+{
+	switch (a) {
+	case ENGINE_ACTION_SEQUENCE:
+		return 2; /* a sequence announces too: it covers an announcement */
+	case ENGINE_ACTION_ANNOUNCE:
+		return 1;
+	case ENGINE_ACTION_NONE:
+		break;
+	}
+	return 0;
+}
+
+/* The larger of @a and @b by rank. */
+static inline enum engine_action engine_action_max(enum engine_action a, enum engine_action b)
+{
+	return engine_action_rank(b) > engine_action_rank(a) ? b : a;
+}
+
+/* A configured on_link_up/on_mac_change/on_bond_failover as an engine action. */
+static inline enum engine_action engine_action_from_cfg(enum cfg_action a)
+{
+	switch (a) {
+	case CFG_ACTION_ANNOUNCE:
+		return ENGINE_ACTION_ANNOUNCE;
+	case CFG_ACTION_SEQUENCE:
+		return ENGINE_ACTION_SEQUENCE;
+	case CFG_ACTION_NONE:
+		break;
+	}
+	return ENGINE_ACTION_NONE;
+}
+
 struct engine_target {
 	int ifindex;
 	struct garp_addr addr; /* the key, with ifindex */
 	struct gnl_addr a;
 	bool configured; /* false: removed, kept only to enforce the hold-down */
 	enum engine_target_state state;
-	enum cfg_action running; /* in flight: ANNOUNCE or SEQUENCE; NONE */
-	enum cfg_action want;    /* to start when the link can send / the hold-down ends */
+	enum engine_action running; /* in flight: ANNOUNCE or SEQUENCE; NONE */
+	enum engine_action want;    /* to start when the link can send / the hold-down ends */
 	bool deferred;           /* held down until timer.when */
 	bool conflicted;         /* on_conflict = announce: a conflict was already seen */
 	uint32_t sent, total;
@@ -100,7 +144,7 @@ struct engine_target {
 	bool has_started;
 	uint64_t last_started;
 	/* what started at last_started, until cancelled: coinciding triggers coalesce into it */
-	enum cfg_action started_kind;
+	enum engine_action started_kind;
 	uint64_t last_announced;
 	struct engine_tnode timer;
 	struct engine_target *hnext;
@@ -158,6 +202,8 @@ bool engine_target_can_send(const struct engine *e, const struct engine_target *
 void engine_frame_emit(struct engine *e, uint64_t now, const struct engine_pending *p,
 		       struct engine_target *t);
 void engine_note_push(struct engine *e, const struct engine_note *n);
+/* Out of memory: counts the dropped work and notes it (engine.h, "No silent loss"). */
+void engine_lost(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr);
 int engine_query_push(struct engine *e, const struct engine_query *q);
 
 /* engine-refresh.c: the directed refresh. */

@@ -99,10 +99,11 @@ static bool same_prefix(uint32_t a, uint32_t b, uint8_t len)
 	return ((a ^ b) & mask(len)) == 0;
 }
 
-static struct engine_refresh_link *refresh_get(struct engine_link *l)
+static struct engine_refresh_link *refresh_get(struct engine *e, struct engine_link *l,
+						 uint64_t now)
 {
-	if (!l->refresh)
-		l->refresh = calloc(1, sizeof(*l->refresh));
+	if (!l->refresh && !(l->refresh = calloc(1, sizeof(*l->refresh))))
+		engine_lost(e, now, l->l.ifindex, NULL);
 	return l->refresh;
 }
 
@@ -121,8 +122,10 @@ static void query_queue(struct engine *e, struct engine_link *l, struct engine_r
 {
 	struct engine_query q = { .kind = ENGINE_QUERY_NEIGHBOURS, .ifindex = l->l.ifindex };
 
-	if (engine_query_push(e, &q) < 0)
+	if (engine_query_push(e, &q) < 0) {
+		engine_lost(e, now, l->l.ifindex, NULL);
 		return;
+	}
 	r->q = RQ_QUEUED;
 	r->q_time = now;
 	r->again = false;
@@ -134,7 +137,7 @@ void engine_refresh_started(struct engine *e, struct engine_link *l, struct engi
 	struct engine_refresh_link *r;
 
 	t->refresh_wait = false; /* this sequence refreshes at its own end */
-	if (t->addr.family != AF_INET || !l->policy.directed_refresh || !(r = refresh_get(l)))
+	if (t->addr.family != AF_INET || !l->policy.directed_refresh || !(r = refresh_get(e, l, now)))
 		return;
 	switch (r->q) {
 	case RQ_IDLE:
@@ -228,7 +231,7 @@ void engine_refresh_announced(struct engine *e, struct engine_target *t, uint64_
 	if (t->addr.family != AF_INET)
 		return;
 	if (!l || !l->policy.directed_refresh || !engine_target_can_send(e, t) ||
-	    !(r = refresh_get(l)))
+	    !(r = refresh_get(e, l, now)))
 		return;
 	t->refresh_gen = t->gen;
 	if (r->have && r->have_time >= t->last_started) {
@@ -376,6 +379,7 @@ void engine_neighbours(struct engine *e, uint64_t now, int ifindex, const struct
 	r->q = RQ_IDLE;
 	if (list_build(l, r, neigh, n_neigh, hops, n_hops) < 0) {
 		/* out of memory: the configured ones at least, by the old list if any */
+		engine_lost(e, now, ifindex, NULL);
 		if (!r->have)
 			goto again;
 	}

@@ -22,8 +22,6 @@
 
 #include "engine-private.h"
 
-#define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
-
 static const uint8_t mac_zero[PKT_ETH_ALEN];
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -61,11 +59,6 @@ static uint64_t hash64(uint64_t x)
 	x *= 0xc4ceb9fe1a85ec53ull;
 	x ^= x >> 33;
 	return x;
-}
-
-static enum cfg_action action_max(enum cfg_action a, enum cfg_action b)
-{
-	return a > b ? a : b;
 }
 
 /* ---- rings ------------------------------------------------------------ */
@@ -233,6 +226,17 @@ static void note_target(struct engine *e, enum engine_note_type type, uint64_t n
 {
 	struct engine_note n = { .type = type, .time = now, .ifindex = t->ifindex, .addr = t->addr };
 
+	note_push(e, &n);
+}
+
+/* The one way an input drops work for want of memory (engine.h, "No silent loss"). */
+static void lost(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr)
+{
+	struct engine_note n = { .type = ENGINE_NOTE_LOST, .time = now, .ifindex = ifindex };
+
+	if (addr)
+		n.addr = *addr;
+	e->counters.lost++;
 	note_push(e, &n);
 }
 
@@ -478,7 +482,9 @@ static void target_set(struct engine *e, struct engine_target *t, enum engine_ta
 			e->n_probing_v6 -= v6;
 		}
 		t->state = ENGINE_TARGET_CANCELLED;
-		t->running = CFG_ACTION_NONE;
+		t->running = ENGINE_ACTION_NONE;
+		/* the note's time is when the lost step was due (never the far future here) */
+		lost(e, when, t->ifindex, &t->addr);
 	}
 }
 
@@ -564,8 +570,10 @@ static void out_push(struct engine *e, uint64_t now, const struct engine_pending
 	} else if (!pending_valid(e, p, &t)) {
 		return;
 	}
-	if (ring_push(&e->out, p) < 0)
+	if (ring_push(&e->out, p) < 0) {
+		lost(e, now, p->f.ifindex, p->f.addr.family ? &p->f.addr : NULL);
 		return;
+	}
 	if (p->last && t) {
 		t->last_announced = now;
 		note_target(e, ENGINE_NOTE_ANNOUNCED, now, t);
@@ -594,6 +602,15 @@ static uint64_t bucket_wait(const struct engine_link *l)
 	return (ENGINE_NSEC - l->credit + rate - 1) / rate;
 }
 
+/* No timer for @l's FIFO (out of memory): its frames would wait forever. */
+static void link_fifo_lost(struct engine *e, struct engine_link *l, uint64_t now)
+{
+	struct engine_pending p;
+
+	while (ring_pop(&l->fifo, &p) == 0)
+		lost(e, now, p.f.ifindex, p.f.addr.family ? &p.f.addr : NULL);
+}
+
 /* Releases what the bucket allows at @now, in order. */
 static void link_release(struct engine *e, struct engine_link *l, uint64_t now)
 {
@@ -616,9 +633,9 @@ static void link_release(struct engine *e, struct engine_link *l, uint64_t now)
 		out_push(e, now, p, t);
 		ring_pop(&l->fifo, NULL);
 	}
-	if (l->fifo.n)
-		heap_arm(&e->heap, &l->timer, now + bucket_wait(l));
-	else
+	if (l->fifo.n && heap_arm(&e->heap, &l->timer, now + bucket_wait(l)) < 0)
+		link_fifo_lost(e, l, now);
+	else if (!l->fifo.n)
 		heap_remove(&e->heap, &l->timer);
 }
 
@@ -647,11 +664,13 @@ static void frame_emit(struct engine *e, uint64_t now, const struct engine_pendi
 		out_push(e, now, p, t);
 		return;
 	}
-	if (ring_push(&l->fifo, p) < 0)
+	if (ring_push(&l->fifo, p) < 0) {
+		lost(e, now, p->f.ifindex, p->f.addr.family ? &p->f.addr : NULL);
 		return;
+	}
 	e->counters.rate_limited++;
-	if (l->timer.idx == ENGINE_TNODE_NONE)
-		heap_arm(&e->heap, &l->timer, now + bucket_wait(l));
+	if (l->timer.idx == ENGINE_TNODE_NONE && heap_arm(&e->heap, &l->timer, now + bucket_wait(l)) < 0)
+		link_fifo_lost(e, l, now);
 }
 
 static void target_emit(struct engine *e, uint64_t now, struct engine_target *t,
@@ -702,7 +721,7 @@ static uint64_t probe_interval(struct engine *e, const struct engine_target *t)
 
 static void target_done(struct engine *e, struct engine_target *t, uint64_t due)
 {
-	t->running = CFG_ACTION_NONE;
+	t->running = ENGINE_ACTION_NONE;
 	if (!t->seq.announcements)
 		note_target(e, ENGINE_NOTE_ANNOUNCED, due, t);
 	target_set(e, t, ENGINE_TARGET_DONE,
@@ -710,7 +729,20 @@ static void target_done(struct engine *e, struct engine_target *t, uint64_t due)
 					      : ENGINE_NO_DEADLINE);
 }
 
-static void target_start(struct engine *e, struct engine_target *t, enum cfg_action kind,
+
+/*
+ * Whether @kind with policy @seq starts with probes for @t. IPv6: the
+ * kernel's DAD already checked the address, unless it was added with
+ * nodad: then garpd probes itself, as for ARP.
+ */
+static bool target_would_probe(const struct engine_target *t, const struct cfg_sequence *seq,
+			       enum engine_action kind)
+{
+	return kind == ENGINE_ACTION_SEQUENCE && seq->probes &&
+	       (!target_is_v6(t) || (t->a.flags & IFA_F_NODAD));
+}
+
+static void target_start(struct engine *e, struct engine_target *t, enum engine_action kind,
 			 uint64_t now)
 {
 	struct engine_link *l = link_find(e, t->ifindex);
@@ -719,15 +751,10 @@ static void target_start(struct engine *e, struct engine_target *t, enum cfg_act
 
 	bool probe;
 
-	assert(l && kind != CFG_ACTION_NONE);
+	assert(l && kind != ENGINE_ACTION_NONE);
 	t->seq = l->policy;
 	memcpy(t->mac, l->l.mac, PKT_ETH_ALEN);
-	/*
-	 * IPv6: the kernel's DAD already checked the address, unless it was
-	 * added with nodad: then garpd probes itself, as for ARP.
-	 */
-	probe = kind == CFG_ACTION_SEQUENCE && t->seq.probes &&
-		(!target_is_v6(t) || (t->a.flags & IFA_F_NODAD));
+	probe = target_would_probe(t, &t->seq, kind);
 	if (target_is_v6(t)) {
 		uint64_t r = rng_next(e);
 
@@ -736,14 +763,14 @@ static void target_start(struct engine *e, struct engine_target *t, enum cfg_act
 			    e->policy.ipv6_router(e->policy.userdata, t->ifindex, l->l.name);
 	}
 	t->running = kind;
-	t->want = CFG_ACTION_NONE;
+	t->want = ENGINE_ACTION_NONE;
 	t->deferred = false;
 	t->conflicted = false;
 	t->sent = 0;
 	t->has_started = true;
 	t->last_started = now;
 	/* a sequence without probes is an announcement: what a duplicate would be */
-	t->started_kind = kind == CFG_ACTION_SEQUENCE && !t->seq.probes ? CFG_ACTION_ANNOUNCE : kind;
+	t->started_kind = kind == ENGINE_ACTION_SEQUENCE && !t->seq.probes ? ENGINE_ACTION_ANNOUNCE : kind;
 	e->counters.sequences++;
 	engine_refresh_started(e, l, t, now);
 	if (probe) {
@@ -768,11 +795,11 @@ static bool target_cancel(struct engine *e, struct engine_target *t,
 				 .ifindex = t->ifindex, .addr = t->addr, .reason = reason };
 
 	t->gen = ++e->gen;
-	t->started_kind = CFG_ACTION_NONE; /* withdrawn: a new trigger is no duplicate */
+	t->started_kind = ENGINE_ACTION_NONE; /* withdrawn: a new trigger is no duplicate */
 	if (!target_in_flight(t))
 		return false;
-	t->want = action_max(t->want, t->running);
-	t->running = CFG_ACTION_NONE;
+	t->want = engine_action_max(t->want, t->running);
+	t->running = ENGINE_ACTION_NONE;
 	target_set(e, t, ENGINE_TARGET_CANCELLED, ENGINE_NO_DEADLINE);
 	e->counters.cancellations++;
 	note_push(e, &n);
@@ -784,23 +811,23 @@ static bool target_cancel(struct engine *e, struct engine_target *t,
  * sequence in flight only when @kind asks for more; otherwise remembers it.
  * Return: 1 when a sequence started.
  */
-static int target_trigger_any(struct engine *e, struct engine_target *t, enum cfg_action kind,
+static int target_trigger_any(struct engine *e, struct engine_target *t, enum engine_action kind,
 			      uint64_t now)
 {
-	if (kind == CFG_ACTION_NONE || !t->configured)
+	if (kind == ENGINE_ACTION_NONE || !t->configured)
 		return 0;
 	/* another host defended the address: probe again before any announcement */
 	if (t->state == ENGINE_TARGET_CONFLICT)
-		kind = CFG_ACTION_SEQUENCE;
+		kind = ENGINE_ACTION_SEQUENCE;
 	if (t->deferred || !target_can_send(e, t)) {
-		t->want = action_max(t->want, kind);
+		t->want = engine_action_max(t->want, kind);
 		return 0;
 	}
 	if (target_in_flight(t)) {
 		if (kind <= t->running)
 			return 0;
 		t->gen = ++e->gen; /* what the lesser sequence queued is superseded */
-	} else if (t->started_kind != CFG_ACTION_NONE &&
+	} else if (t->started_kind != ENGINE_ACTION_NONE &&
 		   ((t->has_started && t->last_started == now) || t->last_announced == now)) {
 		/*
 		 * Triggers that coincide coalesce: a sequence that started, or
@@ -810,9 +837,10 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum cf
 		 * and what it queued is dropped.
 		 */
 		const struct engine_link *l = link_find(e, t->ifindex);
-		bool probes = kind == CFG_ACTION_SEQUENCE && l && l->policy.probes;
+		bool probes = l && target_would_probe(t, &l->policy, kind);
 
-		if ((probes ? CFG_ACTION_SEQUENCE : CFG_ACTION_ANNOUNCE) <= t->started_kind)
+		if (engine_action_rank(probes ? ENGINE_ACTION_SEQUENCE : ENGINE_ACTION_ANNOUNCE) <=
+		    engine_action_rank(t->started_kind))
 			return 0;
 		t->gen = ++e->gen;
 	}
@@ -827,7 +855,7 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum cf
  * flood the segment with an NA for every interface's fe80:: address
  * nobody has cached yet.
  */
-static int target_trigger(struct engine *e, struct engine_target *t, enum cfg_action kind,
+static int target_trigger(struct engine *e, struct engine_target *t, enum engine_action kind,
 			  uint64_t now)
 {
 	if (target_is_link_local(t))
@@ -836,7 +864,7 @@ static int target_trigger(struct engine *e, struct engine_target *t, enum cfg_ac
 }
 
 /* A trigger that moves the MAC binding (MAC change, bond failover) or names the address. */
-static int target_trigger_rebind(struct engine *e, struct engine_target *t, enum cfg_action kind,
+static int target_trigger_rebind(struct engine *e, struct engine_target *t, enum engine_action kind,
 				 uint64_t now)
 {
 	return target_trigger_any(e, t, kind, now);
@@ -864,7 +892,7 @@ static void target_step_announce(struct engine *e, struct engine_target *t, uint
 
 static void target_timer(struct engine *e, struct engine_target *t, uint64_t due)
 {
-	enum cfg_action k;
+	enum engine_action k;
 
 	if (!t->configured) {
 		/* the hold-down of a removed address is over */
@@ -899,14 +927,14 @@ static void target_timer(struct engine *e, struct engine_target *t, uint64_t due
 	case ENGINE_TARGET_DONE:
 		/* periodic refresh: the announcement only */
 		target_set(e, t, ENGINE_TARGET_DONE, ENGINE_NO_DEADLINE);
-		target_trigger(e, t, CFG_ACTION_ANNOUNCE, due);
+		target_trigger(e, t, ENGINE_ACTION_ANNOUNCE, due);
 		return;
 	default:
 		if (t->deferred) {
 			/* the hold-down is over: whatever is configured now gets its sequence */
 			t->deferred = false;
 			k = t->want;
-			t->want = CFG_ACTION_NONE;
+			t->want = ENGINE_ACTION_NONE;
 			target_set(e, t, t->state, ENGINE_NO_DEADLINE);
 			target_trigger(e, t, k, due);
 		}
@@ -944,8 +972,8 @@ static void target_dad_failed(struct engine *e, struct engine_target *t, uint64_
 	conflict_record(e, t, mac_zero, true, now);
 	e->counters.dad_failures++;
 	t->gen = ++e->gen;
-	t->running = CFG_ACTION_NONE;
-	t->want = CFG_ACTION_NONE;
+	t->running = ENGINE_ACTION_NONE;
+	t->want = ENGINE_ACTION_NONE;
 	t->deferred = false;
 	target_set(e, t, ENGINE_TARGET_CONFLICT, ENGINE_NO_DEADLINE);
 }
@@ -955,7 +983,7 @@ static void target_addr_update(struct engine *e, struct engine_target *t,
 			       const struct gnl_addr *a, uint64_t now)
 {
 	bool was = target_addr_eligible(t), failed = t->a.flags & IFA_F_DADFAILED;
-	enum cfg_action k;
+	enum engine_action k;
 
 	t->a = *a;
 	if (target_is_v6(t) && !failed && (a->flags & IFA_F_DADFAILED)) {
@@ -967,7 +995,7 @@ static void target_addr_update(struct engine *e, struct engine_target *t,
 	} else if (!was && target_addr_eligible(t)) {
 		/* DAD finished: what waited for the address starts now */
 		k = t->want;
-		t->want = CFG_ACTION_NONE;
+		t->want = ENGINE_ACTION_NONE;
 		target_trigger_rebind(e, t, k, now);
 	}
 }
@@ -979,7 +1007,7 @@ static void target_conflict(struct engine *e, struct engine_target *t, const uin
 
 	if (t->seq.on_conflict == CFG_CONFLICT_ABORT) {
 		t->gen = ++e->gen; /* queued probes are moot too */
-		t->running = CFG_ACTION_NONE;
+		t->running = ENGINE_ACTION_NONE;
 		target_set(e, t, ENGINE_TARGET_CONFLICT, ENGINE_NO_DEADLINE);
 		return;
 	}
@@ -1110,7 +1138,7 @@ static int stack_push(struct engine_link ***v, size_t *n, size_t *cap, struct en
 	return 0;
 }
 
-static void relearn_queue(struct engine *e, const struct engine_relearn *r)
+static void relearn_queue(struct engine *e, const struct engine_relearn *r, uint64_t now)
 {
 	struct engine_query q = { .bridge = r->bridge };
 
@@ -1125,21 +1153,27 @@ static void relearn_queue(struct engine *e, const struct engine_relearn *r)
 			 * again, the first answer serves and a second finds nothing.
 			 */
 			e->relearns[i] = *r;
-			if (asked && ring_push(&e->queries, &q) < 0)
+			if (asked && ring_push(&e->queries, &q) < 0) {
 				e->relearns[i].asked = true;
+				lost(e, now, r->bond, NULL);
+			}
 			return;
 		}
 	if (e->n_relearns == e->cap_relearns) {
 		size_t cap = e->cap_relearns ? e->cap_relearns * 2 : 4;
 		struct engine_relearn *v = realloc(e->relearns, cap * sizeof(*v));
 
-		if (!v)
+		if (!v) {
+			lost(e, now, r->bond, NULL);
 			return;
+		}
 		e->relearns = v;
 		e->cap_relearns = cap;
 	}
-	if (ring_push(&e->queries, &q) < 0)
+	if (ring_push(&e->queries, &q) < 0) {
+		lost(e, now, r->bond, NULL);
 		return;
+	}
 	e->relearns[e->n_relearns++] = *r;
 }
 
@@ -1158,20 +1192,20 @@ static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t n
 
 	note_push(e, &note);
 	if (stack_push(&v, &n, &cap, bond) < 0)
-		goto out;
+		goto oom;
 	/* breadth first over "above": the bridge it is a port of, VLANs/macvlans on it */
 	for (size_t i = 0; i < n && n < 64 * ENGINE_STACK_DEPTH; i++) {
 		struct engine_link *x = v[i], *m = link_find(e, x->l.master);
 
 		if (m && m->known && !strcmp(m->l.kind, "bridge") && !visited_has(v, n, m) &&
 		    stack_push(&v, &n, &cap, m) < 0)
-			goto out;
+			goto oom;
 		for (struct engine_link *y = e->links; y; y = y->next) {
 			if (!y->known || y->l.link != x->l.ifindex || y == x ||
 			    !kind_is_stacked(y->l.kind) || visited_has(v, n, y))
 				continue;
 			if (stack_push(&v, &n, &cap, y) < 0)
-				goto out;
+				goto oom;
 		}
 	}
 
@@ -1179,7 +1213,7 @@ static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t n
 		if (!link_can_send(e, v[i]))
 			continue;
 		for (struct engine_target *t = v[i]->targets; t; t = t->lnext)
-			target_trigger_rebind(e, t, CFG_ACTION_ANNOUNCE, now);
+			target_trigger_rebind(e, t, ENGINE_ACTION_ANNOUNCE, now);
 	}
 
 	if (!bond->policy.relearn_guests)
@@ -1196,10 +1230,14 @@ static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t n
 				r.ports[r.n_ports++] = v[k]->l.ifindex;
 			}
 		if (r.n_ports)
-			relearn_queue(e, &r);
+			relearn_queue(e, &r, now);
 	}
 out:
 	free(v);
+	return;
+oom:
+	lost(e, now, bond->l.ifindex, NULL);
+	goto out;
 }
 
 void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
@@ -1211,8 +1249,11 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 
 	assert(e && link);
 	l = link_get_or_create(e, link->ifindex);
-	if (!l)
+	if (!l) {
+		if (link->ifindex > 0)
+			lost(e, now, link->ifindex, NULL);
 		return;
+	}
 	is_new = !l->known;
 	old = l->l;
 	old_ok = link_can_send(e, l);
@@ -1232,7 +1273,7 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 	} else if (!old_ok) {
 		/* carrier up (or eligible again): on_link_up, plus what was waiting for it */
 		for (struct engine_target *t = l->targets; t; t = t->lnext) {
-			enum cfg_action k;
+			enum engine_action k;
 
 			/*
 			 * A sequence can still be in flight here (another link's
@@ -1241,22 +1282,23 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 			 */
 			if (mac_changed)
 				target_cancel(e, t, ENGINE_CANCEL_MAC_CHANGED, now);
-			k = is_new ? t->want : action_max(l->policy.on_link_up, t->want);
+			k = is_new ? t->want
+				   : engine_action_max(engine_action_from_cfg(l->policy.on_link_up), t->want);
 
 			/* link-local: only what a MAC change or failover left waiting */
 			if (target_is_link_local(t))
 				k = t->want;
-			t->want = CFG_ACTION_NONE;
+			t->want = ENGINE_ACTION_NONE;
 			target_trigger_rebind(e, t, k, now);
 		}
 	} else if (mac_changed) {
 		for (struct engine_target *t = l->targets; t; t = t->lnext) {
-			enum cfg_action k = l->policy.on_mac_change;
+			enum engine_action k = engine_action_from_cfg(l->policy.on_mac_change);
 
 			/* frames with the old MAC must not go out: restart with the new one */
 			if (target_cancel(e, t, ENGINE_CANCEL_MAC_CHANGED, now)) {
-				k = action_max(k, t->want);
-				t->want = CFG_ACTION_NONE;
+				k = engine_action_max(k, t->want);
+				t->want = ENGINE_ACTION_NONE;
 			}
 			target_trigger_rebind(e, t, k, now);
 		}
@@ -1332,8 +1374,10 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 	}
 	if (!t) {
 		t = target_new(e, addr);
-		if (!t)
+		if (!t) {
+			lost(e, now, addr->ifindex, &key);
 			goto out;
+		}
 	}
 	t->a = *addr;
 	t->configured = true;
@@ -1345,7 +1389,7 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 		 */
 		if (target_is_v6(t) && !target_is_link_local(t) &&
 		    (addr->flags & IFA_F_TENTATIVE) && !(addr->flags & IFA_F_DADFAILED))
-			t->want = CFG_ACTION_SEQUENCE;
+			t->want = ENGINE_ACTION_SEQUENCE;
 		goto out;
 	}
 	if (target_is_v6(t) && (addr->flags & IFA_F_DADFAILED)) {
@@ -1360,13 +1404,13 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 					 .ifindex = t->ifindex, .addr = t->addr, .when = end };
 
 		t->deferred = true;
-		t->want = CFG_ACTION_SEQUENCE;
+		t->want = ENGINE_ACTION_SEQUENCE;
 		target_set(e, t, ENGINE_TARGET_IDLE, end);
 		note_push(e, &n);
 		goto out;
 	}
 	target_set(e, t, ENGINE_TARGET_IDLE, ENGINE_NO_DEADLINE);
-	target_trigger(e, t, CFG_ACTION_SEQUENCE, now);
+	target_trigger(e, t, ENGINE_ACTION_SEQUENCE, now);
 out:
 	engine_run(e, now);
 }
@@ -1388,7 +1432,7 @@ void engine_addr_del(struct engine *e, uint64_t now, const struct gnl_addr *addr
 	target_cancel(e, t, ENGINE_CANCEL_ADDR_REMOVED, now);
 	t->configured = false;
 	t->deferred = false;
-	t->want = CFG_ACTION_NONE;
+	t->want = ENGINE_ACTION_NONE;
 	l = link_find(e, t->ifindex);
 	end = t->has_started && l ? add_sat(t->last_started, l->policy.hold_down_ns) : 0;
 	if (end > now)
@@ -1591,7 +1635,7 @@ done:
 int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr,
 		    enum engine_announce_kind kind)
 {
-	enum cfg_action k = kind == ENGINE_ANNOUNCE_SEQUENCE ? CFG_ACTION_SEQUENCE : CFG_ACTION_ANNOUNCE;
+	enum engine_action k = kind == ENGINE_ANNOUNCE_SEQUENCE ? ENGINE_ACTION_SEQUENCE : ENGINE_ACTION_ANNOUNCE;
 	struct engine_link *l;
 	struct engine_target *t = NULL;
 	int started = 0;
@@ -1659,18 +1703,18 @@ int engine_announce_now(struct engine *e, uint64_t now, int ifindex, const struc
 	if (was == ENGINE_TARGET_CONFLICT && !force && kind == ENGINE_ANNOUNCE_ONLY)
 		return ENGINE_NOW_CONFLICT;
 	if (t->deferred || !target_can_send(e, t)) {
-		t->want = action_max(t->want, kind == ENGINE_ANNOUNCE_SEQUENCE ? CFG_ACTION_SEQUENCE
-									: CFG_ACTION_ANNOUNCE);
+		t->want = engine_action_max(t->want, kind == ENGINE_ANNOUNCE_SEQUENCE ? ENGINE_ACTION_SEQUENCE
+									: ENGINE_ACTION_ANNOUNCE);
 		return ENGINE_NOW_WAITING;
 	}
 	if (kind == ENGINE_ANNOUNCE_SEQUENCE) {
-		r = target_trigger_rebind(e, t, CFG_ACTION_SEQUENCE, now) ? ENGINE_NOW_STARTED
+		r = target_trigger_rebind(e, t, ENGINE_ACTION_SEQUENCE, now) ? ENGINE_NOW_STARTED
 									   : ENGINE_NOW_RUNNING;
 	} else {
 		/* the operator has decided: whatever is in flight gives way to the announcement */
 		if (target_in_flight(t))
 			t->gen = ++e->gen;
-		target_start(e, t, CFG_ACTION_ANNOUNCE, now);
+		target_start(e, t, ENGINE_ACTION_ANNOUNCE, now);
 		r = state_probing(was) ? ENGINE_NOW_CUT_SHORT
 		    : was == ENGINE_TARGET_ANNOUNCING ? ENGINE_NOW_RESTARTED : ENGINE_NOW_STARTED;
 	}
@@ -1758,6 +1802,7 @@ const char *engine_note_type_to_string(enum engine_note_type t)
 		[ENGINE_NOTE_CONFLICT] = "conflict",   [ENGINE_NOTE_CANCELLED] = "cancelled",
 		[ENGINE_NOTE_FAILOVER] = "failover",   [ENGINE_NOTE_RELEARN] = "relearn",
 		[ENGINE_NOTE_DEFERRED] = "deferred",   [ENGINE_NOTE_REFRESHED] = "refreshed",
+		[ENGINE_NOTE_LOST] = "lost",
 	};
 
 	return (size_t)t < sizeof(names) / sizeof(names[0]) && names[t] ? names[t] : "unknown";
@@ -1854,6 +1899,11 @@ void engine_frame_emit(struct engine *e, uint64_t now, const struct engine_pendi
 void engine_note_push(struct engine *e, const struct engine_note *n)
 {
 	note_push(e, n);
+}
+
+void engine_lost(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr)
+{
+	lost(e, now, ifindex, addr);
 }
 
 int engine_query_push(struct engine *e, const struct engine_query *q)

@@ -16,6 +16,16 @@
  *   and re-arm the timer for engine_next_deadline().
  * Every input function also does the work that is due at `now`, so a
  * zero-delay frame is queued at once.
+ *
+ * No silent loss. Inputs return void: when memory runs out inside one,
+ * the engine drops that piece of work (a target, a frame, a query, a
+ * relearn, a timer) and never leaves it unaccounted: it counts it in
+ * engine_counters.lost and queues an ENGINE_NOTE_LOST (ifindex, and the
+ * address when there is one). A note that cannot be queued (too many
+ * waiting, or no memory) is counted in engine_counters.notes_dropped.
+ * engine_new() alone returns -ENOMEM. The daemon shows both counters in
+ * status and metrics and logs ENGINE_NOTE_LOST at warning; what was lost
+ * comes back with the next trigger (link/address event, resync, announce).
  */
 
 #include <stdbool.h>
@@ -224,6 +234,7 @@ enum engine_note_type {
 	ENGINE_NOTE_DEFERRED,  /* ifindex, addr: held down, runs at `when` */
 	ENGINE_NOTE_REFRESHED, /* ifindex, addr: `count` directed refreshes queued, `capped` not
 				* sent; none when there was nobody to refresh */
+	ENGINE_NOTE_LOST,      /* ifindex, addr (family 0 if none): work dropped, out of memory */
 };
 
 enum engine_cancel_reason {
@@ -269,6 +280,7 @@ struct engine_counters {
 	uint64_t na;            /* IPv6 neighbour advertisements (not in announcements) */
 	uint64_t ns_probes;     /* IPv6 DAD solicitations of our own (not in probes) */
 	uint64_t dad_failures;  /* the kernel's DAD failed (also counted in conflicts) */
+	uint64_t lost;          /* targets, frames, queries, timers dropped: out of memory */
 };
 void engine_get_counters(const struct engine *e, struct engine_counters *ret);
 

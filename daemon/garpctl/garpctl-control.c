@@ -21,7 +21,7 @@
 
 #include "garpctl.h"
 
-#define REQUEST_MAX 4096
+#define REQUEST_MAX CONTROL_LINE_MAX
 
 static int connect_daemon(const struct garpctl_ctx *ctx)
 {
@@ -124,19 +124,19 @@ static int transact_filtered(const struct garpctl_ctx *ctx, const char *request,
 		close(fd);
 		return GARPCTL_EXIT_FAILURE;
 	}
-	if (!strncmp(head, "ERR ", 4)) {
-		fprintf(stderr, "garpctl: %s\n", head + 4);
+	if (!strncmp(head, CONTROL_ERR " ", sizeof(CONTROL_ERR))) {
+		fprintf(stderr, "garpctl: %s\n", head + sizeof(CONTROL_ERR));
 		close(fd);
 		return GARPCTL_EXIT_FAILURE;
 	}
-	if (stream && !strcmp(head, "OK stream")) {
+	if (stream && !strcmp(head, CONTROL_OK " " CONTROL_STREAM)) {
 		r = monitor_stream(fd, filter);
 		close(fd);
 		return r;
 	}
 	errno = 0;
-	len = strncmp(head, "OK ", 3) ? 0 : strtoull(head + 3, &end, 10);
-	if (strncmp(head, "OK ", 3) || errno || *end) {
+	len = strncmp(head, CONTROL_OK " ", sizeof(CONTROL_OK)) ? 0 : strtoull(head + sizeof(CONTROL_OK), &end, 10);
+	if (strncmp(head, CONTROL_OK " ", sizeof(CONTROL_OK)) || errno || *end) {
 		fprintf(stderr, "garpctl: unexpected reply from garpd: %.80s\n", head);
 		close(fd);
 		return GARPCTL_EXIT_FAILURE;

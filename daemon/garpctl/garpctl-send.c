@@ -13,6 +13,12 @@
  * frames heard while it probes and the address and link changes netlink
  * reports, until every address is announced, held by a conflict, or
  * cancelled. All addresses run their sequences at the same time.
+ *
+ * Like the daemon, it then sends the directed refresh (a unicast who-has
+ * from the address to each known neighbour, daemon/engine/engine-refresh.c):
+ * the engine asks for the neighbour table and routes, which are read with
+ * netlink/'s gnl_query_refresh() and handed back; --no-refresh turns it
+ * off, --neighbour adds neighbours (the configuration's refresh_neighbours).
  */
 
 #include <arpa/inet.h>
@@ -121,6 +127,10 @@ static void send_help(void)
 	       "tentative or dadfailed IPv6 ADDRESS is refused. While it probes it\n"
 	       "listens: an ADDRESS another host answers for is not announced.\n"
 	       "The limits are garpd.conf(5)'s for the key of the same name.\n"
+	       "After the announcements, each known neighbour on IFACE (the kernel's\n"
+	       "neighbour table within the address's subnet, the gateways of the routes\n"
+	       "through IFACE, every --neighbour; at most %u) gets a directed refresh:\n"
+	       "a who-has from the ADDRESS, which stacks that ignore gratuitous ARP obey.\n"
 	       "\n"
 	       "  -i, --interface IFACE        the Ethernet interface to send on\n"
 	       "      --probes N               probes before announcing (%s)\n"
@@ -130,6 +140,8 @@ static void send_help(void)
 	       "      --announce-interval DUR  between announcements (%s)\n"
 	       "      --frames request|reply|both  ARP announcement form (default request)\n"
 	       "      --target-mac broadcast|zero  THA of the ARP request form (default broadcast)\n"
+	       "      --no-refresh             no directed refresh after the announcements\n"
+	       "      --neighbour ADDR         refresh this IPv4 neighbour too (repeatable)\n"
 	       "  -f, --force                  send even for an ADDRESS not configured on IFACE,\n"
 	       "                               or answered for by another host\n"
 	       "  -h, --help                   this help\n"
@@ -138,7 +150,7 @@ static void send_help(void)
 	       "Exit status: 0 all sent, 1 a send failed or an ADDRESS is not configured\n"
 	       "on IFACE (or is tentative or dadfailed), 2 bad usage or input, 3 another\n"
 	       "host holds an ADDRESS (it answered a probe; that ADDRESS was not announced).\n",
-	       limits("probes", def.probes, l[0]),
+	       (unsigned)CFG_REFRESH_MAX_DEFAULT, limits("probes", def.probes, l[0]),
 	       limits("probe_interval", def.probe_interval_ns, l[1]),
 	       limits("announce_delay", def.announce_delay_ns, l[2]),
 	       limits("announcements", def.announcements, l[3]),
@@ -153,6 +165,8 @@ enum {
 	OPT_ANNOUNCE_INTERVAL,
 	OPT_FRAMES,
 	OPT_TARGET_MAC,
+	OPT_NO_REFRESH,
+	OPT_NEIGHBOUR,
 };
 
 static const struct option send_options[] = {
@@ -164,6 +178,8 @@ static const struct option send_options[] = {
 	{"announce-interval", required_argument, NULL, OPT_ANNOUNCE_INTERVAL},
 	{"frames", required_argument, NULL, OPT_FRAMES},
 	{"target-mac", required_argument, NULL, OPT_TARGET_MAC},
+	{"no-refresh", no_argument, NULL, OPT_NO_REFRESH},
+	{"neighbour", required_argument, NULL, OPT_NEIGHBOUR},
 	{"force", no_argument, NULL, 'f'},
 	{"help", no_argument, NULL, 'h'},
 	{0},
@@ -204,11 +220,37 @@ static int parse_key(struct cfg_sequence *seq, int c, const char *arg)
 	return -EINVAL;
 }
 
-/* Parse the command line into @seq, @ret_ifname and the addresses. */
+/* --neighbour ADDR: appended to @nb (CFG_REFRESH_NEIGHBOURS_MAX of them), duplicates once. */
+static int parse_neighbour(const char *arg, struct in_addr *nb, size_t *n_nb)
+{
+	struct in_addr a;
+	uint32_t h;
+
+	if (util_parse_ipv4(arg, &a) < 0)
+		return usage_error("--neighbour: %s: not an IPv4 address", arg);
+	h = ntohl(a.s_addr);
+	if (h == 0 || (h >> 24) == 127 || (h >> 28) >= 0xe)
+		return usage_error("--neighbour: %s: not a unicast address", arg);
+	for (size_t k = 0; k < *n_nb; k++)
+		if (nb[k].s_addr == a.s_addr)
+			return 0;
+	if (*n_nb == CFG_REFRESH_NEIGHBOURS_MAX)
+		return usage_error("--neighbour: more than %d neighbours", CFG_REFRESH_NEIGHBOURS_MAX);
+	nb[(*n_nb)++] = a;
+	return 0;
+}
+
+/*
+ * Parse the command line into @seq, @ret_ifname and the addresses;
+ * --neighbour's into @nb (CFG_REFRESH_NEIGHBOURS_MAX), borrowed by @seq.
+ */
 static int parse_args(int argc, char **argv, struct cfg_sequence *seq, const char **ret_ifname,
-		      bool *ret_force, struct garp_addr *addrs, size_t *n_addrs)
+		      bool *ret_force, struct garp_addr *addrs, size_t *n_addrs,
+		      struct in_addr *nb)
 {
 	const char *ifname = NULL;
+	size_t n_nb = 0;
+	bool no_refresh = false;
 	int c;
 
 	optind = 0; /* GNU: reinitialise; argv[0] is "send" */
@@ -231,6 +273,13 @@ static int parse_args(int argc, char **argv, struct cfg_sequence *seq, const cha
 			if (parse_key(seq, c, optarg) < 0)
 				return -EINVAL;
 			break;
+		case OPT_NO_REFRESH:
+			no_refresh = true;
+			break;
+		case OPT_NEIGHBOUR:
+			if (parse_neighbour(optarg, nb, &n_nb) < 0)
+				return -EINVAL;
+			break;
 		case 'h':
 			send_help();
 			return 1;
@@ -242,6 +291,10 @@ static int parse_args(int argc, char **argv, struct cfg_sequence *seq, const cha
 	}
 	if (!ifname)
 		return usage_error("no interface given (-i IFACE)");
+	if (no_refresh && n_nb)
+		return usage_error("--neighbour makes no sense with --no-refresh");
+	seq->directed_refresh = !no_refresh;
+	seq->refresh_neighbours = (struct cfg_addr_list){.v = nb, .n = (uint32_t)n_nb};
 	if (optind >= argc)
 		return usage_error("no address given");
 
@@ -331,6 +384,15 @@ struct sender {
 	bool filter_nd;
 	enum send_failure failure;
 	uint64_t settle_until; /* 0: not settling */
+
+	/* the directed refresh's neighbour query (one link: one at a time) */
+	bool q_busy;
+	uint32_t q_id;
+	int q_ifindex;
+	struct gnl_neigh *neigh;
+	size_t n_neigh, cap_neigh;
+	struct gnl_route_hop *hops;
+	size_t n_hops, cap_hops;
 	struct pkt_out out[64];
 };
 
@@ -508,10 +570,77 @@ static bool send_any_pending(const struct sender *s)
 	return false;
 }
 
+static bool grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+	size_t c;
+
+	if (n < *cap)
+		return true;
+	c = *cap ? *cap * 2 : 16;
+	p = realloc(*v, c * size);
+	if (!p)
+		return false;
+	*v = p;
+	*cap = c;
+	return true;
+}
+
+/*
+ * The neighbour query's answer, one event at a time; at its end the engine
+ * gets what came (whatever arrived is usable; the configured neighbours go
+ * even when nothing did).
+ */
+static void send_query_event(struct sender *s, uint64_t now, const struct gnl_event *ev)
+{
+	if (!s->q_busy || ev->query != s->q_id)
+		return;
+	switch (ev->type) {
+	case GNL_EV_NEIGH:
+		if (grow((void **)&s->neigh, &s->cap_neigh, s->n_neigh, sizeof(*s->neigh)))
+			s->neigh[s->n_neigh++] = ev->neigh;
+		break;
+	case GNL_EV_ROUTE_HOP:
+		if (grow((void **)&s->hops, &s->cap_hops, s->n_hops, sizeof(*s->hops)))
+			s->hops[s->n_hops++] = ev->hop;
+		break;
+	case GNL_EV_QUERY_DONE:
+		s->q_busy = false;
+		engine_neighbours(s->e, now, s->q_ifindex, s->neigh, s->n_neigh, s->hops, s->n_hops);
+		s->n_neigh = s->n_hops = 0;
+		break;
+	default:
+		break;
+	}
+}
+
+/* The engine's queries: only the neighbour query is asked of a one-shot run. */
+static void send_queries(struct sender *s, struct gnl *g, uint64_t now)
+{
+	struct engine_query q;
+
+	while (!s->q_busy && engine_pop_query(s->e, &q) == 0) {
+		if (q.kind != ENGINE_QUERY_NEIGHBOURS)
+			continue;
+		if (gnl_query_refresh(g, q.ifindex, &s->q_id) == 0) {
+			s->q_busy = true;
+			s->q_ifindex = q.ifindex;
+		} else {
+			/* not read: the --neighbour ones go all the same */
+			engine_neighbours(s->e, now, q.ifindex, NULL, 0, NULL, 0);
+		}
+	}
+}
+
 /* A netlink event after the dump: the interface's and the addresses' changes. */
 static void send_event(struct sender *s, uint64_t now, const struct gnl_event *ev)
 {
 	switch (ev->type) {
+	case GNL_EV_NEIGH:
+	case GNL_EV_ROUTE_HOP:
+	case GNL_EV_QUERY_DONE:
+		send_query_event(s, now, ev);
+		break;
 	case GNL_EV_LINK_CHANGED:
 		if (ev->link.ifindex != s->link.ifindex)
 			break;
@@ -716,12 +845,17 @@ static void send_receive_nd(struct sender *s, uint64_t now)
 	}
 }
 
-/* Whether the run is over: every address has its outcome, or a failure has settled. */
+/*
+ * Whether the run is over: every address has its outcome and the directed
+ * refresh is out (no query in flight, nothing left in the engine's rate
+ * limiter), or a failure has settled.
+ */
 static bool send_finished(const struct sender *s, uint64_t now)
 {
 	if (s->failure)
 		return s->failure == SEND_LINK_GONE || now >= s->settle_until;
-	return !send_any_pending(s);
+	return !send_any_pending(s) && !s->q_busy &&
+	       engine_next_deadline(s->e) == ENGINE_NO_DEADLINE;
 }
 
 /* ---- reporting ------------------------------------------------------- */
@@ -934,6 +1068,7 @@ static int send_loop(struct send_io *io, struct sender *s)
 		if (s->filter_nd)
 			send_receive_nd(s, now);
 		engine_run(s->e, now);
+		send_queries(s, io->gnl, now);
 		r = send_drain(s, now);
 		if (r < 0)
 			return r;
@@ -949,7 +1084,7 @@ static int send_loop(struct send_io *io, struct sender *s)
 			p[np++] = (struct pollfd){.fd = s->pkt_fd, .events = POLLIN};
 		if (s->filter_nd)
 			p[np++] = (struct pollfd){.fd = s->nd_fd, .events = POLLIN};
-		if (deadline == ENGINE_NO_DEADLINE && !s->filter_arp && !s->filter_nd) {
+		if (deadline == ENGINE_NO_DEADLINE && !s->filter_arp && !s->filter_nd && !s->q_busy) {
 			/* nothing the engine waits for, yet an address has no outcome */
 			s->failure = s->failure ? s->failure : SEND_NOT_ELIGIBLE;
 			return 0;
@@ -1037,6 +1172,7 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 	struct sender s = {.seq = CFG_SEQUENCE_INIT, .pkt_fd = -1, .nd_fd = -1};
 	struct send_io io = {.timer_fd = -1, .armed = ENGINE_NO_DEADLINE};
 	struct garp_addr *addrs = NULL;
+	struct in_addr *nb = NULL;
 	size_t n_addrs = 0;
 	const char *why;
 	bool missing = false;
@@ -1044,9 +1180,10 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 
 	(void)ctx;
 	addrs = calloc(ADDRS_MAX, sizeof(*addrs));
-	if (!addrs)
+	nb = calloc(CFG_REFRESH_NEIGHBOURS_MAX, sizeof(*nb));
+	if (!addrs || !nb)
 		goto oom;
-	r = parse_args(argc, argv, &s.seq, &s.ifname, &s.force, addrs, &n_addrs);
+	r = parse_args(argc, argv, &s.seq, &s.ifname, &s.force, addrs, &n_addrs, nb);
 	if (r != 0) {
 		ret = r > 0 ? GARPCTL_EXIT_OK : GARPCTL_EXIT_USAGE;
 		goto out;
@@ -1166,6 +1303,9 @@ out:
 	if (io.timer_fd >= 0)
 		close(io.timer_fd);
 	free(s.t);
+	free(s.neigh);
+	free(s.hops);
 	free(addrs);
+	free(nb);
 	return ret;
 }

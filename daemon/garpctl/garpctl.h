@@ -22,8 +22,9 @@
 #define GARPCTL_EXIT_USAGE 2
 #define GARPCTL_EXIT_CONFLICT 3
 
-/* Must match control_socket's default in config/ (garpd.conf(5)). */
-#define GARPCTL_DEFAULT_SOCKET "/run/garpd/control"
+#include "control-proto.h"
+
+#define GARPCTL_DEFAULT_SOCKET CONTROL_DEFAULT_SOCKET
 
 /* What every command gets besides its own arguments. */
 struct garpctl_ctx {

@@ -323,6 +323,9 @@ static bool status_text(struct daemon *d, const struct links *ls, const struct s
 		   (unsigned long long)d->send_errors, (unsigned long long)ec->refreshes,
 		   (unsigned long long)ec->refresh_capped);
 
+	buf_printf(out, "  lost (out of memory) %llu  notes dropped %llu\n",
+		   (unsigned long long)ec->lost, (unsigned long long)ec->notes_dropped);
+
 	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
 	buf_printf(out, "\nRECENT CONFLICTS%s\n", nc ? "" : ": none");
 	for (size_t i = 0; i < nc; i++)
@@ -428,7 +431,7 @@ static bool status_json(struct daemon *d, const struct links *ls, const struct s
 		   "\"rate_limited\":%llu,\"sequences\":%llu,\"resyncs\":%llu,"
 		   "\"malformed_netlink\":%llu,\"send_errors\":%llu,\"neighbour_advertisements\":%llu,"
 		   "\"ns_probes\":%llu,\"dad_failures\":%llu,\"refreshes\":%llu,"
-		   "\"refresh_capped\":%llu},\"conflicts\":[",
+		   "\"refresh_capped\":%llu,\"lost\":%llu,\"notes_dropped\":%llu},\"conflicts\":[",
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
@@ -436,7 +439,8 @@ static bool status_json(struct daemon *d, const struct links *ls, const struct s
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
 		   (unsigned long long)d->send_errors, (unsigned long long)ec->na,
 		   (unsigned long long)ec->ns_probes, (unsigned long long)ec->dad_failures,
-		   (unsigned long long)ec->refreshes, (unsigned long long)ec->refresh_capped);
+		   (unsigned long long)ec->refreshes, (unsigned long long)ec->refresh_capped,
+		   (unsigned long long)ec->lost, (unsigned long long)ec->notes_dropped);
 	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
 	for (size_t i = 0; i < nc; i++) {
 		buf_printf(out, "%s{\"interface\":", i ? "," : "");
@@ -889,6 +893,10 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 	buf_printf(out, "garpd_rate_limit_delays_total %llu\n", (unsigned long long)ec.rate_limited);
 	prom_family(out, "dad_failures_total", "IPv6 addresses whose kernel DAD failed.");
 	buf_printf(out, "garpd_dad_failures_total %llu\n", (unsigned long long)ec.dad_failures);
+	prom_family(out, "lost_total", "Frames, targets or queries dropped: out of memory.");
+	buf_printf(out, "garpd_lost_total %llu\n", (unsigned long long)ec.lost);
+	prom_family(out, "notes_dropped_total", "Engine notes not logged: too many waiting or no memory.");
+	buf_printf(out, "garpd_notes_dropped_total %llu\n", (unsigned long long)ec.notes_dropped);
 	prom_family(out, "netlink_resyncs_total", "Netlink overflows recovered by a re-dump.");
 	buf_printf(out, "garpd_netlink_resyncs_total %llu\n", (unsigned long long)gc.resyncs);
 	prom_family(out, "netlink_malformed_total", "Malformed netlink messages skipped.");

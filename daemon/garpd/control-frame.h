@@ -10,7 +10,8 @@
 
 #include <stddef.h>
 
-#define CONTROL_LINE_MAX 4096
+#include "control-proto.h" /* CONTROL_LINE_MAX */
+
 /* A client's unframed input never exceeds this: the longest request and its CRLF. */
 #define CONTROL_INPUT_MAX (CONTROL_LINE_MAX + 2)
 

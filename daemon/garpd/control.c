@@ -347,7 +347,7 @@ static bool client_advance(struct control *c, struct client *cl, size_t i, uint6
 			}
 			break;
 		}
-		buf_printf(&cl->out, "ERR %s\n", control_frame_error(f));
+		buf_printf(&cl->out, CONTROL_ERR " %s\n", control_frame_error(f));
 		buf_free(&cl->in);
 		cl->closing = true;
 	}
@@ -411,7 +411,7 @@ static void accept_clients(struct control *c, uint64_t now)
 		if (fd < 0)
 			return;
 		if (!peer_allowed(c, fd)) {
-			client_say(fd, "ERR permission denied\n");
+			client_say(fd, CONTROL_ERR " permission denied\n");
 			close(fd);
 			continue;
 		}
@@ -425,14 +425,14 @@ static void accept_clients(struct control *c, uint64_t now)
 			/* Full: the connection that has waited longest without a request makes room. */
 			cl = client_evictable(c);
 			if (cl) {
-				client_say(cl->fd, "ERR closed to make room for another client\n");
+				client_say(cl->fd, CONTROL_ERR " closed to make room for another client\n");
 				client_close(c, cl);
 			}
 		}
 		i = cl ? (size_t)(cl - c->clients) : 0;
 		ev.data.u64 = c->tag_base + 1 + i;
 		if (!cl || epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			client_say(fd, "ERR too many clients\n");
+			client_say(fd, CONTROL_ERR " too many clients\n");
 			close(fd);
 			continue;
 		}
@@ -448,12 +448,12 @@ static void client_reply(struct client *cl, struct buf *payload)
 	cl->sent = cl->head_sent = 0;
 	if (payload->oom) {
 		buf_free(payload);
-		buf_printf(&cl->out, "ERR out of memory\n");
+		buf_printf(&cl->out, CONTROL_ERR " out of memory\n");
 		cl->head_len = 0;
 		return;
 	}
 	buf_free(&cl->out);
-	cl->head_len = (size_t)snprintf(cl->head, sizeof(cl->head), "OK %zu\n", payload->len);
+	cl->head_len = (size_t)snprintf(cl->head, sizeof(cl->head), CONTROL_OK " %zu\n", payload->len);
 	cl->out = *payload;
 	*payload = (struct buf)BUF_INIT;
 }
@@ -487,16 +487,16 @@ static size_t run_request(struct control *c, struct client *cl, uint64_t now)
 		for (size_t i = 0; i < payload.len; i++)
 			if (payload.data[i] == '\n' || payload.data[i] == '\r')
 				payload.data[i] = ' ';
-		buf_printf(&cl->out, "ERR %s\n", payload.data ? payload.data : "error");
+		buf_printf(&cl->out, CONTROL_ERR " %s\n", payload.data ? payload.data : "error");
 		break;
 	case CONTROL_REPLY_MONITOR:
 	case CONTROL_REPLY_MONITOR_JSON:
 		if (c->n_monitors >= CONTROL_MONITORS_MAX) {
-			buf_printf(&cl->out, "ERR too many monitors (at most %d)\n",
+			buf_printf(&cl->out, CONTROL_ERR " too many monitors (at most %d)\n",
 				   CONTROL_MONITORS_MAX);
 			break;
 		}
-		buf_printf(&cl->out, "OK stream\n");
+		buf_printf(&cl->out, CONTROL_OK " " CONTROL_STREAM "\n");
 		cl->monitor = true;
 		cl->json = reply == CONTROL_REPLY_MONITOR_JSON;
 		c->n_monitors++;
@@ -580,7 +580,7 @@ bool control_run(struct control *c, uint64_t now)
 		if (cl->fd < 0 || client_deadline(cl) > now)
 			continue;
 		if (client_idle(cl))
-			client_say(cl->fd, "ERR no request within 10 s\n");
+			client_say(cl->fd, CONTROL_ERR " no request within 10 s\n");
 		client_close(c, cl); /* too slow to ask, or to read its reply */
 	}
 	if (!c->ready)

@@ -9,7 +9,8 @@
  * a "monitor" request is answered with "OK stream\n" and then one line per
  * event until either side closes. Only root, the daemon's own user and
  * members of the socket's group may connect (SO_PEERCRED/SO_PEERGROUPS).
- * The protocol is documented in garpctl(8).
+ * The protocol is documented in garpctl(8); its words and limits are in
+ * daemon/common/control-proto.h, shared with garpctl.
  *
  * Every client costs bounded memory and loop time: its requests are taken
  * one at a time (nothing more is read from it while a reply is being built
@@ -31,9 +32,9 @@
 /* Monitors may take at most this many of the slots: the rest stay for requests. */
 #define CONTROL_MONITORS_MAX 64
 /* A connection must send a whole request within this of connecting or of its last reply. */
-#define CONTROL_REQUEST_TIMEOUT_NS (10 * 1000000000ull)
+#define CONTROL_REQUEST_TIMEOUT_NS (10 * GARP_NSEC_PER_SEC)
 /* A client whose pending reply has not moved for this long is dropped. */
-#define CONTROL_WRITE_TIMEOUT_NS (30 * 1000000000ull)
+#define CONTROL_WRITE_TIMEOUT_NS (30 * GARP_NSEC_PER_SEC)
 /* Reply bytes built per turn of the loop, over all clients. */
 #define CONTROL_SLICE (32u * 1024)
 /* Replies waiting to be sent, over all clients: no new request starts past this. */

@@ -59,7 +59,7 @@ enum source {
 /* In a burst, gnl_dispatch() batches read per wakeup before the others get their turn. */
 #define NL_BURST_ROUNDS 8
 /* Netlink events closer together than this are a burst (see nl_woke()). */
-#define NL_BURST_GAP_NS 1000000ull
+#define NL_BURST_GAP_NS GARP_NSEC_PER_MSEC
 
 #define DAEMON_INIT                                                                                \
 	{                                                                                          \
@@ -72,7 +72,7 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (uint64_t)ts.tv_sec * GARP_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
 const char *daemon_ifname(const struct daemon *d, int ifindex, char buf[IFNAMSIZ + 12])
@@ -460,6 +460,15 @@ static void emit_note(struct daemon *d, const struct engine_note *n)
 		ev.event = "held-down";
 		level = CFG_LOG_DEBUG;
 		break;
+	case ENGINE_NOTE_LOST:
+		/* out of memory: counted in status and metrics too (engine.h) */
+		ev.event = "lost";
+		if (!n->addr.family)
+			ev.addr = NULL;
+		ev.key1 = "reason";
+		ev.val1 = "out-of-memory";
+		daemon_emit(d, CFG_LOG_WARNING, &ev);
+		return;
 	case ENGINE_NOTE_REFRESHED: {
 		char capped[16];
 
@@ -679,8 +688,8 @@ static void arm_timer(struct daemon *d)
 			/* An absolute time in the past fires at once; 0 would disarm. */
 			uint64_t t = deadline ? deadline : 1;
 
-			its.it_value.tv_sec = (time_t)(t / 1000000000ull);
-			its.it_value.tv_nsec = (long)(t % 1000000000ull);
+			its.it_value.tv_sec = (time_t)(t / GARP_NSEC_PER_SEC);
+			its.it_value.tv_nsec = (long)(t % GARP_NSEC_PER_SEC);
 		}
 		if (timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
 			d->armed = deadline;

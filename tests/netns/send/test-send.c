@@ -36,7 +36,8 @@
 
 /* ---- the recorder ----------------------------------------------------- */
 
-enum call_kind { CALL_FILTER_ARP, CALL_FILTER_DROP, CALL_PROBE, CALL_REQUEST, CALL_REPLY };
+enum call_kind { CALL_FILTER_ARP, CALL_FILTER_DROP, CALL_PROBE, CALL_REQUEST, CALL_REPLY,
+		 CALL_REFRESH /* addr: the neighbour asked for */ };
 
 struct call {
 	enum call_kind kind;
@@ -75,6 +76,8 @@ int __wrap_pkt_send_batch(int fd, const struct pkt_out *out, size_t n)
 		assert_int_equal(pkt_parse_arp(out[i].frame.data, out[i].frame.len, &arp), 0);
 		if (pkt_is_probe(&arp))
 			record(CALL_PROBE, arp.tpa);
+		else if (arp.op == 1 && arp.spa.s_addr != arp.tpa.s_addr)
+			record(CALL_REFRESH, arp.tpa);
 		else
 			record(arp.op == 1 ? CALL_REQUEST : CALL_REPLY, arp.spa);
 	}
@@ -317,6 +320,84 @@ static void test_force_does_not_listen(void **state)
 	for (size_t i = 0; i < n_calls; i++)
 		assert_true(calls[i].kind >= CALL_PROBE);
 	assert_int_equal(n_calls, 4);
+	finish(&s);
+}
+
+/* ---- the directed refresh ------------------------------------------------ */
+
+static void test_refresh_after_answer(void **state)
+{
+	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
+	struct in_addr nb[1] = {ip("10.0.0.20")};
+	struct engine_query q;
+	struct sender s;
+	struct gnl_event ev;
+	struct call f[16];
+
+	(void)state;
+	seq.probes = 1;
+	seq.refresh_neighbours = (struct cfg_addr_list){.v = nb, .n = 1};
+	start(&s, &seq, false, (const char *[]){"10.0.0.1"}, 1);
+	turn(&s, T0);
+	/* the engine asks for the table at the start; the loop runs it */
+	assert_int_equal(engine_pop_query(s.e, &q), 0);
+	assert_int_equal(q.kind, ENGINE_QUERY_NEIGHBOURS);
+	assert_int_equal(q.ifindex, IFINDEX);
+	s.q_busy = true;
+	s.q_id = 7;
+	s.q_ifindex = q.ifindex;
+	turn(&s, T0 + S(1));
+	assert_int_equal(frames(f), 2);
+	assert_frame(&f[1], S(1), CALL_REQUEST, "10.0.0.1");
+	/* announced, but the answer is not in: not over */
+	assert_false(send_finished(&s, clock_now));
+	clock_now = T0 + S(1) + MS(5);
+	ev = (struct gnl_event){.type = GNL_EV_NEIGH, .query = 7,
+				.neigh = {.ifindex = IFINDEX, .ip = ip("10.0.0.3"), .has_mac = true,
+					  .mac = {2, 0, 0, 0, 0, 3}, .state = NUD_REACHABLE}};
+	send_event(&s, clock_now, &ev);
+	ev = (struct gnl_event){.type = GNL_EV_NEIGH, .query = 8, /* another query's */
+				.neigh = {.ifindex = IFINDEX, .ip = ip("10.0.0.4"), .has_mac = true,
+					  .mac = {2, 0, 0, 0, 0, 4}, .state = NUD_REACHABLE}};
+	send_event(&s, clock_now, &ev);
+	ev = (struct gnl_event){.type = GNL_EV_QUERY_DONE, .query = 7};
+	send_event(&s, clock_now, &ev);
+	assert_false(s.q_busy);
+	assert_int_equal(send_drain(&s, clock_now), 0);
+	assert_int_equal(frames(f), 4);
+	/* the configured one first, then the table's */
+	assert_frame(&f[2], S(1) + MS(5), CALL_REFRESH, "10.0.0.20");
+	assert_frame(&f[3], S(1) + MS(5), CALL_REFRESH, "10.0.0.3");
+	assert_true(send_finished(&s, clock_now));
+	assert_int_equal(send_report(&s), GARPCTL_EXIT_OK);
+	free(s.neigh);
+	finish(&s);
+}
+
+static void test_no_refresh_option(void **state)
+{
+	char *argv[] = {"send", "-i", "eth0", "--no-refresh", "10.0.0.1", NULL};
+	char *bad[] = {"send", "-i", "eth0", "--no-refresh", "--neighbour", "10.0.0.3", "10.0.0.1",
+		       NULL};
+	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
+	struct garp_addr addrs[4];
+	struct in_addr nb[CFG_REFRESH_NEIGHBOURS_MAX];
+	struct engine_query q;
+	const char *ifname;
+	bool force = false;
+	size_t n = 0;
+	struct sender s;
+
+	(void)state;
+	assert_int_equal(parse_args(5, argv, &seq, &ifname, &force, addrs, &n, nb), 0);
+	assert_false(seq.directed_refresh);
+	assert_int_equal(seq.refresh_neighbours.n, 0);
+	assert_int_equal(parse_args(7, bad, &seq, &ifname, &force, addrs, &n, nb), -EINVAL);
+	start(&s, &seq, false, (const char *[]){"10.0.0.1"}, 1);
+	run(&s, T0 + S(60));
+	assert_int_equal(engine_pop_query(s.e, &q), -EAGAIN);
+	for (size_t i = 0; i < n_calls; i++)
+		assert_true(calls[i].kind != CALL_REFRESH);
 	finish(&s);
 }
 
@@ -590,6 +671,8 @@ int main(void)
 		cmocka_unit_test(test_force_ignores_removal),
 		cmocka_unit_test(test_link_down_then_gone),
 		cmocka_unit_test(test_link_down_settles),
+		cmocka_unit_test(test_refresh_after_answer),
+		cmocka_unit_test(test_no_refresh_option),
 	};
 
 	/* the reports' lines are not checked here (the namespace tests do) */

@@ -54,6 +54,19 @@ def dad_ns(target, nonce):
     return frame(b"\x33\x33" + group[12:], ip6("::"), group, icmp)
 
 
+def directed_ns(addr, nb, nb_mac=None, vlan=None):
+    """The IPv6 directed refresh: NS from @addr, target @nb, with the source link-layer option."""
+    n = ip6(nb)
+    if nb_mac is None:
+        dst = ip6("ff02::1:ff00:0")[:13] + n[13:]  # solicited-node multicast
+        dst_mac = b"\x33\x33" + dst[12:]
+    else:
+        dst, dst_mac = n, nb_mac
+    icmp = struct.pack("!BBH4x", 135, 0, 0) + n
+    icmp += struct.pack("!BB", 1, 1) + MAC  # source link-layer address
+    return frame(dst_mac, ip6(addr), dst, icmp, vlan)
+
+
 def show(name, fc):
     f, c = fc
     print("/* %s: %d bytes, ICMPv6 checksum 0x%04x */" % (name, len(f), c))
@@ -65,3 +78,7 @@ show("NA 2001:db8::10, O", na("2001:db8::10", False))
 show("NA 2001:db8::10, R|O, VLAN 100", na("2001:db8::10", True, 100))
 show("NA fe80::5054:ff:fe12:3456, O", na("fe80::5054:ff:fe12:3456", False))
 show("DAD NS 2001:db8::10, nonce 01..06", dad_ns("2001:db8::10", bytes(range(1, 7))))
+show("directed NS 2001:db8::10 -> 2001:db8::3 at 02:00:00:00:00:03",
+     directed_ns("2001:db8::10", "2001:db8::3", bytes.fromhex("020000000003")))
+show("directed NS 2001:db8::10 -> 2001:db8::abcd:1 (MAC unknown), VLAN 100",
+     directed_ns("2001:db8::10", "2001:db8::abcd:1", None, 100))
