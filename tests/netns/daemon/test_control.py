@@ -28,6 +28,29 @@ announce_delay = 300ms
 """
 
 
+def wait_connected_and_idle(procs, timeout):
+    """Until every process has a socket open and is asleep (S): blocked in its read."""
+    end = time.monotonic() + timeout
+    while True:
+        waiting = []
+        for p in procs:
+            try:
+                with open(f"/proc/{p.pid}/stat") as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+                fds = os.listdir(f"/proc/{p.pid}/fd")
+                sock = any(os.readlink(f"/proc/{p.pid}/fd/{fd}").startswith("socket:")
+                           for fd in fds)
+            except OSError:
+                state, sock = "?", False
+            if state != "S" or not sock:
+                waiting.append(p.pid)
+        if not waiting:
+            return
+        if time.monotonic() > end:
+            netns.fail(f"monitors not connected and idle after {timeout} s: {waiting}")
+        time.sleep(0.05)
+
+
 def ctl(d, *args, check_rc=None, user=None, timeout=10):
     cmd = [netns.garpctl(), "--socket", d.control, *args]
     if user:
@@ -170,6 +193,10 @@ def test():
         stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         stalled.connect(d.control)
         stalled.sendall(b"monitor\n")  # and never read
+        # What is measured is garpd with 51 monitors, not 50 garpctl processes
+        # starting up (under the sanitizers that is seconds of CPU on a busy
+        # machine): wait until each sits connected, asleep in its read.
+        wait_connected_and_idle([mon] + monitors, timeout=30)
         time.sleep(0.3)
         try:
             with netns.Capture(peer, theirs, count=4, timeout=10) as cap:
