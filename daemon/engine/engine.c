@@ -770,7 +770,7 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 	t->has_started = true;
 	t->last_started = now;
 	/* a sequence without probes is an announcement: what a duplicate would be */
-	t->started_kind = kind == ENGINE_ACTION_SEQUENCE && !t->seq.probes ? ENGINE_ACTION_ANNOUNCE : kind;
+	t->started_kind = kind == ENGINE_ACTION_SEQUENCE && !probe ? ENGINE_ACTION_ANNOUNCE : kind;
 	e->counters.sequences++;
 	engine_refresh_started(e, l, t, now);
 	if (probe) {
@@ -824,7 +824,18 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 		return 0;
 	}
 	if (target_in_flight(t)) {
+		const struct engine_link *l = link_find(e, t->ifindex);
+
 		if (kind <= t->running)
+			return 0;
+		/*
+		 * A sequence that will not probe (no probes configured, or an
+		 * IPv6 address the kernel's DAD checked) is an announcement:
+		 * one that started or announced at this very instant is not
+		 * sent again.
+		 */
+		if (((t->has_started && t->last_started == now) || t->last_announced == now) && l &&
+		    !target_would_probe(t, &l->policy, kind))
 			return 0;
 		t->gen = ++e->gen; /* what the lesser sequence queued is superseded */
 	} else if (t->started_kind != ENGINE_ACTION_NONE &&
