@@ -146,6 +146,7 @@ struct engine_target {
 	/* what started at last_started, until cancelled: coinciding triggers coalesce into it */
 	enum engine_action started_kind;
 	uint64_t last_announced;
+	uint64_t last_frame_at; /* when an announcement frame (not a probe) left, plus one */
 	struct engine_tnode timer;
 	struct engine_target *hnext;
 	struct engine_target *lprev, *lnext; /* on the link */

@@ -574,6 +574,8 @@ static void out_push(struct engine *e, uint64_t now, const struct engine_pending
 		lost(e, now, p->f.ifindex, p->f.addr.family ? &p->f.addr : NULL);
 		return;
 	}
+	if (t && p->f.kind != ENGINE_FRAME_PROBE && p->f.kind != ENGINE_FRAME_NS_PROBE)
+		t->last_frame_at = now + 1;
 	if (p->last && t) {
 		t->last_announced = now;
 		note_target(e, ENGINE_NOTE_ANNOUNCED, now, t);
@@ -831,11 +833,11 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 		/*
 		 * A sequence that will not probe (no probes configured, or an
 		 * IPv6 address the kernel's DAD checked) is an announcement:
-		 * one that started or announced at this very instant is not
-		 * sent again.
+		 * one that started, or sent an announcement, at this very
+		 * instant is not sent again.
 		 */
-		if (((t->has_started && t->last_started == now) || t->last_announced == now) && l &&
-		    !target_would_probe(t, &l->policy, kind))
+		if (((t->has_started && t->last_started == now) || t->last_frame_at == now + 1) &&
+		    l && !target_would_probe(t, &l->policy, kind))
 			return 0;
 		t->gen = ++e->gen; /* what the lesser sequence queued is superseded */
 	} else if (t->started_kind != ENGINE_ACTION_NONE &&
