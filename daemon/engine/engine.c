@@ -1457,6 +1457,25 @@ out:
 	engine_run(e, now);
 }
 
+/*
+ * @ifindex and every master above it, at most ENGINE_STACK_DEPTH, into
+ * @chain. An unbound packet socket sees a frame on a bridge port and again
+ * on the bridge: a received frame counts for targets on any of them.
+ */
+static size_t link_chain_up(struct engine *e, int ifindex,
+			    const struct engine_link *chain[ENGINE_STACK_DEPTH])
+{
+	size_t n = 0;
+
+	for (const struct engine_link *l = link_find(e, ifindex); l && n < ENGINE_STACK_DEPTH;
+	     l = link_find(e, l->l.master)) {
+		if (visited_has((struct engine_link *const *)chain, n, l))
+			break;
+		chain[n++] = l;
+	}
+	return n;
+}
+
 void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_arp *arp)
 {
 	const struct engine_link *chain[ENGINE_STACK_DEPTH];
@@ -1466,16 +1485,7 @@ void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_ar
 	assert(e && arp);
 	if (!engine_wants_arp(e))
 		goto out;
-	/*
-	 * An unbound packet socket sees a frame on a bridge port and again on
-	 * the bridge: targets on the link and on every master above it count.
-	 */
-	for (const struct engine_link *l = link_find(e, ifindex); l && n < ENGINE_STACK_DEPTH;
-	     l = link_find(e, l->l.master)) {
-		if (visited_has((struct engine_link *const *)chain, n, l))
-			break;
-		chain[n++] = l;
-	}
+	n = link_chain_up(e, ifindex, chain);
 	probe = pkt_is_probe(arp);
 	for (size_t i = 0; i < n; i++) {
 		struct garp_addr cand[2] = { garp_addr_v4(arp->spa), garp_addr_v4(arp->tpa) };
@@ -1516,13 +1526,7 @@ void engine_nd(struct engine *e, uint64_t now, int ifindex, const struct pkt_nd 
 	assert(e && nd);
 	if (!engine_wants_nd(e))
 		goto out;
-	/* as for ARP: a target on the link or on any master above it */
-	for (const struct engine_link *l = link_find(e, ifindex); l && n < ENGINE_STACK_DEPTH;
-	     l = link_find(e, l->l.master)) {
-		if (visited_has((struct engine_link *const *)chain, n, l))
-			break;
-		chain[n++] = l;
-	}
+	n = link_chain_up(e, ifindex, chain);
 	key = garp_addr_v6(&nd->target);
 	for (size_t i = 0; i < n; i++) {
 		struct engine_target *t = target_find(e, chain[i]->l.ifindex, &key);
