@@ -189,6 +189,8 @@ struct gnl_event {
 struct gnl_counters {
 	uint64_t malformed; /* messages skipped because they did not validate */
 	uint64_t resyncs;   /* overflows recovered by a re-dump */
+	uint64_t route_dumps;  /* route dumps asked for by gnl_query_refresh() */
+	uint64_t route_reused; /* refresh queries answered with the last route dump (unchanged) */
 };
 
 struct gnl_options {
@@ -294,6 +296,10 @@ int gnl_query_neigh(struct gnl *g, int ifindex, uint32_t *ret_id);
  * where it has them, and filtered here anyway. The route part is asked for
  * only after the neighbour part ended, even with an error: whatever came
  * is usable, and QUERY_DONE's error is the first error of either part.
+ * While nothing can have changed the main table since the last complete
+ * route part for @ifindex (no route or nexthop notification, no link
+ * event, no address removal, no resync), that part is given again instead
+ * of a new dump (gnl_counters.route_reused).
  *
  * Return: 0 or a negative errno.
  */

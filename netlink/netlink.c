@@ -8,12 +8,15 @@
 
 #include "garp-netlink.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/filter.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -29,6 +32,12 @@
 #define GNL_TXBUF 256
 /* Consecutive failed dumps before giving up. */
 #define GNL_DUMP_RETRIES 3
+/* Interfaces whose route answer is kept (see struct gnl_route_memo). */
+#define GNL_ROUTE_MEMOS 8
+/* Route notifications read per look (each one says "changed"; the rest can wait). */
+#define GNL_RT_DRAIN 16
+/* The route watch socket's receive buffer: it only has to say that something came. */
+#define GNL_RT_RCVBUF 4096
 
 enum gnl_dump {
 	GNL_DUMP_NONE,
@@ -52,9 +61,39 @@ struct gnl_query {
 	bool route_phase; /* GNL_QUERY_REFRESH: the neighbours are done, the route dump runs */
 };
 
+/*
+ * The route part of a refresh query's answer for one interface, kept and
+ * given again while the main table cannot have changed: a burst of
+ * sequences asks once per batch, and each route dump walks the kernel's
+ * whole FIB trie, whose local table holds a leaf per address (10,000
+ * addresses: most of garpd's CPU time went there). Dropped on anything
+ * that may change the table: a main-table route or nexthop notification
+ * on the watch socket (or its overflow), and the events that change routes
+ * without one (IPv4 flushes a link's routes when it goes down, and an
+ * address's routes when it goes, silently): RTM_NEWLINK, RTM_DELLINK,
+ * RTM_DELADDR, a resync.
+ */
+struct gnl_route_memo {
+	int ifindex; /* 0: free */
+	struct gnl_route_hop *hops;
+	size_t n;
+};
+
 struct gnl {
 	struct mnl_socket *ev;
 	struct mnl_socket *q;
+	/*
+	 * Main-table route and nexthop notifications, never polled: a look
+	 * at it (routes_changed()) says whether the table may have changed
+	 * since the last look. NULL: no memo, every refresh query dumps.
+	 */
+	struct mnl_socket *rt;
+	struct gnl_route_memo memo[GNL_ROUTE_MEMOS];
+	size_t memo_next;
+	/* the route part in flight, collected for the memo; !coll_ok: not kept */
+	struct gnl_route_hop *coll;
+	size_t n_coll, cap_coll;
+	bool coll_ok;
 	uint32_t ev_portid;
 	uint32_t q_portid;
 	uint32_t seq;
@@ -105,6 +144,87 @@ static int open_socket(struct mnl_socket **ret, uint32_t *ret_portid)
 	return 0;
 }
 
+/*
+ * The route watch: a socket in the IPv4 route and nexthop groups whose
+ * filter lets through only what may change the main table (a route
+ * message for another table, e.g. the local routes every address add
+ * brings, is dropped in the kernel). Best effort: without it, no memo.
+ */
+static void open_route_watch(struct gnl *g)
+{
+	const uint32_t t_new = ntohs(RTM_NEWROUTE), t_del = ntohs(RTM_DELROUTE);
+	/* a half-word load reads network order: ntohs() of the host-order field */
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_type)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, t_new, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, t_del, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff), /* not a route message (nexthop): keep */
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, NLMSG_HDRLEN + offsetof(struct rtmsg, rtm_table)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RT_TABLE_MAIN, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	const struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+	unsigned int grp = RTNLGRP_IPV4_ROUTE, nh = RTNLGRP_NEXTHOP;
+	int size = GNL_RT_RCVBUF;
+	uint32_t portid;
+	int fd;
+
+	if (open_socket(&g->rt, &portid) < 0) {
+		g->rt = NULL;
+		return;
+	}
+	fd = mnl_socket_get_fd(g->rt);
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	/* the filter before the subscription: nothing unfiltered is ever queued */
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0) {
+		mnl_socket_close(g->rt);
+		g->rt = NULL;
+		return;
+	}
+	/* nexthop objects (Linux >= 5.3); an older kernel has none to change */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nh, sizeof(nh));
+}
+
+static void memo_clear(struct gnl *g)
+{
+	for (size_t i = 0; i < GNL_ROUTE_MEMOS; i++) {
+		free(g->memo[i].hops);
+		g->memo[i] = (struct gnl_route_memo){ 0 };
+	}
+}
+
+/*
+ * Whether the main table may have changed since the last look: anything
+ * on the watch socket, or an error (ENOBUFS: notifications were lost).
+ * Notifications are queued when the change is made, so a change made
+ * before this look is seen by it. True when there is no watch.
+ */
+static bool routes_changed(struct gnl *g)
+{
+	bool changed = false;
+	int fd;
+
+	if (!g->rt)
+		return true;
+	fd = mnl_socket_get_fd(g->rt);
+	for (int i = 0; i < GNL_RT_DRAIN; i++) {
+		char b[32];
+		ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n >= 0 || errno == ENOBUFS) {
+			changed = true;
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return changed;
+		if (errno != EINTR)
+			return true;
+	}
+	return true; /* more is queued: changed, and read at the next look */
+}
+
 int gnl_new(struct gnl **ret, const struct gnl_options *opts)
 {
 	struct gnl *g;
@@ -128,6 +248,7 @@ int gnl_new(struct gnl **ret, const struct gnl_options *opts)
 	r = open_socket(&g->q, &g->q_portid);
 	if (r < 0)
 		goto fail;
+	open_route_watch(g);
 	if (opts && opts->rcvbuf > 0) {
 		r = set_rcvbuf(mnl_socket_get_fd(g->ev), opts->rcvbuf);
 		if (r < 0)
@@ -157,6 +278,10 @@ void gnl_free(struct gnl *g)
 		mnl_socket_close(g->ev);
 	if (g->q)
 		mnl_socket_close(g->q);
+	if (g->rt)
+		mnl_socket_close(g->rt);
+	memo_clear(g);
+	free(g->coll);
 	for (q = g->q_head; q; q = next) {
 		next = q->next;
 		free(q);
@@ -251,6 +376,7 @@ static int push_simple(struct gnl *g, enum gnl_event_type t)
  */
 static int overflow(struct gnl *g)
 {
+	memo_clear(g); /* link and address events were lost: any of them may have moved routes */
 	if (g->resync_pending)
 		return 0;
 	g->resync_pending = true;
@@ -335,6 +461,10 @@ static int handle_event_msg(struct gnl *g, const struct nlmsghdr *nlh)
 			return overflow(g);
 		return r == 0 ? 0 : dump_done(g, r);
 	}
+	/* IPv4 drops routes with a link that goes down or an address that goes, without a word */
+	if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK ||
+	    nlh->nlmsg_type == RTM_DELADDR)
+		memo_clear(g);
 	r = gnl_cache_apply(&g->cache, nlh, &g->events);
 	if (r == -EBADMSG) {
 		g->counters.malformed++;
@@ -494,8 +624,76 @@ static int query_route(struct gnl *g, const struct nlmsghdr *nlh)
 		r = gnl_evq_push(&g->events, &ev);
 		if (r < 0)
 			return r;
+		if (g->coll_ok) {
+			if (g->n_coll == g->cap_coll) {
+				size_t cap = g->cap_coll ? 2 * g->cap_coll : 8;
+				struct gnl_route_hop *v = realloc(g->coll, cap * sizeof(*v));
+
+				if (!v) {
+					g->coll_ok = false; /* not kept: the next query dumps */
+					continue;
+				}
+				g->coll = v;
+				g->cap_coll = cap;
+			}
+			g->coll[g->n_coll++] = ev.hop;
+		}
 	}
 	return 0;
+}
+
+/*
+ * The route part of @q from the memo, if the table cannot have changed
+ * since it was read. Return: 1 answered, 0 not (a dump is needed), or a
+ * negative errno.
+ */
+static int memo_answer(struct gnl *g, const struct gnl_query *q)
+{
+	const struct gnl_route_memo *m = NULL;
+
+	if (routes_changed(g)) {
+		memo_clear(g);
+		return 0;
+	}
+	for (size_t i = 0; i < GNL_ROUTE_MEMOS; i++)
+		if (g->memo[i].ifindex == q->ifindex)
+			m = &g->memo[i];
+	if (!m)
+		return 0;
+	for (size_t i = 0; i < m->n; i++) {
+		struct gnl_event ev = { .type = GNL_EV_ROUTE_HOP, .query = q->id, .hop = m->hops[i] };
+		int r = gnl_evq_push(&g->events, &ev);
+
+		if (r < 0)
+			return r;
+	}
+	g->counters.route_reused++;
+	return 1;
+}
+
+/* The route part of @ifindex's query ended complete: keep it, unless the table moved meanwhile. */
+static void memo_keep(struct gnl *g, int ifindex)
+{
+	struct gnl_route_memo *m = NULL;
+	struct gnl_route_hop *hops = NULL;
+
+	if (!g->coll_ok || routes_changed(g)) {
+		memo_clear(g);
+		return;
+	}
+	if (g->n_coll && !(hops = malloc(g->n_coll * sizeof(*hops))))
+		return;
+	if (g->n_coll)
+		memcpy(hops, g->coll, g->n_coll * sizeof(*hops));
+	for (size_t i = 0; i < GNL_ROUTE_MEMOS && !m; i++)
+		if (g->memo[i].ifindex == ifindex)
+			m = &g->memo[i];
+	if (!m) {
+		m = &g->memo[g->memo_next];
+		g->memo_next = (g->memo_next + 1) % GNL_ROUTE_MEMOS;
+	}
+	free(m->hops);
+	*m = (struct gnl_route_memo){ .ifindex = ifindex, .hops = hops, .n = g->n_coll };
 }
 
 /* The current part of the query in flight ended with @err. */
@@ -506,13 +704,24 @@ static int query_part_done(struct gnl *g, int err)
 	if (q->vlan_phase)
 		return query_finish(g, 0); /* best effort: the FDB answer stands */
 	if (q->kind == GNL_QUERY_REFRESH && !q->route_phase) {
+		int r;
+
 		/* What the neighbour part brought is usable even if it failed: go on. */
 		if (err < 0 && g->q_err == 0)
 			g->q_err = err;
 		q->route_phase = true;
+		r = memo_answer(g, q);
+		if (r != 0)
+			return r < 0 ? r : query_finish(g, 0);
+		g->n_coll = 0;
+		g->coll_ok = g->rt != NULL;
+		g->counters.route_dumps++;
 		err = query_request(g, q);
 		return err < 0 ? query_finish(g, err) : 0;
 	}
+	/* a complete route part, and nothing lost in either part: kept for the next query */
+	if (q->kind == GNL_QUERY_REFRESH && err == 0 && g->q_err == 0)
+		memo_keep(g, q->ifindex);
 	if (q->kind != GNL_QUERY_FDB_VLANS || err < 0 || g->q_err < 0)
 		return query_finish(g, err);
 	q->vlan_phase = true;
