@@ -782,7 +782,7 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 				    .event = "link-new",
 				    .ifindex = ev->link.ifindex,
 				    .key1 = "kind",
-				    .val1 = ev->link.kind[0] ? ev->link.kind : "-",
+				    .val1 = ev->link.kind_name[0] ? ev->link.kind_name : "-",
 			    });
 		engine_link(d->engine, d->now, &ev->link, 0);
 		break;
@@ -955,7 +955,7 @@ static void handle_packet_nd(struct daemon *d)
 		/* another VLAN's frame is no conflict for this interface */
 		l = gnl_link_get(d->gnl, rx.ifindex);
 		if (l && !pkt_rx_same_vlan(nd.eth_dst, nd.tagged, nd.vlan, &rx, l->mac,
-					   strcmp(l->kind, "vlan") ? 0 : l->vlan_id))
+					   l->kind == GNL_KIND_VLAN ? l->vlan_id : 0))
 			continue;
 		engine_nd(d->engine, d->now, rx.ifindex, &nd);
 	}
@@ -978,7 +978,7 @@ static void handle_packet(struct daemon *d)
 		/* another VLAN's frame is no conflict for this interface */
 		l = gnl_link_get(d->gnl, rx.ifindex);
 		if (l && !pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, l->mac,
-					   strcmp(l->kind, "vlan") ? 0 : l->vlan_id))
+					   l->kind == GNL_KIND_VLAN ? l->vlan_id : 0))
 			continue;
 		engine_arp(d->engine, d->now, rx.ifindex, &arp);
 	}
