@@ -537,16 +537,6 @@ uint64_t daemon_wall_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-bool daemon_key_is_number(const char *key)
-{
-	static const char *const numbers[] = {"probes", "guests", "neighbours", "capped", NULL};
-
-	for (size_t i = 0; numbers[i]; i++)
-		if (!strcmp(key, numbers[i]))
-			return true;
-	return false;
-}
-
 const char *daemon_format_time(uint64_t epoch_ns, char buf[40])
 {
 	time_t sec = (time_t)(epoch_ns / 1000000000ull);

@@ -93,8 +93,19 @@ struct daemon_event {
 	const char *key2, *val2;
 };
 
+/* event.c: events for the log and the monitors. */
+
+/* One line in the log at @level (if enabled) and on every monitor (text and JSON). */
 void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon_event *ev);
+/* An engine note as its event; a per-address line of a burst goes to the burst summary. */
+void daemon_emit_note(struct daemon *d, const struct engine_note *n);
+/* The events of a link's change: link-up, link-down, mac-changed. */
+void daemon_emit_link_change(struct daemon *d, const struct gnl_event *ev);
+/* log-burst.h's emit: one burst summary line for an interface. */
+void daemon_burst_emit(void *userdata, int ifindex, const char *fields, size_t len);
+/* An interface's name, or "if<index>" when netlink does not know it. */
 const char *daemon_ifname(const struct daemon *d, int ifindex, char buf[IFNAMSIZ + 12]);
+
 struct if_stats *daemon_if_stats(struct daemon *d, int ifindex);
 /* Reload the configuration; on failure @ret_err (if not NULL) gets "file:line: message". */
 int daemon_reload(struct daemon *d, struct buf *ret_err);
@@ -103,8 +114,6 @@ int daemon_reload(struct daemon *d, struct buf *ret_err);
 const char *daemon_format_time(uint64_t epoch_ns, char buf[40]);
 /* CLOCK_REALTIME in ns since the epoch (commands.c). */
 uint64_t daemon_wall_ns(void);
-/* Whether an event field's value is a number (JSON without quotes) (commands.c). */
-bool daemon_key_is_number(const char *key);
 
 /* The control socket's request handler (commands.c). */
 enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload,

@@ -75,16 +75,6 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * GARP_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
 }
 
-const char *daemon_ifname(const struct daemon *d, int ifindex, char buf[IFNAMSIZ + 12])
-{
-	const struct gnl_link *l = gnl_link_get(d->gnl, ifindex);
-
-	if (l)
-		return l->name;
-	snprintf(buf, IFNAMSIZ + 12, "if%d", ifindex);
-	return buf;
-}
-
 struct if_stats *daemon_if_stats(struct daemon *d, int ifindex)
 {
 	char b[IFNAMSIZ + 12];
@@ -108,89 +98,6 @@ struct if_stats *daemon_if_stats(struct daemon *d, int ifindex)
 	snprintf(p->name, sizeof(p->name), "%s", daemon_ifname(d, ifindex, b));
 	d->last_stats = d->n_stats++;
 	return p;
-}
-
-/* One "key=value key=value" line, cut (never overrun) at its capacity. */
-struct kv_line {
-	size_t len;
-	char s[768];
-};
-
-static void kv_add(struct kv_line *l, const char *key, const char *val)
-{
-	const char *parts[] = {l->len ? " " : "", key, "=", val};
-
-	for (size_t i = 0; i < 4; i++) {
-		size_t n = strlen(parts[i]);
-
-		if (n > sizeof(l->s) - 1 - l->len)
-			n = sizeof(l->s) - 1 - l->len; /* room for the NUL the monitors need */
-		memcpy(l->s + l->len, parts[i], n);
-		l->len += n;
-	}
-}
-
-/* key=value for the log and `garpctl monitor`; {"key":"value",...} for `monitor --json`. */
-void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon_event *ev)
-{
-	char b[IFNAMSIZ + 12], a[GARP_ADDR_STRLEN], m[PKT_MAC_STRLEN];
-	const char *keys[6], *vals[6];
-	struct kv_line text;
-	size_t n = 0;
-	bool mon = control_has_monitors(d->control);
-
-	if (!mon && !log_enabled(level))
-		return;
-	if (ev->ifindex) {
-		keys[n] = "iface";
-		vals[n++] = daemon_ifname(d, ev->ifindex, b);
-	}
-	if (ev->addr) {
-		keys[n] = "addr";
-		vals[n++] = garp_addr_to_str(ev->addr, a);
-	}
-	keys[n] = "event";
-	vals[n++] = ev->event;
-	if (ev->mac) {
-		keys[n] = "mac";
-		vals[n++] = pkt_mac_to_str(ev->mac, m);
-	}
-	if (ev->key1) {
-		keys[n] = ev->key1;
-		vals[n++] = ev->val1;
-	}
-	if (ev->key2) {
-		keys[n] = ev->key2;
-		vals[n++] = ev->val2;
-	}
-	text.len = 0;
-	for (size_t i = 0; i < n; i++)
-		kv_add(&text, keys[i], vals[i]);
-	log_line(level, text.s, text.len);
-	if (mon) {
-		struct buf json = BUF_INIT, line = BUF_INIT;
-		char when[40];
-		uint64_t wall = daemon_wall_ns();
-
-		/* monitors get the wall-clock time: "[RFC 3339] key=value ..." and "time", "time_ns" */
-		daemon_format_time(wall, when);
-		text.s[text.len] = '\0';
-		buf_printf(&line, "[%s] %s", when, text.s);
-		buf_printf(&json, "{\"time\":\"%s\",\"time_ns\":%llu", when,
-			   (unsigned long long)wall);
-		for (size_t i = 0; i < n; i++) {
-			buf_printf(&json, ",\"%s\":", keys[i]);
-			if (daemon_key_is_number(keys[i]))
-				buf_printf(&json, "%s", vals[i]);
-			else
-				buf_json_string(&json, vals[i]);
-		}
-		buf_append(&json, "}", 1);
-		if (!json.oom && !line.oom)
-			control_broadcast(d->control, line.data, json.data);
-		buf_free(&json);
-		buf_free(&line);
-	}
 }
 
 static void policy_get(void *userdata, const char *name, struct cfg_sequence *ret)
@@ -393,132 +300,6 @@ static void flush_outbox(struct daemon *d)
 	set_pollout(d, false);
 }
 
-/* Decimal, without stdio: "probes=3" is written once per address. */
-static const char *u32_str(uint32_t v, char buf[11])
-{
-	char *p = buf + 10;
-
-	*p = '\0';
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	return p;
-}
-
-static void emit_note(struct daemon *d, const struct engine_note *n)
-{
-	char b[IFNAMSIZ + 12], num[16];
-	struct daemon_event ev = {.ifindex = n->ifindex, .addr = &n->addr};
-	enum cfg_log_level level = CFG_LOG_INFO;
-	struct if_stats *st;
-
-	switch (n->type) {
-	case ENGINE_NOTE_STARTED:
-		ev.event = "sequence-started";
-		ev.key1 = "probes";
-		ev.val1 = u32_str(n->probes, num);
-		break;
-	case ENGINE_NOTE_ANNOUNCED:
-		ev.event = "announced";
-		break;
-	case ENGINE_NOTE_CONFLICT:
-		ev.event = "conflict";
-		if (n->kernel_dad) {
-			/* the kernel's duplicate address detection failed: no MAC to show */
-			ev.key1 = "detected";
-			ev.val1 = "kernel-dad";
-		} else {
-			ev.mac = n->mac;
-		}
-		level = CFG_LOG_WARNING;
-		st = daemon_if_stats(d, n->ifindex);
-		if (st)
-			st->conflicts++;
-		break;
-	case ENGINE_NOTE_CANCELLED:
-		ev.event = "cancelled";
-		ev.key1 = "reason";
-		ev.val1 = engine_cancel_reason_to_string(n->reason);
-		break;
-	case ENGINE_NOTE_FAILOVER:
-		ev.event = "bond-failover";
-		ev.addr = NULL;
-		ev.key1 = "active_slave";
-		ev.val1 = daemon_ifname(d, n->slave, b);
-		level = CFG_LOG_NOTICE;
-		break;
-	case ENGINE_NOTE_RELEARN:
-		ev.event = "relearn";
-		ev.addr = NULL;
-		ev.key1 = "bridge";
-		ev.val1 = daemon_ifname(d, n->bridge, b);
-		ev.key2 = "guests";
-		ev.val2 = u32_str(n->count, num);
-		break;
-	case ENGINE_NOTE_DEFERRED:
-		ev.event = "held-down";
-		level = CFG_LOG_DEBUG;
-		break;
-	case ENGINE_NOTE_LOST:
-		/* out of memory: counted in status and metrics too (engine.h) */
-		ev.event = "lost";
-		if (!n->addr.family)
-			ev.addr = NULL;
-		ev.key1 = "reason";
-		ev.val1 = "out-of-memory";
-		daemon_emit(d, CFG_LOG_WARNING, &ev);
-		return;
-	case ENGINE_NOTE_REFRESHED: {
-		char capped[16];
-
-		/* one line per address, not one per neighbour */
-		ev.event = "refreshed";
-		ev.key1 = "neighbours";
-		ev.val1 = u32_str(n->count, num);
-		ev.key2 = "capped";
-		ev.val2 = u32_str(n->capped, capped);
-		st = daemon_if_stats(d, n->ifindex);
-		if (st)
-			st->refresh_capped += n->capped;
-		if (!n->count && !n->capped)
-			level = CFG_LOG_DEBUG;
-		daemon_emit(d, level, &ev);
-		return;
-	}
-	default:
-		return;
-	}
-	/*
-	 * A per-address line is debug. At info, a burst's lines become one
-	 * summary (log-burst.h); at debug every line is there, no summary.
-	 */
-	if (level == CFG_LOG_INFO && n->type != ENGINE_NOTE_RELEARN) {
-		if (log_enabled(CFG_LOG_DEBUG))
-			level = CFG_LOG_DEBUG;
-		else if (log_enabled(CFG_LOG_INFO) &&
-			 !log_burst_add(d->burst, d->now, n->ifindex, ev.event, ev.key1, ev.val1,
-					&n->addr))
-			level = CFG_LOG_DEBUG;
-	}
-	daemon_emit(d, level, &ev);
-}
-
-static void burst_emit(void *userdata, int ifindex, const char *fields, size_t len)
-{
-	struct daemon *d = userdata;
-	char b[IFNAMSIZ + 12];
-	struct kv_line text = {0};
-
-	kv_add(&text, "iface", daemon_ifname(d, ifindex, b));
-	if (len > sizeof(text.s) - 2 - text.len)
-		len = sizeof(text.s) - 2 - text.len;
-	text.s[text.len++] = ' ';
-	memcpy(text.s + text.len, fields, len);
-	text.len += len;
-	log_line(CFG_LOG_INFO, text.s, text.len);
-}
-
 static struct fdb_query *query_find(struct daemon *d, uint32_t id)
 {
 	for (size_t i = 0; i < d->n_queries; i++)
@@ -714,7 +495,7 @@ static void drain_engine(struct daemon *d)
 	d->n_announced = 0;
 	while (engine_pop_note(d->engine, &n) == 0) {
 		if (n.type != ENGINE_NOTE_ANNOUNCED && n.type != ENGINE_NOTE_REFRESHED) {
-			emit_note(d, &n);
+			daemon_emit_note(d, &n);
 		} else if (array_reserve(&d->announced, &d->cap_announced, d->n_announced + 1,
 					 sizeof(*d->announced))) {
 			d->announced[d->n_announced++] = n;
@@ -740,8 +521,8 @@ static void drain_engine(struct daemon *d)
 		d->filter_nd = true;
 	flush_outbox(d);
 	for (size_t i = 0; i < d->n_announced; i++)
-		emit_note(d, &d->announced[i]);
-	log_burst_flush(d->burst, d->now, false, burst_emit, d);
+		daemon_emit_note(d, &d->announced[i]);
+	log_burst_flush(d->burst, d->now, false, daemon_burst_emit, d);
 	if (!want && d->filter_arp && pkt_socket_set_filter(d->pkt_fd, PKT_FILTER_DROP_ALL) == 0)
 		d->filter_arp = false;
 	if (d->nd_fd >= 0 && !want_nd && d->filter_nd &&
@@ -749,28 +530,6 @@ static void drain_engine(struct daemon *d)
 		d->filter_nd = false;
 
 	arm_timer(d);
-}
-
-static void emit_link_change(struct daemon *d, const struct gnl_event *ev)
-{
-	const struct gnl_link *l = &ev->link;
-	char old[PKT_MAC_STRLEN];
-
-	if (ev->changes & GNL_CHANGE_CARRIER_UP)
-		daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "link-up", .ifindex = l->ifindex});
-	if (ev->changes & GNL_CHANGE_CARRIER_DOWN)
-		daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "link-down", .ifindex = l->ifindex});
-	if (ev->changes & GNL_CHANGE_MAC) {
-		const struct daemon_event e = {
-			.event = "mac-changed",
-			.ifindex = l->ifindex,
-			.mac = l->mac,
-			.key1 = "old",
-			.val1 = pkt_mac_to_str(ev->old.mac, old),
-		};
-
-		daemon_emit(d, CFG_LOG_NOTICE, &e);
-	}
 }
 
 static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
@@ -787,7 +546,7 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 		engine_link(d->engine, d->now, &ev->link, 0);
 		break;
 	case GNL_EV_LINK_CHANGED:
-		emit_link_change(d, ev);
+		daemon_emit_link_change(d, ev);
 		if (ev->changes & (GNL_CHANGE_CARRIER_DOWN | GNL_CHANGE_MAC))
 			outbox_purge(d, ev->link.ifindex, NULL);
 		engine_link(d->engine, d->now, &ev->link, ev->changes);
@@ -1254,7 +1013,7 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 	/* Whatever is half-way through a sequence stays unsent: nothing half-built leaves. */
 	sd_notify(0, "STOPPING=1");
 	if (d.burst)
-		log_burst_flush(d.burst, d.now, true, burst_emit, &d);
+		log_burst_flush(d.burst, d.now, true, daemon_burst_emit, &d);
 	log_set_buffered(false);
 	log_info("event=stopped");
 	teardown(&d);
