@@ -13,6 +13,16 @@
 #include "garp-netlink.h"
 #include "loop.h"
 
+/* epoll tags: which source woke the loop (loop.c dispatches on them). */
+enum daemon_source {
+	SRC_NETLINK, /* + index of the netlink fd */
+	SRC_PACKET = 8,
+	SRC_TIMER,
+	SRC_SIGNAL,
+	SRC_PACKET_ND, /* the IPv6 packet socket: NS/NA while our own DAD probes run */
+	SRC_CONTROL = 100, /* and up: the control socket's listener and clients */
+};
+
 /* An FDB query in flight: its answer is collected, then handed over at once. */
 struct fdb_query {
 	uint32_t id;
@@ -106,7 +116,19 @@ void daemon_burst_emit(void *userdata, int ifindex, const char *fields, size_t l
 /* An interface's name, or "if<index>" when netlink does not know it. */
 const char *daemon_ifname(const struct daemon *d, int ifindex, char buf[IFNAMSIZ + 12]);
 
+/* transmit.c: the outbox, and the account of every frame sent or not. */
+
+/* An interface's counters, made on first use; NULL when out of memory. */
 struct if_stats *daemon_if_stats(struct daemon *d, int ifindex);
+/* Queue a frame for the socket. Return: 0, or -ENOMEM. */
+int daemon_outbox_push(struct daemon *d, const struct engine_frame *f);
+/* Drop the queued frames of an interface (@addr NULL) or of one address on it. */
+void daemon_outbox_purge(struct daemon *d, int ifindex, const struct garp_addr *addr);
+/* Send what the socket takes; the rest waits for EPOLLOUT. */
+void daemon_outbox_flush(struct daemon *d);
+/* A frame that cannot go: counted, and the send-failed event. */
+void daemon_send_error(struct daemon *d, const struct engine_frame *f, int err);
+
 /* Reload the configuration; on failure @ret_err (if not NULL) gets "file:line: message". */
 int daemon_reload(struct daemon *d, struct buf *ret_err);
 

@@ -44,18 +44,8 @@ static int sd_notify(int unset_environment, const char *state)
 }
 #endif
 
-enum source {
-	SRC_NETLINK, /* + index of the netlink fd */
-	SRC_PACKET = 8,
-	SRC_TIMER,
-	SRC_SIGNAL,
-	SRC_PACKET_ND, /* the IPv6 packet socket: NS/NA while our own DAD probes run */
-	SRC_CONTROL = 100, /* and up: the control socket's listener and clients */
-};
-
 /* How much one source may do per wakeup before the others get their turn. */
 #define RX_BATCH 64
-#define TX_BATCH 64
 /* In a burst, gnl_dispatch() batches read per wakeup before the others get their turn. */
 #define NL_BURST_ROUNDS 8
 /* Netlink events closer together than this are a burst (see nl_woke()). */
@@ -73,31 +63,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * GARP_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
-struct if_stats *daemon_if_stats(struct daemon *d, int ifindex)
-{
-	char b[IFNAMSIZ + 12];
-	struct if_stats *p;
-
-	/* Frames come in runs for one interface: try the last one first. */
-	if (d->last_stats < d->n_stats && d->stats[d->last_stats].ifindex == ifindex)
-		return &d->stats[d->last_stats];
-	for (size_t i = 0; i < d->n_stats; i++) {
-		if (d->stats[i].ifindex == ifindex) {
-			d->last_stats = i;
-			return &d->stats[i];
-		}
-	}
-	p = realloc(d->stats, (d->n_stats + 1) * sizeof(*p));
-	if (!p)
-		return NULL;
-	d->stats = p;
-	p = &d->stats[d->n_stats];
-	*p = (struct if_stats){.ifindex = ifindex};
-	snprintf(p->name, sizeof(p->name), "%s", daemon_ifname(d, ifindex, b));
-	d->last_stats = d->n_stats++;
-	return p;
 }
 
 static void policy_get(void *userdata, const char *name, struct cfg_sequence *ret)
@@ -142,162 +107,6 @@ static int epoll_add(struct daemon *d, int fd, uint64_t tag, uint32_t events)
 	struct epoll_event ev = {.events = events, .data.u64 = tag};
 
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
-}
-
-/* Outbox: frames the engine released but the socket has not taken yet. */
-
-static int outbox_push(struct daemon *d, const struct engine_frame *f)
-{
-	if (d->out_head > 0 && d->out_head == d->out_n) {
-		d->out_head = 0;
-		d->out_n = 0;
-	}
-	if (!array_reserve(&d->outbox, &d->out_cap, d->out_n + 1, sizeof(*d->outbox)))
-		return -ENOMEM;
-	d->outbox[d->out_n++] = *f;
-	return 0;
-}
-
-/*
- * Before anything is sent for an address that just went away, forget it:
- * an announcement must never leave for an address we no longer own.
- */
-static void outbox_purge(struct daemon *d, int ifindex, const struct garp_addr *addr)
-{
-	size_t w = d->out_head;
-
-	for (size_t r = d->out_head; r < d->out_n; r++) {
-		const struct engine_frame *f = &d->outbox[r];
-
-		if (f->ifindex == ifindex && (!addr || garp_addr_eq(&f->addr, addr)))
-			continue;
-		d->outbox[w++] = *f;
-	}
-	d->out_n = w;
-}
-
-static void set_pollout(struct daemon *d, bool on)
-{
-	struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0), .data.u64 = SRC_PACKET};
-
-	if (d->pollout == on)
-		return;
-	if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, d->pkt_fd, &ev) == 0)
-		d->pollout = on;
-}
-
-static void log_send_error(struct daemon *d, const struct engine_frame *f, int err)
-{
-	struct if_stats *st = daemon_if_stats(d, f->ifindex);
-	const struct daemon_event ev = {
-		.event = "send-failed",
-		.ifindex = f->ifindex,
-		.addr = f->addr.family ? &f->addr : NULL,
-		.key1 = "error",
-		.val1 = strerrorname_np(-err) ? strerrorname_np(-err) : "unknown",
-	};
-
-	d->send_errors++;
-	if (st)
-		st->send_errors++;
-	/*
-	 * ENETDOWN: the link went down in the same instant, and the event that
-	 * says so is not read yet (it cancels the rest). Expected on every
-	 * link flap: counted, logged for debugging only.
-	 */
-	daemon_emit(d, err == -ENETDOWN ? CFG_LOG_DEBUG : CFG_LOG_WARNING, &ev);
-}
-
-/* Count a frame that left, and tell the monitors. */
-static void frame_sent(struct daemon *d, const struct engine_frame *f)
-{
-	static const char *const names[] = {
-		[ENGINE_FRAME_PROBE] = "probe-sent",
-		[ENGINE_FRAME_ANNOUNCE_REQUEST] = "announcement-sent",
-		[ENGINE_FRAME_ANNOUNCE_REPLY] = "reply-sent",
-		[ENGINE_FRAME_RELEARN] = "relearn-sent",
-		[ENGINE_FRAME_REFRESH] = "refresh-sent",
-		[ENGINE_FRAME_NS_PROBE] = "ns-probe-sent",
-		[ENGINE_FRAME_NA] = "na-sent",
-	};
-	char nbuf[PKT_IPV4_STRLEN];
-	struct if_stats *st = daemon_if_stats(d, f->ifindex);
-	struct daemon_event ev = {.event = names[f->kind], .ifindex = f->ifindex};
-
-	if (st) {
-		switch (f->kind) {
-		case ENGINE_FRAME_PROBE:
-			st->probes++;
-			break;
-		case ENGINE_FRAME_ANNOUNCE_REPLY:
-			st->replies++;
-			st->announcements++; /* a reply is an announcement too */
-			break;
-		case ENGINE_FRAME_ANNOUNCE_REQUEST:
-			st->announcements++;
-			break;
-		case ENGINE_FRAME_RELEARN:
-			st->relearn++;
-			break;
-		case ENGINE_FRAME_REFRESH:
-			st->refreshes++;
-			break;
-		case ENGINE_FRAME_NS_PROBE:
-			st->ns_probes++;
-			break;
-		case ENGINE_FRAME_NA:
-			st->na++;
-			break;
-		}
-	}
-	if (f->kind == ENGINE_FRAME_RELEARN)
-		ev.mac = f->frame.data + PKT_ETH_ALEN; /* the guest's MAC: Ethernet source */
-	else
-		ev.addr = &f->addr;
-	if (f->kind == ENGINE_FRAME_REFRESH) {
-		struct pkt_arp arp;
-
-		/* to whom: the neighbour's address (TPA) and MAC (Ethernet destination) */
-		ev.mac = f->frame.data;
-		if (pkt_parse_arp(f->frame.data, f->frame.len, &arp) == 0) {
-			ev.key1 = "neighbour";
-			ev.val1 = pkt_ipv4_to_str(&arp.tpa, nbuf);
-		}
-	}
-	daemon_emit(d, CFG_LOG_DEBUG, &ev);
-}
-
-static void flush_outbox(struct daemon *d)
-{
-	struct pkt_out batch[TX_BATCH];
-
-	while (d->out_head < d->out_n) {
-		size_t k = d->out_n - d->out_head;
-		int r;
-
-		if (k > TX_BATCH)
-			k = TX_BATCH;
-		for (size_t i = 0; i < k; i++) {
-			batch[i].ifindex = d->outbox[d->out_head + i].ifindex;
-			batch[i].frame = d->outbox[d->out_head + i].frame;
-		}
-		r = pkt_send_batch(d->pkt_fd, batch, k);
-		if (r == -EAGAIN || r == -ENOBUFS || r == -EWOULDBLOCK) {
-			set_pollout(d, true);
-			return;
-		}
-		if (r < 0) {
-			/* This frame cannot go (interface gone, down): drop it, keep the rest. */
-			log_send_error(d, &d->outbox[d->out_head], r);
-			d->out_head++;
-			continue;
-		}
-		for (int i = 0; i < r; i++)
-			frame_sent(d, &d->outbox[d->out_head + (size_t)i]);
-		d->out_head += (size_t)r;
-	}
-	d->out_head = d->out_n = 0;
-	set_pollout(d, false);
 }
 
 static struct fdb_query *query_find(struct daemon *d, uint32_t id)
@@ -502,8 +311,8 @@ static void drain_engine(struct daemon *d)
 		}
 	}
 	while (engine_pop_frame(d->engine, &f) == 0)
-		if (outbox_push(d, &f) < 0)
-			log_send_error(d, &f, -ENOMEM);
+		if (daemon_outbox_push(d, &f) < 0)
+			daemon_send_error(d, &f, -ENOMEM);
 	/*
 	 * The owner of an address answers a probe within about 100 µs: the
 	 * receive filters must be in place before the first probe (ARP probe
@@ -519,7 +328,7 @@ static void drain_engine(struct daemon *d)
 	if (d->nd_fd >= 0 && want_nd && !d->filter_nd &&
 	    pkt_socket_set_filter(d->nd_fd, PKT_FILTER_ND) == 0)
 		d->filter_nd = true;
-	flush_outbox(d);
+	daemon_outbox_flush(d);
 	for (size_t i = 0; i < d->n_announced; i++)
 		daemon_emit_note(d, &d->announced[i]);
 	log_burst_flush(d->burst, d->now, false, daemon_burst_emit, d);
@@ -548,12 +357,12 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 	case GNL_EV_LINK_CHANGED:
 		daemon_emit_link_change(d, ev);
 		if (ev->changes & (GNL_CHANGE_CARRIER_DOWN | GNL_CHANGE_MAC))
-			outbox_purge(d, ev->link.ifindex, NULL);
+			daemon_outbox_purge(d, ev->link.ifindex, NULL);
 		engine_link(d->engine, d->now, &ev->link, ev->changes);
 		break;
 	case GNL_EV_LINK_DEL:
 		daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "link-removed", .ifindex = ev->link.ifindex});
-		outbox_purge(d, ev->link.ifindex, NULL);
+		daemon_outbox_purge(d, ev->link.ifindex, NULL);
 		engine_link_del(d->engine, d->now, ev->link.ifindex);
 		break;
 	case GNL_EV_ADDR_NEW:
@@ -576,7 +385,7 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 			key = garp_addr_v6(&ev->addr.addr.v6);
 		else
 			break;
-		outbox_purge(d, ev->addr.ifindex, &key);
+		daemon_outbox_purge(d, ev->addr.ifindex, &key);
 		engine_addr_del(d->engine, d->now, &ev->addr);
 		break;
 	}
