@@ -23,16 +23,6 @@ enum daemon_source {
 	SRC_CONTROL = 100, /* and up: the control socket's listener and clients */
 };
 
-/* An FDB query in flight: its answer is collected, then handed over at once. */
-struct fdb_query {
-	uint32_t id;
-	int bridge;
-	struct gnl_fdb *entries;
-	size_t n, cap;
-	struct gnl_port_vlan *vlans; /* the bridge ports' VLAN tables, in runs */
-	size_t n_vlans, cap_vlans;
-};
-
 /* Per-interface frame counts for metrics; kept after the interface goes, so counters never drop. */
 struct if_stats {
 	int ifindex;
@@ -75,9 +65,9 @@ struct daemon {
 	bool synced;
 	bool stop;
 
-	struct fdb_query *queries;
+	struct fdb_query *queries; /* relearn: FDB+VLAN queries (queries.c) */
 	size_t n_queries;
-	struct nb_query *nb_queries; /* directed refresh: neighbour+route queries (loop.c) */
+	struct nb_query *nb_queries; /* directed refresh: neighbour+route queries (queries.c) */
 	size_t n_nb_queries;
 
 	/* Frames the socket could not take yet, in order. */
@@ -128,6 +118,15 @@ void daemon_outbox_purge(struct daemon *d, int ifindex, const struct garp_addr *
 void daemon_outbox_flush(struct daemon *d);
 /* A frame that cannot go: counted, and the send-failed event. */
 void daemon_send_error(struct daemon *d, const struct engine_frame *f, int err);
+
+/* queries.c: the answers to the engine's queries, collected and handed back. */
+
+/* Ask netlink what @q asks for; a query that cannot be asked is answered empty or dropped. */
+void daemon_query_start(struct daemon *d, const struct engine_query *q);
+/* One event of a query's answer (GNL_EV_FDB, _PORT_VLAN, _NEIGH, _ROUTE_HOP, _QUERY_DONE). */
+void daemon_query_answer(struct daemon *d, const struct gnl_event *ev);
+/* Forget every query in flight. */
+void daemon_queries_free(struct daemon *d);
 
 /* Reload the configuration; on failure @ret_err (if not NULL) gets "file:line: message". */
 int daemon_reload(struct daemon *d, struct buf *ret_err);
