@@ -128,6 +128,12 @@ void daemon_query_answer(struct daemon *d, const struct gnl_event *ev);
 /* Forget every query in flight. */
 void daemon_queries_free(struct daemon *d);
 
+/* setup.c: sockets, engine and privileges; the configuration's reload. */
+
+/* Open everything, drop privileges, start the first dump. Return: 0, or a negative errno (logged). */
+int daemon_setup(struct daemon *d);
+/* Close and free whatever daemon_setup() and the loop made, and the configuration. */
+void daemon_teardown(struct daemon *d);
 /* Reload the configuration; on failure @ret_err (if not NULL) gets "file:line: message". */
 int daemon_reload(struct daemon *d, struct buf *ret_err);
 

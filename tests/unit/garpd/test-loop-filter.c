@@ -140,7 +140,7 @@ static void daemon_up(struct daemon *d, uint64_t now)
 
 static void daemon_down(struct daemon *d)
 {
-	teardown(d);
+	daemon_teardown(d);
 }
 
 static struct gnl_addr addr(void)
