@@ -1,38 +1,38 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The event loop. Reads the clock once per wakeup, feeds netlink events and
- * received ARP frames to the engine, sends what the engine queues, and
- * sleeps until the kernel or the engine's next deadline has something.
+ * The event loop: one epoll over every source, one timerfd, one wakeup at
+ * a time (loop_dispatch()). Each wakeup reads the clock once, feeds what
+ * arrived (netlink events, received ARP and ND frames, signals, control
+ * requests) to the engine with that `now`, runs what is due, hands the
+ * engine's output on (drain_engine()) and re-arms the timer for the next
+ * deadline. What the output becomes lives beside it: events in event.c,
+ * frames in transmit.c, query answers in queries.c; setup.c opens and
+ * closes it all.
  */
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <fcntl.h>
-
+#include "daemon.h"
 #include "engine.h"
 #include "garp-nd.h"
 #include "garp-netlink.h"
 #include "garp-packet.h"
 #include "garpd-build.h"
-#include "config-access.h"
 #include "log.h"
 #include "log-burst.h"
-#include "daemon.h"
 #include "loop.h"
-#include "privs.h"
 #include "sd-notify.h"
+#include "util.h"
 
 /* How much one source may do per wakeup before the others get their turn. */
 #define RX_BATCH 64
@@ -46,14 +46,6 @@
 		.epfd = -1, .pkt_fd = -1, .timer_fd = -1, .signal_fd = -1, .nd_fd = -1,            \
 		.armed = ENGINE_NO_DEADLINE, .nl_resume = ENGINE_NO_DEADLINE,                      \
 	}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * GARP_NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
 
 /* Arm the timerfd for the engine's next deadline or the end of a netlink burst window. */
 static void arm_timer(struct daemon *d)
@@ -280,24 +272,29 @@ static int nl_read_burst(struct daemon *d)
 	return 0;
 }
 
+/* Another VLAN's frame is no conflict for the interface it came in on. */
+static bool rx_other_vlan(const struct daemon *d, const uint8_t *eth_dst, bool tagged,
+			  uint16_t vlan, const struct pkt_rx *rx)
+{
+	const struct gnl_link *l = gnl_link_get(d->gnl, rx->ifindex);
+
+	return l && !pkt_rx_same_vlan(eth_dst, tagged, vlan, rx, l->mac,
+				      l->kind == GNL_KIND_VLAN ? l->vlan_id : 0);
+}
+
 static void handle_packet_nd(struct daemon *d)
 {
 	uint8_t buf[1536];
 
 	for (int i = 0; i < RX_BATCH; i++) {
-		const struct gnl_link *l;
 		struct pkt_nd nd;
 		struct pkt_rx rx;
 		size_t len;
 
 		if (pkt_recv_rx(d->nd_fd, buf, sizeof(buf), &len, &rx) < 0)
 			return;
-		if (pkt_parse_nd(buf, len, &nd) < 0)
-			continue;
-		/* another VLAN's frame is no conflict for this interface */
-		l = gnl_link_get(d->gnl, rx.ifindex);
-		if (l && !pkt_rx_same_vlan(nd.eth_dst, nd.tagged, nd.vlan, &rx, l->mac,
-					   l->kind == GNL_KIND_VLAN ? l->vlan_id : 0))
+		if (pkt_parse_nd(buf, len, &nd) < 0 ||
+		    rx_other_vlan(d, nd.eth_dst, nd.tagged, nd.vlan, &rx))
 			continue;
 		engine_nd(d->engine, d->now, rx.ifindex, &nd);
 	}
@@ -308,19 +305,14 @@ static void handle_packet(struct daemon *d)
 	uint8_t buf[256];
 
 	for (int i = 0; i < RX_BATCH; i++) {
-		const struct gnl_link *l;
 		struct pkt_arp arp;
 		struct pkt_rx rx;
 		size_t len;
 
 		if (pkt_recv_rx(d->pkt_fd, buf, sizeof(buf), &len, &rx) < 0)
 			return;
-		if (pkt_parse_arp(buf, len, &arp) < 0)
-			continue;
-		/* another VLAN's frame is no conflict for this interface */
-		l = gnl_link_get(d->gnl, rx.ifindex);
-		if (l && !pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, l->mac,
-					   l->kind == GNL_KIND_VLAN ? l->vlan_id : 0))
+		if (pkt_parse_arp(buf, len, &arp) < 0 ||
+		    rx_other_vlan(d, arp.eth_dst, arp.tagged, arp.vlan, &rx))
 			continue;
 		engine_arp(d->engine, d->now, rx.ifindex, &arp);
 	}
@@ -336,6 +328,71 @@ static void handle_signal(struct daemon *d)
 		else
 			d->stop = true;
 	}
+}
+
+/*
+ * One wakeup: wait for a source, read the clock, handle what woke us, run
+ * what is due and hand it on. Return: 0, or EX_OSERR when the loop cannot
+ * go on (then d->stop is set).
+ */
+static int loop_dispatch(struct daemon *d)
+{
+	struct epoll_event evs[16];
+	int n, status = 0;
+
+	/* Replies still being built: look at the sockets, do not sleep. */
+	n = epoll_wait(d->epfd, evs, 16, control_busy(d->control) ? 0 : -1);
+	if (n < 0) {
+		if (errno == EINTR)
+			return 0;
+		log_error("event=epoll-failed error=\"%s\"", strerror(errno));
+		d->stop = true;
+		return EX_OSERR;
+	}
+	d->now = util_now_ns();
+	for (int i = 0; i < n && !d->stop; i++) {
+		uint64_t tag = evs[i].data.u64;
+
+		if (tag < SRC_PACKET) {
+			if (handle_netlink(d, d->gnl_fds[tag]) < 0) {
+				status = EX_OSERR;
+				d->stop = true;
+			}
+			if (tag == SRC_NETLINK)
+				nl_woke(d);
+		} else if (tag == SRC_PACKET) {
+			if (evs[i].events & EPOLLIN)
+				handle_packet(d);
+		} else if (tag == SRC_TIMER) {
+			uint64_t ticks;
+
+			(void)!read(d->timer_fd, &ticks, sizeof(ticks));
+			d->armed = ENGINE_NO_DEADLINE;
+		} else if (tag == SRC_SIGNAL) {
+			handle_signal(d);
+		} else if (tag == SRC_PACKET_ND) {
+			handle_packet_nd(d);
+		} else if (tag >= SRC_CONTROL) {
+			control_dispatch(d->control, tag, evs[i].events, d->now);
+		}
+	}
+	if (!d->stop && d->nl_resume != ENGINE_NO_DEADLINE && nl_read_burst(d) < 0) {
+		status = EX_OSERR;
+		d->stop = true;
+	}
+	if (d->stop)
+		return status;
+	engine_run(d->engine, d->now);
+	drain_engine(d);
+	/* Requests after the frames that were due; what they ask for (announce) leaves now. */
+	if (control_run(d->control, d->now)) {
+		engine_run(d->engine, d->now);
+		drain_engine(d);
+	} else {
+		arm_timer(d); /* a client's deadline may have moved */
+	}
+	log_flush();
+	return 0;
 }
 
 int loop_run(struct cfg *cfg, const struct loop_options *opts)
@@ -354,63 +411,8 @@ int loop_run(struct cfg *cfg, const struct loop_options *opts)
 	log_info("event=started version=%s", GARPD_VERSION);
 	log_set_buffered(true);
 
-	while (!d.stop) {
-		struct epoll_event evs[16];
-		int n;
-
-		/* Replies still being built: look at the sockets, do not sleep. */
-		n = epoll_wait(d.epfd, evs, 16, control_busy(d.control) ? 0 : -1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			log_error("event=epoll-failed error=\"%s\"", strerror(errno));
-			status = EX_OSERR;
-			break;
-		}
-		d.now = now_ns();
-		for (int i = 0; i < n && !d.stop; i++) {
-			uint64_t tag = evs[i].data.u64;
-
-			if (tag < SRC_PACKET) {
-				if (handle_netlink(&d, d.gnl_fds[tag]) < 0) {
-					status = EX_OSERR;
-					d.stop = true;
-				}
-				if (tag == SRC_NETLINK)
-					nl_woke(&d);
-			} else if (tag == SRC_PACKET) {
-				if (evs[i].events & EPOLLIN)
-					handle_packet(&d);
-			} else if (tag == SRC_TIMER) {
-				uint64_t ticks;
-
-				(void)!read(d.timer_fd, &ticks, sizeof(ticks));
-				d.armed = ENGINE_NO_DEADLINE;
-			} else if (tag == SRC_SIGNAL) {
-				handle_signal(&d);
-			} else if (tag == SRC_PACKET_ND) {
-				handle_packet_nd(&d);
-			} else if (tag >= SRC_CONTROL) {
-				control_dispatch(d.control, tag, evs[i].events, d.now);
-			}
-		}
-		if (!d.stop && d.nl_resume != ENGINE_NO_DEADLINE && nl_read_burst(&d) < 0) {
-			status = EX_OSERR;
-			d.stop = true;
-		}
-		if (d.stop)
-			break;
-		engine_run(d.engine, d.now);
-		drain_engine(&d);
-		/* Requests after the frames that were due; what they ask for (announce) leaves now. */
-		if (control_run(d.control, d.now)) {
-			engine_run(d.engine, d.now);
-			drain_engine(&d);
-		} else {
-			arm_timer(&d); /* a client's deadline may have moved */
-		}
-		log_flush();
-	}
+	while (!d.stop)
+		status = loop_dispatch(&d);
 
 	/* Whatever is half-way through a sequence stays unsent: nothing half-built leaves. */
 	sd_notify(0, "STOPPING=1");

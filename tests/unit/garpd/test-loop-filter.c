@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <linux/if_addr.h>
 #include <net/if_arp.h>
 
