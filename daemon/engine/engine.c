@@ -771,6 +771,7 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 	t->sent = 0;
 	t->has_started = true;
 	t->last_started = now;
+	t->covered_at = 0;
 	/* a sequence without probes is an announcement: what a duplicate would be */
 	t->started_kind = kind == ENGINE_ACTION_SEQUENCE && !probe ? ENGINE_ACTION_ANNOUNCE : kind;
 	e->counters.sequences++;
@@ -797,7 +798,9 @@ static bool target_cancel(struct engine *e, struct engine_target *t,
 				 .ifindex = t->ifindex, .addr = t->addr, .reason = reason };
 
 	t->gen = ++e->gen;
-	t->started_kind = ENGINE_ACTION_NONE; /* withdrawn: a new trigger is no duplicate */
+	/* withdrawn: a new trigger is no duplicate */
+	t->started_kind = ENGINE_ACTION_NONE;
+	t->sent_at = 0;
 	if (!target_in_flight(t))
 		return false;
 	t->want = engine_action_max(t->want, t->running);
@@ -816,6 +819,8 @@ static bool target_cancel(struct engine *e, struct engine_target *t,
 static int target_trigger_any(struct engine *e, struct engine_target *t, enum engine_action kind,
 			      uint64_t now)
 {
+	bool covered = false;
+
 	if (kind == ENGINE_ACTION_NONE || !t->configured)
 		return 0;
 	/* another host defended the address: probe again before any announcement */
@@ -840,6 +845,7 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 		    l && !target_would_probe(t, &l->policy, kind))
 			return 0;
 		t->gen = ++e->gen; /* what the lesser sequence queued is superseded */
+		covered = t->sent_at == now + 1;
 	} else if (t->started_kind != ENGINE_ACTION_NONE &&
 		   ((t->has_started && t->last_started == now) || t->last_announced == now)) {
 		/*
@@ -856,8 +862,18 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 		    engine_action_rank(t->started_kind))
 			return 0;
 		t->gen = ++e->gen;
+		covered = t->sent_at == now + 1;
 	}
 	target_start(e, t, kind, now);
+	/*
+	 * The sequence replaces one whose announcement already left in this
+	 * instant (what was not handed out yet is dropped with the old
+	 * generation): it probes, and when its first announcement falls in
+	 * this same instant (no delay configured), that frame was it. One
+	 * announcement per instant, and the probes still run.
+	 */
+	if (covered)
+		t->covered_at = now + 1;
 	return 1;
 }
 
@@ -887,13 +903,21 @@ static void target_step_announce(struct engine *e, struct engine_target *t, uint
 {
 	bool last = t->sent + 1 >= t->total;
 
-	if (target_is_v6(t))
+	if (!t->sent && t->covered_at == due + 1) {
+		/* satisfied by the announcement the replaced sequence sent this instant */
+		if (last && t->last_announced != due) {
+			t->last_announced = due;
+			note_target(e, ENGINE_NOTE_ANNOUNCED, due, t);
+		}
+	} else if (target_is_v6(t)) {
 		target_emit(e, due, t, ENGINE_FRAME_NA, last);
-	else if (t->seq.frames != CFG_FRAMES_REPLY)
-		target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REQUEST,
-			    last && t->seq.frames == CFG_FRAMES_REQUEST);
-	if (!target_is_v6(t) && t->seq.frames != CFG_FRAMES_REQUEST)
-		target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REPLY, last);
+	} else {
+		if (t->seq.frames != CFG_FRAMES_REPLY)
+			target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REQUEST,
+				    last && t->seq.frames == CFG_FRAMES_REQUEST);
+		if (t->seq.frames != CFG_FRAMES_REQUEST)
+			target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REPLY, last);
+	}
 	if (last)
 		engine_refresh_announced(e, t, due);
 	t->sent++;
@@ -1765,6 +1789,9 @@ int engine_pop_frame(struct engine *e, struct engine_frame *ret)
 		/* checked again: an input since it was queued may have removed the address */
 		if (!pending_valid(e, &p, &t))
 			continue;
+		if (t && p.f.kind != ENGINE_FRAME_PROBE && p.f.kind != ENGINE_FRAME_NS_PROBE &&
+		    p.f.kind != ENGINE_FRAME_REFRESH)
+			t->sent_at = e->now + 1;
 		switch (p.f.kind) {
 		case ENGINE_FRAME_PROBE:
 			e->counters.probes++;

@@ -1971,6 +1971,87 @@ static void test_coinciding_triggers(void **state)
 }
 
 /*
+ * probes = 1 with no delay: a sequence that replaces, in one instant, an
+ * announcement already sent in it probes, and its first announcement (due
+ * in that same instant) is the one just sent: one announcement per instant.
+ * Found by tests/fuzz: findings/engine/zero-delay-sequence-replaces-announcement.
+ */
+static void test_zero_delay_sequence_replaces(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct garp_addr a = ga("10.0.0.1");
+
+	s.probes = 1;
+	s.probe_interval_ns = 0;
+	s.announce_delay_ns = 0;
+	s.announcements = 2;
+	s.announce_interval_ns = S(1);
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.1");
+	tl_advance(&x, S(5));
+	expect_probe(&x, 0, 2, "10.0.0.1");
+	expect_request(&x, 0, 2, "10.0.0.1");
+	expect_request(&x, S(1), 2, "10.0.0.1");
+	expect_none(&x);
+
+	/* sent, then the sequence in the same instant: it probes, its first step was that frame */
+	x.now = S(10);
+	x.n_notes = 0;
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 1);
+	tl_drain(&x);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_SEQUENCE), 1);
+	tl_drain(&x);
+	tl_advance(&x, S(15));
+	expect_request(&x, S(10), 2, "10.0.0.1");
+	expect_probe(&x, S(10), 2, "10.0.0.1");
+	expect_request(&x, S(11), 2, "10.0.0.1");
+	expect_none(&x);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_STARTED), 2);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_ANNOUNCED), 1);
+
+	/* not handed out yet: dropped with the announcement, the sequence announces itself */
+	x.now = S(20);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 1);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_SEQUENCE), 1);
+	tl_drain(&x);
+	tl_advance(&x, S(25));
+	expect_probe(&x, S(20), 2, "10.0.0.1");
+	expect_request(&x, S(20), 2, "10.0.0.1");
+	expect_request(&x, S(21), 2, "10.0.0.1");
+	expect_none(&x);
+
+	/* one announcement: the announcement has ended, the sequence probes and is done */
+	x.pol.def.announcements = 1;
+	engine_reload_policy(x.e);
+	x.now = S(30);
+	x.n_notes = 0;
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 1);
+	tl_drain(&x);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_SEQUENCE), 1);
+	tl_drain(&x);
+	tl_advance(&x, S(35));
+	expect_request(&x, S(30), 2, "10.0.0.1");
+	expect_probe(&x, S(30), 2, "10.0.0.1");
+	expect_none(&x);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_ANNOUNCED), 1);
+
+	/* the next instant is another trigger: the sequence announces */
+	x.now = S(40);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 1);
+	tl_drain(&x);
+	x.now = S(40) + 1;
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_SEQUENCE), 1);
+	tl_drain(&x);
+	expect_request(&x, S(40), 2, "10.0.0.1");
+	expect_probe(&x, S(40) + 1, 2, "10.0.0.1");
+	expect_request(&x, S(40) + 1, 2, "10.0.0.1");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/*
  * A late run (the machine stalled 4.5 s): the steps a sequence missed are
  * not sent in one burst, and the rate limit counts when frames leave.
  * Found by tests/fuzz (findings/engine/late-wakeup-burst, rate-limit-late-wakeup).
@@ -3146,6 +3227,7 @@ int main(void)
 		cmocka_unit_test(test_failover_mac_active),
 		cmocka_unit_test(test_failover_flap_one_instant),
 		cmocka_unit_test(test_coinciding_triggers),
+		cmocka_unit_test(test_zero_delay_sequence_replaces),
 		cmocka_unit_test(test_late_run),
 		cmocka_unit_test(test_v6_dad_then_na),
 		cmocka_unit_test(test_v6_optimistic),
