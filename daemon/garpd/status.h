@@ -23,7 +23,8 @@
 struct status_link {
 	struct gnl_link link;
 	const char *state;   /* "up", "down" (not IFF_UP), "no-carrier" */
-	const char *ignored; /* why garpd does not announce on it ("loopback", ...); NULL: it does */
+	/* why garpd does not announce on it ("loopback", ...); NULL when it does */
+	const char *ignored;
 	struct cfg_sequence policy;       /* what its new sequences get; set when not ignored */
 	char active_slave[IFNAMSIZ + 12]; /* GNL_KIND_BOND: the active slave's name; "" for none */
 	size_t target, n_targets;         /* its addresses: targets[target .. target + n_targets) */
