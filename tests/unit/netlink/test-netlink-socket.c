@@ -22,6 +22,7 @@
 
 #define FD_EV 100
 #define FD_Q 101
+#define FD_RT 102 /* the route watch: never polled, read with recv() */
 #define MAX_ITEMS 256
 #define MAX_SENT 64
 
@@ -48,17 +49,19 @@ struct sent {
 
 /* The fake kernel is the test's one piece of shared state, reset per test. */
 static struct {
-	struct item q[2][MAX_ITEMS];
-	size_t head[2], n[2];
+	struct item q[3][MAX_ITEMS];
+	size_t head[3], n[3];
 	struct sent sent[MAX_SENT];
 	size_t n_sent;
 	unsigned int groups;
+	unsigned int rt_groups; /* of the route watch */
+	bool rt_filter;         /* a BPF filter on the route watch, before its groups */
 	int n_open;
 } k;
 
 static int fdi(int fd)
 {
-	assert_true(fd == FD_EV || fd == FD_Q);
+	assert_true(fd == FD_EV || fd == FD_Q || fd == FD_RT);
 	return fd - FD_EV;
 }
 
@@ -101,6 +104,15 @@ int __wrap_mnl_socket_close(struct mnl_socket *nl)
 int __wrap_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
 int __wrap_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
+	if (fd == FD_RT) {
+		if (level == SOL_SOCKET && name == SO_ATTACH_FILTER)
+			k.rt_filter = true;
+		if (level == SOL_NETLINK && name == NETLINK_ADD_MEMBERSHIP) {
+			assert_true(k.rt_filter); /* nothing unfiltered is ever queued */
+			k.rt_groups |= 1u << *(const unsigned int *)val;
+		}
+		return 0;
+	}
 	if (level == SOL_NETLINK && name == NETLINK_ADD_MEMBERSHIP) {
 		assert_int_equal(fd, FD_EV);
 		/* Subscriptions come before any dump request. */
@@ -203,9 +215,33 @@ ssize_t __wrap_recvmsg(int fd, struct msghdr *mh, int flags)
 	return (ssize_t)it->len;
 }
 
+/* The route watch: a datagram queued means "the main table changed". */
+ssize_t __wrap_recv(int fd, void *buf, size_t len, int flags);
+ssize_t __wrap_recv(int fd, void *buf, size_t len, int flags)
+{
+	int i = fdi(fd);
+	struct item *it;
+
+	assert_int_equal(fd, FD_RT);
+	assert_true(flags & MSG_DONTWAIT);
+	if (k.head[i] == k.n[i]) {
+		errno = EAGAIN;
+		return -1;
+	}
+	it = &k.q[i][k.head[i]++];
+	if (it->err) {
+		errno = it->err;
+		return -1;
+	}
+	memcpy(buf, it->buf, it->len < len ? it->len : len);
+	free(it->buf);
+	it->buf = NULL;
+	return (ssize_t)it->len;
+}
+
 static void reset(void)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		for (size_t j = 0; j < k.n[i]; j++)
 			free(k.q[i][j].buf);
 	memset(&k, 0, sizeof(k));
@@ -842,6 +878,184 @@ static void queue_route(uint32_t seq, const struct nlb_route *r)
 	queue_msg(FD_Q, nlb_route(&b, r), seq, 1000u + FD_Q, NLM_F_MULTI);
 }
 
+/* A main-table route notification on the route watch. */
+static void queue_rt_change(void)
+{
+	struct nlb b;
+
+	queue_msg(FD_RT, nlb_route(&b, &(struct nlb_route){ .gateway = "192.0.2.99", .oif = 2 }),
+		  0, 0, 0);
+}
+
+/* A refresh query of @ifindex answered with one neighbour; returns its events as letters. */
+static void refresh_neigh_part(struct gnl *g, int ifindex, char *ev, size_t size)
+{
+	struct nlb b;
+	uint32_t id;
+
+	assert_int_equal(gnl_query_refresh(g, ifindex, &id), 0);
+	assert_int_equal(last_sent()->type, RTM_GETNEIGH);
+	queue_msg(FD_Q, nlb_neigh(&b, &(struct nlb_neigh){ .family = AF_INET, .ifindex = ifindex,
+			.mac = mac1, .dst = "192.0.2.77", .state = NUD_STALE }),
+		  last_sent()->seq, 1000u + FD_Q, NLM_F_MULTI);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	pop_all(g, ev, size);
+}
+
+/* The routes of ifindex 2, as the kernel answers the dump just asked for. */
+static void answer_routes(struct gnl *g, const char *gateway)
+{
+	assert_int_equal(last_sent()->type, RTM_GETROUTE);
+	queue_route(last_sent()->seq, &(struct nlb_route){ .gateway = gateway, .oif = 2 });
+	queue_route(last_sent()->seq, &(struct nlb_route){ .dst = "192.0.2.0", .dst_len = 24,
+							   .oif = 2, .scope = RT_SCOPE_LINK });
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+}
+
+/*
+ * The route part is given again, not dumped, while nothing can have
+ * changed the main table: no notification on the route watch, no link
+ * message, no address removal, no overflow. Each of those makes the next
+ * query dump again, and only a complete route part is kept.
+ */
+static void test_query_refresh_memo(void **state)
+{
+	struct gnl *g = started();
+	struct gnl_counters c;
+	struct gnl_event e;
+	size_t before;
+	uint32_t id;
+	char ev[64];
+
+	(void)state;
+	assert_true(k.rt_filter);
+	assert_true(k.rt_groups & (1u << RTNLGRP_IPV4_ROUTE));
+	sync_initial(g);
+
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "HHQ");
+
+	/* again: the same hops, no dump */
+	before = k.n_sent;
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_int_equal(k.n_sent, before + 1); /* the neighbour dump only */
+	assert_string_equal(ev, "NHHQ");
+	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
+	assert_int_equal(e.query, id);
+	assert_true(e.hop.has_gateway);
+	assert_int_equal(e.hop.gateway.s_addr, htonl(0xc0000201));
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
+	assert_int_equal(e.hop.dst_len, 24);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
+	assert_int_equal(e.error, 0);
+	gnl_get_counters(g, &c);
+	assert_int_equal(c.route_dumps, 1);
+	assert_int_equal(c.route_reused, 2);
+
+	/* another interface has its own */
+	refresh_neigh_part(g, 3, ev, sizeof(ev));
+	assert_int_equal(last_sent()->type, RTM_GETROUTE);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "Q");
+
+	/* a main-table notification: dumped again, and the new answer kept */
+	queue_rt_change();
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	answer_routes(g, "192.0.2.254");
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "HHQ");
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "NHHQ");
+
+	/* a notification that arrives while the route dump runs: the answer is used, not kept */
+	queue_rt_change();
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	assert_int_equal(last_sent()->type, RTM_GETROUTE);
+	queue_route(last_sent()->seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
+	queue_rt_change();
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "HQ");
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+
+	/* a link message (IPv4 drops a link's routes silently when it goes down) */
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "NHHQ");
+	queue_link(0, 2, false);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+
+	/* an address removed (its routes go too, silently) */
+	queue_addr(RTM_DELADDR, 0, 2, "192.0.2.3", false, 0);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "d");
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+	/* an address added changes the main table only with a notification (its prefix route) */
+	queue_addr(RTM_NEWADDR, 0, 2, "192.0.2.3", false, 0);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "NHHQ");
+
+	/* an overflow of the event socket: link events may be lost */
+	queue_err(FD_EV, ENOBUFS);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+
+	/* an overflow of the route watch: changes were lost */
+	queue_err(FD_RT, ENOBUFS);
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+
+	/* an incomplete route part (a hole) is not kept */
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "NHHQ");
+	queue_rt_change();
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	queue_route(last_sent()->seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
+	queue_err(FD_Q, ENOBUFS);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "HQ");
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	assert_int_equal(last_sent()->type, RTM_GETROUTE);
+	gnl_free(g);
+}
+
 static void test_query_refresh(void **state)
 {
 	static const struct nlb_hop hops[] = { { 2, "192.0.2.2" }, { 3, "198.51.100.1" } };
@@ -945,7 +1159,12 @@ static void test_query_refresh(void **state)
 	pop_all(g, ev, sizeof(ev));
 	assert_string_equal(ev, "Q");
 
-	/* A failed neighbour dump still asks for the routes; the error is reported at the end. */
+	/*
+	 * A failed neighbour dump still asks for the routes; the error is
+	 * reported at the end. (The table changed since the last answer, so
+	 * the routes are dumped: see test_query_refresh_memo.)
+	 */
+	queue_rt_change();
 	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
 	queue_msg(FD_Q, nlb_neigh(&(struct nlb){ 0 }, &(struct nlb_neigh){ .family = AF_INET,
 			.ifindex = 2, .mac = mac1, .dst = "192.0.2.77", .state = NUD_STALE }),
@@ -961,6 +1180,7 @@ static void test_query_refresh(void **state)
 	assert_string_equal(ev, "NHQ");
 
 	/* A route dump the kernel refuses (the interface went): done, with its error. */
+	queue_rt_change();
 	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
 	queue_done(FD_Q, last_sent()->seq, 0);
 	drain(g, FD_Q);
@@ -987,6 +1207,7 @@ int main(void)
 		cmocka_unit_test(test_queries),
 		cmocka_unit_test(test_query_fdb_vlans),
 		cmocka_unit_test(test_query_refresh),
+		cmocka_unit_test(test_query_refresh_memo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
