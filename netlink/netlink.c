@@ -43,14 +43,39 @@ enum gnl_query_kind {
 	GNL_QUERY_REFRESH, /* the neighbours, then the main table's routes (netlink-route.c) */
 };
 
+/* The parts of a GNL_QUERY_REFRESH, in the order they are asked for. */
+enum gnl_refresh_part {
+	GNL_PART_NEIGH4,
+	GNL_PART_NEIGH6,
+	GNL_PART_ROUTE4,
+	GNL_PART_ROUTE6,
+	GNL_PART_LAST = GNL_PART_ROUTE6,
+};
+
 struct gnl_query {
 	struct gnl_query *next;
 	uint32_t id;
 	enum gnl_query_kind kind;
 	int ifindex;
 	bool vlan_phase; /* GNL_QUERY_FDB_VLANS: the FDB is done, the VLAN dump runs */
-	bool route_phase; /* GNL_QUERY_REFRESH: the neighbours are done, the route dump runs */
+	enum gnl_refresh_part part; /* GNL_QUERY_REFRESH: the dump in flight */
 };
+
+/* A GNL_QUERY_REFRESH's route dumps. */
+static bool part_is_route(const struct gnl_query *q)
+{
+	return q->kind == GNL_QUERY_REFRESH &&
+	       (q->part == GNL_PART_ROUTE4 || q->part == GNL_PART_ROUTE6);
+}
+
+/* The family a neighbour or route dump asks for (GNL_QUERY_NEIGH: IPv4). */
+static uint8_t part_family(const struct gnl_query *q)
+{
+	return q->kind == GNL_QUERY_REFRESH &&
+			       (q->part == GNL_PART_NEIGH6 || q->part == GNL_PART_ROUTE6)
+		       ? AF_INET6
+		       : AF_INET;
+}
 
 struct gnl {
 	struct mnl_socket *ev;
@@ -364,7 +389,7 @@ static int query_request(struct gnl *g, const struct gnl_query *q)
 		nlh->nlmsg_type = RTM_GETLINK;
 		ifi->ifi_family = AF_BRIDGE;
 		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
-	} else if (q->route_phase) {
+	} else if (part_is_route(q)) {
 		/*
 		 * Strict checking (Linux >= 4.20) takes rtm_table and RTA_OIF
 		 * as filters and wants the rest of the header zero; older
@@ -373,7 +398,7 @@ static int query_request(struct gnl *g, const struct gnl_query *q)
 		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 		nlh->nlmsg_type = RTM_GETROUTE;
-		rtm->rtm_family = AF_INET;
+		rtm->rtm_family = part_family(q);
 		rtm->rtm_table = RT_TABLE_MAIN;
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)q->ifindex);
 	} else {
@@ -381,7 +406,7 @@ static int query_request(struct gnl *g, const struct gnl_query *q)
 
 		nlh->nlmsg_type = RTM_GETNEIGH;
 		if (q->kind == GNL_QUERY_NEIGH || q->kind == GNL_QUERY_REFRESH) {
-			ndm->ndm_family = AF_INET;
+			ndm->ndm_family = part_family(q);
 			mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)q->ifindex);
 		} else {
 			ndm->ndm_family = AF_BRIDGE;
@@ -476,6 +501,9 @@ static int query_route(struct gnl *g, const struct nlmsghdr *nlh)
 		g->counters.malformed++;
 	if (r < 0)
 		return 0;
+	/* A kernel without IPv6 answers the IPv6 dump with every family's routes. */
+	if (rt.family != part_family(g->q_cur))
+		return 0;
 	/* The kernel may ignore the filters; cached clones are not routes. */
 	if (rt.table != RT_TABLE_MAIN || rt.type != RTN_UNICAST || (rt.flags & RTM_F_CLONED))
 		return 0;
@@ -485,12 +513,18 @@ static int query_route(struct gnl *g, const struct nlmsghdr *nlh)
 		if (h->ifindex != g->q_cur->ifindex)
 			continue;
 		ev.hop = (struct gnl_route_hop){
+			.family = rt.family,
 			.ifindex = h->ifindex,
-			.dst = rt.dst,
 			.dst_len = rt.dst_len,
 			.has_gateway = h->has_gateway,
-			.gateway = h->gateway,
 		};
+		if (rt.family == AF_INET6) {
+			ev.hop.dst6 = rt.dst6;
+			ev.hop.gateway6 = h->gateway6;
+		} else {
+			ev.hop.dst = rt.dst;
+			ev.hop.gateway = h->gateway;
+		}
 		r = gnl_evq_push(&g->events, &ev);
 		if (r < 0)
 			return r;
@@ -505,11 +539,13 @@ static int query_part_done(struct gnl *g, int err)
 
 	if (q->vlan_phase)
 		return query_finish(g, 0); /* best effort: the FDB answer stands */
-	if (q->kind == GNL_QUERY_REFRESH && !q->route_phase) {
-		/* What the neighbour part brought is usable even if it failed: go on. */
+	if (q->kind == GNL_QUERY_REFRESH) {
+		/* What a part brought is usable even if it failed: go on with the next. */
 		if (err < 0 && g->q_err == 0)
 			g->q_err = err;
-		q->route_phase = true;
+		if (q->part == GNL_PART_LAST)
+			return query_finish(g, 0); /* with the first error of any part */
+		q->part++;
 		err = query_request(g, q);
 		return err < 0 ? query_finish(g, err) : 0;
 	}
@@ -549,7 +585,7 @@ static int handle_query_msg(struct gnl *g, const struct nlmsghdr *nlh)
 	}
 	if (g->q_cur->vlan_phase)
 		return query_port_vlans(g, nlh);
-	if (g->q_cur->route_phase)
+	if (part_is_route(g->q_cur))
 		return query_route(g, nlh);
 	ev.query = g->q_cur->id;
 	if (g->q_cur->kind == GNL_QUERY_FDB || g->q_cur->kind == GNL_QUERY_FDB_VLANS) {
@@ -561,7 +597,8 @@ static int handle_query_msg(struct gnl *g, const struct nlmsghdr *nlh)
 		ev.type = GNL_EV_FDB;
 	} else {
 		r = gnl_parse_neigh(nlh, &ev.neigh);
-		if (r == 0 && ev.neigh.ifindex != g->q_cur->ifindex)
+		if (r == 0 && (ev.neigh.ifindex != g->q_cur->ifindex ||
+			       ev.neigh.family != part_family(g->q_cur)))
 			return 0;
 		ev.type = GNL_EV_NEIGH;
 	}
