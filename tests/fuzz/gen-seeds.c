@@ -322,6 +322,11 @@ static void config(void)
 	put_str("config", "profiles",
 		"[sequence]\nprofile = win8\n[interface a*]\nprofile = rfc5227\n"
 		"[interface b?]\nprofile = immediate\nignore = yes\n");
+	put_str("config", "refresh",
+		"[sequence]\ndirected_refresh = yes\nrefresh_neighbours_max = 8\n"
+		"refresh_neighbours = 10.0.0.1, 10.0.0.20\n[interface eth*]\n"
+		"refresh_neighbours = 10.0.0.3 fe80::1, 2001:db8::20\nrefresh_neighbours = fe80::2\n"
+		"[interface eth1]\nrefresh_neighbours =\ndirected_refresh = no\n");
 	put_str("config", "bad", "[daemon]\nlog_level = loud\n");
 	put_str("config", "empty", "");
 }
