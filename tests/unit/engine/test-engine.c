@@ -3356,13 +3356,14 @@ static void test_refresh6_host_route_vip(void **state)
 	struct tl x;
 	struct gnl_addr vip = mk_addr6(2, "2001:db8::100", 0), ll = mk_addr6(2, "fe80::2", 0);
 	struct gnl_neigh neigh[] = {
-		mk_neigh6(2, "2001:db8::5", NUD_REACHABLE, nb_a),
+		mk_neigh6(2, "2001:db8:0:f::5", NUD_REACHABLE, nb_a), /* the /60's last /64 */
 		mk_neigh6(2, "2001:db8:7::5", NUD_REACHABLE, nb_b), /* on the wire, another prefix */
 		mk_neigh6(2, "fe80::9", NUD_STALE, nb_b),
+		mk_neigh6(2, "2001:db8:0:10::5", NUD_REACHABLE, nb_b), /* just past the /60 */
 	};
 	struct gnl_route_hop hops[] = {
 		mk_onlink6(2, "2001:db8:7::", 48),
-		mk_onlink6(2, "2001:db8::", 64),
+		mk_onlink6(2, "2001:db8::", 60), /* a prefix length that is no whole byte */
 		mk_onlink6(2, "fe80::", 64),
 	};
 
@@ -3373,9 +3374,9 @@ static void test_refresh6_host_route_vip(void **state)
 	vip.prefixlen = 128;
 	tl_addr_full(&x, &vip, true);
 	expect_nb_query(&x, 2);
-	tl_answer(&x, 2, neigh, 3, hops, 3);
+	tl_answer(&x, 2, neigh, 4, hops, 3);
 	expect_na(&x, 0, 2, "2001:db8::100");
-	expect_refresh6(&x, 0, 2, "2001:db8::100", "2001:db8::5", nb_a);
+	expect_refresh6(&x, 0, 2, "2001:db8::100", "2001:db8:0:f::5", nb_a);
 	expect_none(&x);
 
 	/* without an on-link prefix that holds it, a /128 refreshes no table entry */
@@ -3383,7 +3384,7 @@ static void test_refresh6_host_route_vip(void **state)
 	assert_int_equal(announce_addr(&x, 2, "2001:db8::100", ENGINE_ANNOUNCE_ONLY), 1);
 	tl_drain(&x);
 	expect_nb_query(&x, 2);
-	tl_answer(&x, 2, neigh, 3, hops, 1);
+	tl_answer(&x, 2, neigh, 4, hops, 1);
 	expect_na(&x, S(10), 2, "2001:db8::100");
 	expect_none(&x);
 
@@ -3392,12 +3393,12 @@ static void test_refresh6_host_route_vip(void **state)
 	x.links[2].mac[5] = 0x99;
 	tl_link(&x, &x.links[2], GNL_CHANGE_MAC);
 	expect_nb_query(&x, 2);
-	tl_answer(&x, 2, neigh, 3, hops, 3);
+	tl_answer(&x, 2, neigh, 4, hops, 3);
 	tl_advance(&x, S(30));
 	/* both NAs at once; the refreshes when the list read after the move comes */
 	expect_na(&x, S(20), 2, "2001:db8::100");
 	expect_na(&x, S(20), 2, "fe80::2");
-	expect_refresh6(&x, S(20), 2, "2001:db8::100", "2001:db8::5", nb_a);
+	expect_refresh6(&x, S(20), 2, "2001:db8::100", "2001:db8:0:f::5", nb_a);
 	expect_refresh6(&x, S(20), 2, "fe80::2", "fe80::9", nb_b);
 	expect_none(&x);
 	tl_fini(&x);
