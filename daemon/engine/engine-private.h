@@ -147,6 +147,14 @@ struct engine_target {
 	enum engine_action started_kind;
 	uint64_t last_announced;
 	uint64_t last_frame_at; /* when an announcement frame (not a probe) left, plus one */
+	/* when an announcement frame was handed out (engine_pop_frame()), plus one */
+	uint64_t sent_at;
+	/*
+	 * Plus one: the instant in which this sequence replaced one whose
+	 * announcement was already handed out. Its first announcement step,
+	 * when due in that very instant, is satisfied by that frame.
+	 */
+	uint64_t covered_at;
 	struct engine_tnode timer;
 	struct engine_target *hnext;
 	struct engine_target *lprev, *lnext; /* on the link */

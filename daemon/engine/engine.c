@@ -324,10 +324,10 @@ static bool link_is_bond_slave(const struct engine *e, const struct engine_link 
 {
 	const struct engine_link *m;
 
-	if (!strcmp(l->l.slave_kind, "bond"))
+	if (l->l.slave_kind == GNL_KIND_BOND)
 		return true;
 	m = link_find(e, l->l.master);
-	return m && m->known && !strcmp(m->l.kind, "bond");
+	return m && m->known && m->l.kind == GNL_KIND_BOND;
 }
 
 static bool link_eligible(const struct engine *e, const struct engine_link *l)
@@ -771,6 +771,7 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 	t->sent = 0;
 	t->has_started = true;
 	t->last_started = now;
+	t->covered_at = 0;
 	/* a sequence without probes is an announcement: what a duplicate would be */
 	t->started_kind = kind == ENGINE_ACTION_SEQUENCE && !probe ? ENGINE_ACTION_ANNOUNCE : kind;
 	e->counters.sequences++;
@@ -797,7 +798,9 @@ static bool target_cancel(struct engine *e, struct engine_target *t,
 				 .ifindex = t->ifindex, .addr = t->addr, .reason = reason };
 
 	t->gen = ++e->gen;
-	t->started_kind = ENGINE_ACTION_NONE; /* withdrawn: a new trigger is no duplicate */
+	/* withdrawn: a new trigger is no duplicate */
+	t->started_kind = ENGINE_ACTION_NONE;
+	t->sent_at = 0;
 	if (!target_in_flight(t))
 		return false;
 	t->want = engine_action_max(t->want, t->running);
@@ -816,6 +819,8 @@ static bool target_cancel(struct engine *e, struct engine_target *t,
 static int target_trigger_any(struct engine *e, struct engine_target *t, enum engine_action kind,
 			      uint64_t now)
 {
+	bool covered = false;
+
 	if (kind == ENGINE_ACTION_NONE || !t->configured)
 		return 0;
 	/* another host defended the address: probe again before any announcement */
@@ -840,6 +845,7 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 		    l && !target_would_probe(t, &l->policy, kind))
 			return 0;
 		t->gen = ++e->gen; /* what the lesser sequence queued is superseded */
+		covered = t->sent_at == now + 1;
 	} else if (t->started_kind != ENGINE_ACTION_NONE &&
 		   ((t->has_started && t->last_started == now) || t->last_announced == now)) {
 		/*
@@ -856,8 +862,18 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 		    engine_action_rank(t->started_kind))
 			return 0;
 		t->gen = ++e->gen;
+		covered = t->sent_at == now + 1;
 	}
 	target_start(e, t, kind, now);
+	/*
+	 * The sequence replaces one whose announcement already left in this
+	 * instant (what was not handed out yet is dropped with the old
+	 * generation): it probes, and when its first announcement falls in
+	 * this same instant (no delay configured), that frame was it. One
+	 * announcement per instant, and the probes still run.
+	 */
+	if (covered)
+		t->covered_at = now + 1;
 	return 1;
 }
 
@@ -887,13 +903,21 @@ static void target_step_announce(struct engine *e, struct engine_target *t, uint
 {
 	bool last = t->sent + 1 >= t->total;
 
-	if (target_is_v6(t))
+	if (!t->sent && t->covered_at == due + 1) {
+		/* satisfied by the announcement the replaced sequence sent this instant */
+		if (last && t->last_announced != due) {
+			t->last_announced = due;
+			note_target(e, ENGINE_NOTE_ANNOUNCED, due, t);
+		}
+	} else if (target_is_v6(t)) {
 		target_emit(e, due, t, ENGINE_FRAME_NA, last);
-	else if (t->seq.frames != CFG_FRAMES_REPLY)
-		target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REQUEST,
-			    last && t->seq.frames == CFG_FRAMES_REQUEST);
-	if (!target_is_v6(t) && t->seq.frames != CFG_FRAMES_REQUEST)
-		target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REPLY, last);
+	} else {
+		if (t->seq.frames != CFG_FRAMES_REPLY)
+			target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REQUEST,
+				    last && t->seq.frames == CFG_FRAMES_REQUEST);
+		if (t->seq.frames != CFG_FRAMES_REQUEST)
+			target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REPLY, last);
+	}
 	if (last)
 		engine_refresh_announced(e, t, due);
 	t->sent++;
@@ -1122,10 +1146,10 @@ void engine_run(struct engine *e, uint64_t now)
 	}
 }
 
-static bool kind_is_stacked(const char *kind)
+static bool kind_is_stacked(enum gnl_kind kind)
 {
-	return !strcmp(kind, "vlan") || !strcmp(kind, "macvlan") || !strcmp(kind, "macvtap") ||
-	       !strcmp(kind, "ipvlan");
+	return kind == GNL_KIND_VLAN || kind == GNL_KIND_MACVLAN || kind == GNL_KIND_MACVTAP ||
+	       kind == GNL_KIND_IPVLAN;
 }
 
 static bool visited_has(struct engine_link *const *v, size_t n, const struct engine_link *l)
@@ -1210,7 +1234,7 @@ static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t n
 	for (size_t i = 0; i < n && n < 64 * ENGINE_STACK_DEPTH; i++) {
 		struct engine_link *x = v[i], *m = link_find(e, x->l.master);
 
-		if (m && m->known && !strcmp(m->l.kind, "bridge") && !visited_has(v, n, m) &&
+		if (m && m->known && m->l.kind == GNL_KIND_BRIDGE && !visited_has(v, n, m) &&
 		    stack_push(&v, &n, &cap, m) < 0)
 			goto oom;
 		for (struct engine_link *y = e->links; y; y = y->next) {
@@ -1234,7 +1258,7 @@ static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t n
 	for (size_t i = 0; i < n; i++) {
 		struct engine_relearn r = { .bridge = v[i]->l.ifindex, .bond = bond->l.ifindex };
 
-		if (strcmp(v[i]->l.kind, "bridge"))
+		if (v[i]->l.kind != GNL_KIND_BRIDGE)
 			continue;
 		for (size_t k = 0; k < n && r.n_ports < ENGINE_STACK_DEPTH; k++)
 			if (v[k]->l.master == r.bridge) {
@@ -1317,7 +1341,7 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 		}
 	}
 
-	failover = !strcmp(link->kind, "bond") &&
+	failover = link->kind == GNL_KIND_BOND &&
 		   ((changes & (GNL_CHANGE_FAILOVER | GNL_CHANGE_ACTIVE_SLAVE)) ||
 		    (!is_new && old.bond_active_slave != link->bond_active_slave)) &&
 		   (link->bond_active_slave || (changes & GNL_CHANGE_FAILOVER));
@@ -1765,6 +1789,9 @@ int engine_pop_frame(struct engine *e, struct engine_frame *ret)
 		/* checked again: an input since it was queued may have removed the address */
 		if (!pending_valid(e, &p, &t))
 			continue;
+		if (t && p.f.kind != ENGINE_FRAME_PROBE && p.f.kind != ENGINE_FRAME_NS_PROBE &&
+		    p.f.kind != ENGINE_FRAME_REFRESH)
+			t->sent_at = e->now + 1;
 		switch (p.f.kind) {
 		case ENGINE_FRAME_PROBE:
 			e->counters.probes++;

@@ -698,11 +698,11 @@ static void test_no_conflict_from_own(void **state)
 	/* br0 (10) with port vif0 (11) */
 	tl_add_link(&x, 10, "br0");
 	x.links[10].mac[5] = 0x10;
-	snprintf(x.links[10].kind, sizeof(x.links[10].kind), "bridge");
+	x.links[10].kind = GNL_KIND_BRIDGE;
 	tl_link(&x, &x.links[10], GNL_CHANGE_OTHER);
 	port = tl_add_link(&x, 11, "vif0");
 	port->master = 10;
-	snprintf(port->slave_kind, sizeof(port->slave_kind), "bridge");
+	port->slave_kind = GNL_KIND_BRIDGE;
 	tl_link(&x, port, GNL_CHANGE_MASTER);
 	tl_add_link(&x, 2, "eth0");
 
@@ -1096,43 +1096,43 @@ static void build_bond_lab(struct tl *x)
 	struct gnl_link *l;
 
 	l = tl_add_link(x, 4, "bond0");
-	snprintf(l->kind, sizeof(l->kind), "bond");
+	l->kind = GNL_KIND_BOND;
 	l->bond_active_slave = 2;
 	l->master = 10;
-	snprintf(l->slave_kind, sizeof(l->slave_kind), "bridge");
+	l->slave_kind = GNL_KIND_BRIDGE;
 	tl_link(x, l, GNL_CHANGE_OTHER);
 	for (int i = 2; i <= 3; i++) {
 		l = tl_add_link(x, i, i == 2 ? "eth0" : "eth1");
 		memcpy(l->mac, x->links[4].mac, 6); /* slaves take the bond's MAC */
 		l->master = 4;
-		snprintf(l->slave_kind, sizeof(l->slave_kind), "bond");
+		l->slave_kind = GNL_KIND_BOND;
 		tl_link(x, l, GNL_CHANGE_MASTER);
 	}
 	l = tl_add_link(x, 10, "br0");
-	snprintf(l->kind, sizeof(l->kind), "bridge");
+	l->kind = GNL_KIND_BRIDGE;
 	memcpy(l->mac, x->links[4].mac, 6); /* a bridge takes its port's MAC */
 	tl_link(x, l, GNL_CHANGE_OTHER);
 	l = tl_add_link(x, 11, "br0.100");
-	snprintf(l->kind, sizeof(l->kind), "vlan");
+	l->kind = GNL_KIND_VLAN;
 	l->link = 10;
 	l->vlan_id = 100;
 	memcpy(l->mac, x->links[4].mac, 6);
 	tl_link(x, l, GNL_CHANGE_OTHER);
 	l = tl_add_link(x, 12, "mv0");
-	snprintf(l->kind, sizeof(l->kind), "macvlan");
+	l->kind = GNL_KIND_MACVLAN;
 	l->link = 11;
 	tl_link(x, l, GNL_CHANGE_OTHER);
 	for (int i = 20; i <= 21; i++) {
 		l = tl_add_link(x, i, i == 20 ? "vif1" : "vif2");
 		l->master = 10;
-		snprintf(l->slave_kind, sizeof(l->slave_kind), "bridge");
+		l->slave_kind = GNL_KIND_BRIDGE;
 		tl_link(x, l, GNL_CHANGE_MASTER);
 	}
 	/* a lone interface, not stacked on the bond */
 	tl_add_link(x, 30, "eth9");
 	/* a veth whose IFLA_LINK (its peer, in another namespace) happens to be 4 */
 	l = tl_add_link(x, 31, "veth9");
-	snprintf(l->kind, sizeof(l->kind), "veth");
+	l->kind = GNL_KIND_VETH;
 	l->link = 4;
 	tl_link(x, l, GNL_CHANGE_OTHER);
 }
@@ -1488,11 +1488,11 @@ static void test_ineligible(void **state)
 	tl_link(&x, l, GNL_CHANGE_OTHER);
 	tl_add_link(&x, 4, "ignored0");
 	l = tl_add_link(&x, 6, "bond0");
-	snprintf(l->kind, sizeof(l->kind), "bond");
+	l->kind = GNL_KIND_BOND;
 	tl_link(&x, l, GNL_CHANGE_OTHER);
 	l = tl_add_link(&x, 5, "eth0");
 	l->master = 6;
-	snprintf(l->slave_kind, sizeof(l->slave_kind), "bond");
+	l->slave_kind = GNL_KIND_BOND;
 	tl_link(&x, l, GNL_CHANGE_MASTER);
 	tl_add_link(&x, 7, "eth1");
 
@@ -1801,7 +1801,7 @@ static void test_failover_mac_active(void **state)
 	s.probes = 0;
 	tl_init(&x, &s);
 	bond = tl_add_link(&x, 4, "bond0");
-	snprintf(bond->kind, sizeof(bond->kind), "bond");
+	bond->kind = GNL_KIND_BOND;
 	bond->bond_active_slave = 2;
 	memcpy(bond->mac, x.links[4].mac, 6);
 	bond->mac[5] = 2; /* the active slave's MAC */
@@ -1809,11 +1809,11 @@ static void test_failover_mac_active(void **state)
 	for (int i = 2; i <= 3; i++) {
 		l = tl_add_link(&x, i, i == 2 ? "eth0" : "eth1");
 		l->master = 4;
-		snprintf(l->slave_kind, sizeof(l->slave_kind), "bond");
+		l->slave_kind = GNL_KIND_BOND;
 		tl_link(&x, l, GNL_CHANGE_MASTER);
 	}
 	l = tl_add_link(&x, 5, "bond0.100");
-	snprintf(l->kind, sizeof(l->kind), "vlan");
+	l->kind = GNL_KIND_VLAN;
 	l->link = 4;
 	l->vlan_id = 100;
 	tl_link(&x, l, GNL_CHANGE_OTHER);
@@ -1876,11 +1876,11 @@ static void test_failover_flap_one_instant(void **state)
 	s.probes = 0;
 	tl_init(&x, &s);
 	bond = tl_add_link(&x, 4, "bond0");
-	snprintf(bond->kind, sizeof(bond->kind), "bond");
+	bond->kind = GNL_KIND_BOND;
 	tl_link(&x, bond, GNL_CHANGE_OTHER);
 	l = tl_add_link(&x, 2, "eth0");
 	l->master = 4;
-	snprintf(l->slave_kind, sizeof(l->slave_kind), "bond");
+	l->slave_kind = GNL_KIND_BOND;
 	tl_link(&x, l, GNL_CHANGE_MASTER);
 	tl_addr(&x, 4, "10.0.0.1");
 	tl_advance(&x, S(10));
@@ -1979,6 +1979,87 @@ static void test_coinciding_triggers(void **state)
 	expect_probe(&x, S(80), 2, "10.0.0.1");
 	expect_probe(&x, S(80) + MS(100), 2, "10.0.0.1");
 	expect_request(&x, S(80) + MS(200), 2, "10.0.0.1");
+	expect_none(&x);
+	tl_fini(&x);
+}
+
+/*
+ * probes = 1 with no delay: a sequence that replaces, in one instant, an
+ * announcement already sent in it probes, and its first announcement (due
+ * in that same instant) is the one just sent: one announcement per instant.
+ * Found by tests/fuzz: findings/engine/zero-delay-sequence-replaces-announcement.
+ */
+static void test_zero_delay_sequence_replaces(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct garp_addr a = ga("10.0.0.1");
+
+	s.probes = 1;
+	s.probe_interval_ns = 0;
+	s.announce_delay_ns = 0;
+	s.announcements = 2;
+	s.announce_interval_ns = S(1);
+	tl_init(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.1");
+	tl_advance(&x, S(5));
+	expect_probe(&x, 0, 2, "10.0.0.1");
+	expect_request(&x, 0, 2, "10.0.0.1");
+	expect_request(&x, S(1), 2, "10.0.0.1");
+	expect_none(&x);
+
+	/* sent, then the sequence in the same instant: it probes, its first step was that frame */
+	x.now = S(10);
+	x.n_notes = 0;
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 1);
+	tl_drain(&x);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_SEQUENCE), 1);
+	tl_drain(&x);
+	tl_advance(&x, S(15));
+	expect_request(&x, S(10), 2, "10.0.0.1");
+	expect_probe(&x, S(10), 2, "10.0.0.1");
+	expect_request(&x, S(11), 2, "10.0.0.1");
+	expect_none(&x);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_STARTED), 2);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_ANNOUNCED), 1);
+
+	/* not handed out yet: dropped with the announcement, the sequence announces itself */
+	x.now = S(20);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 1);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_SEQUENCE), 1);
+	tl_drain(&x);
+	tl_advance(&x, S(25));
+	expect_probe(&x, S(20), 2, "10.0.0.1");
+	expect_request(&x, S(20), 2, "10.0.0.1");
+	expect_request(&x, S(21), 2, "10.0.0.1");
+	expect_none(&x);
+
+	/* one announcement: the announcement has ended, the sequence probes and is done */
+	x.pol.def.announcements = 1;
+	engine_reload_policy(x.e);
+	x.now = S(30);
+	x.n_notes = 0;
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 1);
+	tl_drain(&x);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_SEQUENCE), 1);
+	tl_drain(&x);
+	tl_advance(&x, S(35));
+	expect_request(&x, S(30), 2, "10.0.0.1");
+	expect_probe(&x, S(30), 2, "10.0.0.1");
+	expect_none(&x);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_ANNOUNCED), 1);
+
+	/* the next instant is another trigger: the sequence announces */
+	x.now = S(40);
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_ONLY), 1);
+	tl_drain(&x);
+	x.now = S(40) + 1;
+	assert_int_equal(engine_announce(x.e, x.now, 2, &a, ENGINE_ANNOUNCE_SEQUENCE), 1);
+	tl_drain(&x);
+	expect_request(&x, S(40), 2, "10.0.0.1");
+	expect_probe(&x, S(40) + 1, 2, "10.0.0.1");
+	expect_request(&x, S(40) + 1, 2, "10.0.0.1");
 	expect_none(&x);
 	tl_fini(&x);
 }
@@ -3445,6 +3526,7 @@ int main(void)
 		cmocka_unit_test(test_failover_mac_active),
 		cmocka_unit_test(test_failover_flap_one_instant),
 		cmocka_unit_test(test_coinciding_triggers),
+		cmocka_unit_test(test_zero_delay_sequence_replaces),
 		cmocka_unit_test(test_late_run),
 		cmocka_unit_test(test_v6_dad_then_na),
 		cmocka_unit_test(test_v6_optimistic),
