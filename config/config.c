@@ -516,15 +516,17 @@ static void store(void *base, const struct key_desc *k, uint64_t v)
 }
 
 /*
- * refresh_neighbours: "10.0.0.1 10.0.0.20" (blanks or commas between), or
- * nothing for no list. Each must be a unicast IPv4 address in dotted-quad
- * form, at most once. The key written again in its section adds to the list
- * (a line holds about a dozen addresses).
+ * refresh_neighbours: "10.0.0.1 10.0.0.20 fe80::1" (blanks or commas
+ * between), or nothing for no list. Each must be a unicast IPv4 address in
+ * dotted-quad form or a unicast IPv6 address (link-local ones too: the
+ * section's interface is their zone, none is written), at most once. The
+ * key written again in its section adds to the list (a line holds about a
+ * dozen addresses).
  */
-static int list_grow(struct parser *p, struct in_addr **v, uint32_t *cap)
+static int list_grow(struct parser *p, struct garp_addr **v, uint32_t *cap)
 {
 	uint32_t c = *cap ? 2 * *cap : 4;
-	struct in_addr *nv = realloc(*v, c * sizeof(*nv));
+	struct garp_addr *nv = realloc(*v, c * sizeof(*nv));
 
 	if (!nv) {
 		set_error(p, -ENOMEM, "out of memory");
@@ -535,19 +537,38 @@ static int list_grow(struct parser *p, struct in_addr **v, uint32_t *cap)
 	return 0;
 }
 
+/* garp_addr_eq() without linking packet/: both are built zeroed, compared whole. */
+static bool addr_same(const struct garp_addr *a, const struct garp_addr *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+/* A neighbour's address: not unspecified, loopback, multicast, broadcast, class E, v4-mapped. */
+static bool addr_is_neighbour(const struct garp_addr *a)
+{
+	if (a->family == AF_INET) {
+		uint32_t h = ntohl(a->v4.s_addr);
+
+		return !(h == 0 || h == UINT32_MAX || (h >> 28) >= 0xe || (h >> 24) == 127);
+	}
+	return !(IN6_IS_ADDR_UNSPECIFIED(&a->v6) || IN6_IS_ADDR_LOOPBACK(&a->v6) ||
+		 IN6_IS_ADDR_MULTICAST(&a->v6) || IN6_IS_ADDR_V4MAPPED(&a->v6));
+}
+
 static int parse_addr_list(struct parser *p, const struct key_desc *k, const char *value,
 			   void *base)
 {
 	struct cfg_addr_list *dst = (struct cfg_addr_list *)(void *)((char *)base + k->offset);
-	struct in_addr *v = NULL;
+	struct garp_addr *v = NULL;
 	uint32_t n = 0, cap = 0;
 	const char *s = value;
 	char word[64], q[64];
 
 	while (*s) {
 		size_t len = strcspn(s, " \t,");
-		struct in_addr a;
-		uint32_t h;
+		struct in_addr a4;
+		struct in6_addr a6;
+		struct garp_addr a;
 
 		if (len == 0) {
 			s++;
@@ -561,13 +582,18 @@ static int parse_addr_list(struct parser *p, const struct key_desc *k, const cha
 			word[len] = '\0';
 		}
 		s += len;
-		if (len >= sizeof(word) || inet_pton(AF_INET, word, &a) != 1) {
-			set_error(p, -EINVAL, "%s: expected IPv4 addresses like 192.0.2.1, got \"%s\"",
+		if (len < sizeof(word) && inet_pton(AF_INET, word, &a4) == 1) {
+			a = garp_addr_v4(a4);
+		} else if (len < sizeof(word) && inet_pton(AF_INET6, word, &a6) == 1) {
+			a = garp_addr_v6(&a6);
+		} else {
+			set_error(p, -EINVAL,
+				  "%s: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, "
+				  "got \"%s\"",
 				  k->name, quote(word, q));
 			goto fail;
 		}
-		h = ntohl(a.s_addr);
-		if (h == 0 || h == UINT32_MAX || (h >> 28) >= 0xe || (h >> 24) == 127) {
+		if (!addr_is_neighbour(&a)) {
 			set_error(p, -EINVAL,
 				  "%s: %s is not a neighbour's address (unspecified, loopback, "
 				  "multicast or broadcast)",
@@ -575,7 +601,7 @@ static int parse_addr_list(struct parser *p, const struct key_desc *k, const cha
 			goto fail;
 		}
 		for (uint32_t i = 0; i < n; i++)
-			if (v[i].s_addr == a.s_addr) {
+			if (addr_same(&v[i], &a)) {
 				set_error(p, -EINVAL, "%s: %s is listed twice", k->name, word);
 				goto fail;
 			}
@@ -590,7 +616,7 @@ static int parse_addr_list(struct parser *p, const struct key_desc *k, const cha
 	}
 	if (p->appending && dst->n) {
 		/* The lines before come first; none of ours may repeat them. */
-		struct in_addr *all = malloc((dst->n + (size_t)n) * sizeof(*all));
+		struct garp_addr *all = malloc((dst->n + (size_t)n) * sizeof(*all));
 
 		if (!all) {
 			set_error(p, -ENOMEM, "out of memory");
@@ -599,8 +625,8 @@ static int parse_addr_list(struct parser *p, const struct key_desc *k, const cha
 		memcpy(all, dst->v, dst->n * sizeof(*all));
 		for (uint32_t i = 0; i < n; i++) {
 			for (uint32_t j = 0; j < dst->n; j++)
-				if (all[j].s_addr == v[i].s_addr) {
-					inet_ntop(AF_INET, &v[i], word, sizeof(word));
+				if (addr_same(&all[j], &v[i])) {
+					inet_ntop(v[i].family, &v[i].v6, word, sizeof(word));
 					set_error(p, -EINVAL, "%s: %s is listed twice", k->name, word);
 					free(all);
 					goto fail;

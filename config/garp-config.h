@@ -13,6 +13,7 @@
 
 #include <netinet/in.h>
 
+#include "../packet/garp-addr.h"
 #include "../packet/garp-util.h"
 
 #define CFG_NSEC_PER_MSEC GARP_NSEC_PER_MSEC
@@ -55,12 +56,13 @@ enum cfg_relearn {
 };
 
 /*
- * A list of IPv4 addresses from the file (refresh_neighbours). The array
- * belongs to the struct cfg it was parsed into: a copy of a cfg_sequence
- * borrows it, valid until that cfg is freed.
+ * A list of IPv4 and IPv6 addresses from the file (refresh_neighbours), in
+ * the order written, each built with garp_addr_v4()/garp_addr_v6(). The
+ * array belongs to the struct cfg it was parsed into: a copy of a
+ * cfg_sequence borrows it, valid until that cfg is freed.
  */
 struct cfg_addr_list {
-	const struct in_addr *v;
+	const struct garp_addr *v;
 	uint32_t n;
 };
 

@@ -109,33 +109,47 @@ struct gnl_port_vlans {
 	uint64_t untagged[64]; /* bit v: VLAN v leaves the port untagged */
 };
 
-/* One IPv4 neighbour-table entry (RTM_NEWNEIGH, AF_INET). */
+/* One neighbour-table entry (RTM_NEWNEIGH, AF_INET or AF_INET6). */
 struct gnl_neigh {
+	uint8_t family; /* AF_INET or AF_INET6: which of ip/ip6 */
 	int ifindex;
-	struct in_addr ip;
+	union {
+		struct in_addr ip;   /* NDA_DST, AF_INET */
+		struct in6_addr ip6; /* NDA_DST, AF_INET6 */
+	};
 	uint8_t mac[GNL_ALEN];
 	bool has_mac;
 	uint16_t state; /* NUD_* */
 };
 
-/* One next hop of a route: the interface it leaves by, and its gateway if any. */
+/*
+ * One next hop of a route: the interface it leaves by, and its gateway if
+ * any, of the route's family (RTA_GATEWAY; RTA_VIA, a gateway of another
+ * family, is skipped).
+ */
 struct gnl_nexthop {
 	int ifindex; /* RTA_OIF, or rtnh_ifindex in RTA_MULTIPATH; 0 when not given */
 	bool has_gateway;
-	struct in_addr gateway; /* RTA_GATEWAY (IPv4 only; RTA_VIA is skipped) */
+	union {
+		struct in_addr gateway;   /* AF_INET */
+		struct in6_addr gateway6; /* AF_INET6: often link-local (fe80::/10) */
+	};
 };
 
 #define GNL_ROUTE_NEXTHOPS_MAX 32
 
-/* One IPv4 route (RTM_NEWROUTE, AF_INET). */
+/* One route (RTM_NEWROUTE, AF_INET or AF_INET6). */
 struct gnl_route {
-	uint8_t family;
+	uint8_t family;    /* AF_INET or AF_INET6: which of dst/dst6, gateway/gateway6 */
 	uint32_t table;    /* RTA_TABLE, else rtm_table (RT_TABLE_MAIN = 254) */
 	uint8_t type;      /* RTN_UNICAST, RTN_LOCAL, ... */
 	uint8_t scope;     /* RT_SCOPE_* */
 	uint8_t protocol;  /* RTPROT_* */
 	uint32_t flags;    /* RTM_F_* */
-	struct in_addr dst; /* RTA_DST, 0.0.0.0 for the default route */
+	union {
+		struct in_addr dst;   /* RTA_DST, 0.0.0.0 for the default route */
+		struct in6_addr dst6; /* RTA_DST, :: for the default route */
+	};
 	uint8_t dst_len;
 	size_t n_nexthops; /* RTA_MULTIPATH's entries, or the one of RTA_OIF/RTA_GATEWAY */
 	uint32_t nexthops_dropped; /* beyond GNL_ROUTE_NEXTHOPS_MAX */
@@ -148,11 +162,18 @@ struct gnl_route {
  * one, a prefix that is on-link there.
  */
 struct gnl_route_hop {
+	uint8_t family; /* AF_INET or AF_INET6: which of the unions' members */
 	int ifindex;
-	struct in_addr dst;
+	union {
+		struct in_addr dst;
+		struct in6_addr dst6;
+	};
 	uint8_t dst_len;
 	bool has_gateway;
-	struct in_addr gateway;
+	union {
+		struct in_addr gateway;
+		struct in6_addr gateway6;
+	};
 };
 
 /* What changed on a link, for GNL_EV_LINK_CHANGED (bits, several at once). */
@@ -310,18 +331,21 @@ int gnl_query_neigh(struct gnl *g, int ifindex, uint32_t *ret_id);
  * @ifindex: the interface
  * @ret_id: the query's id, found in all its events
  *
- * The answer is the interface's IPv4 neighbour-table entries (GNL_EV_NEIGH,
- * every state: see gnl_neigh_usable()), then the next hops through
- * @ifindex of the main table's unicast IPv4 routes (GNL_EV_ROUTE_HOP: the
- * gateways, and the on-link prefixes), then GNL_EV_QUERY_DONE. The route
- * dump is asked for with the kernel's filters (table, output interface)
- * where it has them, and filtered here anyway. The route part is asked for
- * only after the neighbour part ended, even with an error: whatever came
- * is usable, and QUERY_DONE's error is the first error of either part.
- * While nothing can have changed the main table since the last complete
- * route part for @ifindex (no route or nexthop notification, no link
- * event, no address removal, no resync), that part is given again instead
- * of a new dump (gnl_counters.route_reused).
+ * The answer is the interface's neighbour-table entries, IPv4 then IPv6
+ * (GNL_EV_NEIGH, every state: see gnl_neigh_usable()), then the next hops
+ * through @ifindex of the main table's unicast routes, IPv4 then IPv6
+ * (GNL_EV_ROUTE_HOP: the gateways, and the on-link prefixes), then
+ * GNL_EV_QUERY_DONE. Four dumps, one after the other, each asked for only
+ * after the one before ended, even with an error: whatever came is usable,
+ * and QUERY_DONE's error is the first error of any part. The route dumps are
+ * asked for with the kernel's filters (table, output interface) where it
+ * has them, and filtered here anyway; each part keeps only messages of its
+ * own family (a kernel without IPv6 answers an IPv6 route dump with every
+ * family's routes, or not at all). While nothing can have changed the main
+ * tables since the last route parts for @ifindex without a hole (no route
+ * or nexthop notification, no link event, no address removal, no resync),
+ * those are given again instead of new dumps, their error included
+ * (gnl_counters.route_reused).
  *
  * Return: 0 or a negative errno.
  */
@@ -353,7 +377,8 @@ void gnl_get_counters(const struct gnl *g, struct gnl_counters *ret);
  * gnl_parse_link() takes RTM_NEWLINK/DELLINK of family AF_UNSPEC only
  * (AF_BRIDGE port notifications are partial: -EAFNOSUPPORT); an
  * IFLA_ADDRESS that is not 6 bytes long leaves mac zero with its length
- * in mac_len. gnl_parse_neigh() sets has_mac only for a 6-byte NDA_LLADDR.
+ * in mac_len. gnl_parse_neigh() takes AF_INET and AF_INET6 (NDA_DST of
+ * exactly 4 or 16 bytes) and sets has_mac only for a 6-byte NDA_LLADDR.
  *
  * Return: 0, -EBADMSG for a malformed message (truncated header or
  * attribute, bad attribute size, nested overrun), -EAFNOSUPPORT/-ENOENT
@@ -367,17 +392,18 @@ int gnl_parse_fdb(const struct nlmsghdr *nlh, struct gnl_fdb *ret);
 int gnl_parse_neigh(const struct nlmsghdr *nlh, struct gnl_neigh *ret);
 
 /**
- * gnl_parse_route() - one IPv4 route
- * @nlh: RTM_NEWROUTE or RTM_DELROUTE of family AF_INET
+ * gnl_parse_route() - one IPv4 or IPv6 route
+ * @nlh: RTM_NEWROUTE or RTM_DELROUTE of family AF_INET or AF_INET6
  * @ret: filled (all of it; nexthops[] up to n_nexthops)
  *
- * Every attribute is size-checked (RTA_DST, RTA_GATEWAY: 4 bytes; RTA_OIF,
- * RTA_TABLE: u32); RTA_MULTIPATH's struct rtnexthop entries must each fit,
- * with a length of at least their header, and their own attributes be
- * well formed. A destination prefix over 32 or a negative interface index
- * is -EBADMSG. Next hops beyond GNL_ROUTE_NEXTHOPS_MAX are counted, not kept.
+ * Every attribute is size-checked (RTA_DST, RTA_GATEWAY: 4 bytes for IPv4,
+ * 16 for IPv6; RTA_OIF, RTA_TABLE: u32); RTA_MULTIPATH's struct rtnexthop
+ * entries must each fit, with a length of at least their header, and their
+ * own attributes be well formed. A destination prefix longer than the
+ * family's address (32, 128) or a negative interface index is -EBADMSG.
+ * Next hops beyond GNL_ROUTE_NEXTHOPS_MAX are counted, not kept.
  *
- * Return: as the parsers above; -EAFNOSUPPORT for a family other than AF_INET.
+ * Return: as the parsers above; -EAFNOSUPPORT for another family.
  */
 int gnl_parse_route(const struct nlmsghdr *nlh, struct gnl_route *ret);
 

@@ -427,7 +427,11 @@ struct neigh_ctx {
 	bool has_lladdr, has_dst;
 	bool lladdr_mac; /* 6 bytes */
 	uint8_t lladdr[GNL_ALEN];
-	struct in_addr dst;
+	union {
+		struct in_addr dst;   /* AF_INET */
+		struct in6_addr dst6; /* AF_INET6 */
+	};
+	uint8_t family;
 	bool has_vlan, has_master;
 	uint16_t vlan;
 	uint32_t master;
@@ -455,7 +459,10 @@ static int neigh_cb(const struct nlattr *a, void *data)
 		c->has_lladdr = r == 0;
 		break;
 	case NDA_DST:
-		if (!c->bridge) {
+		if (c->family == AF_INET6) {
+			r = attr_bin(a, &c->dst6, sizeof(c->dst6));
+			c->has_dst = r == 0;
+		} else if (!c->bridge) {
 			r = attr_bin(a, &c->dst, sizeof(c->dst));
 			c->has_dst = r == 0;
 		}
@@ -474,8 +481,9 @@ static int neigh_cb(const struct nlattr *a, void *data)
 	return cb_stop(&c->err, r);
 }
 
-static int parse_nd(const struct nlmsghdr *nlh, uint8_t family, struct neigh_ctx *c,
-		    const struct ndmsg **ret_ndm)
+/* @family, or with @family2 (non-zero) either of the two. */
+static int parse_nd(const struct nlmsghdr *nlh, uint8_t family, uint8_t family2,
+		    struct neigh_ctx *c, const struct ndmsg **ret_ndm)
 {
 	const struct ndmsg *ndm;
 	int r;
@@ -486,9 +494,10 @@ static int parse_nd(const struct nlmsghdr *nlh, uint8_t family, struct neigh_ctx
 	if (r < 0)
 		return r;
 	ndm = mnl_nlmsg_get_payload(nlh);
-	if (ndm->ndm_family != family)
+	if (ndm->ndm_family != family && (!family2 || ndm->ndm_family != family2))
 		return -EAFNOSUPPORT;
-	c->bridge = family == AF_BRIDGE;
+	c->family = ndm->ndm_family;
+	c->bridge = c->family == AF_BRIDGE;
 	if (mnl_attr_parse(nlh, sizeof(*ndm), neigh_cb, c) < 0)
 		return c->err ? c->err : -EBADMSG;
 	*ret_ndm = ndm;
@@ -502,7 +511,7 @@ int gnl_parse_fdb(const struct nlmsghdr *nlh, struct gnl_fdb *ret)
 	struct gnl_fdb f = { 0 };
 	int r;
 
-	r = parse_nd(nlh, AF_BRIDGE, &c, &ndm);
+	r = parse_nd(nlh, AF_BRIDGE, 0, &c, &ndm);
 	if (r < 0)
 		return r;
 	if (!c.lladdr_mac)
@@ -524,13 +533,17 @@ int gnl_parse_neigh(const struct nlmsghdr *nlh, struct gnl_neigh *ret)
 	struct gnl_neigh n = { 0 };
 	int r;
 
-	r = parse_nd(nlh, AF_INET, &c, &ndm);
+	r = parse_nd(nlh, AF_INET, AF_INET6, &c, &ndm);
 	if (r < 0)
 		return r;
 	if (!c.has_dst)
 		return -ENOENT;
+	n.family = c.family;
 	n.ifindex = ndm->ndm_ifindex;
-	n.ip = c.dst;
+	if (c.family == AF_INET6)
+		n.ip6 = c.dst6;
+	else
+		n.ip = c.dst;
 	if (c.lladdr_mac) {
 		memcpy(n.mac, c.lladdr, GNL_ALEN);
 		n.has_mac = true;

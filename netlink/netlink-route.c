@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What the directed refresh reads from the kernel: the IPv4 routes of the
- * main table (gateways, single or multipath, and on-link prefixes) and
- * which neighbour-table entries carry a usable link-layer address. Pure,
+ * What the directed refresh reads from the kernel: the IPv4 and IPv6 routes
+ * of the main table (gateways, single or multipath, and on-link prefixes)
+ * and which neighbour-table entries carry a usable link-layer address. Pure,
  * hostile-input rules as in netlink-parse.c: the family header first, the
  * attribute stream well formed, each attribute size-checked before it is
  * read, every struct rtnexthop inside RTA_MULTIPATH bounded by its
@@ -32,8 +32,15 @@ bool gnl_neigh_usable(const struct gnl_neigh *n)
 	return n->has_mac && (n->state & ok) && !(n->state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NOARP));
 }
 
+/* The size of an address of @family's routes: RTA_DST and RTA_GATEWAY are exactly this. */
+static size_t addr_len(uint8_t family)
+{
+	return family == AF_INET6 ? sizeof(struct in6_addr) : sizeof(struct in_addr);
+}
+
 struct hop_ctx {
 	struct gnl_nexthop *h;
+	size_t alen; /* addr_len() of the route's family */
 	int err;
 };
 
@@ -43,11 +50,12 @@ static int hop_cb(const struct nlattr *a, void *data)
 
 	switch (mnl_attr_get_type(a)) {
 	case RTA_GATEWAY:
-		if (mnl_attr_validate2(a, MNL_TYPE_BINARY, sizeof(struct in_addr)) < 0) {
+		if (mnl_attr_validate2(a, MNL_TYPE_BINARY, c->alen) < 0) {
 			c->err = -EBADMSG;
 			return MNL_CB_ERROR;
 		}
-		memcpy(&c->h->gateway, mnl_attr_get_payload(a), sizeof(struct in_addr));
+		/* gateway and gateway6 share their first byte: the union's start */
+		memcpy(&c->h->gateway6, mnl_attr_get_payload(a), c->alen);
 		c->h->has_gateway = true;
 		break;
 	default:
@@ -74,7 +82,7 @@ static int parse_multipath(const struct nlattr *a, struct gnl_route *r)
 	while (rem > 0) {
 		struct rtnexthop nh;
 		struct gnl_nexthop h = { 0 };
-		struct hop_ctx c = { .h = &h };
+		struct hop_ctx c = { .h = &h, .alen = addr_len(r->family) };
 		size_t len, step;
 
 		if (rem < sizeof(nh))
@@ -107,6 +115,7 @@ static int parse_multipath(const struct nlattr *a, struct gnl_route *r)
 
 struct route_ctx {
 	struct gnl_route *r;
+	size_t alen; /* addr_len() of the route's family */
 	struct gnl_nexthop single;
 	bool has_oif, has_table;
 	const struct nlattr *multipath;
@@ -120,10 +129,10 @@ static int route_cb(const struct nlattr *a, void *data)
 
 	switch (mnl_attr_get_type(a)) {
 	case RTA_DST:
-		if (mnl_attr_validate2(a, MNL_TYPE_BINARY, sizeof(struct in_addr)) < 0)
+		if (mnl_attr_validate2(a, MNL_TYPE_BINARY, c->alen) < 0)
 			r = -EBADMSG;
 		else
-			memcpy(&c->r->dst, mnl_attr_get_payload(a), sizeof(struct in_addr));
+			memcpy(&c->r->dst6, mnl_attr_get_payload(a), c->alen);
 		break;
 	case RTA_OIF:
 		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0 || (int32_t)mnl_attr_get_u32(a) < 0) {
@@ -134,10 +143,10 @@ static int route_cb(const struct nlattr *a, void *data)
 		}
 		break;
 	case RTA_GATEWAY:
-		if (mnl_attr_validate2(a, MNL_TYPE_BINARY, sizeof(struct in_addr)) < 0) {
+		if (mnl_attr_validate2(a, MNL_TYPE_BINARY, c->alen) < 0) {
 			r = -EBADMSG;
 		} else {
-			memcpy(&c->single.gateway, mnl_attr_get_payload(a), sizeof(struct in_addr));
+			memcpy(&c->single.gateway6, mnl_attr_get_payload(a), c->alen);
 			c->single.has_gateway = true;
 		}
 		break;
@@ -178,12 +187,13 @@ int gnl_parse_route(const struct nlmsghdr *nlh, struct gnl_route *ret)
 	if (r < 0)
 		return r;
 	rtm = mnl_nlmsg_get_payload(nlh);
-	if (rtm->rtm_family != AF_INET)
+	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
 		return -EAFNOSUPPORT;
-	if (rtm->rtm_dst_len > 32)
+	c.alen = addr_len(rtm->rtm_family);
+	if (rtm->rtm_dst_len > 8 * c.alen)
 		return -EBADMSG;
 	memset(rt, 0, sizeof(*rt));
-	rt->family = AF_INET;
+	rt->family = rtm->rtm_family;
 	rt->dst_len = rtm->rtm_dst_len;
 	rt->table = rtm->rtm_table;
 	rt->type = rtm->rtm_type;

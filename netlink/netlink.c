@@ -60,31 +60,57 @@ enum gnl_query_kind {
 	GNL_QUERY_REFRESH, /* the neighbours, then the main table's routes (netlink-route.c) */
 };
 
+/* The parts of a GNL_QUERY_REFRESH, in the order they are asked for. */
+enum gnl_refresh_part {
+	GNL_PART_NEIGH4,
+	GNL_PART_NEIGH6,
+	GNL_PART_ROUTE4,
+	GNL_PART_ROUTE6,
+	GNL_PART_LAST = GNL_PART_ROUTE6,
+};
+
 struct gnl_query {
 	struct gnl_query *next;
 	uint32_t id;
 	enum gnl_query_kind kind;
 	int ifindex;
 	bool vlan_phase; /* GNL_QUERY_FDB_VLANS: the FDB is done, the VLAN dump runs */
-	bool route_phase; /* GNL_QUERY_REFRESH: the neighbours are done, the route dump runs */
+	enum gnl_refresh_part part; /* GNL_QUERY_REFRESH: the dump in flight */
 };
 
+/* A GNL_QUERY_REFRESH's route dumps. */
+static bool part_is_route(const struct gnl_query *q)
+{
+	return q->kind == GNL_QUERY_REFRESH &&
+	       (q->part == GNL_PART_ROUTE4 || q->part == GNL_PART_ROUTE6);
+}
+
+/* The family a neighbour or route dump asks for (GNL_QUERY_NEIGH: IPv4). */
+static uint8_t part_family(const struct gnl_query *q)
+{
+	return q->kind == GNL_QUERY_REFRESH &&
+			       (q->part == GNL_PART_NEIGH6 || q->part == GNL_PART_ROUTE6)
+		       ? AF_INET6
+		       : AF_INET;
+}
+
 /*
- * The route part of a refresh query's answer for one interface, kept and
- * given again while the main table cannot have changed: a burst of
- * sequences asks once per batch, and each route dump walks the kernel's
- * whole FIB trie, whose local table holds a leaf per address (10,000
- * addresses: most of garpd's CPU time went there). Dropped on anything
- * that may change the table: a main-table route or nexthop notification
- * on the watch socket (or its overflow), and the events that change routes
- * without one (IPv4 flushes a link's routes when it goes down, and an
- * address's routes when it goes, silently): RTM_NEWLINK, RTM_DELLINK,
- * RTM_DELADDR, a resync.
+ * The route parts (IPv4 and IPv6) of a refresh query's answer for one
+ * interface, kept and given again while the main tables cannot have
+ * changed: a burst of sequences asks once per batch, and each IPv4 route
+ * dump walks the kernel's whole FIB trie, whose local table holds a leaf
+ * per address (10,000 addresses: most of garpd's CPU time went there).
+ * Dropped on anything that may change a main table: a main-table route or
+ * nexthop notification on the watch socket (or its overflow), and the
+ * events that change routes without one (IPv4 flushes a link's routes when
+ * it goes down, and an address's routes when it goes, silently):
+ * RTM_NEWLINK, RTM_DELLINK, RTM_DELADDR, a resync.
  */
 struct gnl_route_memo {
 	int ifindex; /* 0: free */
 	struct gnl_route_hop *hops;
 	size_t n;
+	int err; /* the route parts' first error (an IPv6 dump refused), given again too */
 };
 
 struct gnl {
@@ -101,6 +127,7 @@ struct gnl {
 	/* the route part in flight, collected for the memo; !coll_ok: not kept */
 	struct gnl_route_hop *coll;
 	size_t n_coll, cap_coll;
+	int coll_err;
 	bool coll_ok;
 	uint32_t ev_portid;
 	uint32_t q_portid;
@@ -154,7 +181,7 @@ static int open_socket(struct mnl_socket **ret, uint32_t *ret_portid)
 }
 
 /*
- * The route watch: a socket in the IPv4 route and nexthop groups whose
+ * The route watch: a socket in the IPv4 and IPv6 route and nexthop groups whose
  * filter lets through only what may change the main table (a route
  * message for another table, e.g. the local routes every address add
  * brings, is dropped in the kernel). Best effort: without it, no memo.
@@ -174,7 +201,7 @@ static void open_route_watch(struct gnl *g)
 		BPF_STMT(BPF_RET | BPF_K, 0),
 	};
 	const struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
-	unsigned int grp = RTNLGRP_IPV4_ROUTE, nh = RTNLGRP_NEXTHOP;
+	unsigned int grp = RTNLGRP_IPV4_ROUTE, grp6 = RTNLGRP_IPV6_ROUTE, nh = RTNLGRP_NEXTHOP;
 	int size = GNL_RT_RCVBUF;
 	uint32_t portid;
 	int fd;
@@ -192,6 +219,8 @@ static void open_route_watch(struct gnl *g)
 		g->rt = NULL;
 		return;
 	}
+	/* a kernel without IPv6 has no IPv6 routes to change */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp6, sizeof(grp6));
 	/* nexthop objects (Linux >= 5.3); an older kernel has none to change */
 	(void)setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nh, sizeof(nh));
 }
@@ -505,7 +534,7 @@ static int query_request(struct gnl *g, const struct gnl_query *q)
 		nlh->nlmsg_type = RTM_GETLINK;
 		ifi->ifi_family = AF_BRIDGE;
 		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
-	} else if (q->route_phase) {
+	} else if (part_is_route(q)) {
 		/*
 		 * Strict checking (Linux >= 4.20) takes rtm_table and RTA_OIF
 		 * as filters and wants the rest of the header zero; older
@@ -514,7 +543,7 @@ static int query_request(struct gnl *g, const struct gnl_query *q)
 		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 		nlh->nlmsg_type = RTM_GETROUTE;
-		rtm->rtm_family = AF_INET;
+		rtm->rtm_family = part_family(q);
 		rtm->rtm_table = RT_TABLE_MAIN;
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)q->ifindex);
 	} else {
@@ -522,7 +551,7 @@ static int query_request(struct gnl *g, const struct gnl_query *q)
 
 		nlh->nlmsg_type = RTM_GETNEIGH;
 		if (q->kind == GNL_QUERY_NEIGH || q->kind == GNL_QUERY_REFRESH) {
-			ndm->ndm_family = AF_INET;
+			ndm->ndm_family = part_family(q);
 			mnl_attr_put_u32(nlh, NDA_IFINDEX, (uint32_t)q->ifindex);
 		} else {
 			ndm->ndm_family = AF_BRIDGE;
@@ -617,6 +646,9 @@ static int query_route(struct gnl *g, const struct nlmsghdr *nlh)
 		g->counters.malformed++;
 	if (r < 0)
 		return 0;
+	/* A kernel without IPv6 answers the IPv6 dump with every family's routes. */
+	if (rt.family != part_family(g->q_cur))
+		return 0;
 	/* The kernel may ignore the filters; cached clones are not routes. */
 	if (rt.table != RT_TABLE_MAIN || rt.type != RTN_UNICAST || (rt.flags & RTM_F_CLONED))
 		return 0;
@@ -626,12 +658,18 @@ static int query_route(struct gnl *g, const struct nlmsghdr *nlh)
 		if (h->ifindex != g->q_cur->ifindex)
 			continue;
 		ev.hop = (struct gnl_route_hop){
+			.family = rt.family,
 			.ifindex = h->ifindex,
-			.dst = rt.dst,
 			.dst_len = rt.dst_len,
 			.has_gateway = h->has_gateway,
-			.gateway = h->gateway,
 		};
+		if (rt.family == AF_INET6) {
+			ev.hop.dst6 = rt.dst6;
+			ev.hop.gateway6 = h->gateway6;
+		} else {
+			ev.hop.dst = rt.dst;
+			ev.hop.gateway = h->gateway;
+		}
 		r = gnl_evq_push(&g->events, &ev);
 		if (r < 0)
 			return r;
@@ -654,8 +692,8 @@ static int query_route(struct gnl *g, const struct nlmsghdr *nlh)
 }
 
 /*
- * The route part of @q from the memo, if the table cannot have changed
- * since it was read. Return: 1 answered, 0 not (a dump is needed), or a
+ * The route parts of @q from the memo, if the tables cannot have changed
+ * since they were read. Return: 1 answered, 0 not (a dump is needed), or a
  * negative errno.
  */
 static int memo_answer(struct gnl *g, const struct gnl_query *q)
@@ -671,6 +709,8 @@ static int memo_answer(struct gnl *g, const struct gnl_query *q)
 			m = &g->memo[i];
 	if (!m)
 		return 0;
+	if (m->err < 0 && g->q_err == 0)
+		g->q_err = m->err;
 	for (size_t i = 0; i < m->n; i++) {
 		struct gnl_event ev = { .type = GNL_EV_ROUTE_HOP, .query = q->id, .hop = m->hops[i] };
 		int r = gnl_evq_push(&g->events, &ev);
@@ -682,13 +722,15 @@ static int memo_answer(struct gnl *g, const struct gnl_query *q)
 	return 1;
 }
 
-/* The route part of @ifindex's query ended complete: keep it, unless the table moved meanwhile. */
+/* The route parts of @ifindex's query ended without a hole: keep them, unless a table moved meanwhile. */
 static void memo_keep(struct gnl *g, int ifindex)
 {
 	struct gnl_route_memo *m = NULL;
 	struct gnl_route_hop *hops = NULL;
 
-	if (!g->coll_ok || routes_changed(g)) {
+	if (!g->coll_ok)
+		return;
+	if (routes_changed(g)) {
 		memo_clear(g);
 		return;
 	}
@@ -704,7 +746,8 @@ static void memo_keep(struct gnl *g, int ifindex)
 		g->memo_next = (g->memo_next + 1) % GNL_ROUTE_MEMOS;
 	}
 	free(m->hops);
-	*m = (struct gnl_route_memo){ .ifindex = ifindex, .hops = hops, .n = g->n_coll };
+	*m = (struct gnl_route_memo){ .ifindex = ifindex, .hops = hops, .n = g->n_coll,
+				      .err = g->coll_err };
 }
 
 /* The current part of the query in flight ended with @err. */
@@ -714,25 +757,35 @@ static int query_part_done(struct gnl *g, int err)
 
 	if (q->vlan_phase)
 		return query_finish(g, 0); /* best effort: the FDB answer stands */
-	if (q->kind == GNL_QUERY_REFRESH && !q->route_phase) {
-		int r;
-
-		/* What the neighbour part brought is usable even if it failed: go on. */
+	if (q->kind == GNL_QUERY_REFRESH) {
+		/* What a part brought is usable even if it failed: go on with the next. */
 		if (err < 0 && g->q_err == 0)
 			g->q_err = err;
-		q->route_phase = true;
-		r = memo_answer(g, q);
-		if (r != 0)
-			return r < 0 ? r : query_finish(g, 0);
-		g->n_coll = 0;
-		g->coll_ok = g->rt != NULL;
-		g->counters.route_dumps++;
+		if (part_is_route(q) && err < 0 && g->coll_err == 0)
+			g->coll_err = err;
+		if (q->part == GNL_PART_LAST) {
+			memo_keep(g, q->ifindex);
+			return query_finish(g, 0); /* with the first error of any part */
+		}
+		q->part++;
+		if (q->part == GNL_PART_ROUTE4) {
+			/* the neighbours are done: the routes may be known already */
+			int r = memo_answer(g, q);
+
+			if (r != 0)
+				return r < 0 ? r : query_finish(g, 0);
+			g->n_coll = 0;
+			g->coll_err = 0;
+			g->coll_ok = g->rt != NULL;
+			g->counters.route_dumps++;
+		}
 		err = query_request(g, q);
-		return err < 0 ? query_finish(g, err) : 0;
+		if (err < 0) {
+			g->coll_ok = false;
+			return query_finish(g, err);
+		}
+		return 0;
 	}
-	/* a complete route part, and nothing lost in either part: kept for the next query */
-	if (q->kind == GNL_QUERY_REFRESH && err == 0 && g->q_err == 0)
-		memo_keep(g, q->ifindex);
 	if (q->kind != GNL_QUERY_FDB_VLANS || err < 0 || g->q_err < 0)
 		return query_finish(g, err);
 	q->vlan_phase = true;
@@ -747,6 +800,9 @@ static void query_hole(struct gnl *g, int err)
 	/* The VLAN part is best effort; a hole in the FDB fails the query. */
 	if (g->q_cur && !g->q_cur->vlan_phase)
 		g->q_err = err;
+	/* a route answer with a hole is not kept */
+	if (g->q_cur && part_is_route(g->q_cur))
+		g->coll_ok = false;
 }
 
 static int handle_query_msg(struct gnl *g, const struct nlmsghdr *nlh)
@@ -769,7 +825,7 @@ static int handle_query_msg(struct gnl *g, const struct nlmsghdr *nlh)
 	}
 	if (g->q_cur->vlan_phase)
 		return query_port_vlans(g, nlh);
-	if (g->q_cur->route_phase)
+	if (part_is_route(g->q_cur))
 		return query_route(g, nlh);
 	ev.query = g->q_cur->id;
 	if (g->q_cur->kind == GNL_QUERY_FDB || g->q_cur->kind == GNL_QUERY_FDB_VLANS) {
@@ -781,7 +837,8 @@ static int handle_query_msg(struct gnl *g, const struct nlmsghdr *nlh)
 		ev.type = GNL_EV_FDB;
 	} else {
 		r = gnl_parse_neigh(nlh, &ev.neigh);
-		if (r == 0 && ev.neigh.ifindex != g->q_cur->ifindex)
+		if (r == 0 && (ev.neigh.ifindex != g->q_cur->ifindex ||
+			       ev.neigh.family != part_family(g->q_cur)))
 			return 0;
 		ev.type = GNL_EV_NEIGH;
 	}

@@ -8,18 +8,25 @@
  * of a request record the sender's (SPA, SHA) before it answers. So right
  * after an address's last announcement frame, every neighbour garpd knows
  * of on that interface gets "who-has NEIGHBOUR tell ADDRESS" from our MAC,
- * to its MAC (broadcast when it is not known).
+ * to its MAC (broadcast when it is not known). IPv6 likewise: after an
+ * address's last unsolicited NA, a Neighbour Solicitation from the address
+ * for the neighbour, with our MAC in its Source Link-Layer Address option,
+ * to the neighbour's MAC (its solicited-node group when not known): RFC
+ * 4861 §7.2.3 makes the neighbour create or update its entry for the
+ * address with our MAC, whatever it does with unsolicited advertisements.
  *
  * What this file owns:
- *  - per link, the neighbour query's state and the last list it brought
- *    (struct engine_refresh_link);
- *  - who gets a refresh: the configured refresh_neighbours, then the
- *    gateways of the main table's routes through the link (even when not in
- *    the neighbour table), then the neighbour-table entries with a usable
- *    MAC that lie in the address's subnet (or, for a /32, in an on-link
- *    prefix of the link that holds it), recently confirmed ones first; never
- *    the address itself nor another address of ours on the link; at most
- *    refresh_neighbours_max per address, the rest counted;
+ *  - per link, the neighbour query's state and the last lists it brought,
+ *    one per family (struct engine_refresh_link);
+ *  - who gets a refresh, of the address's family: the configured
+ *    refresh_neighbours, then the gateways of the main table's routes
+ *    through the link (even when not in the neighbour table; for IPv6
+ *    usually link-local, on-link by definition), then the neighbour-table
+ *    entries with a usable MAC that lie in the address's prefix (or, for a
+ *    /32 or /128, in an on-link prefix of the link that holds it), recently
+ *    confirmed ones first; never the address itself nor another address of
+ *    ours on the link; at most refresh_neighbours_max per address, the rest
+ *    counted;
  *  - when: right after the last announcement frame, when a list read since
  *    the sequence started is there; otherwise as soon as it arrives.
  *
@@ -67,26 +74,33 @@ enum {
 };
 
 struct refresh_nb {
-	struct in_addr ip;
+	struct garp_addr ip;
 	uint8_t mac[PKT_ETH_ALEN];
 	uint8_t flags;
 };
 
 struct refresh_prefix {
-	uint32_t net; /* host order, masked */
+	struct garp_addr net; /* masked */
 	uint8_t len;
 };
+
+/* What one answer said of one family. */
+struct refresh_list {
+	struct refresh_nb *nb; /* in send order */
+	size_t n_nb;
+	struct refresh_prefix *pfx; /* the on-link prefixes of the link */
+	size_t n_pfx;
+};
+
+enum { FAM_V4, FAM_V6, FAM_N };
 
 struct engine_refresh_link {
 	enum refresh_query q;
 	bool again;      /* a sequence started after the query in flight was asked for */
 	uint64_t q_time; /* the query queued or in flight reads the table after this */
 	bool have;
-	uint64_t have_time; /* the stored list was read after this */
-	struct refresh_nb *nb;
-	size_t n_nb;
-	struct refresh_prefix *pfx;
-	size_t n_pfx;
+	uint64_t have_time; /* the stored lists were read after this */
+	struct refresh_list fam[FAM_N];
 	/*
 	 * The targets whose refresh waits for an answer (refresh_wait), by
 	 * key: an answer visits these, not every address of the link (a burst
@@ -100,14 +114,56 @@ struct engine_refresh_link {
 	bool wait_all;
 };
 
-static uint32_t mask(uint8_t len)
+static size_t fam_of(uint8_t family)
 {
-	return len == 0 ? 0 : len >= 32 ? UINT32_MAX : ~(UINT32_MAX >> len);
+	return family == AF_INET6 ? FAM_V6 : FAM_V4;
 }
 
-static bool same_prefix(uint32_t a, uint32_t b, uint8_t len)
+/* Address bits of @family. */
+static uint8_t addr_bits(uint8_t family)
 {
-	return ((a ^ b) & mask(len)) == 0;
+	return family == AF_INET6 ? 128 : 32;
+}
+
+/* The address's bytes, network order (v4 and v6 share the union's start). */
+static const uint8_t *addr_bytes(const struct garp_addr *a)
+{
+	return (const uint8_t *)&a->v6;
+}
+
+/* Whether @a and @b (one family) agree in their first @len bits. */
+static bool same_prefix(const struct garp_addr *a, const struct garp_addr *b, uint8_t len)
+{
+	const uint8_t *x = addr_bytes(a), *y = addr_bytes(b);
+	size_t full;
+
+	if (len > addr_bits(a->family))
+		len = addr_bits(a->family);
+	full = len / 8;
+	if (memcmp(x, y, full))
+		return false;
+	return len % 8 == 0 || ((x[full] ^ y[full]) & (uint8_t)(0xff << (8 - len % 8))) == 0;
+}
+
+/* @a with every bit after the first @len cleared. */
+static struct garp_addr prefix_of(struct garp_addr a, uint8_t len)
+{
+	uint8_t *x = (uint8_t *)&a.v6;
+	size_t n = addr_bits(a.family) / 8;
+
+	for (size_t i = 0; i < n; i++) {
+		if (len >= 8 * (i + 1))
+			continue;
+		x[i] &= len > 8 * i ? (uint8_t)(0xff << (8 - (len - 8 * i))) : 0;
+	}
+	return a;
+}
+
+static void list_free(struct refresh_list *f)
+{
+	free(f->nb);
+	free(f->pfx);
+	*f = (struct refresh_list){ 0 };
 }
 
 static struct engine_refresh_link *refresh_get(struct engine *e, struct engine_link *l,
@@ -122,8 +178,8 @@ void engine_refresh_link_free(struct engine_link *l)
 {
 	if (!l->refresh)
 		return;
-	free(l->refresh->nb);
-	free(l->refresh->pfx);
+	for (size_t i = 0; i < FAM_N; i++)
+		list_free(&l->refresh->fam[i]);
 	free(l->refresh->wait);
 	free(l->refresh);
 	l->refresh = NULL;
@@ -149,7 +205,7 @@ void engine_refresh_started(struct engine *e, struct engine_link *l, struct engi
 	struct engine_refresh_link *r;
 
 	t->refresh_wait = false; /* this sequence refreshes at its own end */
-	if (t->addr.family != AF_INET || !l->policy.directed_refresh || !(r = refresh_get(e, l, now)))
+	if (!l->policy.directed_refresh || !(r = refresh_get(e, l, now)))
 		return;
 	switch (r->q) {
 	case RQ_IDLE:
@@ -175,18 +231,28 @@ void engine_refresh_asked(struct engine *e, int ifindex)
 }
 
 /* Whether a neighbour-table entry at @ip is on @t's segment (see the top). */
-static bool in_subnet(const struct engine_refresh_link *r, const struct engine_target *t,
-		      uint32_t ip)
+static bool in_subnet(const struct refresh_list *f, const struct engine_target *t,
+		      const struct garp_addr *ip)
 {
-	uint32_t a = ntohl(t->addr.v4.s_addr);
-
-	if (t->a.prefixlen < 32 && same_prefix(ip, a, t->a.prefixlen))
+	if (t->a.prefixlen < addr_bits(t->addr.family) && same_prefix(ip, &t->addr, t->a.prefixlen))
 		return true;
-	for (size_t i = 0; i < r->n_pfx; i++)
-		if (same_prefix(a, r->pfx[i].net, r->pfx[i].len) &&
-		    same_prefix(ip, r->pfx[i].net, r->pfx[i].len))
+	for (size_t i = 0; i < f->n_pfx; i++)
+		if (same_prefix(&t->addr, &f->pfx[i].net, f->pfx[i].len) &&
+		    same_prefix(ip, &f->pfx[i].net, f->pfx[i].len))
 			return true;
 	return false;
+}
+
+/* The frame for neighbour @nb of @t: an ARP request, or for IPv6 a unicast NS. */
+static int refresh_build(struct pkt_frame *ret, const struct engine_target *t,
+			 const struct refresh_nb *nb)
+{
+	const uint8_t *mac = (nb->flags & NB_MAC) ? nb->mac : NULL;
+
+	if (t->addr.family == AF_INET6)
+		return pkt_build_directed_ns(ret, t->mac, &t->addr.v6, mac, &nb->ip.v6,
+					     PKT_VLAN_NONE);
+	return pkt_build_directed_request(ret, t->mac, t->addr.v4, mac, nb->ip.v4, PKT_VLAN_NONE);
 }
 
 /* One directed refresh per neighbour of @t's link, now. */
@@ -195,34 +261,30 @@ static void refresh_send(struct engine *e, struct engine_link *l, struct engine_
 {
 	struct engine_note n = { .type = ENGINE_NOTE_REFRESHED, .time = now,
 				 .ifindex = t->ifindex, .addr = t->addr };
+	const struct refresh_list *f = &r->fam[fam_of(t->addr.family)];
 	uint32_t max = l->policy.refresh_neighbours_max;
 
-	for (size_t i = 0; i < r->n_nb; i++) {
-		const struct refresh_nb *nb = &r->nb[i];
+	for (size_t i = 0; i < f->n_nb; i++) {
+		const struct refresh_nb *nb = &f->nb[i];
 		const struct engine_target *own;
 		struct engine_pending p = {
 			.f = { .kind = ENGINE_FRAME_REFRESH, .ifindex = t->ifindex, .addr = t->addr },
 			.gen = t->gen,
 		};
 
-		struct garp_addr key = garp_addr_v4(nb->ip);
-
-		if (nb->ip.s_addr == t->addr.v4.s_addr)
+		if (garp_addr_eq(&nb->ip, &t->addr))
 			continue;
 		/* the configured ones and the gateways were named; the table's are filtered */
-		if (!(nb->flags & (NB_CONFIGURED | NB_GATEWAY)) &&
-		    !in_subnet(r, t, ntohl(nb->ip.s_addr)))
+		if (!(nb->flags & (NB_CONFIGURED | NB_GATEWAY)) && !in_subnet(f, t, &nb->ip))
 			continue;
-		own = engine_target_find(e, t->ifindex, &key);
+		own = engine_target_find(e, t->ifindex, &nb->ip);
 		if (own && own->configured)
 			continue;
 		if (n.count >= max) {
 			n.capped++;
 			continue;
 		}
-		if (pkt_build_directed_request(&p.f.frame, t->mac, t->addr.v4,
-					       (nb->flags & NB_MAC) ? nb->mac : NULL, nb->ip,
-					       PKT_VLAN_NONE) < 0)
+		if (refresh_build(&p.f.frame, t, nb) < 0)
 			continue;
 		engine_frame_emit(e, now, &p, t);
 		n.count++;
@@ -258,9 +320,6 @@ void engine_refresh_announced(struct engine *e, struct engine_target *t, uint64_
 	struct engine_refresh_link *r;
 
 	t->refresh_wait = false;
-	/* IPv4 only for now: the IPv6 form (a unicast NS with SLLA) is to come */
-	if (t->addr.family != AF_INET)
-		return;
 	if (!l || !l->policy.directed_refresh || !engine_target_can_send(e, t) ||
 	    !(r = refresh_get(e, l, now)))
 		return;
@@ -281,7 +340,7 @@ void engine_refresh_announced(struct engine *e, struct engine_target *t, uint64_
 /* ---- the answer --------------------------------------------------------- */
 
 struct cand {
-	uint32_t ip; /* host order, for sorting */
+	struct garp_addr ip;
 	uint8_t rank;
 	uint8_t flags;
 	uint8_t mac[PKT_ETH_ALEN];
@@ -291,9 +350,10 @@ struct cand {
 static int cmp_ip(const void *a, const void *b)
 {
 	const struct cand *x = a, *y = b;
+	int c = garp_addr_cmp(&x->ip, &y->ip);
 
-	if (x->ip != y->ip)
-		return x->ip < y->ip ? -1 : 1;
+	if (c)
+		return c;
 	if (x->rank != y->rank)
 		return x->rank < y->rank ? -1 : 1;
 	return (x->idx > y->idx) - (x->idx < y->idx);
@@ -308,18 +368,31 @@ static int cmp_rank(const void *a, const void *b)
 	return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
-static bool nb_addr_ok(uint32_t h)
+static bool nb_addr_ok(const struct garp_addr *a)
 {
-	/* unspecified, loopback, multicast, class E and broadcast are nobody's */
-	return h != 0 && (h >> 24) != 127 && (h >> 28) < 0xe;
+	if (a->family == AF_INET) {
+		uint32_t h = ntohl(a->v4.s_addr);
+
+		/* unspecified, loopback, multicast, class E and broadcast are nobody's */
+		return h != 0 && (h >> 24) != 127 && (h >> 28) < 0xe;
+	}
+	/* link-local is fine (routers); unspecified, loopback, multicast, v4-mapped are not */
+	return a->family == AF_INET6 && !IN6_IS_ADDR_UNSPECIFIED(&a->v6) &&
+	       !IN6_IS_ADDR_LOOPBACK(&a->v6) && !IN6_IS_ADDR_MULTICAST(&a->v6) &&
+	       !IN6_IS_ADDR_V4MAPPED(&a->v6);
+}
+
+static struct garp_addr neigh_addr(const struct gnl_neigh *x)
+{
+	return x->family == AF_INET6 ? garp_addr_v6(&x->ip6) : garp_addr_v4(x->ip);
 }
 
 /*
- * The list for @l from one answer: candidates from the configuration, the
- * gateways and the table, merged by address (the flags and MAC of every
- * source, the best rank), in rank order.
+ * The list of one @family for @l from one answer: candidates from the
+ * configuration, the gateways and the table, merged by address (the flags
+ * and MAC of every source, the best rank), in rank order.
  */
-static int list_build(struct engine_link *l, struct engine_refresh_link *r,
+static int list_build(struct engine_link *l, struct refresh_list *ret, uint8_t family,
 		      const struct gnl_neigh *neigh, size_t n_neigh,
 		      const struct gnl_route_hop *hops, size_t n_hops)
 {
@@ -338,27 +411,32 @@ static int list_build(struct engine_link *l, struct engine_refresh_link *r,
 	if (n_hops && !(pfx = malloc(n_hops * sizeof(*pfx))))
 		goto oom;
 	for (uint32_t i = 0; i < conf->n; i++)
-		c[n++] = (struct cand){ .ip = ntohl(conf->v[i].s_addr), .rank = RANK_CONFIGURED,
-					.flags = NB_CONFIGURED };
+		if (conf->v[i].family == family)
+			c[n++] = (struct cand){ .ip = conf->v[i], .rank = RANK_CONFIGURED,
+						.flags = NB_CONFIGURED };
 	for (size_t i = 0; i < n_hops; i++) {
 		const struct gnl_route_hop *h = &hops[i];
 
-		if (h->ifindex != l->l.ifindex)
+		if (h->ifindex != l->l.ifindex || h->family != family)
 			continue;
 		if (h->has_gateway)
-			c[n++] = (struct cand){ .ip = ntohl(h->gateway.s_addr), .rank = RANK_GATEWAY,
-						.flags = NB_GATEWAY };
-		else if (h->dst_len <= 32)
+			c[n++] = (struct cand){ .ip = family == AF_INET6 ? garp_addr_v6(&h->gateway6)
+									 : garp_addr_v4(h->gateway),
+						.rank = RANK_GATEWAY, .flags = NB_GATEWAY };
+		else if (h->dst_len <= addr_bits(family))
 			pfx[n_pfx++] = (struct refresh_prefix){
-				.net = ntohl(h->dst.s_addr) & mask(h->dst_len), .len = h->dst_len };
+				.net = prefix_of(family == AF_INET6 ? garp_addr_v6(&h->dst6)
+								    : garp_addr_v4(h->dst),
+						 h->dst_len),
+				.len = h->dst_len };
 	}
 	for (size_t i = 0; i < n_neigh; i++) {
 		const struct gnl_neigh *x = &neigh[i];
 		struct cand k;
 
-		if (x->ifindex != l->l.ifindex || !gnl_neigh_usable(x))
+		if (x->ifindex != l->l.ifindex || x->family != family || !gnl_neigh_usable(x))
 			continue;
-		k = (struct cand){ .ip = ntohl(x->ip.s_addr), .flags = NB_TABLE | NB_MAC,
+		k = (struct cand){ .ip = neigh_addr(x), .flags = NB_TABLE | NB_MAC,
 				   .rank = (x->state & NUD_STALE) ? RANK_STALE : RANK_CONFIRMED };
 		memcpy(k.mac, x->mac, PKT_ETH_ALEN);
 		c[n++] = k;
@@ -371,34 +449,50 @@ static int list_build(struct engine_link *l, struct engine_refresh_link *r,
 	for (size_t i = 0; i < n;) {
 		size_t j = i + 1;
 
-		for (; j < n && c[j].ip == c[i].ip; j++) {
+		for (; j < n && garp_addr_eq(&c[j].ip, &c[i].ip); j++) {
 			if ((c[j].flags & NB_MAC) && !(c[i].flags & NB_MAC))
 				memcpy(c[i].mac, c[j].mac, PKT_ETH_ALEN);
 			c[i].flags |= c[j].flags;
 		}
-		if (nb_addr_ok(c[i].ip))
+		if (nb_addr_ok(&c[i].ip))
 			c[w++] = c[i];
 		i = j;
 	}
 	if (w)
 		qsort(c, w, sizeof(*c), cmp_rank);
 	for (size_t i = 0; i < w; i++) {
-		nb[i] = (struct refresh_nb){ .ip.s_addr = htonl(c[i].ip), .flags = c[i].flags };
+		nb[i] = (struct refresh_nb){ .ip = c[i].ip, .flags = c[i].flags };
 		memcpy(nb[i].mac, c[i].mac, PKT_ETH_ALEN);
 	}
 	free(c);
-	free(r->nb);
-	free(r->pfx);
-	r->nb = nb;
-	r->n_nb = w;
-	r->pfx = pfx;
-	r->n_pfx = n_pfx;
+	list_free(ret);
+	*ret = (struct refresh_list){ .nb = nb, .n_nb = w, .pfx = pfx, .n_pfx = n_pfx };
 	return 0;
 oom:
 	free(c);
 	free(nb);
 	free(pfx);
 	return -ENOMEM;
+}
+
+/* Both families' lists from one answer; on failure the old ones stay. */
+static int lists_build(struct engine_link *l, struct engine_refresh_link *r,
+		       const struct gnl_neigh *neigh, size_t n_neigh,
+		       const struct gnl_route_hop *hops, size_t n_hops)
+{
+	struct refresh_list v4 = { 0 }, v6 = { 0 };
+
+	if (list_build(l, &v4, AF_INET, neigh, n_neigh, hops, n_hops) < 0)
+		return -ENOMEM;
+	if (list_build(l, &v6, AF_INET6, neigh, n_neigh, hops, n_hops) < 0) {
+		list_free(&v4);
+		return -ENOMEM;
+	}
+	list_free(&r->fam[FAM_V4]);
+	list_free(&r->fam[FAM_V6]);
+	r->fam[FAM_V4] = v4;
+	r->fam[FAM_V6] = v6;
+	return 0;
 }
 
 /* @t waits for a list: refresh it now if this one serves it. Return: whether it still waits. */
@@ -430,7 +524,7 @@ void engine_neighbours(struct engine *e, uint64_t now, int ifindex, const struct
 	if (!r || r->q != RQ_ASKED)
 		goto out; /* not ours: the link went away and came back since */
 	r->q = RQ_IDLE;
-	if (list_build(l, r, neigh, n_neigh, hops, n_hops) < 0) {
+	if (lists_build(l, r, neigh, n_neigh, hops, n_hops) < 0) {
 		/* out of memory: the configured ones at least, by the old list if any */
 		engine_lost(e, now, ifindex, NULL);
 		if (!r->have)

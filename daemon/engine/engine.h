@@ -105,10 +105,11 @@ void engine_fdb_vlans(struct engine *e, uint64_t now, int bridge, const struct g
 /**
  * engine_neighbours() - the answer to an ENGINE_QUERY_NEIGHBOURS query
  * @ifindex: the interface it was about
- * @neigh: the interface's IPv4 neighbour-table entries, any state (the
- *         engine keeps those gnl_neigh_usable() accepts)
- * @hops: the next hops through @ifindex of the main table's unicast routes
- *        (gateways, and on-link prefixes)
+ * @neigh: the interface's IPv4 and IPv6 neighbour-table entries, any state
+ *         (the engine keeps those gnl_neigh_usable() accepts; each family's
+ *         serve the addresses of that family)
+ * @hops: the next hops through @ifindex of the main table's unicast routes,
+ *        both families (gateways, and on-link prefixes)
  *
  * Call it once per query handed out, with whatever arrived (@n_neigh =
  * @n_hops = 0 when the query failed: the configured neighbours are still
@@ -196,7 +197,8 @@ enum engine_frame_kind {
 	ENGINE_FRAME_ANNOUNCE_REQUEST,
 	ENGINE_FRAME_ANNOUNCE_REPLY,
 	ENGINE_FRAME_RELEARN,
-	ENGINE_FRAME_REFRESH, /* directed refresh: who-has NEIGHBOUR tell addr, to one neighbour */
+	ENGINE_FRAME_REFRESH, /* directed refresh, to one neighbour: who-has NEIGHBOUR tell addr;
+			       * IPv6: an NS from addr for NEIGHBOUR with our MAC (SLLA) */
 	ENGINE_FRAME_NS_PROBE, /* IPv6: a DAD neighbour solicitation (nodad addresses) */
 	ENGINE_FRAME_NA,       /* IPv6: an unsolicited neighbour advertisement */
 };

@@ -14,8 +14,9 @@
  * reports, until every address is announced, held by a conflict, or
  * cancelled. All addresses run their sequences at the same time.
  *
- * Like the daemon, it then sends the directed refresh (a unicast who-has
- * from the address to each known neighbour, daemon/engine/engine-refresh.c):
+ * Like the daemon, it then sends the directed refresh (a unicast who-has,
+ * or for IPv6 a neighbour solicitation, from the address to each known
+ * neighbour, daemon/engine/engine-refresh.c):
  * the engine asks for the neighbour table and routes, which are read with
  * netlink/'s gnl_query_refresh() and handed back; --no-refresh turns it
  * off, --neighbour adds neighbours (the configuration's refresh_neighbours).
@@ -127,10 +128,12 @@ static void send_help(void)
 	       "tentative or dadfailed IPv6 ADDRESS is refused. While it probes it\n"
 	       "listens: an ADDRESS another host answers for is not announced.\n"
 	       "The limits are garpd.conf(5)'s for the key of the same name.\n"
-	       "After the announcements, each known neighbour on IFACE (the kernel's\n"
-	       "neighbour table within the address's subnet, the gateways of the routes\n"
-	       "through IFACE, every --neighbour; at most %u) gets a directed refresh:\n"
-	       "a who-has from the ADDRESS, which stacks that ignore gratuitous ARP obey.\n"
+	       "After the announcements, each known neighbour on IFACE of the address's\n"
+	       "family (the kernel's neighbour table within the address's subnet, the\n"
+	       "gateways of the routes through IFACE, every --neighbour; at most %u)\n"
+	       "gets a directed refresh: a who-has from the ADDRESS (IPv6: a neighbour\n"
+	       "solicitation from it), which stacks that ignore gratuitous ARP or\n"
+	       "unsolicited advertisements obey.\n"
 	       "\n"
 	       "  -i, --interface IFACE        the Ethernet interface to send on\n"
 	       "      --probes N               probes before announcing (%s)\n"
@@ -141,7 +144,7 @@ static void send_help(void)
 	       "      --frames request|reply|both  ARP announcement form (default request)\n"
 	       "      --target-mac broadcast|zero  THA of the ARP request form (default broadcast)\n"
 	       "      --no-refresh             no directed refresh after the announcements\n"
-	       "      --neighbour ADDR         refresh this IPv4 neighbour too (repeatable)\n"
+	       "      --neighbour ADDR         refresh this IPv4 or IPv6 neighbour too (repeatable)\n"
 	       "  -f, --force                  send even for an ADDRESS not configured on IFACE,\n"
 	       "                               or answered for by another host\n"
 	       "  -h, --help                   this help\n"
@@ -220,19 +223,40 @@ static int parse_key(struct cfg_sequence *seq, int c, const char *arg)
 	return -EINVAL;
 }
 
-/* --neighbour ADDR: appended to @nb (CFG_REFRESH_NEIGHBOURS_MAX of them), duplicates once. */
-static int parse_neighbour(const char *arg, struct in_addr *nb, size_t *n_nb)
+/*
+ * --neighbour ADDR: appended to @nb (CFG_REFRESH_NEIGHBOURS_MAX of them),
+ * duplicates once. IPv4 strictly dotted-quad, IPv6 as inet_pton() takes it
+ * (link-local too, without a zone: the interface is -i's).
+ */
+static int parse_neighbour(const char *arg, struct garp_addr *nb, size_t *n_nb)
 {
-	struct in_addr a;
-	uint32_t h;
+	struct garp_addr a;
+	struct in_addr v4;
+	bool unicast;
+	int r;
 
-	if (util_parse_ipv4(arg, &a) < 0)
-		return usage_error("--neighbour: %s: not an IPv4 address", arg);
-	h = ntohl(a.s_addr);
-	if (h == 0 || (h >> 24) == 127 || (h >> 28) >= 0xe)
+	if (strchr(arg, ':')) {
+		r = garp_addr_from_str(arg, &a);
+		if (r == 0 && a.family != AF_INET6)
+			r = -EINVAL;
+	} else {
+		r = util_parse_ipv4(arg, &v4);
+		a = garp_addr_v4(v4);
+	}
+	if (r < 0)
+		return usage_error("--neighbour: %s: not an IPv4 or IPv6 address", arg);
+	if (a.family == AF_INET) {
+		uint32_t h = ntohl(a.v4.s_addr);
+
+		unicast = !(h == 0 || (h >> 24) == 127 || (h >> 28) >= 0xe);
+	} else {
+		unicast = !(IN6_IS_ADDR_UNSPECIFIED(&a.v6) || IN6_IS_ADDR_LOOPBACK(&a.v6) ||
+			    IN6_IS_ADDR_MULTICAST(&a.v6) || IN6_IS_ADDR_V4MAPPED(&a.v6));
+	}
+	if (!unicast)
 		return usage_error("--neighbour: %s: not a unicast address", arg);
 	for (size_t k = 0; k < *n_nb; k++)
-		if (nb[k].s_addr == a.s_addr)
+		if (garp_addr_eq(&nb[k], &a))
 			return 0;
 	if (*n_nb == CFG_REFRESH_NEIGHBOURS_MAX)
 		return usage_error("--neighbour: more than %d neighbours", CFG_REFRESH_NEIGHBOURS_MAX);
@@ -246,7 +270,7 @@ static int parse_neighbour(const char *arg, struct in_addr *nb, size_t *n_nb)
  */
 static int parse_args(int argc, char **argv, struct cfg_sequence *seq, const char **ret_ifname,
 		      bool *ret_force, struct garp_addr *addrs, size_t *n_addrs,
-		      struct in_addr *nb)
+		      struct garp_addr *nb)
 {
 	const char *ifname = NULL;
 	size_t n_nb = 0;
@@ -1172,7 +1196,7 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 	struct sender s = {.seq = CFG_SEQUENCE_INIT, .pkt_fd = -1, .nd_fd = -1};
 	struct send_io io = {.timer_fd = -1, .armed = ENGINE_NO_DEADLINE};
 	struct garp_addr *addrs = NULL;
-	struct in_addr *nb = NULL;
+	struct garp_addr *nb = NULL;
 	size_t n_addrs = 0;
 	const char *why;
 	bool missing = false;

@@ -14,6 +14,7 @@
 
 #include "daemon.h"
 #include "engine.h"
+#include "garp-nd.h"
 #include "garp-packet.h"
 #include "log.h"
 
@@ -121,7 +122,7 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 		[ENGINE_FRAME_NS_PROBE] = "ns-probe-sent",
 		[ENGINE_FRAME_NA] = "na-sent",
 	};
-	char nbuf[PKT_IPV4_STRLEN];
+	char nbuf[PKT_IPV4_STRLEN], nbuf6[GARP_ADDR_STRLEN];
 	struct if_stats *st = daemon_if_stats(d, f->ifindex);
 	struct daemon_event ev = {.event = names[f->kind], .ifindex = f->ifindex};
 
@@ -157,10 +158,21 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 		ev.addr = &f->addr;
 	if (f->kind == ENGINE_FRAME_REFRESH) {
 		struct pkt_arp arp;
+		struct pkt_nd nd;
 
-		/* to whom: the neighbour's address (TPA) and MAC (Ethernet destination) */
+		/*
+		 * to whom: the neighbour's address (TPA, or the NS's target) and
+		 * MAC (Ethernet destination: a solicited-node group's when unknown)
+		 */
 		ev.mac = f->frame.data;
-		if (pkt_parse_arp(f->frame.data, f->frame.len, &arp) == 0) {
+		if (f->addr.family == AF_INET6) {
+			if (pkt_parse_nd(f->frame.data, f->frame.len, &nd) == 0) {
+				struct garp_addr t = garp_addr_v6(&nd.target);
+
+				ev.key1 = "neighbour";
+				ev.val1 = garp_addr_to_str(&t, nbuf6);
+			}
+		} else if (pkt_parse_arp(f->frame.data, f->frame.len, &arp) == 0) {
 			ev.key1 = "neighbour";
 			ev.val1 = pkt_ipv4_to_str(&arp.tpa, nbuf);
 		}

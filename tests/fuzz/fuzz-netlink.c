@@ -6,7 +6,8 @@
  * NLMSG_NOOP begins a re-dump and NLMSG_DONE ends it. Each message is run
  * from an exact-size copy, so a read past it is an ASan report.
  *
- * Oracle: the parsers return only their documented codes, a port VLAN
+ * Oracle: the parsers return only their documented codes, a route's
+ * prefix fits its family and its next hops their array, a port VLAN
  * table comes out as ordered runs inside 1..4094, and the cache's events
  * are a faithful history (the churn test's rule): no LINK_NEW/ADDR_NEW for
  * what is present, no CHANGED/DEL for what is absent, a link's addresses
@@ -137,6 +138,7 @@ static void parse_all(const struct nlmsghdr *nlh)
 	struct gnl_addr a;
 	struct gnl_fdb f;
 	struct gnl_neigh n;
+	struct gnl_route rt;
 	struct gnl_port_vlans v;
 	int r;
 
@@ -156,6 +158,16 @@ static void parse_all(const struct nlmsghdr *nlh)
 		FUZZ_CHECK(memchr(a.label, '\0', sizeof(a.label)), "an unterminated label");
 	FUZZ_CHECK(code_ok(r = gnl_parse_fdb(nlh, &f)), "gnl_parse_fdb: %d", r);
 	FUZZ_CHECK(code_ok(r = gnl_parse_neigh(nlh, &n)), "gnl_parse_neigh: %d", r);
+	if (r == 0)
+		FUZZ_CHECK(n.family == AF_INET || n.family == AF_INET6, "neighbour family %u",
+			   n.family);
+	FUZZ_CHECK(code_ok(r = gnl_parse_route(nlh, &rt)), "gnl_parse_route: %d", r);
+	if (r == 0)
+		FUZZ_CHECK((rt.family == AF_INET || rt.family == AF_INET6) &&
+			       rt.dst_len <= (rt.family == AF_INET ? 32 : 128) &&
+			       rt.n_nexthops <= GNL_ROUTE_NEXTHOPS_MAX,
+			   "route family %u /%u, %zu next hops", rt.family, rt.dst_len,
+			   rt.n_nexthops);
 	FUZZ_CHECK(code_ok(r = gnl_parse_port_vlans(nlh, &v)), "gnl_parse_port_vlans: %d", r);
 	if (r == 0) {
 		struct gnl_port_vlan run;

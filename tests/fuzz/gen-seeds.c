@@ -206,6 +206,31 @@ static void netlink(void)
 				       .dst = "198.51.100.1",
 				       .state = NUD_REACHABLE};
 		put_msg("neigh-inet", nlb_neigh(&b, &n));
+		n = (struct nlb_neigh){.family = AF_INET6,
+				       .ifindex = 3,
+				       .mac = mac1,
+				       .dst = "fe80::1",
+				       .flags = NTF_ROUTER,
+				       .state = NUD_STALE};
+		put_msg("neigh-inet6", nlb_neigh(&b, &n));
+	}
+	{
+		/* What the directed refresh reads: gateways (single, multipath), on-link prefixes. */
+		static const struct nlb_hop hops[] = {{3, "192.0.2.1"}, {4, "198.51.100.1"}, {3, NULL}};
+		static const struct nlb_hop hops6[] = {{3, "fe80::1"}, {4, "fe80::2"}, {3, NULL}};
+		struct nlb_route r = {.gateway = "192.0.2.1", .oif = 3};
+
+		put_msg("route-v4-default", nlb_route(&b, &r));
+		r = (struct nlb_route){.dst = "203.0.113.0", .dst_len = 24, .hops = hops, .n_hops = 3};
+		put_msg("route-v4-multipath", nlb_route(&b, &r));
+		r = (struct nlb_route){.family = AF_INET6, .gateway = "fe80::1", .oif = 3};
+		put_msg("route-v6-default", nlb_route(&b, &r));
+		r = (struct nlb_route){.family = AF_INET6, .dst = "2001:db8::", .dst_len = 64,
+				       .oif = 3, .scope = RT_SCOPE_LINK};
+		put_msg("route-v6-onlink", nlb_route(&b, &r));
+		r = (struct nlb_route){.family = AF_INET6, .dst = "2001:db8:7::", .dst_len = 48,
+				       .hops = hops6, .n_hops = 3};
+		put_msg("route-v6-multipath", nlb_route(&b, &r));
 	}
 	{
 		static const struct nlb_vinfo vi[] = {
@@ -297,6 +322,11 @@ static void config(void)
 	put_str("config", "profiles",
 		"[sequence]\nprofile = win8\n[interface a*]\nprofile = rfc5227\n"
 		"[interface b?]\nprofile = immediate\nignore = yes\n");
+	put_str("config", "refresh",
+		"[sequence]\ndirected_refresh = yes\nrefresh_neighbours_max = 8\n"
+		"refresh_neighbours = 10.0.0.1, 10.0.0.20\n[interface eth*]\n"
+		"refresh_neighbours = 10.0.0.3 fe80::1, 2001:db8::20\nrefresh_neighbours = fe80::2\n"
+		"[interface eth1]\nrefresh_neighbours =\ndirected_refresh = no\n");
 	put_str("config", "bad", "[daemon]\nlog_level = loud\n");
 	put_str("config", "empty", "");
 }

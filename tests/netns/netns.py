@@ -17,6 +17,7 @@ hook, and SIGTERM/SIGINT handlers (meson sends SIGTERM on a timeout).
 
 import atexit
 import dataclasses
+import ipaddress
 import itertools
 import json
 import os
@@ -31,6 +32,7 @@ IFNAMSIZ = 16  # names are at most 15 characters
 ETH_P_ARP = 0x0806
 ETH_P_RARP = 0x8035
 ETH_P_8021Q = 0x8100
+ETH_P_IPV6 = 0x86DD
 
 _counter = itertools.count()
 _cleanups = []  # callables, run last-in first-out
@@ -193,10 +195,14 @@ class Netns:
     def mac(self, dev):
         return self.ip_json("link", "show", "dev", dev)[0]["address"]
 
-    def bridge(self, name=None, prefix="gbr"):
-        """Create a bridge (STP off, no forwarding delay) and bring it up."""
+    def bridge(self, name=None, prefix="gbr", snooping=True):
+        """Create a bridge (STP off, no forwarding delay) and bring it up.
+
+        snooping=False: multicast (IPv6 solicited-node groups) floods every port.
+        """
         name = name or unique_name(prefix)
-        self.ip("link", "add", name, "type", "bridge", "stp_state", "0", "forward_delay", "0")
+        self.ip("link", "add", name, "type", "bridge", "stp_state", "0", "forward_delay", "0",
+                *(() if snooping else ("mcast_snooping", "0")))
         self.link_up(name)
         return name
 
@@ -451,6 +457,83 @@ class Capture:
             self.proc.kill()
             out, err = self.proc.communicate()
         return self._finish(out, err)
+
+
+def parse_nd(f):
+    """The fields of an IPv6 neighbour solicitation/advertisement frame, else None.
+
+    A dict: type (135 NS, 136 NA), code, hop (hop limit), src, dst, target
+    (addresses as text), flags (NA: R/S/O bits, 0xe0 mask), opts (list of
+    (option type, bytes)), sum_ok (the ICMPv6 checksum verifies).
+    """
+    raw = f.raw[14:] if f.vlan is None else f.raw[18:]
+    if f.ethertype != ETH_P_IPV6 or len(raw) < 64 or raw[0] >> 4 != 6 or raw[6] != 58:
+        return None
+    plen = int.from_bytes(raw[4:6], "big")
+    icmp = raw[40:40 + plen]
+    if len(icmp) < 24 or icmp[0] not in (135, 136):
+        return None
+    opts, off = [], 24
+    while off + 2 <= len(icmp) and icmp[off + 1]:
+        opts.append((icmp[off], icmp[off + 2:off + 8 * icmp[off + 1]]))
+        off += 8 * icmp[off + 1]
+    pseudo = raw[8:40] + len(icmp).to_bytes(4, "big") + bytes([0, 0, 0, 58]) + icmp
+    if len(pseudo) % 2:
+        pseudo += b"\0"
+    total = sum(int.from_bytes(pseudo[i:i + 2], "big") for i in range(0, len(pseudo), 2))
+    while total >> 16:
+        total = (total & 0xffff) + (total >> 16)
+    return dict(type=icmp[0], code=icmp[1], hop=raw[7],
+                src=str(ipaddress.IPv6Address(raw[8:24])),
+                dst=str(ipaddress.IPv6Address(raw[24:40])),
+                target=str(ipaddress.IPv6Address(icmp[8:24])),
+                flags=icmp[4] & 0xE0, opts=opts, sum_ok=total == 0xffff)
+
+
+# --- emulated stacks that ignore gratuitous ARP or unsolicited NAs ------------
+
+IGNORE_TABLE = "garptest"    # arp family: ignore_garp()
+IGNORE_TABLE6 = "garptest6"  # ip6 family: ignore_na()
+
+
+def ignore_garp(ns, vip, own_ip):
+    """Drop ARP from @vip unless it asks for @own_ip: a stack that ignores gratuitous ARP.
+
+    An nftables arp-family rule in @ns: the announcement (sender = target =
+    the VIP) never reaches its stack, nor do requests for someone else; a
+    request addressed to it does (Windows Vista/7/2008 without the hotfix:
+    no cache update from a broadcast "unless it is part of a broadcast ARP
+    request for the receiver").
+    """
+    ns.run(["nft", "add", "table", "arp", IGNORE_TABLE])
+    ns.run(["nft", "add", "chain", "arp", IGNORE_TABLE, "input",
+            "{ type filter hook input priority 0; policy accept; }"])
+    ns.run(["nft", "add", "rule", "arp", IGNORE_TABLE, "input", "arp", "saddr", "ip", vip,
+            "arp", "daddr", "ip", "!=", own_ip, "counter", "drop"])
+
+
+def ignore_na(ns, vip):
+    """Drop every neighbour advertisement whose target is @vip: a stack that ignores them.
+
+    An nftables ip6 rule in @ns on ICMPv6 type 136 with the target address
+    (8 bytes into the ICMPv6 header) = @vip: unsolicited NAs for the VIP never
+    reach its stack (solicited ones neither: it learns the VIP's MAC only
+    from a neighbour solicitation from the VIP, RFC 4861 §7.2.3).
+    """
+    target = "0x" + ipaddress.IPv6Address(vip).packed.hex()
+    ns.run(["nft", "add", "table", "ip6", IGNORE_TABLE6])
+    ns.run(["nft", "add", "chain", "ip6", IGNORE_TABLE6, "input",
+            "{ type filter hook input priority 0; policy accept; }"])
+    ns.run(["nft", "add", "rule", "ip6", IGNORE_TABLE6, "input", "icmpv6", "type",
+            "nd-neighbor-advert", "@th,64,128", target, "counter", "drop"])
+
+
+def ignored(ns, family="arp"):
+    """Packets the ignore rule of @family ("arp": ignore_garp, "ip6": ignore_na) dropped."""
+    table = IGNORE_TABLE if family == "arp" else IGNORE_TABLE6
+    out = ns.run(["nft", "list", "chain", family, table, "input"]).stdout
+    words = out.split()
+    return sum(int(n) for w, n in zip(words, words[1:]) if w == "packets")
 
 
 # --- small assertion helpers --------------------------------------------------

@@ -94,7 +94,7 @@ static void print_event(const struct gnl_event *ev)
 		       ev->fdb.flags);
 		break;
 	case GNL_EV_NEIGH:
-		inet_ntop(AF_INET, &ev->neigh.ip, a, sizeof(a));
+		inet_ntop(ev->neigh.family, &ev->neigh.ip6, a, sizeof(a));
 		if (ev->neigh.has_mac)
 			fmt_mac(mac, ev->neigh.mac);
 		else
@@ -103,11 +103,11 @@ static void print_event(const struct gnl_event *ev)
 		       a, mac, ev->neigh.state);
 		break;
 	case GNL_EV_ROUTE_HOP: {
-		char gw[INET_ADDRSTRLEN] = "-";
+		char gw[INET6_ADDRSTRLEN] = "-";
 
-		inet_ntop(AF_INET, &ev->hop.dst, a, sizeof(a));
+		inet_ntop(ev->hop.family, &ev->hop.dst6, a, sizeof(a));
 		if (ev->hop.has_gateway)
-			inet_ntop(AF_INET, &ev->hop.gateway, gw, sizeof(gw));
+			inet_ntop(ev->hop.family, &ev->hop.gateway6, gw, sizeof(gw));
 		printf(" query=%u ifindex=%d dst=%s/%u gateway=%s", ev->query, ev->hop.ifindex, a,
 		       ev->hop.dst_len, gw);
 		break;

@@ -3,9 +3,11 @@
 """gnl_query_refresh() against the kernel: an interface with neighbour
 entries in every state, a default route, a `via` route, a multipath route,
 an on-link prefix, a route in another table and a gateway of another
-interface. The answer lists the interface's neighbours, then exactly the
-main table's next hops through it (the kernel's strict-checking filters
-and the library's own agree), then QUERY_DONE without error."""
+interface, in IPv4 and in IPv6 (link-local gateways, as routers announce
+themselves). The answer lists the interface's neighbours, IPv4 then IPv6,
+then exactly the main table's next hops through it, IPv4 then IPv6 (the
+kernel's strict-checking filters and the library's own agree), then
+QUERY_DONE without error."""
 
 import os
 import sys
@@ -18,6 +20,7 @@ from netns import check  # noqa: E402
 
 NUD_PERMANENT = 0x80
 NUD_STALE = 0x04
+NUD_NOARP = 0x40
 
 
 def ifindex(ns, dev):
@@ -25,9 +28,11 @@ def ifindex(ns, dev):
 
 
 def test():
-    with netns.Netns(prefix="gnrq", ipv6=False) as me, netns.Netns(prefix="gnrp", ipv6=False) as peer:
+    with netns.Netns(prefix="gnrq") as me, netns.Netns(prefix="gnrp") as peer:
         eth, _ = netns.veth(me, peer, addr_a="10.40.0.1/24")
         other, _ = netns.veth(me, peer, addr_a="10.41.0.1/24")
+        me.addr_add(eth, "2001:db8:40::1/64", "nodad")
+        me.addr_add(other, "2001:db8:41::1/64", "nodad")
         me.ip("route", "add", "default", "via", "10.40.0.254", "dev", eth)
         me.ip("route", "add", "198.51.100.0/24", "via", "10.40.0.253", "dev", eth)
         me.ip("route", "add", "203.0.113.0/24", "nexthop", "via", "10.40.0.250", "dev", eth,
@@ -39,6 +44,19 @@ def test():
         me.ip("neigh", "add", "10.40.0.6", "lladdr", "02:00:00:00:40:06", "dev", eth,
               "nud", "stale")
         me.ip("neigh", "add", "10.41.0.7", "lladdr", "02:00:00:00:41:07", "dev", other,
+              "nud", "stale")
+        me.ip("-6", "route", "add", "default", "via", "fe80::254", "dev", eth)
+        me.ip("-6", "route", "add", "2001:db8:99::/48", "via", "2001:db8:40::253", "dev", eth)
+        me.ip("-6", "route", "add", "2001:db8:77::/48", "nexthop", "via", "fe80::250", "dev", eth,
+              "nexthop", "via", "fe80::251", "dev", other)
+        me.ip("-6", "route", "add", "2001:db8:88::/48", "via", "fe80::99", "dev", eth,
+              "table", "100")
+        me.ip("-6", "route", "add", "2001:db8:66::/48", "via", "fe80::254", "dev", other)
+        me.ip("-6", "neigh", "add", "2001:db8:40::5", "lladdr", "02:00:00:00:60:05", "dev", eth,
+              "nud", "permanent")
+        me.ip("-6", "neigh", "add", "fe80::6", "lladdr", "02:00:00:00:60:06", "dev", eth,
+              "nud", "stale")
+        me.ip("-6", "neigh", "add", "2001:db8:41::7", "lladdr", "02:00:00:00:61:07", "dev", other,
               "nud", "stale")
         idx = ifindex(me, eth)
 
@@ -57,17 +75,33 @@ def test():
             kinds = [k for k, _ in evs]
             check(kinds == sorted(kinds, key=lambda k: ("NEIGH", "ROUTE_HOP", "QUERY_DONE").index(k)),
                   f"neighbours, then routes, then the end: {kinds}")
-            neigh = {kv["ip"]: kv for k, kv in evs if k == "NEIGH"}
-            check(set(neigh) == {"10.40.0.5", "10.40.0.6"}, f"the interface's neighbours: {neigh}")
+            fams = [(k, ":" in kv.get("ip", kv.get("dst", ""))) for k, kv in evs]
+            check(fams == sorted(fams, key=lambda x: (("NEIGH", "ROUTE_HOP", "QUERY_DONE")
+                                                      .index(x[0]), x[1])),
+                  f"IPv4 before IPv6 in each part: {fams}")
+            # The kernel's own multicast entries (ff02::, NOARP) come too: not usable, not ours.
+            neigh = {kv["ip"]: kv for k, kv in evs
+                     if k == "NEIGH" and not int(kv["state"], 16) & NUD_NOARP}
+            check(set(neigh) == {"10.40.0.5", "10.40.0.6", "2001:db8:40::5", "fe80::6"},
+                  f"the interface's neighbours: {neigh}")
             check(neigh["10.40.0.5"]["mac"] == "02:00:00:00:40:05"
                   and int(neigh["10.40.0.5"]["state"], 16) & NUD_PERMANENT, f"{neigh}")
             check(int(neigh["10.40.0.6"]["state"], 16) & NUD_STALE, f"{neigh}")
+            check(neigh["2001:db8:40::5"]["mac"] == "02:00:00:00:60:05"
+                  and int(neigh["2001:db8:40::5"]["state"], 16) & NUD_PERMANENT, f"{neigh}")
+            check(neigh["fe80::6"]["mac"] == "02:00:00:00:60:06"
+                  and int(neigh["fe80::6"]["state"], 16) & NUD_STALE, f"{neigh}")
             hops = sorted((kv["dst"], kv["gateway"]) for k, kv in evs if k == "ROUTE_HOP")
             want = sorted([
                 ("0.0.0.0/0", "10.40.0.254"),
                 ("198.51.100.0/24", "10.40.0.253"),
                 ("203.0.113.0/24", "10.40.0.250"),
                 ("10.40.0.0/24", "-"),
+                ("::/0", "fe80::254"),
+                ("2001:db8:99::/48", "2001:db8:40::253"),
+                ("2001:db8:77::/48", "fe80::250"),
+                ("2001:db8:40::/64", "-"),
+                ("fe80::/64", "-"),
             ])
             check(hops == want, f"main-table next hops through {eth}: {hops}, want {want}")
             check(all(int(kv["ifindex"]) == idx for k, kv in evs if k != "QUERY_DONE"),

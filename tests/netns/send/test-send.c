@@ -43,6 +43,10 @@ struct call {
 	enum call_kind kind;
 	uint64_t at; /* the test's clock when it was made */
 	struct in_addr addr;
+	/* IPv6 frames: the NA's or NS's target (REQUEST: an NA, PROBE/REFRESH: an NS) */
+	bool v6;
+	struct in6_addr addr6;
+	bool to_group; /* an NS to a solicited-node group (the neighbour's MAC unknown) */
 };
 
 #define CALLS_MAX 4096
@@ -53,7 +57,7 @@ static uint64_t clock_now;
 static void record(enum call_kind k, struct in_addr a)
 {
 	assert_true(n_calls < CALLS_MAX);
-	calls[n_calls++] = (struct call){k, clock_now, a};
+	calls[n_calls++] = (struct call){.kind = k, .at = clock_now, .addr = a};
 }
 
 int __wrap_pkt_socket_set_filter(int fd, enum pkt_filter filter);
@@ -71,8 +75,19 @@ int __wrap_pkt_send_batch(int fd, const struct pkt_out *out, size_t n)
 	(void)fd;
 	for (size_t i = 0; i < n; i++) {
 		struct pkt_arp arp;
+		struct pkt_nd nd;
 
 		assert_int_equal(out[i].ifindex, IFINDEX);
+		if (pkt_parse_nd(out[i].frame.data, out[i].frame.len, &nd) == 0) {
+			assert_true(n_calls < CALLS_MAX);
+			calls[n_calls++] = (struct call){
+				.kind = nd.type == PKT_ICMPV6_NA	       ? CALL_REQUEST
+					: IN6_IS_ADDR_UNSPECIFIED(&nd.src) ? CALL_PROBE
+									   : CALL_REFRESH,
+				.at = clock_now, .v6 = true, .addr6 = nd.target,
+				.to_group = nd.eth_dst[0] == 0x33};
+			continue;
+		}
 		assert_int_equal(pkt_parse_arp(out[i].frame.data, out[i].frame.len, &arp), 0);
 		if (pkt_is_probe(&arp))
 			record(CALL_PROBE, arp.tpa);
@@ -97,8 +112,22 @@ static struct in_addr ip(const char *s)
 	return a;
 }
 
+static struct in6_addr ip6(const char *s)
+{
+	struct in6_addr a;
+
+	assert_int_equal(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
 static struct garp_addr tip(const char *s)
 {
+	struct in6_addr a6;
+
+	if (strchr(s, ':')) {
+		a6 = ip6(s);
+		return garp_addr_v6(&a6);
+	}
 	return garp_addr_v4(ip(s));
 }
 
@@ -117,6 +146,9 @@ static struct gnl_link eth(void)
 
 static struct gnl_addr gaddr(int ifindex, const char *s)
 {
+	if (strchr(s, ':'))
+		return (struct gnl_addr){.family = AF_INET6, .ifindex = ifindex,
+					 .addr.v6 = ip6(s), .prefixlen = 64};
 	return (struct gnl_addr){.family = AF_INET, .ifindex = ifindex, .addr.v4 = ip(s),
 				 .prefixlen = 24};
 }
@@ -190,6 +222,14 @@ static void assert_frame(const struct call *c, uint64_t at, enum call_kind k, co
 {
 	assert_int_equal(c->at - T0, at);
 	assert_int_equal(c->kind, k);
+	if (strchr(addr, ':')) {
+		struct in6_addr a = ip6(addr);
+
+		assert_true(c->v6);
+		assert_memory_equal(&c->addr6, &a, sizeof(a));
+		return;
+	}
+	assert_false(c->v6);
 	assert_int_equal(c->addr.s_addr, ip(addr).s_addr);
 }
 
@@ -328,7 +368,7 @@ static void test_force_does_not_listen(void **state)
 static void test_refresh_after_answer(void **state)
 {
 	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
-	struct in_addr nb[1] = {ip("10.0.0.20")};
+	struct garp_addr nb[1] = {tip("10.0.0.20")};
 	struct engine_query q;
 	struct sender s;
 	struct gnl_event ev;
@@ -353,11 +393,13 @@ static void test_refresh_after_answer(void **state)
 	assert_false(send_finished(&s, clock_now));
 	clock_now = T0 + S(1) + MS(5);
 	ev = (struct gnl_event){.type = GNL_EV_NEIGH, .query = 7,
-				.neigh = {.ifindex = IFINDEX, .ip = ip("10.0.0.3"), .has_mac = true,
+				.neigh = {.family = AF_INET, .ifindex = IFINDEX, .ip = ip("10.0.0.3"),
+					  .has_mac = true,
 					  .mac = {2, 0, 0, 0, 0, 3}, .state = NUD_REACHABLE}};
 	send_event(&s, clock_now, &ev);
 	ev = (struct gnl_event){.type = GNL_EV_NEIGH, .query = 8, /* another query's */
-				.neigh = {.ifindex = IFINDEX, .ip = ip("10.0.0.4"), .has_mac = true,
+				.neigh = {.family = AF_INET, .ifindex = IFINDEX, .ip = ip("10.0.0.4"),
+					  .has_mac = true,
 					  .mac = {2, 0, 0, 0, 0, 4}, .state = NUD_REACHABLE}};
 	send_event(&s, clock_now, &ev);
 	ev = (struct gnl_event){.type = GNL_EV_QUERY_DONE, .query = 7};
@@ -374,6 +416,93 @@ static void test_refresh_after_answer(void **state)
 	finish(&s);
 }
 
+/* IPv6: after the NA, an NS to each IPv6 neighbour; the IPv4 ones are not its. */
+static void test_refresh_v6(void **state)
+{
+	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
+	struct garp_addr nb[2] = {tip("2001:db8::20"), tip("10.0.0.20")};
+	struct engine_query q;
+	struct sender s;
+	struct gnl_event ev;
+	struct call f[16];
+
+	(void)state;
+	seq.refresh_neighbours = (struct cfg_addr_list){.v = nb, .n = 2};
+	/* the kernel's DAD checked it: no probes, the NA at once */
+	start(&s, &seq, false, (const char *[]){"2001:db8::1"}, 1);
+	turn(&s, T0);
+	assert_int_equal(engine_pop_query(s.e, &q), 0);
+	s.q_busy = true;
+	s.q_id = 9;
+	s.q_ifindex = q.ifindex;
+	assert_int_equal(frames(f), 1);
+	assert_frame(&f[0], 0, CALL_REQUEST, "2001:db8::1");
+	clock_now = T0 + MS(3);
+	ev = (struct gnl_event){.type = GNL_EV_NEIGH, .query = 9,
+				.neigh = {.family = AF_INET6, .ifindex = IFINDEX,
+					  .ip6 = ip6("2001:db8::3"), .has_mac = true,
+					  .mac = {2, 0, 0, 0, 0, 3}, .state = NUD_STALE}};
+	send_event(&s, clock_now, &ev);
+	ev = (struct gnl_event){.type = GNL_EV_NEIGH, .query = 9,
+				.neigh = {.family = AF_INET, .ifindex = IFINDEX, .ip = ip("10.0.0.3"),
+					  .has_mac = true, .mac = {2, 0, 0, 0, 0, 4},
+					  .state = NUD_REACHABLE}};
+	send_event(&s, clock_now, &ev);
+	ev = (struct gnl_event){.type = GNL_EV_ROUTE_HOP, .query = 9,
+				.hop = {.family = AF_INET6, .ifindex = IFINDEX, .has_gateway = true,
+					.gateway6 = ip6("fe80::1")}};
+	send_event(&s, clock_now, &ev);
+	ev = (struct gnl_event){.type = GNL_EV_QUERY_DONE, .query = 9};
+	send_event(&s, clock_now, &ev);
+	assert_int_equal(send_drain(&s, clock_now), 0);
+	assert_int_equal(frames(f), 4);
+	/* configured, then the (link-local) gateway, then the table's; no IPv4 one */
+	assert_frame(&f[1], MS(3), CALL_REFRESH, "2001:db8::20");
+	assert_true(f[1].to_group);
+	assert_frame(&f[2], MS(3), CALL_REFRESH, "fe80::1");
+	assert_true(f[2].to_group);
+	assert_frame(&f[3], MS(3), CALL_REFRESH, "2001:db8::3");
+	assert_false(f[3].to_group);
+	assert_true(send_finished(&s, clock_now));
+	assert_int_equal(send_report(&s), GARPCTL_EXIT_OK);
+	free(s.neigh);
+	free(s.hops);
+	finish(&s);
+}
+
+/* --neighbour takes IPv4 and IPv6 unicast addresses, link-local ones too. */
+static void test_neighbour_option(void **state)
+{
+	char *argv[] = {"send", "-i", "eth0", "--neighbour", "10.0.0.3", "--neighbour", "fe80::1",
+			"--neighbour", "2001:db8::7", "--neighbour", "fe80::0001", "2001:db8::1",
+			NULL};
+	static const char *const bad[] = {"ff02::1", "::1", "::", "::ffff:10.0.0.1", "fe80::1%eth0",
+					  "224.0.0.1", "10.1", "2001:db8::/64"};
+	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
+	struct garp_addr addrs[4];
+	struct garp_addr nb[CFG_REFRESH_NEIGHBOURS_MAX], want;
+	const char *ifname;
+	bool force = false;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(parse_args(12, argv, &seq, &ifname, &force, addrs, &n, nb), 0);
+	assert_true(seq.directed_refresh);
+	assert_int_equal(seq.refresh_neighbours.n, 3); /* fe80::0001 is fe80::1 again */
+	want = tip("10.0.0.3");
+	assert_true(garp_addr_eq(&seq.refresh_neighbours.v[0], &want));
+	want = tip("fe80::1");
+	assert_true(garp_addr_eq(&seq.refresh_neighbours.v[1], &want));
+	want = tip("2001:db8::7");
+	assert_true(garp_addr_eq(&seq.refresh_neighbours.v[2], &want));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *b[] = {"send", "-i", "eth0", "--neighbour", (char *)bad[i], "2001:db8::1", NULL};
+
+		seq = (struct cfg_sequence)CFG_SEQUENCE_INIT;
+		assert_int_equal(parse_args(6, b, &seq, &ifname, &force, addrs, &n, nb), -EINVAL);
+	}
+}
+
 static void test_no_refresh_option(void **state)
 {
 	char *argv[] = {"send", "-i", "eth0", "--no-refresh", "10.0.0.1", NULL};
@@ -381,7 +510,7 @@ static void test_no_refresh_option(void **state)
 		       NULL};
 	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
 	struct garp_addr addrs[4];
-	struct in_addr nb[CFG_REFRESH_NEIGHBOURS_MAX];
+	struct garp_addr nb[CFG_REFRESH_NEIGHBOURS_MAX];
 	struct engine_query q;
 	const char *ifname;
 	bool force = false;
@@ -673,6 +802,8 @@ int main(void)
 		cmocka_unit_test(test_link_down_settles),
 		cmocka_unit_test(test_refresh_after_answer),
 		cmocka_unit_test(test_no_refresh_option),
+		cmocka_unit_test(test_refresh_v6),
+		cmocka_unit_test(test_neighbour_option),
 	};
 
 	/* the reports' lines are not checked here (the namespace tests do) */

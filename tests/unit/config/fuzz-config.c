@@ -48,7 +48,7 @@ static const char seed[] = "[daemon]\n"
 			   "[interface eth*]\n"
 			   "ignore = no\n"
 			   "refresh_neighbours = 10.0.0.1, 10.0.0.20\n"
-			   "refresh_neighbours = 10.0.0.3\n"
+			   "refresh_neighbours = 10.0.0.3 fe80::1, 2001:db8::20\n"
 			   "profile = immediate\n"
 			   "[interface bond[0-9]]\n"
 			   "probes = 0\n";

@@ -53,7 +53,7 @@ static void assert_seq_equal(const struct cfg_sequence *a, const struct cfg_sequ
 	assert_int_equal(a->refresh_neighbours.n, b->refresh_neighbours.n);
 	if (a->refresh_neighbours.n)
 		assert_memory_equal(a->refresh_neighbours.v, b->refresh_neighbours.v,
-				    a->refresh_neighbours.n * sizeof(struct in_addr));
+				    a->refresh_neighbours.n * sizeof(struct garp_addr));
 	assert_int_equal(a->ipv4, b->ipv4);
 	assert_int_equal(a->ipv6, b->ipv6);
 }
@@ -414,13 +414,27 @@ static void test_bad_values(void **state)
 		{ "[sequence]\nrefresh_neighbours_max = 5000\n", 2,
 		  "refresh_neighbours_max: expected an integer from 1 to 4096, got \"5000\"" },
 		{ "[interface eth0]\nrefresh_neighbours = 10.0.0.1 gateway\n", 2,
-		  "refresh_neighbours: expected IPv4 addresses like 192.0.2.1, got \"gateway\"" },
+		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, got \"gateway\"" },
 		{ "[interface eth0]\nrefresh_neighbours = 10.0.0.256\n", 2,
-		  "refresh_neighbours: expected IPv4 addresses like 192.0.2.1, got \"10.0.0.256\"" },
+		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, got \"10.0.0.256\"" },
 		{ "[interface eth0]\nrefresh_neighbours = 10.1\n", 2,
-		  "refresh_neighbours: expected IPv4 addresses like 192.0.2.1, got \"10.1\"" },
-		{ "[interface eth0]\nrefresh_neighbours = 2001:db8::1\n", 2,
-		  "refresh_neighbours: expected IPv4 addresses like 192.0.2.1, got \"2001:db8::1\"" },
+		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, got \"10.1\"" },
+		{ "[interface eth0]\nrefresh_neighbours = 2001:db8::1/64\n", 2,
+		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, got \"2001:db8::1/64\"" },
+		{ "[interface eth0]\nrefresh_neighbours = fe80::1%eth0\n", 2,
+		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, got \"fe80::1%eth0\"" },
+		{ "[interface eth0]\nrefresh_neighbours = 2001:db8:::1\n", 2,
+		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, got \"2001:db8:::1\"" },
+		{ "[interface eth0]\nrefresh_neighbours = fe80::1 ff02::1\n", 2,
+		  "refresh_neighbours: ff02::1 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		{ "[interface eth0]\nrefresh_neighbours = ::\n", 2,
+		  "refresh_neighbours: :: is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		{ "[interface eth0]\nrefresh_neighbours = ::1\n", 2,
+		  "refresh_neighbours: ::1 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		{ "[interface eth0]\nrefresh_neighbours = ::ffff:10.0.0.1\n", 2,
+		  "refresh_neighbours: ::ffff:10.0.0.1 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		{ "[interface eth0]\nrefresh_neighbours = fe80::1 10.0.0.1 FE80::0:1\n", 2,
+		  "refresh_neighbours: FE80::0:1 is listed twice" },
 		{ "[interface eth0]\nrefresh_neighbours = 10.0.0.1 224.0.0.1\n", 2,
 		  "refresh_neighbours: 224.0.0.1 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
 		{ "[interface eth0]\nrefresh_neighbours = 0.0.0.0\n", 2,
@@ -477,12 +491,22 @@ static void test_bad_values(void **state)
 	check_bad(bad, sizeof(bad) / sizeof(bad[0]));
 }
 
+/* The @i-th refresh neighbour of @s as text. */
+static const char *nb_str(const struct cfg_sequence *s, uint32_t i, char buf[GARP_ADDR_STRLEN])
+{
+	const struct garp_addr *a = &s->refresh_neighbours.v[i];
+
+	assert_non_null(inet_ntop(a->family, &a->v6, buf, GARP_ADDR_STRLEN));
+	return buf;
+}
+
 static void test_refresh_neighbours(void **state)
 {
 	static const char text[] = "[sequence]\n"
 				   "refresh_neighbours = 192.0.2.1\n"
 				   "[interface eth*]\n"
 				   "refresh_neighbours = 10.0.0.1, 10.0.0.20\t10.0.0.3,\n"
+				   "refresh_neighbours = fe80::1 2001:db8::20\n"
 				   "[interface eth1]\n"
 				   "refresh_neighbours =\n"
 				   "directed_refresh = no\n"
@@ -490,20 +514,23 @@ static void test_refresh_neighbours(void **state)
 	struct cfg c;
 	struct cfg_error e;
 	struct cfg_sequence s;
-	char a[INET_ADDRSTRLEN];
+	char a[GARP_ADDR_STRLEN];
 
 	assert_int_equal(parse(&c, text, &e), 0);
 	cfg_sequence_for(&c, "bond0", &s);
 	assert_int_equal(s.refresh_neighbours.n, 1);
-	assert_string_equal(inet_ntop(AF_INET, &s.refresh_neighbours.v[0], a, sizeof(a)),
-			    "192.0.2.1");
+	assert_string_equal(nb_str(&s, 0, a), "192.0.2.1");
 	assert_true(s.directed_refresh);
 	assert_int_equal(s.refresh_neighbours_max, CFG_REFRESH_MAX_DEFAULT);
 	cfg_sequence_for(&c, "eth0", &s);
-	assert_int_equal(s.refresh_neighbours.n, 3);
-	assert_string_equal(inet_ntop(AF_INET, &s.refresh_neighbours.v[0], a, sizeof(a)), "10.0.0.1");
-	assert_string_equal(inet_ntop(AF_INET, &s.refresh_neighbours.v[1], a, sizeof(a)), "10.0.0.20");
-	assert_string_equal(inet_ntop(AF_INET, &s.refresh_neighbours.v[2], a, sizeof(a)), "10.0.0.3");
+	/* in the order written, both families, the second line after the first */
+	assert_int_equal(s.refresh_neighbours.n, 5);
+	assert_string_equal(nb_str(&s, 0, a), "10.0.0.1");
+	assert_string_equal(nb_str(&s, 1, a), "10.0.0.20");
+	assert_string_equal(nb_str(&s, 2, a), "10.0.0.3");
+	assert_string_equal(nb_str(&s, 3, a), "fe80::1");
+	assert_int_equal(s.refresh_neighbours.v[3].family, AF_INET6);
+	assert_string_equal(nb_str(&s, 4, a), "2001:db8::20");
 	/* An empty value clears the list for the interfaces it matches. */
 	cfg_sequence_for(&c, "eth1", &s);
 	assert_int_equal(s.refresh_neighbours.n, 0);
@@ -522,8 +549,7 @@ static void test_refresh_neighbours(void **state)
 					      i / 200, i % 200 + 1);
 		assert_int_equal(parse(&c, big, &e), 0);
 		assert_int_equal(c.sequence.refresh_neighbours.n, CFG_REFRESH_NEIGHBOURS_MAX);
-		assert_string_equal(inet_ntop(AF_INET, &c.sequence.refresh_neighbours.v[255], a,
-					      sizeof(a)), "10.0.1.56");
+		assert_string_equal(nb_str(&c.sequence, 255, a), "10.0.1.56");
 		cfg_free(&c);
 		snprintf(big + n, sizeof(big) - n, "refresh_neighbours = 10.9.9.9\n");
 		assert_int_equal(parse(&c, big, &e), -EINVAL);

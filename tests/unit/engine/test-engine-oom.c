@@ -202,8 +202,8 @@ static void timeline(struct run *r, long fail_at)
 /* Answer every neighbour query with one neighbour, until none is asked. */
 static void answer_queries(struct run *r)
 {
-	struct gnl_neigh nb = { .ifindex = 2, .has_mac = true, .state = NUD_REACHABLE,
-				.mac = { 0x52, 0x54, 0, 0, 0, 0x0a } };
+	struct gnl_neigh nb = { .family = AF_INET, .ifindex = 2, .has_mac = true,
+				.state = NUD_REACHABLE, .mac = { 0x52, 0x54, 0, 0, 0, 0x0a } };
 	struct engine_query q;
 
 	nb.ip.s_addr = htonl(0x0a0000feu);

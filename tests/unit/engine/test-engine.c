@@ -126,6 +126,11 @@ static struct garp_addr gnl_key(const struct gnl_addr *a)
 	return a->family == AF_INET6 ? garp_addr_v6(&a->addr.v6) : garp_addr_v4(a->addr.v4);
 }
 
+static uint16_t be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
 static bool link_up(const struct gnl_link *l)
 {
 	return gnl_link_is_oper_up(l); /* the one rule, netlink/'s */
@@ -152,8 +157,16 @@ static void tl_drain(struct tl *x)
 			/* and from the link's current MAC */
 			assert_memory_equal(f.frame.data + 6, x->links[f.ifindex].mac, 6);
 			/* and of the family its address is */
-			assert_int_equal(f.kind == ENGINE_FRAME_NS_PROBE || f.kind == ENGINE_FRAME_NA,
-					 f.addr.family == AF_INET6);
+			if (f.kind != ENGINE_FRAME_REFRESH)
+				assert_int_equal(f.kind == ENGINE_FRAME_NS_PROBE ||
+							 f.kind == ENGINE_FRAME_NA,
+						 f.addr.family == AF_INET6);
+			else /* an NS for IPv6, an ARP request for IPv4 */
+				assert_int_equal(
+					be16(f.frame.data + 12) == 0x86dd ||
+						(be16(f.frame.data + 12) == 0x8100 &&
+						 be16(f.frame.data + 16) == 0x86dd),
+					f.addr.family == AF_INET6);
 			if (f.kind == ENGINE_FRAME_PROBE || f.kind == ENGINE_FRAME_NS_PROBE)
 				m->probes++;
 			else if (f.kind == ENGINE_FRAME_ANNOUNCE_REQUEST || f.kind == ENGINE_FRAME_NA)
@@ -2123,7 +2136,8 @@ static void expect_no_query(struct tl *x)
 
 static struct gnl_neigh mk_neigh(int ifindex, const char *addr, uint16_t state, const uint8_t *mac)
 {
-	struct gnl_neigh n = { .ifindex = ifindex, .ip = ip(addr), .state = state };
+	struct gnl_neigh n = { .family = AF_INET, .ifindex = ifindex, .ip = ip(addr),
+			       .state = state };
 
 	if (mac) {
 		memcpy(n.mac, mac, 6);
@@ -2134,12 +2148,14 @@ static struct gnl_neigh mk_neigh(int ifindex, const char *addr, uint16_t state, 
 
 static struct gnl_route_hop mk_gw(int ifindex, const char *gw)
 {
-	return (struct gnl_route_hop){ .ifindex = ifindex, .has_gateway = true, .gateway = ip(gw) };
+	return (struct gnl_route_hop){ .family = AF_INET, .ifindex = ifindex, .has_gateway = true,
+				       .gateway = ip(gw) };
 }
 
 static struct gnl_route_hop mk_onlink(int ifindex, const char *dst, uint8_t len)
 {
-	return (struct gnl_route_hop){ .ifindex = ifindex, .dst = ip(dst), .dst_len = len };
+	return (struct gnl_route_hop){ .family = AF_INET, .ifindex = ifindex, .dst = ip(dst),
+				       .dst_len = len };
 }
 
 static void tl_answer(struct tl *x, int ifindex, const struct gnl_neigh *n, size_t nn,
@@ -2152,7 +2168,7 @@ static void tl_answer(struct tl *x, int ifindex, const struct gnl_neigh *n, size
 /* Who gets what: the configured ones, the gateways, the table's; in that order. */
 static void test_refresh_who(void **state)
 {
-	static struct in_addr conf[2];
+	static struct garp_addr conf[2];
 	struct tl x;
 	struct engine_counters c;
 	const struct engine_note *n;
@@ -2177,8 +2193,8 @@ static void test_refresh_who(void **state)
 		mk_gw(3, "10.9.9.1"),   /* through another interface */
 	};
 
-	conf[0] = ip("10.0.0.50");
-	conf[1] = ip("10.0.0.5");
+	conf[0] = ga("10.0.0.50");
+	conf[1] = ga("10.0.0.5");
 	tl_init_refresh(&x, NULL);
 	x.pol.def.refresh_neighbours = (struct cfg_addr_list){ .v = conf, .n = 2 };
 	tl_add_link(&x, 2, "eth0");
@@ -2285,9 +2301,9 @@ static void test_refresh_waits_for_the_list(void **state)
 
 	/* a failed query answers with nothing: the configured neighbours still go */
 	{
-		static struct in_addr conf[1];
+		static struct garp_addr conf[1];
 
-		conf[0] = ip("10.0.0.77");
+		conf[0] = ga("10.0.0.77");
 		x.pol.def.refresh_neighbours = (struct cfg_addr_list){ .v = conf, .n = 1 };
 		engine_reload_policy(x.e);
 	}
@@ -3250,6 +3266,289 @@ static void test_v6_dump_tentative(void **state)
 	tl_fini(&x);
 }
 
+/* ---- IPv6 directed refresh: a unicast NS with our MAC, after the last NA -- */
+
+static void expect_refresh6(struct tl *x, uint64_t t, int ifindex, const char *addr,
+			    const char *neighbour, const uint8_t *mac)
+{
+	struct in6_addr a = ip6(addr), nb = ip6(neighbour);
+	struct pkt_frame f;
+
+	assert_int_equal(pkt_build_directed_ns(&f, x->links[ifindex].mac, &a, mac, &nb,
+					       PKT_VLAN_NONE),
+			 0);
+	expect_rec(x, t, ifindex, ENGINE_FRAME_REFRESH, addr, &f);
+}
+
+static struct gnl_neigh mk_neigh6(int ifindex, const char *addr, uint16_t state,
+				  const uint8_t *mac)
+{
+	struct gnl_neigh n = { .family = AF_INET6, .ifindex = ifindex, .ip6 = ip6(addr),
+			       .state = state };
+
+	if (mac) {
+		memcpy(n.mac, mac, 6);
+		n.has_mac = true;
+	}
+	return n;
+}
+
+static struct gnl_route_hop mk_gw6(int ifindex, const char *gw)
+{
+	return (struct gnl_route_hop){ .family = AF_INET6, .ifindex = ifindex, .has_gateway = true,
+				       .gateway6 = ip6(gw) };
+}
+
+static struct gnl_route_hop mk_onlink6(int ifindex, const char *dst, uint8_t len)
+{
+	return (struct gnl_route_hop){ .family = AF_INET6, .ifindex = ifindex, .dst6 = ip6(dst),
+				       .dst_len = len };
+}
+
+/*
+ * Who gets what, IPv6: the configured ones, the gateways (link-local, the
+ * way routers are), the table's entries in the address's prefix; each family
+ * only its own neighbours, one query for both; after the last NA.
+ */
+static void test_refresh6_who(void **state)
+{
+	static struct garp_addr conf[3];
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct engine_counters c;
+	const struct engine_note *n;
+	struct gnl_addr own = mk_addr6(2, "2001:db8::2", 0), own_ll = mk_addr6(2, "fe80::2", 0);
+	struct gnl_neigh neigh[] = {
+		mk_neigh6(2, "2001:db8::5", NUD_REACHABLE, nb_a),
+		mk_neigh6(2, "2001:db8::6", NUD_STALE, nb_b),
+		mk_neigh6(2, "2001:db8::7", NUD_INCOMPLETE, NULL),
+		mk_neigh6(2, "2001:db8::8", NUD_FAILED, NULL),
+		mk_neigh6(2, "2001:db8::9", NUD_NOARP, nb_a),
+		mk_neigh6(2, "2001:db8:1::5", NUD_REACHABLE, nb_a), /* another prefix */
+		mk_neigh6(2, "2001:db8::2", NUD_PERMANENT, nb_a),   /* our own address */
+		mk_neigh6(2, "fe80::2", NUD_PERMANENT, nb_a),       /* our own link-local */
+		mk_neigh6(2, "fe80::1", NUD_STALE, nb_g),           /* the router */
+		mk_neigh6(2, "fe80::5", NUD_REACHABLE, nb_a),       /* link-local, no gateway */
+		mk_neigh6(2, "2001:db8::11", NUD_DELAY, nb_b),
+		mk_neigh6(3, "2001:db8::12", NUD_REACHABLE, nb_b),  /* another interface */
+		mk_neigh6(2, "2001:db8::100", NUD_STALE, nb_b),     /* the address itself */
+		mk_neigh6(2, "ff02::1:ff00:5", NUD_NOARP, nb_a),    /* a group */
+		mk_neigh(2, "10.0.0.5", NUD_REACHABLE, nb_a),       /* IPv4: the IPv4 address's */
+	};
+	struct gnl_route_hop hops[] = {
+		mk_gw6(2, "fe80::1"),
+		mk_onlink6(2, "2001:db8::", 64),
+		mk_onlink6(2, "fe80::", 64),
+		mk_gw6(2, "fe80::fe"),  /* never talked to: its solicited-node group */
+		mk_gw6(3, "fe80::99"),  /* through another interface */
+		mk_gw(2, "10.0.0.1"),   /* IPv4 */
+	};
+
+	conf[0] = ga("2001:db8::50");
+	conf[1] = ga("10.0.0.50");
+	conf[2] = ga("fe80::1"); /* the router named too: once, with the table's MAC */
+	s.probes = 0;
+	s.announcements = 2;
+	tl_init_refresh(&x, &s);
+	x.pol.def.refresh_neighbours = (struct cfg_addr_list){ .v = conf, .n = 3 };
+	tl_add_link(&x, 2, "eth0");
+	tl_addr_full(&x, &own, false); /* there before: not announced */
+	tl_addr_full(&x, &own_ll, false);
+	expect_no_query(&x);
+
+	x.now = S(100);
+	tl_addr(&x, 2, "10.0.0.100");
+	tl_addr6(&x, 2, "2001:db8::100", 0); /* DAD done: the NA at once */
+	expect_nb_query(&x, 2);              /* one for both families */
+	x.now = S(100) + MS(10);
+	tl_answer(&x, 2, neigh, sizeof(neigh) / sizeof(neigh[0]), hops, sizeof(hops) / sizeof(hops[0]));
+	tl_advance(&x, S(110));
+
+	expect_request(&x, S(100), 2, "10.0.0.100");
+	expect_na(&x, S(100), 2, "2001:db8::100");
+	/* right after each address's last frame, in the same instant, its own family only */
+	expect_request(&x, S(101), 2, "10.0.0.100");
+	expect_refresh(&x, S(101), 2, "10.0.0.100", "10.0.0.50", NULL);
+	expect_refresh(&x, S(101), 2, "10.0.0.100", "10.0.0.1", NULL);
+	expect_refresh(&x, S(101), 2, "10.0.0.100", "10.0.0.5", nb_a);
+	expect_na(&x, S(101), 2, "2001:db8::100");
+	expect_refresh6(&x, S(101), 2, "2001:db8::100", "2001:db8::50", NULL);
+	expect_refresh6(&x, S(101), 2, "2001:db8::100", "fe80::1", nb_g);
+	expect_refresh6(&x, S(101), 2, "2001:db8::100", "fe80::fe", NULL);
+	expect_refresh6(&x, S(101), 2, "2001:db8::100", "2001:db8::5", nb_a);
+	expect_refresh6(&x, S(101), 2, "2001:db8::100", "2001:db8::11", nb_b);
+	expect_refresh6(&x, S(101), 2, "2001:db8::100", "2001:db8::6", nb_b);
+	expect_none(&x);
+	expect_no_query(&x);
+
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_REFRESHED), 2);
+	n = find_note(&x, ENGINE_NOTE_REFRESHED);
+	assert_non_null(n);
+	assert_int_equal(n->addr.family, AF_INET);
+	assert_int_equal(n->count, 3);
+	for (size_t i = 0; i < x.n_notes; i++)
+		if (x.notes[i].type == ENGINE_NOTE_REFRESHED && x.notes[i].addr.family == AF_INET6)
+			n = &x.notes[i];
+	assert_int_equal(n->addr.family, AF_INET6);
+	assert_int_equal(n->time, S(101));
+	assert_int_equal(n->count, 6);
+	assert_int_equal(n->capped, 0);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.refreshes, 9);
+	assert_int_equal(c.na, 2);
+	tl_fini(&x);
+}
+
+/*
+ * The same rules as for the NA: a tentative or DAD-failed address gets no
+ * refresh, nor one held by a conflict; removal, link down, an address that
+ * turned tentative again (its NS waiting in the rate limiter) cancel.
+ */
+static void test_refresh6_safety(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct gnl_neigh neigh[] = {
+		mk_neigh6(2, "2001:db8::5", NUD_REACHABLE, nb_a),
+		mk_neigh6(2, "2001:db8::6", NUD_REACHABLE, nb_b),
+		mk_neigh6(2, "2001:db8::7", NUD_REACHABLE, nb_b),
+	};
+	struct gnl_route_hop hops[] = { mk_gw6(2, "fe80::1") };
+	struct engine_counters c;
+	uint8_t nonce[PKT_ND_NONCE_LEN];
+	struct pkt_nd nd;
+	struct tl x;
+
+	s.probes = 0;
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+
+	/* tentative, then DAD failed: no NA, no query, no refresh */
+	tl_addr6(&x, 2, "2001:db8::100", IFA_F_TENTATIVE);
+	x.now = S(1);
+	tl_addr6_flags(&x, 2, "2001:db8::100", IFA_F_TENTATIVE | IFA_F_DADFAILED);
+	tl_advance(&x, S(5));
+	expect_no_query(&x);
+	expect_none(&x);
+	tl_addr6_del(&x, 2, "2001:db8::100");
+
+	/* removed between the NA and the answer */
+	x.now = S(10);
+	tl_addr6(&x, 2, "2001:db8::101", 0);
+	expect_nb_query(&x, 2);
+	x.now = S(10) + MS(1);
+	tl_addr6_del(&x, 2, "2001:db8::101");
+	x.now = S(10) + MS(2);
+	tl_answer(&x, 2, neigh, 3, hops, 1);
+	tl_advance(&x, S(15));
+	expect_na(&x, S(10), 2, "2001:db8::101");
+	expect_none(&x);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_REFRESHED), 0);
+
+	/* link down between the NA and the answer */
+	x.now = S(20);
+	tl_addr6(&x, 2, "2001:db8::102", 0);
+	expect_nb_query(&x, 2);
+	x.now = S(20) + MS(1);
+	x.links[2].operstate = OPER_DOWN;
+	tl_link(&x, &x.links[2], GNL_CHANGE_CARRIER_DOWN);
+	tl_answer(&x, 2, neigh, 3, hops, 1);
+	expect_na(&x, S(20), 2, "2001:db8::102");
+	expect_none(&x);
+	tl_fini(&x);
+
+	/* tentative again while its NSes wait in the rate limiter: the rest never leave */
+	s.max_frames_per_second = 2;
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr6(&x, 2, "2001:db8::100", 0);
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, neigh, 3, hops, 1);
+	x.now = MS(200);
+	tl_addr6_flags(&x, 2, "2001:db8::100", IFA_F_TENTATIVE);
+	tl_advance(&x, S(5));
+	expect_na(&x, 0, 2, "2001:db8::100");
+	expect_refresh6(&x, 0, 2, "2001:db8::100", "fe80::1", NULL);
+	expect_none(&x);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.refreshes, 1);
+	assert_int_equal(c.rate_limited, 3);
+	tl_fini(&x);
+
+	/* nodad, and another node defends the address: no NA, so no refresh */
+	tl_init_refresh(&x, NULL);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr6(&x, 2, "2001:db8::30", IFA_F_NODAD);
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, neigh, 3, hops, 1);
+	tl_advance(&x, MS(500));
+	nd = mk_nd(PKT_ICMPV6_NA, other_mac, "2001:db8::30", "2001:db8::30");
+	tl_nd(&x, 2, &nd);
+	tl_advance(&x, S(60));
+	expect_ns(&x, 0, 2, "2001:db8::30", nonce);
+	expect_none(&x);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_CONFLICT), 1);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_REFRESHED), 0);
+	tl_fini(&x);
+}
+
+/*
+ * A /128 (a VIP): the table's neighbours in an on-link prefix that holds it.
+ * A link-local address that moves (MAC change) refreshes the link-local ones.
+ */
+static void test_refresh6_host_route_vip(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct gnl_addr vip = mk_addr6(2, "2001:db8::100", 0), ll = mk_addr6(2, "fe80::2", 0);
+	struct gnl_neigh neigh[] = {
+		mk_neigh6(2, "2001:db8:0:f::5", NUD_REACHABLE, nb_a), /* the /60's last /64 */
+		mk_neigh6(2, "2001:db8:7::5", NUD_REACHABLE, nb_b), /* on the wire, another prefix */
+		mk_neigh6(2, "fe80::9", NUD_STALE, nb_b),
+		mk_neigh6(2, "2001:db8:0:10::5", NUD_REACHABLE, nb_b), /* just past the /60 */
+	};
+	struct gnl_route_hop hops[] = {
+		mk_onlink6(2, "2001:db8:7::", 48),
+		mk_onlink6(2, "2001:db8::", 60), /* a prefix length that is no whole byte */
+		mk_onlink6(2, "fe80::", 64),
+	};
+
+	s.probes = 0;
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr_full(&x, &ll, false);
+	vip.prefixlen = 128;
+	tl_addr_full(&x, &vip, true);
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, neigh, 4, hops, 3);
+	expect_na(&x, 0, 2, "2001:db8::100");
+	expect_refresh6(&x, 0, 2, "2001:db8::100", "2001:db8:0:f::5", nb_a);
+	expect_none(&x);
+
+	/* without an on-link prefix that holds it, a /128 refreshes no table entry */
+	x.now = S(10);
+	assert_int_equal(announce_addr(&x, 2, "2001:db8::100", ENGINE_ANNOUNCE_ONLY), 1);
+	tl_drain(&x);
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, neigh, 4, hops, 1);
+	expect_na(&x, S(10), 2, "2001:db8::100");
+	expect_none(&x);
+
+	/* a new MAC: both addresses move, each refreshes its own prefix's neighbours */
+	x.now = S(20);
+	x.links[2].mac[5] = 0x99;
+	tl_link(&x, &x.links[2], GNL_CHANGE_MAC);
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, neigh, 4, hops, 3);
+	tl_advance(&x, S(30));
+	/* both NAs at once; the refreshes when the list read after the move comes */
+	expect_na(&x, S(20), 2, "2001:db8::100");
+	expect_na(&x, S(20), 2, "fe80::2");
+	expect_refresh6(&x, S(20), 2, "2001:db8::100", "2001:db8:0:f::5", nb_a);
+	expect_refresh6(&x, S(20), 2, "fe80::2", "fe80::9", nb_b);
+	expect_none(&x);
+	tl_fini(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3309,6 +3608,9 @@ int main(void)
 		cmocka_unit_test(test_v6_bond_failover),
 		cmocka_unit_test(test_v6_ineligible),
 		cmocka_unit_test(test_v6_dump_tentative),
+		cmocka_unit_test(test_refresh6_who),
+		cmocka_unit_test(test_refresh6_safety),
+		cmocka_unit_test(test_refresh6_host_route_vip),
 		cmocka_unit_test(test_link_up_rule_is_netlinks),
 	};
 

@@ -150,13 +150,23 @@ static inline struct nlmsghdr *nlb_addr(struct nlb *b, const struct nlb_addr *a)
 	return nlh;
 }
 
+/* An address attribute of @family's size (4 or 16 bytes) from its text form. */
+static inline void nlb_put_ip(struct nlmsghdr *nlh, uint16_t type, uint8_t family, const char *s)
+{
+	uint8_t a[16] = { 0 };
+	int f = family == AF_INET6 ? AF_INET6 : AF_INET;
+
+	inet_pton(f, s, a);
+	mnl_attr_put(nlh, type, f == AF_INET6 ? 16 : 4, a);
+}
+
 struct nlb_neigh {
-	uint8_t family; /* AF_BRIDGE or AF_INET */
+	uint8_t family; /* AF_BRIDGE, AF_INET or AF_INET6 */
 	int ifindex;
 	uint16_t state;
 	uint8_t flags;
 	const uint8_t *mac;
-	const char *dst; /* AF_INET */
+	const char *dst; /* AF_INET, AF_INET6 */
 	int master;      /* NDA_MASTER when > 0 */
 	int vlan;        /* NDA_VLAN when > 0 */
 };
@@ -172,12 +182,8 @@ static inline struct nlmsghdr *nlb_neigh(struct nlb *b, const struct nlb_neigh *
 	ndm->ndm_ifindex = n->ifindex;
 	ndm->ndm_state = n->state;
 	ndm->ndm_flags = n->flags;
-	if (n->dst) {
-		struct in_addr ip;
-
-		inet_pton(AF_INET, n->dst, &ip);
-		mnl_attr_put(nlh, NDA_DST, sizeof(ip), &ip);
-	}
+	if (n->dst)
+		nlb_put_ip(nlh, NDA_DST, n->family, n->dst);
 	if (n->mac)
 		mnl_attr_put(nlh, NDA_LLADDR, 6, n->mac);
 	if (n->master > 0)
@@ -245,7 +251,7 @@ struct nlb_hop {
 
 struct nlb_route {
 	uint16_t type;       /* RTM_NEWROUTE (default) / RTM_DELROUTE */
-	uint8_t family;      /* AF_INET (default) */
+	uint8_t family;      /* AF_INET (default) or AF_INET6: the addresses' size */
 	const char *dst;     /* RTA_DST when set */
 	uint8_t dst_len;
 	uint8_t table;       /* rtm_table; RT_TABLE_MAIN when 0 */
@@ -263,7 +269,6 @@ static inline struct nlmsghdr *nlb_route(struct nlb *b, const struct nlb_route *
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(b->buf);
 	struct rtmsg *rtm;
-	struct in_addr ip;
 
 	nlh->nlmsg_type = r->type ? r->type : RTM_NEWROUTE;
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
@@ -274,15 +279,11 @@ static inline struct nlmsghdr *nlb_route(struct nlb *b, const struct nlb_route *
 	rtm->rtm_scope = r->scope;
 	rtm->rtm_type = r->rtn ? r->rtn : RTN_UNICAST;
 	mnl_attr_put_u32(nlh, RTA_TABLE, r->rta_table ? r->rta_table : rtm->rtm_table);
-	if (r->dst) {
-		inet_pton(AF_INET, r->dst, &ip);
-		mnl_attr_put(nlh, RTA_DST, sizeof(ip), &ip);
-	}
+	if (r->dst)
+		nlb_put_ip(nlh, RTA_DST, rtm->rtm_family, r->dst);
 	mnl_attr_put_u32(nlh, RTA_PRIORITY, 100); /* not ours: skipped */
-	if (r->gateway) {
-		inet_pton(AF_INET, r->gateway, &ip);
-		mnl_attr_put(nlh, RTA_GATEWAY, sizeof(ip), &ip);
-	}
+	if (r->gateway)
+		nlb_put_ip(nlh, RTA_GATEWAY, rtm->rtm_family, r->gateway);
 	if (r->oif > 0)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)r->oif);
 	if (r->n_hops) {
@@ -294,10 +295,8 @@ static inline struct nlmsghdr *nlb_route(struct nlb *b, const struct nlb_route *
 			memset(nh, 0, sizeof(*nh));
 			nh->rtnh_ifindex = r->hops[i].ifindex;
 			nlh->nlmsg_len += RTNH_ALIGN(sizeof(*nh));
-			if (r->hops[i].gateway) {
-				inet_pton(AF_INET, r->hops[i].gateway, &ip);
-				mnl_attr_put(nlh, RTA_GATEWAY, sizeof(ip), &ip);
-			}
+			if (r->hops[i].gateway)
+				nlb_put_ip(nlh, RTA_GATEWAY, rtm->rtm_family, r->hops[i].gateway);
 			nh->rtnh_len = (unsigned short)((uint8_t *)mnl_nlmsg_get_payload_tail(nlh) -
 							(uint8_t *)nh);
 		}

@@ -19,7 +19,7 @@
 
 static const uint8_t mac1[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
-#define N_SAMPLES 11
+#define N_SAMPLES 14
 
 static size_t sample(int i, struct nlb *b)
 {
@@ -99,6 +99,29 @@ static size_t sample(int i, struct nlb *b)
 		nlh = nlb_route(b, &r);
 		break;
 	}
+	case 11: {
+		/* IPv6: the default route through a router's link-local address. */
+		struct nlb_route r = { .family = AF_INET6, .gateway = "fe80::1", .oif = 3 };
+		nlh = nlb_route(b, &r);
+		break;
+	}
+	case 12: {
+		/* IPv6 multipath: two link-local gateways and an on-link hop. */
+		static const struct nlb_hop hops[] = {
+			{ 3, "fe80::1" }, { 4, "fe80::2" }, { 3, NULL },
+		};
+		struct nlb_route r = { .family = AF_INET6, .dst = "2001:db8:7::", .dst_len = 48,
+				       .hops = hops, .n_hops = 3 };
+		nlh = nlb_route(b, &r);
+		break;
+	}
+	case 13: {
+		/* An IPv6 neighbour (a router's link-local entry). */
+		struct nlb_neigh n = { .family = AF_INET6, .ifindex = 3, .mac = mac1,
+				       .dst = "fe80::1", .state = NUD_STALE, .flags = NTF_ROUTER };
+		nlh = nlb_neigh(b, &n);
+		break;
+	}
 	default: {
 		struct nlb_neigh n = { .family = AF_INET, .ifindex = 3, .mac = mac1,
 				       .dst = "198.51.100.1", .state = NUD_REACHABLE };
@@ -142,11 +165,14 @@ static void feed(const uint8_t *bytes, size_t len, struct gnl_cache *c, struct g
 		assert_true(r == 0 || r == -EBADMSG || r == -ENOENT || r == -EAFNOSUPPORT);
 		r = gnl_parse_neigh(nlh, &out.n);
 		assert_true(r == 0 || r == -EBADMSG || r == -ENOENT || r == -EAFNOSUPPORT);
+		if (r == 0)
+			assert_true(out.n.family == AF_INET || out.n.family == AF_INET6);
 		r = gnl_parse_route(nlh, &out.rt);
 		assert_true(r == 0 || r == -EBADMSG || r == -ENOENT || r == -EAFNOSUPPORT);
 		if (r == 0) {
 			assert_true(out.rt.n_nexthops <= GNL_ROUTE_NEXTHOPS_MAX);
-			assert_true(out.rt.dst_len <= 32);
+			assert_true(out.rt.family == AF_INET || out.rt.family == AF_INET6);
+			assert_true(out.rt.dst_len <= (out.rt.family == AF_INET ? 32 : 128));
 		}
 		r = gnl_parse_port_vlans(nlh, &out.v);
 		assert_true(r == 0 || r == -EBADMSG || r == -ENOENT || r == -EAFNOSUPPORT);

@@ -615,6 +615,7 @@ static void test_neigh(void **state)
 	c = exact(nlb_neigh(&b, &m));
 	assert_int_equal(gnl_parse_neigh(c, &n), 0);
 	free(c);
+	assert_int_equal(n.family, AF_INET);
 	assert_int_equal(n.ifindex, 3);
 	assert_memory_equal(&n.ip, &want, 4);
 	assert_true(n.has_mac);
@@ -641,6 +642,72 @@ static void test_neigh(void **state)
 		assert_int_equal(gnl_parse_neigh(c, &n), -EBADMSG);
 		free(c);
 	}
+}
+
+static void test_neigh6(void **state)
+{
+	struct nlb b;
+	struct gnl_neigh n;
+	struct nlmsghdr *c, *nlh;
+	struct nlb_neigh m = { .family = AF_INET6, .ifindex = 4, .state = NUD_REACHABLE,
+			       .dst = "fe80::1", .mac = mac1 };
+	struct in6_addr want;
+	struct in_addr z4 = { 0 };
+
+	inet_pton(AF_INET6, "fe80::1", &want);
+	c = exact(nlb_neigh(&b, &m));
+	assert_int_equal(gnl_parse_neigh(c, &n), 0);
+	free(c);
+	assert_int_equal(n.family, AF_INET6);
+	assert_int_equal(n.ifindex, 4);
+	assert_memory_equal(&n.ip6, &want, 16);
+	assert_true(n.has_mac);
+	assert_memory_equal(n.mac, mac1, 6);
+	assert_int_equal(n.state, NUD_REACHABLE);
+	assert_true(gnl_neigh_usable(&n));
+
+	/* No NDA_DST: nobody's entry. */
+	m.dst = NULL;
+	c = exact(nlb_neigh(&b, &m));
+	assert_int_equal(gnl_parse_neigh(c, &n), -ENOENT);
+	free(c);
+
+	/* NDA_DST of 4 bytes on AF_INET6. */
+	nlh = nlb_neigh(&b, &m);
+	mnl_attr_put(nlh, NDA_DST, sizeof(z4), &z4);
+	c = exact(nlh);
+	assert_int_equal(gnl_parse_neigh(c, &n), -EBADMSG);
+	free(c);
+
+	/* NDA_DST of 15 bytes; one running past the message. */
+	m.dst = "2001:db8::5";
+	nlh = nlb_neigh(&b, &m);
+	msg_attr(nlh, sizeof(struct ndmsg), NDA_DST)->nla_len = MNL_ATTR_HDRLEN + 15;
+	c = exact(nlh);
+	assert_int_equal(gnl_parse_neigh(c, &n), -EBADMSG);
+	free(c);
+	nlh = nlb_neigh(&b, &m);
+	msg_attr(nlh, sizeof(struct ndmsg), NDA_DST)->nla_len = 200;
+	c = exact(nlh);
+	assert_int_equal(gnl_parse_neigh(c, &n), -EBADMSG);
+	free(c);
+
+	/* A truncated ndmsg. */
+	nlh = nlb_neigh(&b, &m);
+	nlh->nlmsg_len = MNL_NLMSG_HDRLEN + 4;
+	c = exact(nlh);
+	assert_int_equal(gnl_parse_neigh(c, &n), -EBADMSG);
+	free(c);
+
+	/* An FDB entry is not a neighbour; other families neither. */
+	m = (struct nlb_neigh){ .family = AF_BRIDGE, .ifindex = 4, .mac = mac1, .master = 9 };
+	c = exact(nlb_neigh(&b, &m));
+	assert_int_equal(gnl_parse_neigh(c, &n), -EAFNOSUPPORT);
+	free(c);
+	m.family = AF_DECnet;
+	c = exact(nlb_neigh(&b, &m));
+	assert_int_equal(gnl_parse_neigh(c, &n), -EAFNOSUPPORT);
+	free(c);
 }
 
 static int parse_vlans_exact(const struct nlmsghdr *nlh, struct gnl_port_vlans *v)
@@ -982,14 +1049,135 @@ static void test_route_multipath(void **state)
 	assert_int_equal(r.nexthops[GNL_ROUTE_NEXTHOPS_MAX - 1].ifindex, GNL_ROUTE_NEXTHOPS_MAX);
 }
 
+static struct in6_addr ip6(const char *s)
+{
+	struct in6_addr a;
+
+	assert_int_equal(inet_pton(AF_INET6, s, &a), 1);
+	return a;
+}
+
+/* IPv6: the same, with 16-byte addresses; routers' link-local gateways. */
+static void test_route6(void **state)
+{
+	static const struct nlb_hop hops[] = {
+		{ 3, "fe80::1" },
+		{ 4, "fe80::2" },
+		{ 3, "2001:db8::fe" },
+	};
+	struct nlb b;
+	struct gnl_route r;
+	struct nlb_route m = { .family = AF_INET6, .gateway = "fe80::1", .oif = 3 };
+	struct in6_addr want;
+
+	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
+	assert_int_equal(r.family, AF_INET6);
+	assert_int_equal(r.table, RT_TABLE_MAIN);
+	assert_int_equal(r.dst_len, 0);
+	assert_true(IN6_IS_ADDR_UNSPECIFIED(&r.dst6));
+	assert_int_equal(r.n_nexthops, 1);
+	assert_int_equal(r.nexthops[0].ifindex, 3);
+	assert_true(r.nexthops[0].has_gateway);
+	want = ip6("fe80::1");
+	assert_memory_equal(&r.nexthops[0].gateway6, &want, 16);
+
+	/* An on-link /64. */
+	m = (struct nlb_route){ .family = AF_INET6, .dst = "2001:db8:1::", .dst_len = 64,
+				.oif = 3 };
+	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
+	assert_int_equal(r.dst_len, 64);
+	want = ip6("2001:db8:1::");
+	assert_memory_equal(&r.dst6, &want, 16);
+	assert_int_equal(r.n_nexthops, 1);
+	assert_false(r.nexthops[0].has_gateway);
+
+	/* A /128 host route is the longest there is. */
+	m = (struct nlb_route){ .family = AF_INET6, .dst = "2001:db8::7", .dst_len = 128,
+				.gateway = "fe80::1", .oif = 3 };
+	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
+	assert_int_equal(r.dst_len, 128);
+
+	/* Multipath (an ECMP route, as the kernel dumps IPv6 siblings). */
+	m = (struct nlb_route){ .family = AF_INET6, .dst = "2001:db8:9::", .dst_len = 48,
+				.hops = hops, .n_hops = 3 };
+	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
+	assert_int_equal(r.n_nexthops, 3);
+	want = ip6("fe80::2");
+	assert_int_equal(r.nexthops[1].ifindex, 4);
+	assert_memory_equal(&r.nexthops[1].gateway6, &want, 16);
+	want = ip6("2001:db8::fe");
+	assert_memory_equal(&r.nexthops[2].gateway6, &want, 16);
+}
+
+static void test_route6_malformed(void **state)
+{
+	static const struct nlb_hop hops[] = { { 3, "fe80::1" }, { 4, "fe80::2" } };
+	struct nlb b;
+	struct gnl_route r;
+	struct nlb_route m = { .family = AF_INET6, .dst = "2001:db8::", .dst_len = 64,
+			       .gateway = "fe80::1", .oif = 3 };
+	struct nlmsghdr *nlh;
+	struct nlattr *a;
+	struct rtnexthop *nh;
+	struct in_addr z4 = { 0 };
+
+	/* RTA_GATEWAY of 4 bytes on AF_INET6 (an IPv4 gateway belongs in RTA_VIA). */
+	m.gateway = NULL;
+	nlh = nlb_route(&b, &m);
+	mnl_attr_put(nlh, RTA_GATEWAY, sizeof(z4), &z4);
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+	m.gateway = "fe80::1";
+
+	/* RTA_DST of 4 and of 15 bytes. */
+	nlh = nlb_route(&b, &m);
+	a = msg_attr(nlh, sizeof(struct rtmsg), RTA_DST);
+	a->nla_len = MNL_ATTR_HDRLEN + 4;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+	nlh = nlb_route(&b, &m);
+	a = msg_attr(nlh, sizeof(struct rtmsg), RTA_DST);
+	a->nla_len = MNL_ATTR_HDRLEN + 15;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* RTA_GATEWAY running past the message. */
+	nlh = nlb_route(&b, &m);
+	a = msg_attr(nlh, sizeof(struct rtmsg), RTA_GATEWAY);
+	a->nla_len = 300;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* A prefix longer than 128. */
+	nlh = nlb_route(&b, &m);
+	((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_dst_len = 129;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* Truncated: the rtmsg, then the message inside the gateway. */
+	nlh = nlb_route(&b, &m);
+	nlh->nlmsg_len = MNL_NLMSG_HDRLEN + 6;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+	nlh = nlb_route(&b, &m);
+	a = msg_attr(nlh, sizeof(struct rtmsg), RTA_GATEWAY);
+	nlh->nlmsg_len = (uint32_t)((uint8_t *)a - (uint8_t *)nlh) + MNL_ATTR_HDRLEN + 8;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+
+	/* Multipath: a next hop's gateway of 4 bytes, of 16 bytes cut short. */
+	m = (struct nlb_route){ .family = AF_INET6, .hops = hops, .n_hops = 2 };
+	nlh = nlb_route(&b, &m);
+	nh = mnl_attr_get_payload(msg_attr(nlh, sizeof(struct rtmsg), RTA_MULTIPATH));
+	((struct nlattr *)((uint8_t *)nh + RTNH_ALIGN(sizeof(*nh))))->nla_len = MNL_ATTR_HDRLEN + 4;
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+	nlh = nlb_route(&b, &m);
+	nh = mnl_attr_get_payload(msg_attr(nlh, sizeof(struct rtmsg), RTA_MULTIPATH));
+	nh->rtnh_len = (unsigned short)(RTNH_ALIGN(sizeof(*nh)) + MNL_ATTR_HDRLEN + 8);
+	assert_int_equal(parse_route_exact(nlh, &r), -EBADMSG);
+}
+
 static void test_route_not_ours(void **state)
 {
 	struct nlb b;
 	struct gnl_route r;
-	struct nlb_route m = { .gateway = "192.0.2.1", .oif = 3, .family = AF_INET6 };
+	struct nlb_route m = { .gateway = "192.0.2.1", .oif = 3, .family = AF_MPLS };
 	struct nlmsghdr *nlh;
 
-	/* The IPv6 family header is the same struct; the attribute sizes are not. */
+	/* Another family (MPLS routes share the header): not ours. */
 	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), -EAFNOSUPPORT);
 	m.family = AF_INET;
 	nlh = nlb_route(&b, &m);
@@ -1123,6 +1311,7 @@ int main(void)
 		cmocka_unit_test(test_fdb),
 		cmocka_unit_test(test_fdb_malformed),
 		cmocka_unit_test(test_neigh),
+		cmocka_unit_test(test_neigh6),
 		cmocka_unit_test(test_port_vlans),
 		cmocka_unit_test(test_port_vlans_ranges),
 		cmocka_unit_test(test_port_vlans_full_table),
@@ -1130,6 +1319,8 @@ int main(void)
 		cmocka_unit_test(test_port_vlans_malformed),
 		cmocka_unit_test(test_route_default),
 		cmocka_unit_test(test_route_multipath),
+		cmocka_unit_test(test_route6),
+		cmocka_unit_test(test_route6_malformed),
 		cmocka_unit_test(test_route_not_ours),
 		cmocka_unit_test(test_route_malformed),
 		cmocka_unit_test(test_neigh_usable),

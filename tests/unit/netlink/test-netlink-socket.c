@@ -24,7 +24,7 @@
 #define FD_Q 101
 #define FD_RT 102 /* the route watch: never polled, read with recv() */
 #define MAX_ITEMS 256
-#define MAX_SENT 64
+#define MAX_SENT 128
 
 struct item {
 	int err;      /* errno to fail recvmsg() with, or 0 */
@@ -910,6 +910,31 @@ static void queue_route(uint32_t seq, const struct nlb_route *r)
 	queue_msg(FD_Q, nlb_route(&b, r), seq, 1000u + FD_Q, NLM_F_MULTI);
 }
 
+static void queue_neigh(uint32_t seq, const struct nlb_neigh *n)
+{
+	struct nlb b;
+
+	queue_msg(FD_Q, nlb_neigh(&b, n), seq, 1000u + FD_Q, NLM_F_MULTI);
+}
+
+/* The next request on the query socket: a dump of @type and @family filtered by ifindex 2. */
+static uint32_t expect_part(size_t n_sent, uint16_t type, uint8_t family)
+{
+	assert_int_equal(k.n_sent, n_sent);
+	assert_int_equal(last_sent()->fd, FD_Q);
+	assert_int_equal(last_sent()->type, type);
+	assert_true(last_sent()->flags & NLM_F_DUMP);
+	assert_int_equal(last_sent()->family, family);
+	assert_int_equal(last_sent()->filter, 2);
+	if (type == RTM_GETROUTE) {
+		/* strict checking: a zero header but for family and table, RTA_OIF alone */
+		assert_true(last_sent()->ifi_zero);
+		assert_int_equal(last_sent()->n_attrs, 1);
+	}
+	return last_sent()->seq;
+}
+
+/* Four dumps (neighbours v4, v6, routes v4, v6), each after the one before, all filtered. */
 /* A main-table route notification on the route watch. */
 static void queue_rt_change(void)
 {
@@ -919,7 +944,10 @@ static void queue_rt_change(void)
 		  0, 0, 0);
 }
 
-/* A refresh query of @ifindex answered with one neighbour; returns its events as letters. */
+/*
+ * A refresh query of @ifindex whose neighbour parts answer one IPv4
+ * neighbour and no IPv6 one; its events so far as letters.
+ */
 static void refresh_neigh_part(struct gnl *g, int ifindex, char *ev, size_t size)
 {
 	struct nlb b;
@@ -932,16 +960,27 @@ static void refresh_neigh_part(struct gnl *g, int ifindex, char *ev, size_t size
 		  last_sent()->seq, 1000u + FD_Q, NLM_F_MULTI);
 	queue_done(FD_Q, last_sent()->seq, 0);
 	drain(g, FD_Q);
+	assert_int_equal(last_sent()->type, RTM_GETNEIGH);
+	assert_int_equal(last_sent()->family, AF_INET6);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
 	pop_all(g, ev, size);
 }
 
-/* The routes of ifindex 2, as the kernel answers the dump just asked for. */
+/* The routes of ifindex 2, as the kernel answers the dumps just asked for: IPv4, then IPv6. */
 static void answer_routes(struct gnl *g, const char *gateway)
 {
 	assert_int_equal(last_sent()->type, RTM_GETROUTE);
+	assert_int_equal(last_sent()->family, AF_INET);
 	queue_route(last_sent()->seq, &(struct nlb_route){ .gateway = gateway, .oif = 2 });
 	queue_route(last_sent()->seq, &(struct nlb_route){ .dst = "192.0.2.0", .dst_len = 24,
 							   .oif = 2, .scope = RT_SCOPE_LINK });
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	assert_int_equal(last_sent()->type, RTM_GETROUTE);
+	assert_int_equal(last_sent()->family, AF_INET6);
+	queue_route(last_sent()->seq, &(struct nlb_route){ .family = AF_INET6, .gateway = "fe80::1",
+							   .oif = 2 });
 	queue_done(FD_Q, last_sent()->seq, 0);
 	drain(g, FD_Q);
 }
@@ -964,30 +1003,38 @@ static void test_query_refresh_memo(void **state)
 	(void)state;
 	assert_true(k.rt_filter);
 	assert_true(k.rt_groups & (1u << RTNLGRP_IPV4_ROUTE));
+	assert_true(k.rt_groups & (1u << RTNLGRP_IPV6_ROUTE));
 	sync_initial(g);
 
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
 	assert_string_equal(ev, "N");
 	answer_routes(g, "192.0.2.1");
 	pop_all(g, ev, sizeof(ev));
-	assert_string_equal(ev, "HHQ");
+	assert_string_equal(ev, "HHHQ");
 
 	/* again: the same hops, no dump */
 	before = k.n_sent;
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
-	assert_int_equal(k.n_sent, before + 1); /* the neighbour dump only */
-	assert_string_equal(ev, "NHHQ");
+	assert_int_equal(k.n_sent, before + 2); /* the neighbour dumps only */
+	assert_string_equal(ev, "NHHHQ");
 	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
 	queue_done(FD_Q, last_sent()->seq, 0);
 	drain(g, FD_Q);
 	assert_int_equal(gnl_pop_event(g, &e), 0);
 	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
 	assert_int_equal(e.query, id);
+	assert_int_equal(e.hop.family, AF_INET);
 	assert_true(e.hop.has_gateway);
 	assert_int_equal(e.hop.gateway.s_addr, htonl(0xc0000201));
 	assert_int_equal(gnl_pop_event(g, &e), 0);
 	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
 	assert_int_equal(e.hop.dst_len, 24);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
+	assert_int_equal(e.hop.family, AF_INET6);
+	assert_true(e.hop.has_gateway);
 	assert_int_equal(gnl_pop_event(g, &e), 0);
 	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
 	assert_int_equal(e.error, 0);
@@ -1000,6 +1047,8 @@ static void test_query_refresh_memo(void **state)
 	assert_int_equal(last_sent()->type, RTM_GETROUTE);
 	queue_done(FD_Q, last_sent()->seq, 0);
 	drain(g, FD_Q);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
 	pop_all(g, ev, sizeof(ev));
 	assert_string_equal(ev, "Q");
 
@@ -1008,9 +1057,9 @@ static void test_query_refresh_memo(void **state)
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
 	answer_routes(g, "192.0.2.254");
 	pop_all(g, ev, sizeof(ev));
-	assert_string_equal(ev, "HHQ");
+	assert_string_equal(ev, "HHHQ");
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
-	assert_string_equal(ev, "NHHQ");
+	assert_string_equal(ev, "NHHHQ");
 
 	/* a notification that arrives while the route dump runs: the answer is used, not kept */
 	queue_rt_change();
@@ -1021,6 +1070,8 @@ static void test_query_refresh_memo(void **state)
 	queue_rt_change();
 	queue_done(FD_Q, last_sent()->seq, 0);
 	drain(g, FD_Q);
+	queue_done(FD_Q, last_sent()->seq, 0); /* IPv6: none */
+	drain(g, FD_Q);
 	pop_all(g, ev, sizeof(ev));
 	assert_string_equal(ev, "HQ");
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
@@ -1028,9 +1079,34 @@ static void test_query_refresh_memo(void **state)
 	answer_routes(g, "192.0.2.1");
 	pop_all(g, ev, sizeof(ev));
 
+	/* a route part's error (an IPv6 dump refused) is kept and given again */
+	queue_rt_change();
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	queue_error(FD_Q, last_sent()->seq, -EAFNOSUPPORT);
+	drain(g, FD_Q);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
+	assert_int_equal(e.error, -EAFNOSUPPORT);
+	before = k.n_sent;
+	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	assert_int_equal(k.n_sent, before + 2); /* the neighbour dumps only */
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
+	assert_int_equal(e.error, -EAFNOSUPPORT);
+	queue_rt_change();
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+
 	/* a link message (IPv4 drops a link's routes silently when it goes down) */
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
-	assert_string_equal(ev, "NHHQ");
+	assert_string_equal(ev, "NHHHQ");
 	queue_link(0, 2, false);
 	drain(g, FD_EV);
 	pop_all(g, ev, sizeof(ev));
@@ -1053,7 +1129,7 @@ static void test_query_refresh_memo(void **state)
 	drain(g, FD_EV);
 	pop_all(g, ev, sizeof(ev));
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
-	assert_string_equal(ev, "NHHQ");
+	assert_string_equal(ev, "NHHHQ");
 
 	/* an overflow of the event socket: link events may be lost */
 	queue_err(FD_EV, ENOBUFS);
@@ -1073,11 +1149,13 @@ static void test_query_refresh_memo(void **state)
 
 	/* an incomplete route part (a hole) is not kept */
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
-	assert_string_equal(ev, "NHHQ");
+	assert_string_equal(ev, "NHHHQ");
 	queue_rt_change();
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
 	queue_route(last_sent()->seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
 	queue_err(FD_Q, ENOBUFS);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
 	queue_done(FD_Q, last_sent()->seq, 0);
 	drain(g, FD_Q);
 	pop_all(g, ev, sizeof(ev));
@@ -1091,9 +1169,11 @@ static void test_query_refresh_memo(void **state)
 static void test_query_refresh(void **state)
 {
 	static const struct nlb_hop hops[] = { { 2, "192.0.2.2" }, { 3, "198.51.100.1" } };
+	static const struct nlb_hop hops6[] = { { 3, "fe80::3" }, { 2, "fe80::2" } };
 	struct gnl *g = started();
 	struct gnl_event e;
 	struct gnl_counters c;
+	struct in6_addr a6;
 	uint32_t id, id2, seq, nseq;
 	size_t before;
 	char ev[64];
@@ -1102,36 +1182,30 @@ static void test_query_refresh(void **state)
 	before = k.n_sent;
 	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
 	assert_int_equal(gnl_query_neigh(g, 5, &id2), 0);
-	assert_int_equal(k.n_sent, before + 1);
-	assert_int_equal(last_sent()->fd, FD_Q);
-	assert_int_equal(last_sent()->type, RTM_GETNEIGH);
-	assert_int_equal(last_sent()->family, AF_INET);
-	assert_int_equal(last_sent()->filter, 2);
-	nseq = seq = last_sent()->seq;
-	{
-		struct nlb b;
-		struct nlb_neigh n = { .family = AF_INET, .ifindex = 2, .mac = mac1,
-				       .dst = "192.0.2.77", .state = NUD_REACHABLE };
-		struct nlb_neigh o = { .family = AF_INET, .ifindex = 3, .mac = mac1,
-				       .dst = "192.0.2.78", .state = NUD_STALE };
+	nseq = seq = expect_part(before + 1, RTM_GETNEIGH, AF_INET);
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET, .ifindex = 2, .mac = mac1,
+					      .dst = "192.0.2.77", .state = NUD_REACHABLE });
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET, .ifindex = 3, .mac = mac1,
+					      .dst = "192.0.2.78", .state = NUD_STALE });
+	queue_done(FD_Q, seq, 0);
+	drain(g, FD_Q);
 
-		queue_msg(FD_Q, nlb_neigh(&b, &n), seq, 1000u + FD_Q, NLM_F_MULTI);
-		queue_msg(FD_Q, nlb_neigh(&b, &o), seq, 1000u + FD_Q, NLM_F_MULTI);
-	}
+	/* The IPv6 neighbours: only the interface's, only IPv6. */
+	seq = expect_part(before + 2, RTM_GETNEIGH, AF_INET6);
+	assert_true(seq != nseq);
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET6, .ifindex = 2, .mac = mac1,
+					      .dst = "fe80::77", .state = NUD_STALE });
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET6, .ifindex = 3, .mac = mac1,
+					      .dst = "fe80::78", .state = NUD_STALE });
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET, .ifindex = 2, .mac = mac1,
+					      .dst = "192.0.2.79", .state = NUD_STALE });
+	queue_neigh(nseq, &(struct nlb_neigh){ .family = AF_INET6, .ifindex = 2, .mac = mac1,
+					       .dst = "fe80::66", .state = NUD_STALE }); /* stale */
 	queue_done(FD_Q, seq, 0);
 	drain(g, FD_Q);
 
 	/* Then the main table's routes, filtered by the kernel where it can. */
-	assert_int_equal(k.n_sent, before + 2);
-	assert_int_equal(last_sent()->type, RTM_GETROUTE);
-	assert_true(last_sent()->flags & NLM_F_DUMP);
-	assert_int_equal(last_sent()->family, AF_INET);
-	assert_int_equal(last_sent()->filter, 2);
-	assert_true(last_sent()->ifi_zero);
-	assert_int_equal(last_sent()->n_attrs, 1);
-	seq = last_sent()->seq;
-	assert_true(seq != nseq);
-
+	seq = expect_part(before + 3, RTM_GETROUTE, AF_INET);
 	queue_route(seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
 	queue_route(seq, &(struct nlb_route){ .dst = "192.0.2.0", .dst_len = 24, .oif = 2,
 					      .scope = RT_SCOPE_LINK });
@@ -1155,13 +1229,42 @@ static void test_query_refresh(void **state)
 	queue_done(FD_Q, seq, 0);
 	drain(g, FD_Q);
 
+	/* The IPv6 routes: link-local gateways; an IPv4 route here is a kernel without IPv6's. */
+	seq = expect_part(before + 4, RTM_GETROUTE, AF_INET6);
+	queue_route(seq, &(struct nlb_route){ .family = AF_INET6, .gateway = "fe80::1", .oif = 2 });
+	queue_route(seq, &(struct nlb_route){ .family = AF_INET6, .dst = "2001:db8::",
+					      .dst_len = 64, .oif = 2 });
+	queue_route(seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
+	queue_route(seq, &(struct nlb_route){ .family = AF_INET6, .gateway = "fe80::9", .oif = 3 });
+	queue_route(seq, &(struct nlb_route){ .family = AF_INET6, .dst = "2001:db8:5::",
+					      .dst_len = 48, .hops = hops6, .n_hops = 2 });
+	{
+		struct nlb b;
+		struct nlmsghdr *nlh = nlb_route(&b, &(struct nlb_route){ .family = AF_INET6,
+									   .oif = 2 });
+
+		((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_dst_len = 129;
+		queue_msg(FD_Q, nlh, seq, 1000u + FD_Q, NLM_F_MULTI);
+	}
+	queue_done(FD_Q, seq, 0);
+	drain(g, FD_Q);
+
 	assert_int_equal(gnl_pop_event(g, &e), 0);
 	assert_int_equal(e.type, GNL_EV_NEIGH);
 	assert_int_equal(e.query, id);
+	assert_int_equal(e.neigh.family, AF_INET);
 	assert_int_equal(e.neigh.ifindex, 2);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_NEIGH);
+	assert_int_equal(e.query, id);
+	assert_int_equal(e.neigh.family, AF_INET6);
+	assert_int_equal(e.neigh.ifindex, 2);
+	inet_pton(AF_INET6, "fe80::77", &a6);
+	assert_memory_equal(&e.neigh.ip6, &a6, 16);
 	assert_int_equal(gnl_pop_event(g, &e), 0);
 	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
 	assert_int_equal(e.query, id);
+	assert_int_equal(e.hop.family, AF_INET);
 	assert_int_equal(e.hop.ifindex, 2);
 	assert_true(e.hop.has_gateway);
 	assert_int_equal(e.hop.gateway.s_addr, htonl(0xc0000201));
@@ -1176,12 +1279,33 @@ static void test_query_refresh(void **state)
 	assert_int_equal(e.hop.gateway.s_addr, htonl(0xc0000202));
 	assert_int_equal(e.hop.dst_len, 24);
 	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
+	assert_int_equal(e.hop.family, AF_INET6);
+	assert_int_equal(e.hop.ifindex, 2);
+	assert_true(e.hop.has_gateway);
+	inet_pton(AF_INET6, "fe80::1", &a6);
+	assert_memory_equal(&e.hop.gateway6, &a6, 16);
+	assert_int_equal(e.hop.dst_len, 0);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
+	assert_int_equal(e.hop.family, AF_INET6);
+	assert_false(e.hop.has_gateway);
+	inet_pton(AF_INET6, "2001:db8::", &a6);
+	assert_memory_equal(&e.hop.dst6, &a6, 16);
+	assert_int_equal(e.hop.dst_len, 64);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
+	assert_int_equal(e.hop.family, AF_INET6);
+	inet_pton(AF_INET6, "fe80::2", &a6);
+	assert_memory_equal(&e.hop.gateway6, &a6, 16);
+	assert_int_equal(e.hop.dst_len, 48);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
 	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
 	assert_int_equal(e.query, id);
 	assert_int_equal(e.error, 0);
 	assert_int_equal(gnl_pop_event(g, &e), -EAGAIN);
 	gnl_get_counters(g, &c);
-	assert_int_equal(c.malformed, 1);
+	assert_int_equal(c.malformed, 2);
 
 	/* The next query only then. */
 	assert_int_equal(last_sent()->type, RTM_GETNEIGH);
@@ -1197,32 +1321,51 @@ static void test_query_refresh(void **state)
 	 * the routes are dumped: see test_query_refresh_memo.)
 	 */
 	queue_rt_change();
+	/* A failed neighbour dump still asks for the rest; the error is reported at the end. */
+	before = k.n_sent;
 	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
-	queue_msg(FD_Q, nlb_neigh(&(struct nlb){ 0 }, &(struct nlb_neigh){ .family = AF_INET,
-			.ifindex = 2, .mac = mac1, .dst = "192.0.2.77", .state = NUD_STALE }),
-		  last_sent()->seq, 1000u + FD_Q, NLM_F_MULTI);
+	seq = expect_part(before + 1, RTM_GETNEIGH, AF_INET);
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET, .ifindex = 2, .mac = mac1,
+					      .dst = "192.0.2.77", .state = NUD_STALE });
 	queue_err(FD_Q, ENOBUFS);
-	queue_done(FD_Q, last_sent()->seq, 0);
+	queue_done(FD_Q, seq, 0);
 	drain(g, FD_Q);
-	assert_int_equal(last_sent()->type, RTM_GETROUTE);
-	queue_route(last_sent()->seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
-	queue_done(FD_Q, last_sent()->seq, 0);
+	seq = expect_part(before + 2, RTM_GETNEIGH, AF_INET6);
+	queue_done(FD_Q, seq, 0);
+	drain(g, FD_Q);
+	seq = expect_part(before + 3, RTM_GETROUTE, AF_INET);
+	queue_route(seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
+	queue_done(FD_Q, seq, 0);
+	drain(g, FD_Q);
+	seq = expect_part(before + 4, RTM_GETROUTE, AF_INET6);
+	queue_route(seq, &(struct nlb_route){ .family = AF_INET6, .gateway = "fe80::1", .oif = 2 });
+	queue_done(FD_Q, seq, 0);
 	drain(g, FD_Q);
 	pop_all(g, ev, sizeof(ev));
-	assert_string_equal(ev, "NHQ");
+	assert_string_equal(ev, "NHHQ");
 
 	/* A route dump the kernel refuses (the interface went): done, with its error. */
 	queue_rt_change();
+	/*
+	 * Dumps the kernel refuses (the interface went): each part is still
+	 * asked for, and the query ends with the first error.
+	 */
+	before = k.n_sent;
 	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
-	queue_done(FD_Q, last_sent()->seq, 0);
+	queue_done(FD_Q, expect_part(before + 1, RTM_GETNEIGH, AF_INET), 0);
 	drain(g, FD_Q);
-	assert_int_equal(last_sent()->type, RTM_GETROUTE);
-	queue_error(FD_Q, last_sent()->seq, -ENODEV);
+	queue_done(FD_Q, expect_part(before + 2, RTM_GETNEIGH, AF_INET6), 0);
+	drain(g, FD_Q);
+	queue_error(FD_Q, expect_part(before + 3, RTM_GETROUTE, AF_INET), -ENODEV);
+	drain(g, FD_Q);
+	queue_error(FD_Q, expect_part(before + 4, RTM_GETROUTE, AF_INET6), -ENOENT);
 	drain(g, FD_Q);
 	assert_int_equal(gnl_pop_event(g, &e), 0);
 	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
 	assert_int_equal(e.query, id);
 	assert_int_equal(e.error, -ENODEV);
+	assert_int_equal(gnl_pop_event(g, &e), -EAGAIN);
+	assert_int_equal(k.n_sent, before + 4);
 	gnl_free(g);
 	reset();
 }
