@@ -42,10 +42,12 @@
 #define GNL_DUMP_RETRIES 3
 /* Interfaces whose route answer is kept (see struct gnl_route_memo). */
 #define GNL_ROUTE_MEMOS 8
-/* Route notifications read per look (each one says "changed"; the rest can wait). */
-#define GNL_RT_DRAIN 16
-/* The route watch socket's receive buffer: it only has to say that something came. */
-#define GNL_RT_RCVBUF 4096
+/* Route notifications read per look; more than that is taken as a change. */
+#define GNL_RT_DRAIN 64
+/* A route notification's room: a larger one counts as a change unread. */
+#define GNL_RT_MSG 2048
+/* The route watch's receive buffer (its overflow counts as a change). */
+#define GNL_RT_RCVBUF (64 * 1024)
 
 enum gnl_dump {
 	GNL_DUMP_NONE,
@@ -188,14 +190,24 @@ static int open_socket(struct mnl_socket **ret, uint32_t *ret_portid)
  */
 static void open_route_watch(struct gnl *g)
 {
-	const uint32_t t_new = ntohs(RTM_NEWROUTE), t_del = ntohs(RTM_DELROUTE);
 	/* a half-word load reads network order: ntohs() of the host-order field */
+	const uint32_t t_new = ntohs(RTM_NEWROUTE), t_del = ntohs(RTM_DELROUTE);
+	/*
+	 * Kept: anything but a route message (a nexthop object's), and a
+	 * main-table route message; dropped in the kernel: every other
+	 * table's (each address add's local route). What is kept is judged by
+	 * route_msg_counts(). (The host routes without a gateway that IPv6
+	 * addresses bring are not dropped here too: the kernel's attribute
+	 * lookup for filters, SKF_AD_NLATTR, found nothing in these messages
+	 * on Linux 6.18, so the filter cannot tell a gateway.)
+	 */
 	struct sock_filter code[] = {
 		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_type)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, t_new, 2, 0),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, t_del, 1, 0),
 		BPF_STMT(BPF_RET | BPF_K, 0xffff), /* not a route message (nexthop): keep */
-		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, NLMSG_HDRLEN + offsetof(struct rtmsg, rtm_table)),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS,
+			 NLMSG_HDRLEN + offsetof(struct rtmsg, rtm_table)),
 		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RT_TABLE_MAIN, 0, 1),
 		BPF_STMT(BPF_RET | BPF_K, 0xffff),
 		BPF_STMT(BPF_RET | BPF_K, 0),
@@ -234,10 +246,48 @@ static void memo_clear(struct gnl *g)
 }
 
 /*
- * Whether the main table may have changed since the last look: anything
- * on the watch socket, or an error (ENOBUFS: notifications were lost).
- * Notifications are queued when the change is made, so a change made
- * before this look is seen by it. True when there is no watch.
+ * A next hop that names nobody: no gateway, and a prefix as long as the
+ * address (an IPv6 address's own /128 prefix route; a host route through
+ * the link). As an on-link prefix it covers only the address itself,
+ * which is never its own neighbour; with 10,000 /128 addresses every
+ * answer carried 10,000 of them.
+ */
+static bool hop_names_nobody(const struct gnl_route *rt, const struct gnl_nexthop *h)
+{
+	return !h->has_gateway && rt->dst_len >= (rt->family == AF_INET6 ? 128 : 32);
+}
+
+/*
+ * Whether a route notification can change a refresh answer: not for a
+ * route the answers leave out (another table, not unicast, a cached
+ * clone) or whose every next hop names nobody (hop_names_nobody(): an
+ * IPv6 address's own /128 route, which every such address add brings).
+ * A replacement can: the route it replaced may have counted.
+ */
+static bool route_msg_counts(const void *buf, size_t n)
+{
+	const struct nlmsghdr *nlh = buf;
+	struct gnl_route rt;
+
+	if (n < sizeof(*nlh) || nlh->nlmsg_len != n ||
+	    (nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE) ||
+	    (nlh->nlmsg_flags & NLM_F_REPLACE) || gnl_parse_route(nlh, &rt) < 0 ||
+	    rt.nexthops_dropped)
+		return true; /* a nexthop object, or not understood: it may */
+	if (rt.table != RT_TABLE_MAIN || rt.type != RTN_UNICAST || (rt.flags & RTM_F_CLONED))
+		return false;
+	for (size_t i = 0; i < rt.n_nexthops; i++)
+		if (!hop_names_nobody(&rt, &rt.nexthops[i]))
+			return true;
+	return rt.n_nexthops == 0;
+}
+
+/*
+ * Whether a main table may have changed what a refresh answer holds since
+ * the last look: a notification that counts (route_msg_counts()), or an
+ * error (ENOBUFS: notifications were lost). Notifications are queued when
+ * the change is made, so a change made before this look is seen by it.
+ * True when there is no watch.
  */
 static bool routes_changed(struct gnl *g)
 {
@@ -248,10 +298,15 @@ static bool routes_changed(struct gnl *g)
 		return true;
 	fd = mnl_socket_get_fd(g->rt);
 	for (int i = 0; i < GNL_RT_DRAIN; i++) {
-		char b[32];
+		uint8_t b[GNL_RT_MSG] __attribute__((aligned(4)));
 		ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT | MSG_TRUNC);
 
-		if (n >= 0 || errno == ENOBUFS) {
+		if (n >= 0) {
+			if ((size_t)n > sizeof(b) || route_msg_counts(b, (size_t)n))
+				changed = true;
+			continue;
+		}
+		if (errno == ENOBUFS) {
 			changed = true;
 			continue;
 		}
@@ -260,7 +315,7 @@ static bool routes_changed(struct gnl *g)
 		if (errno != EINTR)
 			return true;
 	}
-	return true; /* more is queued: changed, and read at the next look */
+	return true; /* more is queued: say changed, and read on at the next look */
 }
 
 int gnl_new(struct gnl **ret, const struct gnl_options *opts)
@@ -655,7 +710,7 @@ static int query_route(struct gnl *g, const struct nlmsghdr *nlh)
 	for (size_t i = 0; i < rt.n_nexthops; i++) {
 		const struct gnl_nexthop *h = &rt.nexthops[i];
 
-		if (h->ifindex != g->q_cur->ifindex)
+		if (h->ifindex != g->q_cur->ifindex || hop_names_nobody(&rt, h))
 			continue;
 		ev.hop = (struct gnl_route_hop){
 			.family = rt.family,

@@ -152,6 +152,21 @@ def check_memo(me, w, eth, idx, want):
     d2, _ = counters(w)
     check(d2 == d1, f"no dump for a route of another table: {d1} -> {d2}")
 
+    # A host route without a gateway names nobody: in no answer, and it costs no dump;
+    # each IPv6 address brings one (its /128 prefix route).
+    me.ip("route", "add", "10.40.0.99/32", "dev", eth)
+    for i in range(5):
+        me.addr_add(eth, f"2001:db8:40::{100 + i}/128", "nodad")
+    check(refresh(w, idx) == want, f"host routes without a gateway: {refresh(w, idx)}")
+    d3, _ = counters(w)
+    check(d3 == d1, f"no dump for host routes without a gateway: {d1} -> {d3}")
+    # with a gateway it names one
+    me.ip("-6", "route", "add", "2001:db8:55::1/128", "via", "fe80::250", "dev", eth)
+    check(refresh(w, idx) == sorted(want + [("2001:db8:55::1/128", "fe80::250")]),
+          f"a host route with a gateway is seen: {refresh(w, idx)}")
+    me.ip("-6", "route", "del", "2001:db8:55::1/128", "via", "fe80::250", "dev", eth)
+    check(refresh(w, idx) == want, "and its removal")
+
     me.ip("route", "add", "198.18.0.0/24", "via", "10.40.0.252", "dev", eth)
     added = sorted(want + [("198.18.0.0/24", "10.40.0.252")])
     check(refresh(w, idx) == added, f"a route added is seen: {refresh(w, idx)}")

@@ -936,12 +936,16 @@ static uint32_t expect_part(size_t n_sent, uint16_t type, uint8_t family)
 
 /* Four dumps (neighbours v4, v6, routes v4, v6), each after the one before, all filtered. */
 /* A main-table route notification on the route watch. */
-static void queue_rt_change(void)
+static void queue_rt(const struct nlb_route *r, uint16_t flags)
 {
 	struct nlb b;
 
-	queue_msg(FD_RT, nlb_route(&b, &(struct nlb_route){ .gateway = "192.0.2.99", .oif = 2 }),
-		  0, 0, 0);
+	queue_msg(FD_RT, nlb_route(&b, r), 0, 0, flags);
+}
+
+static void queue_rt_change(void)
+{
+	queue_rt(&(struct nlb_route){ .gateway = "192.0.2.99", .oif = 2 }, 0);
 }
 
 /*
@@ -1101,6 +1105,50 @@ static void test_query_refresh_memo(void **state)
 	assert_int_equal(e.error, -EAFNOSUPPORT);
 	queue_rt_change();
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+
+	/*
+	 * What no answer holds changes none: a host route without a gateway
+	 * (each IPv6 address brings its /128), added or removed, another
+	 * table's, a local one. A host route with a gateway, or one that
+	 * replaces another, does.
+	 */
+	queue_rt(&(struct nlb_route){ .family = AF_INET6, .dst = "2001:db8::7", .dst_len = 128,
+				       .oif = 2 }, 0);
+	queue_rt(&(struct nlb_route){ .type = RTM_DELROUTE, .dst = "192.0.2.8", .dst_len = 32,
+				       .oif = 2 }, 0);
+	queue_rt(&(struct nlb_route){ .dst = "192.0.2.0", .dst_len = 24, .oif = 2, .table = 100 },
+		 0);
+	queue_rt(&(struct nlb_route){ .dst = "192.0.2.5", .dst_len = 32, .oif = 2,
+				       .rtn = RTN_LOCAL }, 0);
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "NHHHQ");
+	/* and a /128 host route is in no answer */
+	queue_rt_change();
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	queue_route(last_sent()->seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
+	queue_route(last_sent()->seq, &(struct nlb_route){ .dst = "192.0.2.9", .dst_len = 32,
+							   .oif = 2 });
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	queue_route(last_sent()->seq, &(struct nlb_route){ .family = AF_INET6,
+							   .dst = "2001:db8::7", .dst_len = 128,
+							   .oif = 2 });
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "HQ");
+	queue_rt(&(struct nlb_route){ .family = AF_INET6, .dst = "2001:db8::8", .dst_len = 128,
+				       .oif = 2, .gateway = "fe80::9" }, 0);
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+	queue_rt(&(struct nlb_route){ .dst = "192.0.2.8", .dst_len = 32, .oif = 2 },
+		 NLM_F_REPLACE);
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
 	answer_routes(g, "192.0.2.1");
 	pop_all(g, ev, sizeof(ev));
 
