@@ -124,23 +124,81 @@ static inline enum engine_action engine_action_from_cfg(enum cfg_action a)
 	return ENGINE_ACTION_NONE;
 }
 
+/*
+ * Every condition a target can be in. Each state says what its deadline
+ * means; target_set() (engine.c) is the only writer of a target's state,
+ * of what it waits to start (want) and of its deadline. The public
+ * enum engine_target_state (status) is a view of it: engine_tstate_public().
+ */
+enum engine_tstate {
+	ENGINE_TS_IDLE,      /* configured, nothing in flight; no deadline */
+	ENGINE_TS_HELD_DOWN, /* re-added within the hold-down: `want` starts at the deadline */
+	ENGINE_TS_PROBING,   /* a sequence probes: the next probe at the deadline */
+	ENGINE_TS_WAITING,   /* the pause after the last probe: the announcements start at the deadline */
+	/*
+	 * on_conflict = announce: another host answered; no more probes, no
+	 * more conflicts counted, the announcements start at the deadline
+	 * (when the last probe's pause ends).
+	 */
+	ENGINE_TS_DEFENDED,
+	ENGINE_TS_ANNOUNCING,     /* an announcement (no probes asked): its next step at the deadline */
+	ENGINE_TS_SEQ_ANNOUNCING, /* a sequence's announcements: the next step at the deadline */
+	ENGINE_TS_DONE,      /* announced; the periodic refresh at the deadline, if configured */
+	ENGINE_TS_CONFLICT,  /* another host has it (on_conflict = abort, or the kernel's DAD failed) */
+	ENGINE_TS_CANCELLED, /* what was in flight was withdrawn (removal, link down, MAC change...) */
+	ENGINE_TS_REMOVED,   /* no longer configured, kept so a quick re-add is held down; freed at the deadline */
+	_ENGINE_TS_MAX,
+};
+
+const char *engine_tstate_to_string(enum engine_tstate s);
+enum engine_target_state engine_tstate_public(enum engine_tstate s);
+
+/* What @s has in flight: a sequence (probes, or a sequence's announcements), an announcement, or nothing. */
+static inline enum engine_action engine_tstate_running(enum engine_tstate s)
+{
+	switch (s) {
+	case ENGINE_TS_PROBING:
+	case ENGINE_TS_WAITING:
+	case ENGINE_TS_DEFENDED:
+	case ENGINE_TS_SEQ_ANNOUNCING:
+		return ENGINE_ACTION_SEQUENCE;
+	case ENGINE_TS_ANNOUNCING:
+		return ENGINE_ACTION_ANNOUNCE;
+	default:
+		return ENGINE_ACTION_NONE;
+	}
+}
+
+/* Whether @s counts as probing: the receive filters stay on (engine_wants_arp()/_nd()). */
+static inline bool engine_tstate_probing(enum engine_tstate s)
+{
+	return s == ENGINE_TS_PROBING || s == ENGINE_TS_WAITING || s == ENGINE_TS_DEFENDED;
+}
+
 struct engine_target {
 	int ifindex;
 	struct garp_addr addr; /* the key, with ifindex */
 	struct gnl_addr a;
-	bool configured; /* false: removed, kept only to enforce the hold-down */
-	enum engine_target_state state;
-	enum engine_action running; /* in flight: ANNOUNCE or SEQUENCE; NONE */
-	enum engine_action want;    /* to start when the link can send / the hold-down ends */
-	bool deferred;           /* held down until timer.when */
-	bool conflicted;         /* on_conflict = announce: a conflict was already seen */
-	uint32_t sent, total;
-	uint64_t last_probe;
+
+	/* The condition: written by target_set() alone. */
+	enum engine_tstate state;
+	enum engine_action want; /* to start when the link can send / the address is usable / the hold-down ends */
+	struct engine_tnode timer; /* the state's deadline */
+	bool configured;         /* state != ENGINE_TS_REMOVED (for engine-refresh.c) */
+
+	/* The sequence in flight (or the last one): set when it starts, advanced by its steps. */
+	struct cfg_sequence seq; /* the policy it started with */
 	uint8_t mac[PKT_ETH_ALEN];
 	bool router;             /* IPv6: the Router flag of this sequence's advertisements */
 	uint8_t nonce[PKT_ND_NONCE_LEN]; /* IPv6: the nonce of this sequence's DAD probes */
-	struct cfg_sequence seq; /* the policy the running sequence started with */
-	uint64_t gen;
+	uint32_t sent, total;
+	uint64_t last_probe;
+	uint64_t gen; /* frames queued under another generation are void */
+
+	/*
+	 * What happened when: coinciding triggers coalesce against it (one
+	 * instant, one sequence), the hold-down counts from last_started.
+	 */
 	bool has_started;
 	uint64_t last_started;
 	/* what started at last_started, until cancelled: coinciding triggers coalesce into it */
@@ -155,9 +213,10 @@ struct engine_target {
 	 * when due in that very instant, is satisfied by that frame.
 	 */
 	uint64_t covered_at;
-	struct engine_tnode timer;
+
 	struct engine_target *hnext;
 	struct engine_target *lprev, *lnext; /* on the link */
+	/* engine-refresh.c's: the directed refresh of the last announcement */
 	bool refresh_wait;    /* announced; its directed refresh waits for the neighbour list */
 	uint64_t refresh_gen; /* gen when it was announced: a cancel since voids the refresh */
 };

@@ -452,40 +452,85 @@ static bool target_can_send(const struct engine *e, const struct engine_target *
 
 static bool target_in_flight(const struct engine_target *t)
 {
-	return t->state == ENGINE_TARGET_PROBING || t->state == ENGINE_TARGET_WAITING ||
-	       t->state == ENGINE_TARGET_ANNOUNCING;
+	return engine_tstate_running(t->state) != ENGINE_ACTION_NONE;
 }
 
-static bool state_probing(enum engine_target_state s)
+/* Whether a frame from another host claiming @t's address is a conflict now (RFC 5227 §2.1.1). */
+static bool target_listens(const struct engine_target *t)
 {
-	return s == ENGINE_TARGET_PROBING || s == ENGINE_TARGET_WAITING;
+	return t->state == ENGINE_TS_PROBING || t->state == ENGINE_TS_WAITING;
 }
 
-/* The one place a target's state and deadline change. */
-static void target_set(struct engine *e, struct engine_target *t, enum engine_target_state state,
-		       uint64_t when)
+/*
+ * What @t queued so far is void: frames carry the generation they were
+ * built in, and one from another is dropped when it leaves the token
+ * bucket or is popped.
+ */
+static void target_void_queued(struct engine *e, struct engine_target *t)
+{
+	t->gen = ++e->gen;
+}
+
+/* target_set()'s deadline: a time, none, or the one already armed. */
+struct tdeadline {
+	uint64_t when;
+	bool keep;
+};
+
+static struct tdeadline deadline_at(uint64_t when)
+{
+	return (struct tdeadline){ .when = when };
+}
+
+#define DEADLINE_NONE deadline_at(ENGINE_NO_DEADLINE)
+#define DEADLINE_KEEP ((struct tdeadline){ .keep = true })
+
+/*
+ * The one place a target's condition changes: its state, what it waits to
+ * start, and its deadline (OpenBSD dhcpleased's state_transition()). The
+ * probing count behind engine_wants_arp()/_nd() follows the state.
+ */
+static void target_set(struct engine *e, struct engine_target *t, enum engine_tstate state,
+		       enum engine_action want, struct tdeadline d)
 {
 	size_t v6 = target_is_v6(t);
 
-	if (state_probing(t->state) && !state_probing(state)) {
+	assert(state < _ENGINE_TS_MAX);
+	if (engine_tstate_probing(t->state) && !engine_tstate_probing(state)) {
 		e->n_probing--;
 		e->n_probing_v6 -= v6;
-	} else if (!state_probing(t->state) && state_probing(state)) {
+	} else if (!engine_tstate_probing(t->state) && engine_tstate_probing(state)) {
 		e->n_probing++;
 		e->n_probing_v6 += v6;
 	}
 	t->state = state;
-	if (heap_arm(&e->heap, &t->timer, when) < 0) {
+	t->want = want;
+	t->configured = state != ENGINE_TS_REMOVED;
+	if (!d.keep && heap_arm(&e->heap, &t->timer, d.when) < 0) {
 		/* out of memory for the heap: do not leave a half-run sequence around */
-		if (state_probing(t->state)) {
+		if (engine_tstate_probing(t->state)) {
 			e->n_probing--;
 			e->n_probing_v6 -= v6;
 		}
-		t->state = ENGINE_TARGET_CANCELLED;
-		t->running = ENGINE_ACTION_NONE;
+		t->state = ENGINE_TS_CANCELLED;
 		/* the note's time is when the lost step was due (never the far future here) */
-		lost(e, when, t->ifindex, &t->addr);
+		lost(e, d.when, t->ifindex, &t->addr);
 	}
+}
+
+/* @t waits, in its state, to start @kind too: when it can send, or the hold-down ends. */
+static void target_want(struct engine *e, struct engine_target *t, enum engine_action kind)
+{
+	target_set(e, t, t->state, engine_action_max(t->want, kind), DEADLINE_KEEP);
+}
+
+/* What @t waited to start, handed to the caller, who triggers it now. */
+static enum engine_action target_take_want(struct engine *e, struct engine_target *t)
+{
+	enum engine_action k = t->want;
+
+	target_set(e, t, t->state, ENGINE_ACTION_NONE, DEADLINE_KEEP);
+	return k;
 }
 
 static struct engine_target *target_new(struct engine *e, const struct gnl_addr *a)
@@ -504,7 +549,8 @@ static struct engine_target *target_new(struct engine *e, const struct gnl_addr 
 	t->ifindex = a->ifindex;
 	t->addr = addr_key(a);
 	t->a = *a;
-	t->state = ENGINE_TARGET_IDLE;
+	/* not configured until engine_addr() says so */
+	t->state = ENGINE_TS_REMOVED;
 	t->timer = (struct engine_tnode){ .idx = ENGINE_TNODE_NONE, .type = ENGINE_TNODE_TARGET };
 	b = target_bucket(e, t->ifindex, &t->addr);
 	t->hnext = e->thash[b];
@@ -522,7 +568,7 @@ static void target_free(struct engine *e, struct engine_target *t)
 	struct engine_link *l = link_find(e, t->ifindex);
 	struct engine_target **p;
 
-	target_set(e, t, ENGINE_TARGET_IDLE, ENGINE_NO_DEADLINE);
+	target_set(e, t, ENGINE_TS_REMOVED, ENGINE_ACTION_NONE, DEADLINE_NONE);
 	for (p = &e->thash[target_bucket(e, t->ifindex, &t->addr)]; *p; p = &(*p)->hnext)
 		if (*p == t) {
 			*p = t->hnext;
@@ -723,12 +769,11 @@ static uint64_t probe_interval(struct engine *e, const struct engine_target *t)
 
 static void target_done(struct engine *e, struct engine_target *t, uint64_t due)
 {
-	t->running = ENGINE_ACTION_NONE;
 	if (!t->seq.announcements)
 		note_target(e, ENGINE_NOTE_ANNOUNCED, due, t);
-	target_set(e, t, ENGINE_TARGET_DONE,
-		   t->seq.refresh_interval_ns ? add_sat(due, t->seq.refresh_interval_ns)
-					      : ENGINE_NO_DEADLINE);
+	target_set(e, t, ENGINE_TS_DONE, t->want,
+		   t->seq.refresh_interval_ns ? deadline_at(add_sat(due, t->seq.refresh_interval_ns))
+					      : DEADLINE_NONE);
 }
 
 
@@ -744,8 +789,14 @@ static bool target_would_probe(const struct engine_target *t, const struct cfg_s
 	       (!target_is_v6(t) || (t->a.flags & IFA_F_NODAD));
 }
 
+/*
+ * Starts @kind for @t now, with the link's policy and MAC. @covered: it
+ * replaces, in this instant, a sequence whose announcement was already
+ * handed out; its first announcement step, due in this same instant, is
+ * satisfied by that frame (one announcement per instant; the probes run).
+ */
 static void target_start(struct engine *e, struct engine_target *t, enum engine_action kind,
-			 uint64_t now)
+			 uint64_t now, bool covered)
 {
 	struct engine_link *l = link_find(e, t->ifindex);
 	struct engine_note n = { .type = ENGINE_NOTE_STARTED, .time = now,
@@ -764,14 +815,10 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 		t->router = e->policy.ipv6_router &&
 			    e->policy.ipv6_router(e->policy.userdata, t->ifindex, l->l.name);
 	}
-	t->running = kind;
-	t->want = ENGINE_ACTION_NONE;
-	t->deferred = false;
-	t->conflicted = false;
 	t->sent = 0;
 	t->has_started = true;
 	t->last_started = now;
-	t->covered_at = 0;
+	t->covered_at = covered ? now + 1 : 0;
 	/* a sequence without probes is an announcement: what a duplicate would be */
 	t->started_kind = kind == ENGINE_ACTION_SEQUENCE && !probe ? ENGINE_ACTION_ANNOUNCE : kind;
 	e->counters.sequences++;
@@ -781,12 +828,15 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 		t->total = t->seq.probes;
 		note_push(e, &n);
 		/* RFC 5227 §2.1.1: wait PROBE_WAIT (random) before the first probe */
-		target_set(e, t, ENGINE_TARGET_PROBING,
-			   now + (t->seq.probe_wait_ns ? rng_range(e, 0, t->seq.probe_wait_ns) : 0));
+		target_set(e, t, ENGINE_TS_PROBING, ENGINE_ACTION_NONE,
+			   deadline_at(now + (t->seq.probe_wait_ns ? rng_range(e, 0, t->seq.probe_wait_ns)
+								   : 0)));
 	} else {
 		t->total = t->seq.announcements;
 		note_push(e, &n);
-		target_set(e, t, ENGINE_TARGET_ANNOUNCING, now);
+		target_set(e, t,
+			   kind == ENGINE_ACTION_SEQUENCE ? ENGINE_TS_SEQ_ANNOUNCING : ENGINE_TS_ANNOUNCING,
+			   ENGINE_ACTION_NONE, deadline_at(now));
 	}
 }
 
@@ -797,15 +847,14 @@ static bool target_cancel(struct engine *e, struct engine_target *t,
 	struct engine_note n = { .type = ENGINE_NOTE_CANCELLED, .time = now,
 				 .ifindex = t->ifindex, .addr = t->addr, .reason = reason };
 
-	t->gen = ++e->gen;
+	target_void_queued(e, t);
 	/* withdrawn: a new trigger is no duplicate */
 	t->started_kind = ENGINE_ACTION_NONE;
 	t->sent_at = 0;
 	if (!target_in_flight(t))
 		return false;
-	t->want = engine_action_max(t->want, t->running);
-	t->running = ENGINE_ACTION_NONE;
-	target_set(e, t, ENGINE_TARGET_CANCELLED, ENGINE_NO_DEADLINE);
+	target_set(e, t, ENGINE_TS_CANCELLED,
+		   engine_action_max(t->want, engine_tstate_running(t->state)), DEADLINE_NONE);
 	e->counters.cancellations++;
 	note_push(e, &n);
 	return true;
@@ -821,19 +870,19 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 {
 	bool covered = false;
 
-	if (kind == ENGINE_ACTION_NONE || !t->configured)
+	if (kind == ENGINE_ACTION_NONE || t->state == ENGINE_TS_REMOVED)
 		return 0;
 	/* another host defended the address: probe again before any announcement */
-	if (t->state == ENGINE_TARGET_CONFLICT)
+	if (t->state == ENGINE_TS_CONFLICT)
 		kind = ENGINE_ACTION_SEQUENCE;
-	if (t->deferred || !target_can_send(e, t)) {
-		t->want = engine_action_max(t->want, kind);
+	if (t->state == ENGINE_TS_HELD_DOWN || !target_can_send(e, t)) {
+		target_want(e, t, kind);
 		return 0;
 	}
 	if (target_in_flight(t)) {
 		const struct engine_link *l = link_find(e, t->ifindex);
 
-		if (kind <= t->running)
+		if (engine_action_rank(kind) <= engine_action_rank(engine_tstate_running(t->state)))
 			return 0;
 		/*
 		 * A sequence that will not probe (no probes configured, or an
@@ -844,7 +893,7 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 		if (((t->has_started && t->last_started == now) || t->last_frame_at == now + 1) &&
 		    l && !target_would_probe(t, &l->policy, kind))
 			return 0;
-		t->gen = ++e->gen; /* what the lesser sequence queued is superseded */
+		target_void_queued(e, t); /* what the lesser sequence queued is superseded */
 		covered = t->sent_at == now + 1;
 	} else if (t->started_kind != ENGINE_ACTION_NONE &&
 		   ((t->has_started && t->last_started == now) || t->last_announced == now)) {
@@ -861,19 +910,15 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 		if (engine_action_rank(probes ? ENGINE_ACTION_SEQUENCE : ENGINE_ACTION_ANNOUNCE) <=
 		    engine_action_rank(t->started_kind))
 			return 0;
-		t->gen = ++e->gen;
+		target_void_queued(e, t);
 		covered = t->sent_at == now + 1;
 	}
-	target_start(e, t, kind, now);
 	/*
-	 * The sequence replaces one whose announcement already left in this
-	 * instant (what was not handed out yet is dropped with the old
-	 * generation): it probes, and when its first announcement falls in
-	 * this same instant (no delay configured), that frame was it. One
-	 * announcement per instant, and the probes still run.
+	 * What was not handed out yet went with the old generation; an
+	 * announcement that already left in this instant covers the new
+	 * sequence's first one if that falls in this instant too.
 	 */
-	if (covered)
-		t->covered_at = now + 1;
+	target_start(e, t, kind, now, covered);
 	return 1;
 }
 
@@ -922,7 +967,8 @@ static void target_step_announce(struct engine *e, struct engine_target *t, uint
 		engine_refresh_announced(e, t, due);
 	t->sent++;
 	if (!last)
-		target_set(e, t, ENGINE_TARGET_ANNOUNCING, add_sat(due, t->seq.announce_interval_ns));
+		target_set(e, t, t->state, t->want,
+			   deadline_at(add_sat(due, t->seq.announce_interval_ns)));
 	else
 		target_done(e, t, due);
 }
@@ -931,51 +977,55 @@ static void target_timer(struct engine *e, struct engine_target *t, uint64_t due
 {
 	enum engine_action k;
 
-	if (!t->configured) {
+	switch (t->state) {
+	case ENGINE_TS_REMOVED:
 		/* the hold-down of a removed address is over */
 		target_free(e, t);
 		return;
-	}
-	switch (t->state) {
-	case ENGINE_TARGET_PROBING:
+	case ENGINE_TS_HELD_DOWN:
+		/* the hold-down is over: whatever is configured now gets its sequence */
+		k = t->want;
+		target_set(e, t, ENGINE_TS_IDLE, ENGINE_ACTION_NONE, DEADLINE_NONE);
+		target_trigger(e, t, k, due);
+		return;
+	case ENGINE_TS_PROBING:
 		target_emit(e, due, t, target_is_v6(t) ? ENGINE_FRAME_NS_PROBE : ENGINE_FRAME_PROBE,
 			    false);
 		t->last_probe = due;
 		t->sent++;
 		if (t->sent < t->total)
-			target_set(e, t, ENGINE_TARGET_PROBING, add_sat(due, probe_interval(e, t)));
+			target_set(e, t, ENGINE_TS_PROBING, t->want,
+				   deadline_at(add_sat(due, probe_interval(e, t))));
 		else if (t->seq.announcements)
-			target_set(e, t, ENGINE_TARGET_WAITING, add_sat(due, t->seq.announce_delay_ns));
+			target_set(e, t, ENGINE_TS_WAITING, t->want,
+				   deadline_at(add_sat(due, t->seq.announce_delay_ns)));
 		else
 			target_done(e, t, due);
 		return;
-	case ENGINE_TARGET_WAITING:
+	case ENGINE_TS_WAITING:
+	case ENGINE_TS_DEFENDED:
 		t->sent = 0;
 		t->total = t->seq.announcements;
-		target_set(e, t, ENGINE_TARGET_ANNOUNCING, ENGINE_NO_DEADLINE);
+		target_set(e, t, ENGINE_TS_SEQ_ANNOUNCING, t->want, DEADLINE_NONE);
 		/* fall through */
-	case ENGINE_TARGET_ANNOUNCING:
+	case ENGINE_TS_ANNOUNCING:
+	case ENGINE_TS_SEQ_ANNOUNCING:
 		if (!t->total) {
 			target_done(e, t, due);
 			return;
 		}
 		target_step_announce(e, t, due);
 		return;
-	case ENGINE_TARGET_DONE:
+	case ENGINE_TS_DONE:
 		/* periodic refresh: the announcement only */
-		target_set(e, t, ENGINE_TARGET_DONE, ENGINE_NO_DEADLINE);
+		target_set(e, t, ENGINE_TS_DONE, t->want, DEADLINE_NONE);
 		target_trigger(e, t, ENGINE_ACTION_ANNOUNCE, due);
 		return;
-	default:
-		if (t->deferred) {
-			/* the hold-down is over: whatever is configured now gets its sequence */
-			t->deferred = false;
-			k = t->want;
-			t->want = ENGINE_ACTION_NONE;
-			target_set(e, t, t->state, ENGINE_NO_DEADLINE);
-			target_trigger(e, t, k, due);
-		}
-		return;
+	case ENGINE_TS_IDLE:
+	case ENGINE_TS_CONFLICT:
+	case ENGINE_TS_CANCELLED:
+	case _ENGINE_TS_MAX:
+		break;
 	}
 }
 
@@ -1008,11 +1058,8 @@ static void target_dad_failed(struct engine *e, struct engine_target *t, uint64_
 {
 	conflict_record(e, t, mac_zero, true, now);
 	e->counters.dad_failures++;
-	t->gen = ++e->gen;
-	t->running = ENGINE_ACTION_NONE;
-	t->want = ENGINE_ACTION_NONE;
-	t->deferred = false;
-	target_set(e, t, ENGINE_TARGET_CONFLICT, ENGINE_NO_DEADLINE);
+	target_void_queued(e, t);
+	target_set(e, t, ENGINE_TS_CONFLICT, ENGINE_ACTION_NONE, DEADLINE_NONE);
 }
 
 /* New flags (or lifetimes) for an address we know: DAD finished, failed, or restarted. */
@@ -1020,7 +1067,6 @@ static void target_addr_update(struct engine *e, struct engine_target *t,
 			       const struct gnl_addr *a, uint64_t now)
 {
 	bool was = target_addr_eligible(t), failed = t->a.flags & IFA_F_DADFAILED;
-	enum engine_action k;
 
 	t->a = *a;
 	if (target_is_v6(t) && !failed && (a->flags & IFA_F_DADFAILED)) {
@@ -1031,9 +1077,7 @@ static void target_addr_update(struct engine *e, struct engine_target *t,
 		target_cancel(e, t, ENGINE_CANCEL_NOT_ELIGIBLE, now);
 	} else if (!was && target_addr_eligible(t)) {
 		/* DAD finished: what waited for the address starts now */
-		k = t->want;
-		t->want = ENGINE_ACTION_NONE;
-		target_trigger_rebind(e, t, k, now);
+		target_trigger_rebind(e, t, target_take_want(e, t), now);
 	}
 }
 
@@ -1043,17 +1087,18 @@ static void target_conflict(struct engine *e, struct engine_target *t, const uin
 	conflict_record(e, t, mac, false, now);
 
 	if (t->seq.on_conflict == CFG_CONFLICT_ABORT) {
-		t->gen = ++e->gen; /* queued probes are moot too */
-		t->running = ENGINE_ACTION_NONE;
-		target_set(e, t, ENGINE_TARGET_CONFLICT, ENGINE_NO_DEADLINE);
+		target_void_queued(e, t); /* queued probes are moot too */
+		target_set(e, t, ENGINE_TS_CONFLICT, t->want, DEADLINE_NONE);
 		return;
 	}
 	/* on_conflict = announce: stop probing, announce when the last probe's pause ends */
-	t->conflicted = true;
-	if (t->state == ENGINE_TARGET_PROBING) {
+	if (t->state == ENGINE_TS_PROBING) {
 		uint64_t when = t->sent ? add_sat(t->last_probe, t->seq.announce_delay_ns) : now;
 
-		target_set(e, t, ENGINE_TARGET_WAITING, when > now ? when : now);
+		target_set(e, t, ENGINE_TS_DEFENDED, t->want, deadline_at(when > now ? when : now));
+	} else {
+		/* in the pause already: it ends as it would have */
+		target_set(e, t, ENGINE_TS_DEFENDED, t->want, DEADLINE_KEEP);
 	}
 }
 
@@ -1319,13 +1364,10 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 			 */
 			if (mac_changed)
 				target_cancel(e, t, ENGINE_CANCEL_MAC_CHANGED, now);
-			k = is_new ? t->want
-				   : engine_action_max(engine_action_from_cfg(l->policy.on_link_up), t->want);
-
+			k = target_take_want(e, t);
 			/* link-local: only what a MAC change or failover left waiting */
-			if (target_is_link_local(t))
-				k = t->want;
-			t->want = ENGINE_ACTION_NONE;
+			if (!is_new && !target_is_link_local(t))
+				k = engine_action_max(engine_action_from_cfg(l->policy.on_link_up), k);
 			target_trigger_rebind(e, t, k, now);
 		}
 	} else if (mac_changed) {
@@ -1333,10 +1375,8 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 			enum engine_action k = engine_action_from_cfg(l->policy.on_mac_change);
 
 			/* frames with the old MAC must not go out: restart with the new one */
-			if (target_cancel(e, t, ENGINE_CANCEL_MAC_CHANGED, now)) {
-				k = engine_action_max(k, t->want);
-				t->want = ENGINE_ACTION_NONE;
-			}
+			if (target_cancel(e, t, ENGINE_CANCEL_MAC_CHANGED, now))
+				k = engine_action_max(k, target_take_want(e, t));
 			target_trigger_rebind(e, t, k, now);
 		}
 	}
@@ -1417,16 +1457,17 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 		}
 	}
 	t->a = *addr;
-	t->configured = true;
-	t->gen = ++e->gen;
+	target_void_queued(e, t);
 	if (!is_new) {
 		/*
 		 * There before us: announce_on_start decides. But an IPv6 address
 		 * still in DAD appears, for everyone else, when DAD finishes.
 		 */
-		if (target_is_v6(t) && !target_is_link_local(t) &&
-		    (addr->flags & IFA_F_TENTATIVE) && !(addr->flags & IFA_F_DADFAILED))
-			t->want = ENGINE_ACTION_SEQUENCE;
+		bool dad = target_is_v6(t) && !target_is_link_local(t) &&
+			   (addr->flags & IFA_F_TENTATIVE) && !(addr->flags & IFA_F_DADFAILED);
+
+		target_set(e, t, ENGINE_TS_IDLE, dad ? ENGINE_ACTION_SEQUENCE : ENGINE_ACTION_NONE,
+			   DEADLINE_NONE);
 		goto out;
 	}
 	if (target_is_v6(t) && (addr->flags & IFA_F_DADFAILED)) {
@@ -1440,13 +1481,11 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 		struct engine_note n = { .type = ENGINE_NOTE_DEFERRED, .time = now,
 					 .ifindex = t->ifindex, .addr = t->addr, .when = end };
 
-		t->deferred = true;
-		t->want = ENGINE_ACTION_SEQUENCE;
-		target_set(e, t, ENGINE_TARGET_IDLE, end);
+		target_set(e, t, ENGINE_TS_HELD_DOWN, ENGINE_ACTION_SEQUENCE, deadline_at(end));
 		note_push(e, &n);
 		goto out;
 	}
-	target_set(e, t, ENGINE_TARGET_IDLE, ENGINE_NO_DEADLINE);
+	target_set(e, t, ENGINE_TS_IDLE, ENGINE_ACTION_NONE, DEADLINE_NONE);
 	target_trigger(e, t, ENGINE_ACTION_SEQUENCE, now);
 out:
 	engine_run(e, now);
@@ -1467,14 +1506,11 @@ void engine_addr_del(struct engine *e, uint64_t now, const struct gnl_addr *addr
 	if (!t || !t->configured)
 		goto out;
 	target_cancel(e, t, ENGINE_CANCEL_ADDR_REMOVED, now);
-	t->configured = false;
-	t->deferred = false;
-	t->want = ENGINE_ACTION_NONE;
 	l = link_find(e, t->ifindex);
 	end = t->has_started && l ? add_sat(t->last_started, l->policy.hold_down_ns) : 0;
 	if (end > now)
 		/* kept until the hold-down ends, so a quick re-add is held down */
-		target_set(e, t, ENGINE_TARGET_IDLE, end);
+		target_set(e, t, ENGINE_TS_REMOVED, ENGINE_ACTION_NONE, deadline_at(end));
 	else
 		target_free(e, t);
 out:
@@ -1521,7 +1557,7 @@ void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_ar
 			if (garp_addr_is_unspecified(&cand[c]) || (c == 1 && !probe))
 				continue;
 			t = target_find(e, chain[i]->l.ifindex, &cand[c]);
-			if (!t || !state_probing(t->state) || t->conflicted)
+			if (!t || !target_listens(t))
 				continue;
 			/* our own MACs never conflict: the target's, and every link the frame climbed */
 			for (size_t k = 0; k < n && !own; k++)
@@ -1556,7 +1592,7 @@ void engine_nd(struct engine *e, uint64_t now, int ifindex, const struct pkt_nd 
 		struct engine_target *t = target_find(e, chain[i]->l.ifindex, &key);
 		bool own = false;
 
-		if (!t || !state_probing(t->state) || t->conflicted)
+		if (!t || !target_listens(t))
 			continue;
 		for (size_t k = 0; k < n && !own; k++)
 			own = mac_eq(chain[k]->l.mac, nd->eth_src) ||
@@ -1731,7 +1767,7 @@ int engine_announce_now(struct engine *e, uint64_t now, int ifindex, const struc
 {
 	struct engine_link *l = link_find(e, ifindex);
 	struct engine_target *t;
-	enum engine_target_state was;
+	enum engine_tstate was;
 	int r;
 
 	assert(e && addr);
@@ -1741,11 +1777,11 @@ int engine_announce_now(struct engine *e, uint64_t now, int ifindex, const struc
 	if (!t || !t->configured)
 		return -ENOENT;
 	was = t->state;
-	if (was == ENGINE_TARGET_CONFLICT && !force && kind == ENGINE_ANNOUNCE_ONLY)
+	if (was == ENGINE_TS_CONFLICT && !force && kind == ENGINE_ANNOUNCE_ONLY)
 		return ENGINE_NOW_CONFLICT;
-	if (t->deferred || !target_can_send(e, t)) {
-		t->want = engine_action_max(t->want, kind == ENGINE_ANNOUNCE_SEQUENCE ? ENGINE_ACTION_SEQUENCE
-									: ENGINE_ACTION_ANNOUNCE);
+	if (was == ENGINE_TS_HELD_DOWN || !target_can_send(e, t)) {
+		target_want(e, t, kind == ENGINE_ANNOUNCE_SEQUENCE ? ENGINE_ACTION_SEQUENCE
+								   : ENGINE_ACTION_ANNOUNCE);
 		return ENGINE_NOW_WAITING;
 	}
 	if (kind == ENGINE_ANNOUNCE_SEQUENCE) {
@@ -1754,10 +1790,11 @@ int engine_announce_now(struct engine *e, uint64_t now, int ifindex, const struc
 	} else {
 		/* the operator has decided: whatever is in flight gives way to the announcement */
 		if (target_in_flight(t))
-			t->gen = ++e->gen;
-		target_start(e, t, ENGINE_ACTION_ANNOUNCE, now);
-		r = state_probing(was) ? ENGINE_NOW_CUT_SHORT
-		    : was == ENGINE_TARGET_ANNOUNCING ? ENGINE_NOW_RESTARTED : ENGINE_NOW_STARTED;
+			target_void_queued(e, t);
+		target_start(e, t, ENGINE_ACTION_ANNOUNCE, now, false);
+		r = engine_tstate_probing(was)					? ENGINE_NOW_CUT_SHORT
+		    : engine_tstate_public(was) == ENGINE_TARGET_ANNOUNCING ? ENGINE_NOW_RESTARTED
+									    : ENGINE_NOW_STARTED;
 	}
 	engine_run(e, now);
 	return r;
@@ -1865,6 +1902,36 @@ const char *engine_cancel_reason_to_string(enum engine_cancel_reason r)
 	return (size_t)r < sizeof(names) / sizeof(names[0]) && names[r] ? names[r] : "unknown";
 }
 
+static const struct {
+	const char *name;
+	enum engine_target_state shown; /* in status */
+} tstates[] = {
+	[ENGINE_TS_IDLE] = { "idle", ENGINE_TARGET_IDLE },
+	[ENGINE_TS_HELD_DOWN] = { "held-down", ENGINE_TARGET_IDLE },
+	[ENGINE_TS_PROBING] = { "probing", ENGINE_TARGET_PROBING },
+	[ENGINE_TS_WAITING] = { "waiting", ENGINE_TARGET_WAITING },
+	[ENGINE_TS_DEFENDED] = { "defended", ENGINE_TARGET_WAITING },
+	[ENGINE_TS_ANNOUNCING] = { "announcing", ENGINE_TARGET_ANNOUNCING },
+	[ENGINE_TS_SEQ_ANNOUNCING] = { "sequence-announcing", ENGINE_TARGET_ANNOUNCING },
+	[ENGINE_TS_DONE] = { "done", ENGINE_TARGET_DONE },
+	[ENGINE_TS_CONFLICT] = { "conflict", ENGINE_TARGET_CONFLICT },
+	[ENGINE_TS_CANCELLED] = { "cancelled", ENGINE_TARGET_CANCELLED },
+	[ENGINE_TS_REMOVED] = { "removed", ENGINE_TARGET_IDLE },
+};
+
+_Static_assert(sizeof(tstates) / sizeof(tstates[0]) == _ENGINE_TS_MAX, "a name for every state");
+
+const char *engine_tstate_to_string(enum engine_tstate s)
+{
+	return (size_t)s < sizeof(tstates) / sizeof(tstates[0]) ? tstates[s].name : "unknown";
+}
+
+enum engine_target_state engine_tstate_public(enum engine_tstate s)
+{
+	return (size_t)s < sizeof(tstates) / sizeof(tstates[0]) ? tstates[s].shown
+								 : ENGINE_TARGET_IDLE;
+}
+
 const char *engine_target_state_to_string(enum engine_target_state s)
 {
 	static const char *const names[] = {
@@ -1900,7 +1967,8 @@ void engine_foreach_target(const struct engine *e,
 	for (size_t i = 0; i < e->thash_size; i++)
 		for (const struct engine_target *t = e->thash[i]; t; t = t->hnext) {
 			struct engine_target_info info = {
-				.ifindex = t->ifindex, .addr = t->addr, .state = t->state,
+				.ifindex = t->ifindex, .addr = t->addr,
+				.state = engine_tstate_public(t->state),
 				.sent = t->sent, .total = t->total,
 				.last_announced = t->last_announced,
 				.addr_flags = t->a.flags,
