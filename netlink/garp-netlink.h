@@ -16,6 +16,26 @@
 #define GNL_ALEN 6
 #define GNL_KIND_LEN 16
 
+/*
+ * A link's kind (IFLA_INFO_KIND) or slave kind (IFLA_INFO_SLAVE_KIND),
+ * mapped once by gnl_parse_link(): the kinds garpd has a rule for, and
+ * OTHER for every other one ("dummy", "vxlan", ..., or a name longer than
+ * any kernel kind). The name as the kernel sent it is kept beside it for
+ * status and logs.
+ */
+enum gnl_kind {
+	GNL_KIND_NONE,  /* no kind given: a plain device (or, as a slave kind, not enslaved) */
+	GNL_KIND_OTHER, /* a kind garpd has no rule for */
+	GNL_KIND_BOND,
+	GNL_KIND_BRIDGE,
+	GNL_KIND_VLAN,
+	GNL_KIND_MACVLAN,
+	GNL_KIND_MACVTAP,
+	GNL_KIND_IPVLAN,
+	GNL_KIND_VETH,
+	_GNL_KIND_MAX,
+};
+
 struct gnl_link {
 	int ifindex;
 	char name[IFNAMSIZ];
@@ -26,10 +46,12 @@ struct gnl_link {
 	uint8_t operstate; /* IF_OPER_* */
 	int master;        /* IFLA_MASTER, 0 for none */
 	int link;          /* IFLA_LINK (lower device of a VLAN/macvlan), 0 for none */
-	char kind[GNL_KIND_LEN];       /* IFLA_INFO_KIND: "bond", "bridge", "vlan", ...; "" */
-	char slave_kind[GNL_KIND_LEN]; /* IFLA_INFO_SLAVE_KIND: "bond", "bridge", ...; "" */
-	uint16_t vlan_id;              /* IFLA_VLAN_ID for kind "vlan", else 0 */
-	int bond_active_slave;         /* IFLA_BOND_ACTIVE_SLAVE for kind "bond", 0 for none */
+	enum gnl_kind kind;            /* IFLA_INFO_KIND */
+	enum gnl_kind slave_kind;      /* IFLA_INFO_SLAVE_KIND: what the master is */
+	char kind_name[GNL_KIND_LEN];  /* IFLA_INFO_KIND as sent ("" for none; a longer one cut) */
+	char slave_kind_name[GNL_KIND_LEN]; /* IFLA_INFO_SLAVE_KIND as sent, likewise */
+	uint16_t vlan_id;              /* IFLA_VLAN_ID for GNL_KIND_VLAN, else 0 */
+	int bond_active_slave;         /* IFLA_BOND_ACTIVE_SLAVE for GNL_KIND_BOND, 0 for none */
 	bool has_bond_slave_state;
 	uint8_t bond_slave_state; /* IFLA_BOND_SLAVE_STATE: BOND_STATE_ACTIVE/BACKUP */
 	uint32_t event;           /* IFLA_EVENT of this message (IFLA_EVENT_BONDING_FAILOVER, ...); 0 */

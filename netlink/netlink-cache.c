@@ -224,8 +224,7 @@ unsigned int gnl_link_diff(const struct gnl_link *o, const struct gnl_link *n)
 	if (o->flags != n->flags)
 		ch |= GNL_CHANGE_FLAGS;
 	if (o->type != n->type || o->operstate != n->operstate || o->link != n->link ||
-	    o->vlan_id != n->vlan_id || strcmp(o->kind, n->kind) != 0 ||
-	    strcmp(o->slave_kind, n->slave_kind) != 0 ||
+	    o->vlan_id != n->vlan_id || o->kind != n->kind || o->slave_kind != n->slave_kind ||
 	    o->has_bond_slave_state != n->has_bond_slave_state ||
 	    o->bond_slave_state != n->bond_slave_state)
 		ch |= GNL_CHANGE_OTHER;

@@ -85,6 +85,40 @@ static int attr_strcpy(const struct nlattr *a, char *dst, size_t size)
 	return 0;
 }
 
+/*
+ * IFLA_INFO_KIND or IFLA_INFO_SLAVE_KIND: a NUL-terminated string of any
+ * length. The whole name decides @ret, once, here; @name keeps it for
+ * people, cut to @size - 1 bytes (a name that long is no kind garpd
+ * knows: GNL_KIND_OTHER).
+ */
+static int attr_kind(const struct nlattr *a, enum gnl_kind *ret, char *name, size_t size)
+{
+	static const struct {
+		const char *name;
+		enum gnl_kind kind;
+	} known[] = {
+		{ "bond", GNL_KIND_BOND },
+		{ "bridge", GNL_KIND_BRIDGE },
+		{ "vlan", GNL_KIND_VLAN },
+		{ "macvlan", GNL_KIND_MACVLAN },
+		{ "macvtap", GNL_KIND_MACVTAP },
+		{ "ipvlan", GNL_KIND_IPVLAN },
+		{ "veth", GNL_KIND_VETH },
+	};
+	const char *s;
+
+	if (mnl_attr_validate(a, MNL_TYPE_NUL_STRING) < 0)
+		return -EBADMSG;
+	s = mnl_attr_get_str(a); /* validated: NUL-terminated inside the payload */
+	*ret = s[0] ? GNL_KIND_OTHER : GNL_KIND_NONE;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(s, known[i].name) == 0)
+			*ret = known[i].kind;
+	strncpy(name, s, size - 1);
+	name[size - 1] = '\0';
+	return 0;
+}
+
 static int attr_u32(const struct nlattr *a, uint32_t *ret)
 {
 	if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
@@ -178,10 +212,11 @@ static int linkinfo_cb(const struct nlattr *a, void *data)
 
 	switch (mnl_attr_get_type(a)) {
 	case IFLA_INFO_KIND:
-		r = attr_strcpy(a, c->l->kind, sizeof(c->l->kind));
+		r = attr_kind(a, &c->l->kind, c->l->kind_name, sizeof(c->l->kind_name));
 		break;
 	case IFLA_INFO_SLAVE_KIND:
-		r = attr_strcpy(a, c->l->slave_kind, sizeof(c->l->slave_kind));
+		r = attr_kind(a, &c->l->slave_kind, c->l->slave_kind_name,
+			      sizeof(c->l->slave_kind_name));
 		break;
 	case IFLA_INFO_DATA:
 		r = nested_check(a);
@@ -292,14 +327,14 @@ int gnl_parse_link(const struct nlmsghdr *nlh, struct gnl_link *ret)
 	if (c.info_data) {
 		mnl_attr_cb_t cb = NULL;
 
-		if (strcmp(l.kind, "bond") == 0)
+		if (l.kind == GNL_KIND_BOND)
 			cb = bond_data_cb;
-		else if (strcmp(l.kind, "vlan") == 0)
+		else if (l.kind == GNL_KIND_VLAN)
 			cb = vlan_data_cb;
 		if (cb && mnl_attr_parse_nested(c.info_data, cb, &c) < 0)
 			return c.err ? c.err : -EBADMSG;
 	}
-	if (c.slave_data && strcmp(l.slave_kind, "bond") == 0) {
+	if (c.slave_data && l.slave_kind == GNL_KIND_BOND) {
 		if (mnl_attr_parse_nested(c.slave_data, bond_slave_data_cb, &c) < 0)
 			return c.err ? c.err : -EBADMSG;
 	}

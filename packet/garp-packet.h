@@ -278,7 +278,10 @@ int pkt_recv_rx(int fd, void *buf, size_t size, size_t *ret_len, struct pkt_rx *
  * it stays in-band). The kernel hands another VLAN's frame to the parent's
  * packet sockets with the tag in PACKET_AUXDATA, in-band, or already taken
  * off and marked PACKET_OTHERHOST; a broadcast, multicast or our own MAC
- * as destination cannot be PACKET_OTHERHOST otherwise. (A frame of another
+ * as destination cannot be PACKET_OTHERHOST otherwise, so such a frame
+ * never counts, whatever tag is left in-band (a VLAN device with
+ * reorder_hdr off puts its own tag back in front of an inner one that had
+ * no device). (A frame of another
  * VLAN unicast to a third host, seen in promiscuous mode, cannot be told
  * from one of ours and still counts.)
  *

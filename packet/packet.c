@@ -219,14 +219,20 @@ bool pkt_rx_same_vlan(const uint8_t eth_dst[PKT_ETH_ALEN], bool tagged, uint16_t
 {
 	if (rx->vlan_valid && tagged)
 		return false; /* two tags: the inner VLAN of an outer one, not ours */
+	if (rx->pkttype == PKT_PACKET_OTHERHOST &&
+	    ((eth_dst[0] & 1) || !memcmp(eth_dst, link_mac, PKT_ETH_ALEN)))
+		/*
+		 * To us or to all, yet "not for us": the kernel's mark of a tag it
+		 * took off and had no VLAN device for. It is gone from the frame
+		 * and the auxiliary data; an in-band tag that is left is an outer
+		 * one (a VLAN device with reorder_hdr off puts its own back).
+		 */
+		return false;
 	if (rx->vlan_valid || tagged) {
 		if (rx->vlan_valid)
 			vlan = rx->vlan;
 		return vlan == 0 || vlan == link_vlan;
 	}
-	if (rx->pkttype == PKT_PACKET_OTHERHOST)
-		/* no tag left, yet not for us: the kernel's mark of another VLAN's frame */
-		return !(eth_dst[0] & 1) && memcmp(eth_dst, link_mac, PKT_ETH_ALEN);
 	return true;
 }
 

@@ -324,10 +324,10 @@ static bool link_is_bond_slave(const struct engine *e, const struct engine_link 
 {
 	const struct engine_link *m;
 
-	if (!strcmp(l->l.slave_kind, "bond"))
+	if (l->l.slave_kind == GNL_KIND_BOND)
 		return true;
 	m = link_find(e, l->l.master);
-	return m && m->known && !strcmp(m->l.kind, "bond");
+	return m && m->known && m->l.kind == GNL_KIND_BOND;
 }
 
 static bool link_eligible(const struct engine *e, const struct engine_link *l)
@@ -1191,10 +1191,10 @@ void engine_run(struct engine *e, uint64_t now)
 	}
 }
 
-static bool kind_is_stacked(const char *kind)
+static bool kind_is_stacked(enum gnl_kind kind)
 {
-	return !strcmp(kind, "vlan") || !strcmp(kind, "macvlan") || !strcmp(kind, "macvtap") ||
-	       !strcmp(kind, "ipvlan");
+	return kind == GNL_KIND_VLAN || kind == GNL_KIND_MACVLAN || kind == GNL_KIND_MACVTAP ||
+	       kind == GNL_KIND_IPVLAN;
 }
 
 static bool visited_has(struct engine_link *const *v, size_t n, const struct engine_link *l)
@@ -1279,7 +1279,7 @@ static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t n
 	for (size_t i = 0; i < n && n < 64 * ENGINE_STACK_DEPTH; i++) {
 		struct engine_link *x = v[i], *m = link_find(e, x->l.master);
 
-		if (m && m->known && !strcmp(m->l.kind, "bridge") && !visited_has(v, n, m) &&
+		if (m && m->known && m->l.kind == GNL_KIND_BRIDGE && !visited_has(v, n, m) &&
 		    stack_push(&v, &n, &cap, m) < 0)
 			goto oom;
 		for (struct engine_link *y = e->links; y; y = y->next) {
@@ -1303,7 +1303,7 @@ static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t n
 	for (size_t i = 0; i < n; i++) {
 		struct engine_relearn r = { .bridge = v[i]->l.ifindex, .bond = bond->l.ifindex };
 
-		if (strcmp(v[i]->l.kind, "bridge"))
+		if (v[i]->l.kind != GNL_KIND_BRIDGE)
 			continue;
 		for (size_t k = 0; k < n && r.n_ports < ENGINE_STACK_DEPTH; k++)
 			if (v[k]->l.master == r.bridge) {
@@ -1381,7 +1381,7 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 		}
 	}
 
-	failover = !strcmp(link->kind, "bond") &&
+	failover = link->kind == GNL_KIND_BOND &&
 		   ((changes & (GNL_CHANGE_FAILOVER | GNL_CHANGE_ACTIVE_SLAVE)) ||
 		    (!is_new && old.bond_active_slave != link->bond_active_slave)) &&
 		   (link->bond_active_slave || (changes & GNL_CHANGE_FAILOVER));

@@ -1130,7 +1130,7 @@ static const char *link_refusal(const struct gnl_link *l)
 		return "has no Ethernet address";
 	if (!gnl_link_is_oper_up(l))
 		return "has no carrier (operationally down)";
-	if (!strcmp(l->slave_kind, "bond"))
+	if (l->slave_kind == GNL_KIND_BOND)
 		return "is a bond's slave (send on the bond)";
 	return NULL;
 }

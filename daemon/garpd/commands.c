@@ -157,7 +157,7 @@ static const char *link_ignored_reason(struct daemon *d, const struct links *ls,
 	for (size_t i = 0; l->master && i < ls->n && !master; i++)
 		if (ls->l[i].ifindex == l->master)
 			master = &ls->l[i];
-	if (!strcmp(l->slave_kind, "bond") || (master && !strcmp(master->kind, "bond")))
+	if (l->slave_kind == GNL_KIND_BOND || (master && master->kind == GNL_KIND_BOND))
 		return "bond-slave";
 	return "unknown";
 }
@@ -275,9 +275,9 @@ static bool status_text(struct daemon *d, const struct links *ls, const struct s
 			goto targets;
 		buf_printf(out, "%-16s %7d  %-17s  %-8s %-10s %s%s", l->name, l->ifindex,
 			   l->mac_len == PKT_ETH_ALEN ? pkt_mac_to_str(l->mac, mac) : "-",
-			   l->kind[0] ? l->kind : "-", link_state(l), why ? "ignored: " : "",
+			   l->kind_name[0] ? l->kind_name : "-", link_state(l), why ? "ignored: " : "",
 			   why ? why : "");
-		if (!strcmp(l->kind, "bond"))
+		if (l->kind == GNL_KIND_BOND)
 			buf_printf(out, "%sactive_slave=%s", why ? " " : "",
 				   l->bond_active_slave ? daemon_ifname(d, l->bond_active_slave, b)
 							: "none");
@@ -374,7 +374,7 @@ static bool status_json(struct daemon *d, const struct links *ls, const struct s
 		else
 			buf_printf(out, "null");
 		json_key(out, &first, "kind");
-		buf_json_string(out, l->kind);
+		buf_json_string(out, l->kind_name);
 		json_key(out, &first, "state");
 		buf_printf(out, "\"%s\"", link_state(l));
 		why = link_ignored_reason(d, ls, l);
@@ -389,7 +389,7 @@ static bool status_json(struct daemon *d, const struct links *ls, const struct s
 			cfg_sequence_for(&d->cfg, l->name, &q);
 			policy_json(&q, out);
 		}
-		if (!strcmp(l->kind, "bond")) {
+		if (l->kind == GNL_KIND_BOND) {
 			json_key(out, &first, "active_slave");
 			if (l->bond_active_slave)
 				buf_json_string(out, daemon_ifname(d, l->bond_active_slave, b));
@@ -535,16 +535,6 @@ uint64_t daemon_wall_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-bool daemon_key_is_number(const char *key)
-{
-	static const char *const numbers[] = {"probes", "guests", "neighbours", "capped", NULL};
-
-	for (size_t i = 0; numbers[i]; i++)
-		if (!strcmp(key, numbers[i]))
-			return true;
-	return false;
 }
 
 const char *daemon_format_time(uint64_t epoch_ns, char buf[40])

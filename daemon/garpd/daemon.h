@@ -13,14 +13,14 @@
 #include "garp-netlink.h"
 #include "loop.h"
 
-/* An FDB query in flight: its answer is collected, then handed over at once. */
-struct fdb_query {
-	uint32_t id;
-	int bridge;
-	struct gnl_fdb *entries;
-	size_t n, cap;
-	struct gnl_port_vlan *vlans; /* the bridge ports' VLAN tables, in runs */
-	size_t n_vlans, cap_vlans;
+/* epoll tags: which source woke the loop (loop.c dispatches on them). */
+enum daemon_source {
+	SRC_NETLINK, /* + index of the netlink fd */
+	SRC_PACKET = 8,
+	SRC_TIMER,
+	SRC_SIGNAL,
+	SRC_PACKET_ND, /* the IPv6 packet socket: NS/NA while our own DAD probes run */
+	SRC_CONTROL = 100, /* and up: the control socket's listener and clients */
 };
 
 /* Per-interface frame counts for metrics; kept after the interface goes, so counters never drop. */
@@ -65,9 +65,9 @@ struct daemon {
 	bool synced;
 	bool stop;
 
-	struct fdb_query *queries;
+	struct fdb_query *queries; /* relearn: FDB+VLAN queries (queries.c) */
 	size_t n_queries;
-	struct nb_query *nb_queries; /* directed refresh: neighbour+route queries (loop.c) */
+	struct nb_query *nb_queries; /* directed refresh: neighbour+route queries (queries.c) */
 	size_t n_nb_queries;
 
 	/* Frames the socket could not take yet, in order. */
@@ -93,9 +93,47 @@ struct daemon_event {
 	const char *key2, *val2;
 };
 
+/* event.c: events for the log and the monitors. */
+
+/* One line in the log at @level (if enabled) and on every monitor (text and JSON). */
 void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon_event *ev);
+/* An engine note as its event; a per-address line of a burst goes to the burst summary. */
+void daemon_emit_note(struct daemon *d, const struct engine_note *n);
+/* The events of a link's change: link-up, link-down, mac-changed. */
+void daemon_emit_link_change(struct daemon *d, const struct gnl_event *ev);
+/* log-burst.h's emit: one burst summary line for an interface. */
+void daemon_burst_emit(void *userdata, int ifindex, const char *fields, size_t len);
+/* An interface's name, or "if<index>" when netlink does not know it. */
 const char *daemon_ifname(const struct daemon *d, int ifindex, char buf[IFNAMSIZ + 12]);
+
+/* transmit.c: the outbox, and the account of every frame sent or not. */
+
+/* An interface's counters, made on first use; NULL when out of memory. */
 struct if_stats *daemon_if_stats(struct daemon *d, int ifindex);
+/* Queue a frame for the socket. Return: 0, or -ENOMEM. */
+int daemon_outbox_push(struct daemon *d, const struct engine_frame *f);
+/* Drop the queued frames of an interface (@addr NULL) or of one address on it. */
+void daemon_outbox_purge(struct daemon *d, int ifindex, const struct garp_addr *addr);
+/* Send what the socket takes; the rest waits for EPOLLOUT. */
+void daemon_outbox_flush(struct daemon *d);
+/* A frame that cannot go: counted, and the send-failed event. */
+void daemon_send_error(struct daemon *d, const struct engine_frame *f, int err);
+
+/* queries.c: the answers to the engine's queries, collected and handed back. */
+
+/* Ask netlink what @q asks for; a query that cannot be asked is answered empty or dropped. */
+void daemon_query_start(struct daemon *d, const struct engine_query *q);
+/* One event of a query's answer (GNL_EV_FDB, _PORT_VLAN, _NEIGH, _ROUTE_HOP, _QUERY_DONE). */
+void daemon_query_answer(struct daemon *d, const struct gnl_event *ev);
+/* Forget every query in flight. */
+void daemon_queries_free(struct daemon *d);
+
+/* setup.c: sockets, engine and privileges; the configuration's reload. */
+
+/* Open everything, drop privileges, start the first dump. Return: 0, or a negative errno (logged). */
+int daemon_setup(struct daemon *d);
+/* Close and free whatever daemon_setup() and the loop made, and the configuration. */
+void daemon_teardown(struct daemon *d);
 /* Reload the configuration; on failure @ret_err (if not NULL) gets "file:line: message". */
 int daemon_reload(struct daemon *d, struct buf *ret_err);
 
@@ -103,8 +141,6 @@ int daemon_reload(struct daemon *d, struct buf *ret_err);
 const char *daemon_format_time(uint64_t epoch_ns, char buf[40]);
 /* CLOCK_REALTIME in ns since the epoch (commands.c). */
 uint64_t daemon_wall_ns(void);
-/* Whether an event field's value is a number (JSON without quotes) (commands.c). */
-bool daemon_key_is_number(const char *key);
 
 /* The control socket's request handler (commands.c). */
 enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload,

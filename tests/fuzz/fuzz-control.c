@@ -89,11 +89,11 @@ static void setup(struct daemon *d)
 	links[0].flags |= IFF_LOOPBACK;
 	make_link(&links[1], 2, "eth0", 2);
 	make_link(&links[2], 3, "bond0", 3);
-	snprintf(links[2].kind, sizeof(links[2].kind), "bond");
+	links[2].kind = GNL_KIND_BOND;
 	links[2].bond_active_slave = 4;
 	make_link(&links[3], 4, "eth1", 3);
 	links[3].master = 3;
-	snprintf(links[3].slave_kind, sizeof(links[3].slave_kind), "bond");
+	links[3].slave_kind = GNL_KIND_BOND;
 
 	memset(d, 0, sizeof(*d));
 	d->now = 5000000000ull;

@@ -166,10 +166,10 @@ static void decode_policy(struct fuzz_in *in, struct cfg_sequence *s)
 
 static bool is_bond_slave(const struct world *w, const struct gnl_link *l)
 {
-	if (!strcmp(l->slave_kind, "bond"))
+	if (l->slave_kind == GNL_KIND_BOND)
 		return true;
 	return l->master >= 1 && l->master <= NL && w->link[l->master].known &&
-	       !strcmp(w->link[l->master].l.kind, "bond");
+	       w->link[l->master].l.kind == GNL_KIND_BOND;
 }
 
 static void check_rate(struct world *w, struct flink *fl, int ifindex)
@@ -324,7 +324,8 @@ static void drain(struct world *w)
 
 static void ev_link(struct world *w, struct fuzz_in *in)
 {
-	static const char *const kinds[] = {"", "bond", "bridge", "vlan", "macvlan", "veth"};
+	static const enum gnl_kind kinds[] = {GNL_KIND_NONE, GNL_KIND_BOND,    GNL_KIND_BRIDGE,
+					      GNL_KIND_VLAN, GNL_KIND_MACVLAN, GNL_KIND_VETH};
 	uint8_t a = fuzz_u8(in), b = fuzz_u8(in), c = fuzz_u8(in);
 	int ifindex = 1 + a % NL;
 	struct flink *fl = &w->link[ifindex];
@@ -346,16 +347,16 @@ static void ev_link(struct world *w, struct fuzz_in *in)
 	l.operstate = (a & 0xc0) == 0x40   ? IF_OPER_DOWN
 		      : (a & 0xc0) == 0x80 ? IF_OPER_UNKNOWN
 					   : IF_OPER_UP;
-	snprintf(l.kind, sizeof(l.kind), "%s", kinds[b % 6]);
+	l.kind = kinds[b % 6];
 	l.master = (b >> 3) % 3 == 0 ? (int)(c % (NL + 1)) : 0;
 	if (l.master == ifindex)
 		l.master = 0;
 	if (l.master && (c & 0x08))
-		snprintf(l.slave_kind, sizeof(l.slave_kind), "bond");
-	l.link =
-	    !strcmp(l.kind, "vlan") || !strcmp(l.kind, "macvlan") ? (int)((c >> 4) % (NL + 1)) : 0;
-	l.vlan_id = !strcmp(l.kind, "vlan") ? 100 : 0;
-	if (!strcmp(l.kind, "bond"))
+		l.slave_kind = GNL_KIND_BOND;
+	l.link = l.kind == GNL_KIND_VLAN || l.kind == GNL_KIND_MACVLAN ? (int)((c >> 4) % (NL + 1))
+								      : 0;
+	l.vlan_id = l.kind == GNL_KIND_VLAN ? 100 : 0;
+	if (l.kind == GNL_KIND_BOND)
 		l.bond_active_slave = (int)((c >> 4) % (NL + 1));
 
 	if (fl->known) {

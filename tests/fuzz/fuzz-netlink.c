@@ -135,9 +135,14 @@ static void parse_all(const struct nlmsghdr *nlh)
 	FUZZ_CHECK(code_ok(r = gnl_parse_link(nlh, &l)), "gnl_parse_link: %d", r);
 	if (r == 0)
 		FUZZ_CHECK(memchr(l.name, '\0', sizeof(l.name)) &&
-			       memchr(l.kind, '\0', sizeof(l.kind)) &&
-			       memchr(l.slave_kind, '\0', sizeof(l.slave_kind)),
+			       memchr(l.kind_name, '\0', sizeof(l.kind_name)) &&
+			       memchr(l.slave_kind_name, '\0', sizeof(l.slave_kind_name)),
 			   "an unterminated name");
+	if (r == 0)
+		FUZZ_CHECK(l.kind < _GNL_KIND_MAX && l.slave_kind < _GNL_KIND_MAX &&
+				   (l.kind == GNL_KIND_NONE) == !l.kind_name[0] &&
+				   (l.slave_kind == GNL_KIND_NONE) == !l.slave_kind_name[0],
+			   "a kind out of range or not its name's: %d %d", l.kind, l.slave_kind);
 	FUZZ_CHECK(code_ok(r = gnl_parse_addr(nlh, &a)), "gnl_parse_addr: %d", r);
 	if (r == 0)
 		FUZZ_CHECK(memchr(a.label, '\0', sizeof(a.label)), "an unterminated label");

@@ -25,6 +25,9 @@ told apart on the wire (and garpd's log confirms the count). garpd's relearn
 frames are RARP (ethertype 0x8035, op 3, SHA = THA = Ethernet source = the
 guest's MAC); neither the kernel nor the guests send RARP.
 
+Scenario 9 adds its own veth vx0 (VLAN devices vx0.100, vx0.300) to a peer
+namespace that claims probed addresses with tagged replies.
+
 Captures run on the switch side of each slave (direction "in" = what that
 slave transmitted). Delays are kernel receive timestamps (CLOCK_REALTIME)
 minus the wall time just before the switch command was started.
@@ -48,6 +51,7 @@ p.add_argument("--src", required=True, help="source tree (for tests/netns)")
 p.add_argument("--garpd", required=True)
 p.add_argument("--capture", required=True)
 p.add_argument("--out", required=True, help="read-write scratch directory")
+p.add_argument("--only", default="", help="comma-separated scenario names (e.g. 9,4): run just those")
 ARGS = p.parse_args()
 
 sys.path[:0] = [os.path.join(ARGS.src, "tests/netns"), os.path.join(ARGS.src, "tests/netns/daemon")]
@@ -375,6 +379,7 @@ def scenario(name, title, xfail=None):
             RESULTS.append({"name": name, "title": title, "status": status,
                             "seconds": round(secs, 1), "detail": detail})
             log(f"{status} {name} ({secs:.1f} s): {title}: {detail}")
+        run.name = name
         return run
     return deco
 
@@ -729,6 +734,87 @@ def s8(lab):
     return f"{old}->{new}: one announcement with {new_mac} after {d:.3f} s, one failover logged"
 
 
+# One ARP reply claiming the address, sent every 40 ms from the peer namespace
+# with the given 802.1Q tags ("none": untagged; "100+200": outer 100, inner
+# 200); prints "sending" once started.
+VLAN_SENDER = r"""
+import socket, struct, sys, time
+dev, dst, src, addr, vid = sys.argv[1:6]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((dev, 0))
+mac = lambda m: bytes.fromhex(m.replace(":", ""))
+arp = struct.pack("!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, 2, mac(src), socket.inet_aton(addr),
+                  mac(dst), socket.inet_aton(addr))
+tag = b"" if vid == "none" else b"".join(struct.pack("!HH", 0x8100, int(v)) for v in vid.split("+"))
+frame = (mac(dst) + mac(src) + tag + b"\x08\x06" + arp).ljust(60 + len(tag), b"\0")
+s.send(frame)
+print("sending", flush=True)
+end = time.monotonic() + 120
+while time.monotonic() < end:
+    s.send(frame)
+    time.sleep(0.04)
+"""
+VX_MAC, VP_MAC = "02:00:00:00:09:01", "02:00:00:00:09:99"
+
+
+@scenario("9", "VLAN devices: a reply claiming vx0.100's probed address holds it back only "
+          "when it is VLAN 100's; untagged, VID 0, 200, 300 and 100-with-200-inside are no "
+          "conflict for it")
+def s9(lab):
+    host = lab.host
+    peer = netns.Netns("vp", ipv6=False)
+    try:
+        vx, vp = netns.veth(host, peer, name_a="vx0", name_b="vp0", mac_a=VX_MAC, mac_b=VP_MAC)
+        host.ip("link", "add", "link", "vx0", "name", "vx0.100", "type", "vlan", "id", "100")
+        # reorder_hdr off: the kernel leaves the tag in-band in what vx0.300's sockets read
+        host.ip("link", "add", "link", "vx0", "name", "vx0.300", "type", "vlan", "id", "300",
+                "reorder_hdr", "off")
+        host.link_up("vx0.100")
+        host.link_up("vx0.300")
+        reload(lab, "\n[interface vx0*]\nprofile = win8\n")
+        cases = [  # (device, tag of the claiming reply, destination, conflict expected)
+            ("vx0.100", "100", VX_MAC, True),
+            ("vx0.100", "none", VX_MAC, False),
+            ("vx0.100", "0", BCAST, False),
+            ("vx0.100", "200", VX_MAC, False),
+            ("vx0.100", "300", BCAST, False),
+            # VLAN 100's frame carrying another tag inside: the kernel takes
+            # 100 off and hands vx0.100's sockets a frame tagged 200 (or 0)
+            ("vx0.100", "100+200", VX_MAC, False),
+            ("vx0.100", "100+0", VX_MAC, True),
+            ("vx0.300", "300", VX_MAC, True),
+            ("vx0.300", "100", BCAST, False),
+            ("vx0.300", "300+100", VX_MAC, False),
+        ]
+        out = []
+        for i, (dev, vid, dst, conflict) in enumerate(cases):
+            addr = f"10.9.{1 if dev == 'vx0.100' else 3}.{50 + i}"
+            sender = peer.popen([sys.executable, "-c", VLAN_SENDER, vp, dst, VP_MAC, addr, vid],
+                                stdout=subprocess.PIPE, text=True)
+            try:
+                check(sender.stdout.readline().strip() == "sending",
+                      f"9: the sender for VID {vid} did not start")
+                host.addr_add(dev, addr + "/24")
+                if conflict:
+                    lab.d.wait_for("event=conflict", timeout=SLOW, addr=addr)
+                else:
+                    lab.d.wait_for("event=announced", timeout=SLOW, addr=addr)
+            finally:
+                sender.kill()
+                sender.wait()
+            what = f"9: {addr} on {dev}, reply tagged {vid} to {dst}"
+            if conflict:
+                check(not lab.d.find("event=announced", addr=addr), f"{what}: announced")
+            else:
+                check(not lab.d.find("event=conflict", addr=addr),
+                      f"{what}: counted as a conflict")
+            out.append(f"{dev} tag {vid}: {'held' if conflict else 'announced'}")
+            host.ip("addr", "del", addr + "/24", "dev", dev)
+        return "; ".join(out)
+    finally:
+        peer.delete()
+
+
 def main():
     if os.geteuid() != 0:
         netns.skip("needs root")
@@ -753,8 +839,10 @@ def main():
             raise
         TIMINGS["setup_s"] = round(time.monotonic() - t0, 1)
         log(f"setup: bond0 over eth0/eth1, garpd ready ({TIMINGS['setup_s']} s)")
-        for s in (s1a, s1b, s2, s3, s4, s4b, s5, s6a, s6b, s7, s8):
-            s(lab)
+        only = [n for n in ARGS.only.split(",") if n]
+        for s in (s1a, s1b, s2, s3, s4, s4b, s5, s6a, s6b, s7, s8, s9):
+            if not only or s.name in only:
+                s(lab)
         rcg, took = lab.d.stop(timeout=60)
         asan = [l for l in lab.d.lines if "Sanitizer" in l or "runtime error" in l]
         status = "PASS" if rcg == 0 and not asan else "FAIL"

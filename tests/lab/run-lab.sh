@@ -4,6 +4,7 @@
 # with guests on it and VLANs, all scenarios in ONE VM boot.
 #
 # Usage: tests/lab/run-lab.sh BUILD_DIR [SOURCE_DIR]
+# GARPD_LAB_ONLY=9,4 runs just those scenarios (after the common setup).
 #
 # Boots ../shared/lab/run-vm (beside the checkout; GARPD_RUN_VM overrides)
 # with the source tree and the build dir shared read-only and a scratch dir
@@ -58,6 +59,7 @@ start_us=${EPOCHREALTIME/./}
 set +e
 LAB_VM_TIMING=1 "$run_vm" "${shares[@]}" --timeout "${GARPD_LAB_TIMEOUT:-900}" \
 	"$here/lab_scenarios.py" --src "$src" --garpd "$garpd" --capture "$capture" --out "$out" \
+	${GARPD_LAB_ONLY:+--only "$GARPD_LAB_ONLY"} \
 	2>&1 | while IFS= read -r line; do
 		printf '%s\n' "$line"
 		el=$(( (${EPOCHREALTIME/./} - start_us) / 100000 ))

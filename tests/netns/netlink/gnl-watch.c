@@ -54,8 +54,8 @@ static void print_link(const struct gnl_link *l)
 	printf(" ifindex=%d name=%s mac=%s type=%u flags=0x%x operstate=%u up=%d master=%d"
 	       " link=%d kind=%s slave_kind=%s vlan=%u active_slave=%d",
 	       l->ifindex, l->name, mac, l->type, l->flags, l->operstate,
-	       gnl_link_is_oper_up(l), l->master, l->link, l->kind[0] ? l->kind : "-",
-	       l->slave_kind[0] ? l->slave_kind : "-", l->vlan_id, l->bond_active_slave);
+	       gnl_link_is_oper_up(l), l->master, l->link, l->kind_name[0] ? l->kind_name : "-",
+	       l->slave_kind_name[0] ? l->slave_kind_name : "-", l->vlan_id, l->bond_active_slave);
 }
 
 static void print_event(const struct gnl_event *ev)

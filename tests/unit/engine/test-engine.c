@@ -685,11 +685,11 @@ static void test_no_conflict_from_own(void **state)
 	/* br0 (10) with port vif0 (11) */
 	tl_add_link(&x, 10, "br0");
 	x.links[10].mac[5] = 0x10;
-	snprintf(x.links[10].kind, sizeof(x.links[10].kind), "bridge");
+	x.links[10].kind = GNL_KIND_BRIDGE;
 	tl_link(&x, &x.links[10], GNL_CHANGE_OTHER);
 	port = tl_add_link(&x, 11, "vif0");
 	port->master = 10;
-	snprintf(port->slave_kind, sizeof(port->slave_kind), "bridge");
+	port->slave_kind = GNL_KIND_BRIDGE;
 	tl_link(&x, port, GNL_CHANGE_MASTER);
 	tl_add_link(&x, 2, "eth0");
 
@@ -1083,43 +1083,43 @@ static void build_bond_lab(struct tl *x)
 	struct gnl_link *l;
 
 	l = tl_add_link(x, 4, "bond0");
-	snprintf(l->kind, sizeof(l->kind), "bond");
+	l->kind = GNL_KIND_BOND;
 	l->bond_active_slave = 2;
 	l->master = 10;
-	snprintf(l->slave_kind, sizeof(l->slave_kind), "bridge");
+	l->slave_kind = GNL_KIND_BRIDGE;
 	tl_link(x, l, GNL_CHANGE_OTHER);
 	for (int i = 2; i <= 3; i++) {
 		l = tl_add_link(x, i, i == 2 ? "eth0" : "eth1");
 		memcpy(l->mac, x->links[4].mac, 6); /* slaves take the bond's MAC */
 		l->master = 4;
-		snprintf(l->slave_kind, sizeof(l->slave_kind), "bond");
+		l->slave_kind = GNL_KIND_BOND;
 		tl_link(x, l, GNL_CHANGE_MASTER);
 	}
 	l = tl_add_link(x, 10, "br0");
-	snprintf(l->kind, sizeof(l->kind), "bridge");
+	l->kind = GNL_KIND_BRIDGE;
 	memcpy(l->mac, x->links[4].mac, 6); /* a bridge takes its port's MAC */
 	tl_link(x, l, GNL_CHANGE_OTHER);
 	l = tl_add_link(x, 11, "br0.100");
-	snprintf(l->kind, sizeof(l->kind), "vlan");
+	l->kind = GNL_KIND_VLAN;
 	l->link = 10;
 	l->vlan_id = 100;
 	memcpy(l->mac, x->links[4].mac, 6);
 	tl_link(x, l, GNL_CHANGE_OTHER);
 	l = tl_add_link(x, 12, "mv0");
-	snprintf(l->kind, sizeof(l->kind), "macvlan");
+	l->kind = GNL_KIND_MACVLAN;
 	l->link = 11;
 	tl_link(x, l, GNL_CHANGE_OTHER);
 	for (int i = 20; i <= 21; i++) {
 		l = tl_add_link(x, i, i == 20 ? "vif1" : "vif2");
 		l->master = 10;
-		snprintf(l->slave_kind, sizeof(l->slave_kind), "bridge");
+		l->slave_kind = GNL_KIND_BRIDGE;
 		tl_link(x, l, GNL_CHANGE_MASTER);
 	}
 	/* a lone interface, not stacked on the bond */
 	tl_add_link(x, 30, "eth9");
 	/* a veth whose IFLA_LINK (its peer, in another namespace) happens to be 4 */
 	l = tl_add_link(x, 31, "veth9");
-	snprintf(l->kind, sizeof(l->kind), "veth");
+	l->kind = GNL_KIND_VETH;
 	l->link = 4;
 	tl_link(x, l, GNL_CHANGE_OTHER);
 }
@@ -1475,11 +1475,11 @@ static void test_ineligible(void **state)
 	tl_link(&x, l, GNL_CHANGE_OTHER);
 	tl_add_link(&x, 4, "ignored0");
 	l = tl_add_link(&x, 6, "bond0");
-	snprintf(l->kind, sizeof(l->kind), "bond");
+	l->kind = GNL_KIND_BOND;
 	tl_link(&x, l, GNL_CHANGE_OTHER);
 	l = tl_add_link(&x, 5, "eth0");
 	l->master = 6;
-	snprintf(l->slave_kind, sizeof(l->slave_kind), "bond");
+	l->slave_kind = GNL_KIND_BOND;
 	tl_link(&x, l, GNL_CHANGE_MASTER);
 	tl_add_link(&x, 7, "eth1");
 
@@ -1788,7 +1788,7 @@ static void test_failover_mac_active(void **state)
 	s.probes = 0;
 	tl_init(&x, &s);
 	bond = tl_add_link(&x, 4, "bond0");
-	snprintf(bond->kind, sizeof(bond->kind), "bond");
+	bond->kind = GNL_KIND_BOND;
 	bond->bond_active_slave = 2;
 	memcpy(bond->mac, x.links[4].mac, 6);
 	bond->mac[5] = 2; /* the active slave's MAC */
@@ -1796,11 +1796,11 @@ static void test_failover_mac_active(void **state)
 	for (int i = 2; i <= 3; i++) {
 		l = tl_add_link(&x, i, i == 2 ? "eth0" : "eth1");
 		l->master = 4;
-		snprintf(l->slave_kind, sizeof(l->slave_kind), "bond");
+		l->slave_kind = GNL_KIND_BOND;
 		tl_link(&x, l, GNL_CHANGE_MASTER);
 	}
 	l = tl_add_link(&x, 5, "bond0.100");
-	snprintf(l->kind, sizeof(l->kind), "vlan");
+	l->kind = GNL_KIND_VLAN;
 	l->link = 4;
 	l->vlan_id = 100;
 	tl_link(&x, l, GNL_CHANGE_OTHER);
@@ -1863,11 +1863,11 @@ static void test_failover_flap_one_instant(void **state)
 	s.probes = 0;
 	tl_init(&x, &s);
 	bond = tl_add_link(&x, 4, "bond0");
-	snprintf(bond->kind, sizeof(bond->kind), "bond");
+	bond->kind = GNL_KIND_BOND;
 	tl_link(&x, bond, GNL_CHANGE_OTHER);
 	l = tl_add_link(&x, 2, "eth0");
 	l->master = 4;
-	snprintf(l->slave_kind, sizeof(l->slave_kind), "bond");
+	l->slave_kind = GNL_KIND_BOND;
 	tl_link(&x, l, GNL_CHANGE_MASTER);
 	tl_addr(&x, 4, "10.0.0.1");
 	tl_advance(&x, S(10));

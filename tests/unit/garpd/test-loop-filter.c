@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <linux/if_addr.h>
 #include <net/if_arp.h>
 
@@ -140,7 +141,7 @@ static void daemon_up(struct daemon *d, uint64_t now)
 
 static void daemon_down(struct daemon *d)
 {
-	teardown(d);
+	daemon_teardown(d);
 }
 
 static struct gnl_addr addr(void)

@@ -91,8 +91,10 @@ static void test_link_bond(void **state)
 	assert_int_equal(l.type, ARPHRD_ETHER);
 	assert_true(l.flags & IFF_MASTER);
 	assert_int_equal(l.operstate, IF_OPER_UP);
-	assert_string_equal(l.kind, "bond");
-	assert_string_equal(l.slave_kind, "");
+	assert_int_equal(l.kind, GNL_KIND_BOND);
+	assert_string_equal(l.kind_name, "bond");
+	assert_int_equal(l.slave_kind, GNL_KIND_NONE);
+	assert_string_equal(l.slave_kind_name, "");
 	assert_int_equal(l.bond_active_slave, 5);
 	assert_int_equal(l.event, IFLA_EVENT_BONDING_FAILOVER);
 	assert_false(l.has_bond_slave_state);
@@ -115,8 +117,9 @@ static void test_link_bond_slave(void **state)
 	m.flags |= IFF_SLAVE;
 	assert_int_equal(parse_link_exact(nlb_link(&b, &m), &l), 0);
 	assert_int_equal(l.master, 7);
-	assert_string_equal(l.kind, "veth");
-	assert_string_equal(l.slave_kind, "bond");
+	assert_int_equal(l.kind, GNL_KIND_VETH);
+	assert_int_equal(l.slave_kind, GNL_KIND_BOND);
+	assert_string_equal(l.slave_kind_name, "bond");
 	assert_true(l.has_bond_slave_state);
 	assert_int_equal(l.bond_slave_state, 1);
 	assert_int_equal(l.bond_active_slave, 0);
@@ -143,7 +146,7 @@ static void test_link_vlan(void **state)
 	m.vlan_id = 100;
 	assert_int_equal(parse_link_exact(nlb_link(&b, &m), &l), 0);
 	assert_int_equal(l.link, 7);
-	assert_string_equal(l.kind, "vlan");
+	assert_int_equal(l.kind, GNL_KIND_VLAN);
 	assert_int_equal(l.vlan_id, 100);
 	assert_int_equal(l.bond_active_slave, 0);
 }
@@ -161,7 +164,118 @@ static void test_link_down_and_minimal(void **state)
 	assert_false(gnl_link_is_oper_up(&l));
 	assert_int_equal(l.mac_len, 0);
 	assert_string_equal(l.name, "");
-	assert_string_equal(l.kind, "");
+	assert_int_equal(l.kind, GNL_KIND_NONE);
+	assert_string_equal(l.kind_name, "");
+	assert_int_equal(l.slave_kind, GNL_KIND_NONE);
+}
+
+/* A kind given as @kind and as @slave_kind (a port of such a master) parses to @want. */
+static void assert_kind(const char *kind, enum gnl_kind want, const char *want_name)
+{
+	struct nlb b;
+	struct nlb_link m = NLB_LINK_INIT;
+	struct gnl_link l;
+
+	m.ifindex = 4;
+	m.name = "x0";
+	m.kind = kind;
+	assert_int_equal(parse_link_exact(nlb_link(&b, &m), &l), 0);
+	assert_int_equal(l.kind, want);
+	assert_string_equal(l.kind_name, want_name);
+	assert_int_equal(l.slave_kind, GNL_KIND_NONE);
+
+	m.kind = NULL;
+	m.master = 9;
+	m.slave_kind = kind;
+	assert_int_equal(parse_link_exact(nlb_link(&b, &m), &l), 0);
+	assert_int_equal(l.kind, GNL_KIND_NONE);
+	assert_int_equal(l.slave_kind, want);
+	assert_string_equal(l.slave_kind_name, want_name);
+}
+
+/* IFLA_INFO_KIND and IFLA_INFO_SLAVE_KIND are mapped once, by the whole name. */
+static void test_link_kinds(void **state)
+{
+	static const struct {
+		const char *name;
+		enum gnl_kind kind;
+	} known[] = {
+		{ "bond", GNL_KIND_BOND },
+		{ "bridge", GNL_KIND_BRIDGE },
+		{ "vlan", GNL_KIND_VLAN },
+		{ "macvlan", GNL_KIND_MACVLAN },
+		{ "macvtap", GNL_KIND_MACVTAP },
+		{ "ipvlan", GNL_KIND_IPVLAN },
+		{ "veth", GNL_KIND_VETH },
+	};
+	/* 15 bytes: the longest name kept whole; then longer ones, cut */
+	static const char fits[] = "abcdefghijklmno";
+	struct nlb b;
+	struct nlb_link m = NLB_LINK_INIT;
+	struct gnl_link l;
+	struct nlmsghdr *nlh;
+	struct nlattr *li;
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		assert_kind(known[i].name, known[i].kind, known[i].name);
+	assert_int_equal(_GNL_KIND_MAX, GNL_KIND_VETH + 1); /* a new kind gets a row above */
+
+	/* Kinds garpd has no rule for, and near misses, are OTHER, their name kept. */
+	assert_kind("dummy", GNL_KIND_OTHER, "dummy");
+	assert_kind("vxlan", GNL_KIND_OTHER, "vxlan");
+	assert_kind("ipvtap", GNL_KIND_OTHER, "ipvtap");
+	assert_kind("Bond", GNL_KIND_OTHER, "Bond");
+	assert_kind("bond0", GNL_KIND_OTHER, "bond0");
+	assert_kind("bon", GNL_KIND_OTHER, "bon");
+	assert_kind(" bond", GNL_KIND_OTHER, " bond");
+	assert_kind(fits, GNL_KIND_OTHER, fits);
+	/* An empty kind is no kind. */
+	assert_kind("", GNL_KIND_NONE, "");
+
+	/*
+	 * Longer than any kernel kind: OTHER, the name cut, the link still
+	 * known (not a malformed message). The whole name decides: one that
+	 * starts like a known kind is not that kind.
+	 */
+	assert_kind("abcdefghijklmnopqrstuvwxyz", GNL_KIND_OTHER, "abcdefghijklmno");
+	assert_kind("bondbondbondbondbond", GNL_KIND_OTHER, "bondbondbondbon");
+	assert_kind("macvlan-but-longer", GNL_KIND_OTHER, "macvlan-but-lon");
+
+	/* A kind's data is read as that kind's only: a long name's bond data is not. */
+	m.ifindex = 4;
+	m.kind = "bond";
+	m.active_slave = 5;
+	nlh = nlb_link(&b, &m);
+	assert_int_equal(parse_link_exact(nlh, &l), 0);
+	assert_int_equal(l.bond_active_slave, 5);
+	m.kind = "bondbondbondbondbond";
+	nlh = nlb_link(&b, &m);
+	assert_int_equal(parse_link_exact(nlh, &l), 0);
+	assert_int_equal(l.kind, GNL_KIND_OTHER);
+	assert_int_equal(l.bond_active_slave, 0);
+
+	/* Bytes after the string's NUL inside the attribute: the C string counts. */
+	m = NLB_LINK_INIT;
+	m.ifindex = 4;
+	nlh = nlb_link(&b, &m);
+	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put(nlh, IFLA_INFO_KIND, 8, "vlan\0xy");
+	mnl_attr_nest_end(nlh, li);
+	assert_int_equal(parse_link_exact(nlh, &l), 0);
+	assert_int_equal(l.kind, GNL_KIND_VLAN);
+	assert_string_equal(l.kind_name, "vlan");
+
+	/* A kind without its NUL is malformed, as any string. */
+	nlh = nlb_link(&b, &m);
+	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put(nlh, IFLA_INFO_KIND, 4, "bond");
+	mnl_attr_nest_end(nlh, li);
+	assert_int_equal(parse_link_exact(nlh, &l), -EBADMSG);
+	nlh = nlb_link(&b, &m);
+	li = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put(nlh, IFLA_INFO_SLAVE_KIND, 0, NULL);
+	mnl_attr_nest_end(nlh, li);
+	assert_int_equal(parse_link_exact(nlh, &l), -EBADMSG);
 }
 
 static void test_link_not_ours(void **state)
@@ -998,6 +1112,7 @@ int main(void)
 		cmocka_unit_test(test_link_bond_slave),
 		cmocka_unit_test(test_link_vlan),
 		cmocka_unit_test(test_link_down_and_minimal),
+		cmocka_unit_test(test_link_kinds),
 		cmocka_unit_test(test_link_not_ours),
 		cmocka_unit_test(test_link_malformed),
 		cmocka_unit_test(test_link_unknown_attrs_skipped),

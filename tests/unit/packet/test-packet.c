@@ -328,6 +328,21 @@ static void test_rx_same_vlan(void **state)
 	rx.vlan_valid = true;
 	rx.vlan = 0;
 	assert_false(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 0));
+	/*
+	 * A VLAN device with reorder_hdr off (VID 100) and a frame tagged 100
+	 * outside, 200 inside: the kernel puts 100 back in-band, takes 200
+	 * off, finds no device for it, drops the tag and marks the frame
+	 * PACKET_OTHERHOST (seen in the VM lab). To us or broadcast: not ours.
+	 */
+	assert_int_equal(pkt_build_announce_reply(&f, other, a, 100), 0);
+	assert_int_equal(pkt_parse_arp(f.data, f.len, &arp), 0);
+	rx = (struct pkt_rx){ .ifindex = 3, .pkttype = PKT_PACKET_OTHERHOST };
+	assert_false(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 100));
+	memcpy(arp.eth_dst, ours, 6);
+	assert_false(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 100));
+	/* the same frame as the device's own (PACKET_HOST): counts */
+	rx.pkttype = 0;
+	assert_true(pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, ours, 100));
 }
 
 /*
