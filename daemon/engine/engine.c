@@ -46,29 +46,14 @@ static uint64_t rng_range(struct engine *e, uint64_t lo, uint64_t hi)
 	return lo + rng_next(e) % (hi - lo + 1);
 }
 
-static uint64_t add_sat(uint64_t a, uint64_t b)
-{
-	return a > UINT64_MAX - b ? UINT64_MAX - 1 : a + b;
-}
-
-static uint64_t hash64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 /* ---- rings ------------------------------------------------------------ */
 
-static void ring_init(struct engine_ring *r, size_t esz)
+void engine_ring_init(struct engine_ring *r, size_t esz)
 {
 	*r = (struct engine_ring){ .esz = esz };
 }
 
-static void ring_free(struct engine_ring *r)
+void engine_ring_free(struct engine_ring *r)
 {
 	free(r->v);
 	r->v = NULL;
@@ -80,7 +65,7 @@ static void *ring_at(const struct engine_ring *r, size_t i)
 	return (char *)r->v + ((r->head + i) % r->cap) * r->esz;
 }
 
-static int ring_push(struct engine_ring *r, const void *elem)
+int engine_ring_push(struct engine_ring *r, const void *elem)
 {
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
@@ -100,12 +85,12 @@ static int ring_push(struct engine_ring *r, const void *elem)
 	return 0;
 }
 
-static void *ring_peek(const struct engine_ring *r)
+void *engine_ring_peek(const struct engine_ring *r)
 {
 	return r->n ? ring_at(r, 0) : NULL;
 }
 
-static int ring_pop(struct engine_ring *r, void *ret)
+int engine_ring_pop(struct engine_ring *r, void *ret)
 {
 	if (!r->n)
 		return -EAGAIN;
@@ -163,7 +148,7 @@ static void heap_down(struct engine_heap *h, size_t i)
 	heap_set(h, i, n);
 }
 
-static void heap_remove(struct engine_heap *h, struct engine_tnode *n)
+void engine_heap_remove(struct engine_heap *h, struct engine_tnode *n)
 {
 	size_t i = n->idx;
 	struct engine_tnode *m;
@@ -183,10 +168,10 @@ static void heap_remove(struct engine_heap *h, struct engine_tnode *n)
 }
 
 /* Arms (or re-arms) @n for @when; ENGINE_NO_DEADLINE disarms. */
-static int heap_arm(struct engine_heap *h, struct engine_tnode *n, uint64_t when)
+int engine_heap_arm(struct engine_heap *h, struct engine_tnode *n, uint64_t when)
 {
 	if (when == ENGINE_NO_DEADLINE) {
-		heap_remove(h, n);
+		engine_heap_remove(h, n);
 		return 0;
 	}
 	if (n->idx != ENGINE_TNODE_NONE) {
@@ -215,46 +200,46 @@ static int heap_arm(struct engine_heap *h, struct engine_tnode *n, uint64_t when
 
 /* ---- notes, counters, conflicts --------------------------------------- */
 
-static void note_push(struct engine *e, const struct engine_note *n)
+void engine_note_push(struct engine *e, const struct engine_note *n)
 {
-	if (e->notes.n >= ENGINE_NOTES_MAX || ring_push(&e->notes, n) < 0)
+	if (e->notes.n >= ENGINE_NOTES_MAX || engine_ring_push(&e->notes, n) < 0)
 		e->counters.notes_dropped++;
 }
 
-static void note_target(struct engine *e, enum engine_note_type type, uint64_t now,
+void engine_note_target(struct engine *e, enum engine_note_type type, uint64_t now,
 			const struct engine_target *t)
 {
 	struct engine_note n = { .type = type, .time = now, .ifindex = t->ifindex, .addr = t->addr };
 
-	note_push(e, &n);
+	engine_note_push(e, &n);
 }
 
 /* The one way an input drops work for want of memory (engine.h, "No silent loss"). */
-static void lost(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr)
+void engine_lost(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr)
 {
 	struct engine_note n = { .type = ENGINE_NOTE_LOST, .time = now, .ifindex = ifindex };
 
 	if (addr)
 		n.addr = *addr;
 	e->counters.lost++;
-	note_push(e, &n);
+	engine_note_push(e, &n);
 }
 
 /* ---- links ------------------------------------------------------------ */
 
-static struct engine_link *link_find(const struct engine *e, int ifindex)
+struct engine_link *engine_link_find(const struct engine *e, int ifindex)
 {
 	struct engine_link *l;
 
 	if (ifindex <= 0 || !e->lhash_size)
 		return NULL;
-	for (l = e->lhash[hash64((uint64_t)ifindex) & (e->lhash_size - 1)]; l; l = l->hnext)
+	for (l = e->lhash[engine_hash64((uint64_t)ifindex) & (e->lhash_size - 1)]; l; l = l->hnext)
 		if (l->l.ifindex == ifindex)
 			return l;
 	return NULL;
 }
 
-static int hash_grow_links(struct engine *e)
+int engine_link_hash_grow(struct engine *e)
 {
 	size_t size = e->lhash_size ? e->lhash_size * 2 : 64;
 	struct engine_link **h = calloc(size, sizeof(*h));
@@ -262,7 +247,7 @@ static int hash_grow_links(struct engine *e)
 	if (!h)
 		return -ENOMEM;
 	for (struct engine_link *l = e->links; l; l = l->next) {
-		size_t b = hash64((uint64_t)l->l.ifindex) & (size - 1);
+		size_t b = engine_hash64((uint64_t)l->l.ifindex) & (size - 1);
 
 		l->hnext = h[b];
 		h[b] = l;
@@ -285,26 +270,26 @@ static void link_policy_lookup(const struct engine *e, struct engine_link *l)
 		l->credit = (uint64_t)p.max_frames_per_second * ENGINE_NSEC;
 }
 
-static struct engine_link *link_get_or_create(struct engine *e, int ifindex)
+struct engine_link *engine_link_get(struct engine *e, int ifindex)
 {
-	struct engine_link *l = link_find(e, ifindex);
+	struct engine_link *l = engine_link_find(e, ifindex);
 	size_t b;
 
 	if (l)
 		return l;
 	if (ifindex <= 0)
 		return NULL;
-	if (e->n_links + 1 > e->lhash_size && hash_grow_links(e) < 0)
+	if (e->n_links + 1 > e->lhash_size && engine_link_hash_grow(e) < 0)
 		return NULL;
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
 	l->l.ifindex = ifindex;
 	l->timer = (struct engine_tnode){ .idx = ENGINE_TNODE_NONE, .type = ENGINE_TNODE_LINK };
-	ring_init(&l->fifo, sizeof(struct engine_pending));
+	engine_ring_init(&l->fifo, sizeof(struct engine_pending));
 	l->policy = (struct cfg_sequence)CFG_SEQUENCE_INIT;
 	l->credit = (uint64_t)l->policy.max_frames_per_second * ENGINE_NSEC;
-	b = hash64((uint64_t)ifindex) & (e->lhash_size - 1);
+	b = engine_hash64((uint64_t)ifindex) & (e->lhash_size - 1);
 	l->hnext = e->lhash[b];
 	e->lhash[b] = l;
 	l->next = e->links;
@@ -315,7 +300,7 @@ static struct engine_link *link_get_or_create(struct engine *e, int ifindex)
 	return l;
 }
 
-static bool link_sendable(const struct engine_link *l)
+bool engine_link_sendable(const struct engine_link *l)
 {
 	return l && l->known && gnl_link_is_oper_up(&l->l);
 }
@@ -326,11 +311,11 @@ static bool link_is_bond_slave(const struct engine *e, const struct engine_link 
 
 	if (l->l.slave_kind == GNL_KIND_BOND)
 		return true;
-	m = link_find(e, l->l.master);
+	m = engine_link_find(e, l->l.master);
 	return m && m->known && m->l.kind == GNL_KIND_BOND;
 }
 
-static bool link_eligible(const struct engine *e, const struct engine_link *l)
+bool engine_link_is_eligible(const struct engine *e, const struct engine_link *l)
 {
 	if (!l || !l->known)
 		return false;
@@ -344,9 +329,9 @@ static bool link_eligible(const struct engine *e, const struct engine_link *l)
 	return !link_is_bond_slave(e, l);
 }
 
-static bool link_can_send(const struct engine *e, const struct engine_link *l)
+bool engine_link_can_send(const struct engine *e, const struct engine_link *l)
 {
-	return link_eligible(e, l) && link_sendable(l);
+	return engine_link_is_eligible(e, l) && engine_link_sendable(l);
 }
 
 /* ---- targets ---------------------------------------------------------- */
@@ -366,10 +351,10 @@ static size_t target_bucket(const struct engine *e, int ifindex, const struct ga
 		k |= addr->v4.s_addr;
 	else
 		k ^= garp_addr_hash(addr);
-	return hash64(k) & (e->thash_size - 1);
+	return engine_hash64(k) & (e->thash_size - 1);
 }
 
-static struct engine_target *target_find(const struct engine *e, int ifindex,
+struct engine_target *engine_target_find(const struct engine *e, int ifindex,
 					 const struct garp_addr *addr)
 {
 	if (!e->thash_size)
@@ -380,7 +365,7 @@ static struct engine_target *target_find(const struct engine *e, int ifindex,
 	return NULL;
 }
 
-static int hash_grow_targets(struct engine *e)
+int engine_target_hash_grow(struct engine *e)
 {
 	size_t size = e->thash_size ? e->thash_size * 2 : 256;
 	struct engine_target **h = calloc(size, sizeof(*h));
@@ -412,7 +397,7 @@ static bool target_is_v6(const struct engine_target *t)
 }
 
 /* fe80::/10: advertised only when its MAC binding changes (MAC change, bond failover). */
-static bool target_is_link_local(const struct engine_target *t)
+bool engine_target_is_link_local(const struct engine_target *t)
 {
 	return target_is_v6(t) && t->addr.v6.s6_addr[0] == 0xfe &&
 	       (t->addr.v6.s6_addr[1] & 0xc0) == 0x80;
@@ -440,14 +425,14 @@ static bool target_family_on(const struct engine_link *l, const struct engine_ta
 	return target_is_v6(t) ? l->policy.ipv6 : l->policy.ipv4;
 }
 
-static bool target_can_send(const struct engine *e, const struct engine_target *t)
+bool engine_target_can_send(const struct engine *e, const struct engine_target *t)
 {
 	const struct engine_link *l;
 
 	if (!t->configured || !target_addr_eligible(t))
 		return false;
-	l = link_find(e, t->ifindex);
-	return link_can_send(e, l) && target_family_on(l, t);
+	l = engine_link_find(e, t->ifindex);
+	return engine_link_can_send(e, l) && target_family_on(l, t);
 }
 
 static bool target_in_flight(const struct engine_target *t)
@@ -456,7 +441,7 @@ static bool target_in_flight(const struct engine_target *t)
 }
 
 /* Whether a frame from another host claiming @t's address is a conflict now (RFC 5227 §2.1.1). */
-static bool target_listens(const struct engine_target *t)
+bool engine_target_listens(const struct engine_target *t)
 {
 	return t->state == ENGINE_TS_PROBING || t->state == ENGINE_TS_WAITING;
 }
@@ -506,7 +491,7 @@ static void target_set(struct engine *e, struct engine_target *t, enum engine_ts
 	t->state = state;
 	t->want = want;
 	t->configured = state != ENGINE_TS_REMOVED;
-	if (!d.keep && heap_arm(&e->heap, &t->timer, d.when) < 0) {
+	if (!d.keep && engine_heap_arm(&e->heap, &t->timer, d.when) < 0) {
 		/* out of memory for the heap: do not leave a half-run sequence around */
 		if (engine_tstate_probing(t->state)) {
 			e->n_probing--;
@@ -514,7 +499,7 @@ static void target_set(struct engine *e, struct engine_target *t, enum engine_ts
 		}
 		t->state = ENGINE_TS_CANCELLED;
 		/* the note's time is when the lost step was due (never the far future here) */
-		lost(e, d.when, t->ifindex, &t->addr);
+		engine_lost(e, d.when, t->ifindex, &t->addr);
 	}
 }
 
@@ -525,7 +510,7 @@ static void target_want(struct engine *e, struct engine_target *t, enum engine_a
 }
 
 /* What @t waited to start, handed to the caller, who triggers it now. */
-static enum engine_action target_take_want(struct engine *e, struct engine_target *t)
+enum engine_action engine_target_take_want(struct engine *e, struct engine_target *t)
 {
 	enum engine_action k = t->want;
 
@@ -535,13 +520,13 @@ static enum engine_action target_take_want(struct engine *e, struct engine_targe
 
 static struct engine_target *target_new(struct engine *e, const struct gnl_addr *a)
 {
-	struct engine_link *l = link_get_or_create(e, a->ifindex);
+	struct engine_link *l = engine_link_get(e, a->ifindex);
 	struct engine_target *t;
 	size_t b;
 
 	if (!l)
 		return NULL;
-	if (e->n_targets + 1 > e->thash_size && hash_grow_targets(e) < 0)
+	if (e->n_targets + 1 > e->thash_size && engine_target_hash_grow(e) < 0)
 		return NULL;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -563,9 +548,9 @@ static struct engine_target *target_new(struct engine *e, const struct gnl_addr 
 	return t;
 }
 
-static void target_free(struct engine *e, struct engine_target *t)
+void engine_target_free(struct engine *e, struct engine_target *t)
 {
-	struct engine_link *l = link_find(e, t->ifindex);
+	struct engine_link *l = engine_link_find(e, t->ifindex);
 	struct engine_target **p;
 
 	target_set(e, t, ENGINE_TS_REMOVED, ENGINE_ACTION_NONE, DEADLINE_NONE);
@@ -594,9 +579,9 @@ static bool pending_valid(const struct engine *e, const struct engine_pending *p
 
 	*ret_target = NULL;
 	if (p->f.kind == ENGINE_FRAME_RELEARN)
-		return link_sendable(link_find(e, p->f.ifindex));
-	t = target_find(e, p->f.ifindex, &p->f.addr);
-	if (!t || t->gen != p->gen || !target_can_send(e, t))
+		return engine_link_sendable(engine_link_find(e, p->f.ifindex));
+	t = engine_target_find(e, p->f.ifindex, &p->f.addr);
+	if (!t || t->gen != p->gen || !engine_target_can_send(e, t))
 		return false;
 	*ret_target = t;
 	return true;
@@ -611,20 +596,20 @@ static void out_push(struct engine *e, uint64_t now, const struct engine_pending
 		     struct engine_target *t)
 {
 	if (t) {
-		if (t->gen != p->gen || !target_can_send(e, t))
+		if (t->gen != p->gen || !engine_target_can_send(e, t))
 			return;
 	} else if (!pending_valid(e, p, &t)) {
 		return;
 	}
-	if (ring_push(&e->out, p) < 0) {
-		lost(e, now, p->f.ifindex, p->f.addr.family ? &p->f.addr : NULL);
+	if (engine_ring_push(&e->out, p) < 0) {
+		engine_lost(e, now, p->f.ifindex, p->f.addr.family ? &p->f.addr : NULL);
 		return;
 	}
 	if (t && p->f.kind != ENGINE_FRAME_PROBE && p->f.kind != ENGINE_FRAME_NS_PROBE)
 		t->last_frame_at = now + 1;
 	if (p->last && t) {
 		t->last_announced = now;
-		note_target(e, ENGINE_NOTE_ANNOUNCED, now, t);
+		engine_note_target(e, ENGINE_NOTE_ANNOUNCED, now, t);
 	}
 }
 
@@ -655,22 +640,21 @@ static void link_fifo_lost(struct engine *e, struct engine_link *l, uint64_t now
 {
 	struct engine_pending p;
 
-	while (ring_pop(&l->fifo, &p) == 0)
-		lost(e, now, p.f.ifindex, p.f.addr.family ? &p.f.addr : NULL);
+	while (engine_ring_pop(&l->fifo, &p) == 0)
+		engine_lost(e, now, p.f.ifindex, p.f.addr.family ? &p.f.addr : NULL);
 }
 
 /* Releases what the bucket allows at @now, in order. */
-static void link_release(struct engine *e, struct engine_link *l, uint64_t now)
+void engine_link_release(struct engine *e, struct engine_link *l, uint64_t now)
 {
 	struct engine_pending *p;
 	struct engine_target *t;
 
-
 	if (l->policy.max_frames_per_second)
 		bucket_refill(l, now);
-	while ((p = ring_peek(&l->fifo))) {
+	while ((p = engine_ring_peek(&l->fifo))) {
 		if (!pending_valid(e, p, &t)) {
-			ring_pop(&l->fifo, NULL);
+			engine_ring_pop(&l->fifo, NULL);
 			continue;
 		}
 		if (l->policy.max_frames_per_second) {
@@ -679,22 +663,22 @@ static void link_release(struct engine *e, struct engine_link *l, uint64_t now)
 			l->credit -= ENGINE_NSEC;
 		}
 		out_push(e, now, p, t);
-		ring_pop(&l->fifo, NULL);
+		engine_ring_pop(&l->fifo, NULL);
 	}
-	if (l->fifo.n && heap_arm(&e->heap, &l->timer, now + bucket_wait(l)) < 0)
+	if (l->fifo.n && engine_heap_arm(&e->heap, &l->timer, now + bucket_wait(l)) < 0)
 		link_fifo_lost(e, l, now);
 	else if (!l->fifo.n)
-		heap_remove(&e->heap, &l->timer);
+		engine_heap_remove(&e->heap, &l->timer);
 }
 
 /*
  * Sends @p out of its link, now or, when the bucket is empty, later and in
  * order. @t: its target, held by the caller; NULL for relearn frames.
  */
-static void frame_emit(struct engine *e, uint64_t now, const struct engine_pending *p,
+void engine_frame_emit(struct engine *e, uint64_t now, const struct engine_pending *p,
 		       struct engine_target *t)
 {
-	struct engine_link *l = link_find(e, p->f.ifindex);
+	struct engine_link *l = engine_link_find(e, p->f.ifindex);
 
 	if (!l)
 		return;
@@ -712,16 +696,17 @@ static void frame_emit(struct engine *e, uint64_t now, const struct engine_pendi
 		out_push(e, now, p, t);
 		return;
 	}
-	if (ring_push(&l->fifo, p) < 0) {
-		lost(e, now, p->f.ifindex, p->f.addr.family ? &p->f.addr : NULL);
+	if (engine_ring_push(&l->fifo, p) < 0) {
+		engine_lost(e, now, p->f.ifindex, p->f.addr.family ? &p->f.addr : NULL);
 		return;
 	}
 	e->counters.rate_limited++;
-	if (l->timer.idx == ENGINE_TNODE_NONE && heap_arm(&e->heap, &l->timer, now + bucket_wait(l)) < 0)
+	if (l->timer.idx == ENGINE_TNODE_NONE &&
+	    engine_heap_arm(&e->heap, &l->timer, now + bucket_wait(l)) < 0)
 		link_fifo_lost(e, l, now);
 }
 
-static void target_emit(struct engine *e, uint64_t now, struct engine_target *t,
+void engine_target_emit(struct engine *e, uint64_t now, struct engine_target *t,
 			enum engine_frame_kind kind, bool last)
 {
 	struct engine_pending p = {
@@ -754,7 +739,7 @@ static void target_emit(struct engine *e, uint64_t now, struct engine_target *t,
 		r = -EINVAL;
 	}
 	if (r >= 0)
-		frame_emit(e, now, &p, t);
+		engine_frame_emit(e, now, &p, t);
 }
 
 /* ---- the state machine ------------------------------------------------ */
@@ -770,12 +755,12 @@ static uint64_t probe_interval(struct engine *e, const struct engine_target *t)
 static void target_done(struct engine *e, struct engine_target *t, uint64_t due)
 {
 	if (!t->seq.announcements)
-		note_target(e, ENGINE_NOTE_ANNOUNCED, due, t);
+		engine_note_target(e, ENGINE_NOTE_ANNOUNCED, due, t);
 	target_set(e, t, ENGINE_TS_DONE, t->want,
-		   t->seq.refresh_interval_ns ? deadline_at(add_sat(due, t->seq.refresh_interval_ns))
-					      : DEADLINE_NONE);
+		   t->seq.refresh_interval_ns
+		       ? deadline_at(engine_add_sat(due, t->seq.refresh_interval_ns))
+		       : DEADLINE_NONE);
 }
-
 
 /*
  * Whether @kind with policy @seq starts with probes for @t. IPv6: the
@@ -798,7 +783,7 @@ static bool target_would_probe(const struct engine_target *t, const struct cfg_s
 static void target_start(struct engine *e, struct engine_target *t, enum engine_action kind,
 			 uint64_t now, bool covered)
 {
-	struct engine_link *l = link_find(e, t->ifindex);
+	struct engine_link *l = engine_link_find(e, t->ifindex);
 	struct engine_note n = { .type = ENGINE_NOTE_STARTED, .time = now,
 				 .ifindex = t->ifindex, .addr = t->addr };
 
@@ -826,14 +811,14 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 	if (probe) {
 		n.probes = t->seq.probes;
 		t->total = t->seq.probes;
-		note_push(e, &n);
+		engine_note_push(e, &n);
 		/* RFC 5227 §2.1.1: wait PROBE_WAIT (random) before the first probe */
 		target_set(e, t, ENGINE_TS_PROBING, ENGINE_ACTION_NONE,
 			   deadline_at(now + (t->seq.probe_wait_ns ? rng_range(e, 0, t->seq.probe_wait_ns)
 								   : 0)));
 	} else {
 		t->total = t->seq.announcements;
-		note_push(e, &n);
+		engine_note_push(e, &n);
 		target_set(e, t,
 			   kind == ENGINE_ACTION_SEQUENCE ? ENGINE_TS_SEQ_ANNOUNCING : ENGINE_TS_ANNOUNCING,
 			   ENGINE_ACTION_NONE, deadline_at(now));
@@ -841,7 +826,7 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 }
 
 /* Stops what is in flight; remembers it in want for a later restart. */
-static bool target_cancel(struct engine *e, struct engine_target *t,
+bool engine_target_cancel(struct engine *e, struct engine_target *t,
 			  enum engine_cancel_reason reason, uint64_t now)
 {
 	struct engine_note n = { .type = ENGINE_NOTE_CANCELLED, .time = now,
@@ -856,7 +841,7 @@ static bool target_cancel(struct engine *e, struct engine_target *t,
 	target_set(e, t, ENGINE_TS_CANCELLED,
 		   engine_action_max(t->want, engine_tstate_running(t->state)), DEADLINE_NONE);
 	e->counters.cancellations++;
-	note_push(e, &n);
+	engine_note_push(e, &n);
 	return true;
 }
 
@@ -875,12 +860,12 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 	/* another host defended the address: probe again before any announcement */
 	if (t->state == ENGINE_TS_CONFLICT)
 		kind = ENGINE_ACTION_SEQUENCE;
-	if (t->state == ENGINE_TS_HELD_DOWN || !target_can_send(e, t)) {
+	if (t->state == ENGINE_TS_HELD_DOWN || !engine_target_can_send(e, t)) {
 		target_want(e, t, kind);
 		return 0;
 	}
 	if (target_in_flight(t)) {
-		const struct engine_link *l = link_find(e, t->ifindex);
+		const struct engine_link *l = engine_link_find(e, t->ifindex);
 
 		if (engine_action_rank(kind) <= engine_action_rank(engine_tstate_running(t->state)))
 			return 0;
@@ -904,7 +889,7 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 		 * right as a sequence ends); a more thorough one replaces it,
 		 * and what it queued is dropped.
 		 */
-		const struct engine_link *l = link_find(e, t->ifindex);
+		const struct engine_link *l = engine_link_find(e, t->ifindex);
 		bool probes = l && target_would_probe(t, &l->policy, kind);
 
 		if (engine_action_rank(probes ? ENGINE_ACTION_SEQUENCE : ENGINE_ACTION_ANNOUNCE) <=
@@ -932,13 +917,13 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 static int target_trigger(struct engine *e, struct engine_target *t, enum engine_action kind,
 			  uint64_t now)
 {
-	if (target_is_link_local(t))
+	if (engine_target_is_link_local(t))
 		return 0;
 	return target_trigger_any(e, t, kind, now);
 }
 
 /* A trigger that moves the MAC binding (MAC change, bond failover) or names the address. */
-static int target_trigger_rebind(struct engine *e, struct engine_target *t, enum engine_action kind,
+int engine_target_trigger_rebind(struct engine *e, struct engine_target *t, enum engine_action kind,
 				 uint64_t now)
 {
 	return target_trigger_any(e, t, kind, now);
@@ -952,35 +937,35 @@ static void target_step_announce(struct engine *e, struct engine_target *t, uint
 		/* satisfied by the announcement the replaced sequence sent this instant */
 		if (last && t->last_announced != due) {
 			t->last_announced = due;
-			note_target(e, ENGINE_NOTE_ANNOUNCED, due, t);
+			engine_note_target(e, ENGINE_NOTE_ANNOUNCED, due, t);
 		}
 	} else if (target_is_v6(t)) {
-		target_emit(e, due, t, ENGINE_FRAME_NA, last);
+		engine_target_emit(e, due, t, ENGINE_FRAME_NA, last);
 	} else {
 		if (t->seq.frames != CFG_FRAMES_REPLY)
-			target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REQUEST,
-				    last && t->seq.frames == CFG_FRAMES_REQUEST);
+			engine_target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REQUEST,
+					   last && t->seq.frames == CFG_FRAMES_REQUEST);
 		if (t->seq.frames != CFG_FRAMES_REQUEST)
-			target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REPLY, last);
+			engine_target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REPLY, last);
 	}
 	if (last)
 		engine_refresh_announced(e, t, due);
 	t->sent++;
 	if (!last)
 		target_set(e, t, t->state, t->want,
-			   deadline_at(add_sat(due, t->seq.announce_interval_ns)));
+			   deadline_at(engine_add_sat(due, t->seq.announce_interval_ns)));
 	else
 		target_done(e, t, due);
 }
 
-static void target_timer(struct engine *e, struct engine_target *t, uint64_t due)
+void engine_target_timer(struct engine *e, struct engine_target *t, uint64_t due)
 {
 	enum engine_action k;
 
 	switch (t->state) {
 	case ENGINE_TS_REMOVED:
 		/* the hold-down of a removed address is over */
-		target_free(e, t);
+		engine_target_free(e, t);
 		return;
 	case ENGINE_TS_HELD_DOWN:
 		/* the hold-down is over: whatever is configured now gets its sequence */
@@ -989,16 +974,16 @@ static void target_timer(struct engine *e, struct engine_target *t, uint64_t due
 		target_trigger(e, t, k, due);
 		return;
 	case ENGINE_TS_PROBING:
-		target_emit(e, due, t, target_is_v6(t) ? ENGINE_FRAME_NS_PROBE : ENGINE_FRAME_PROBE,
-			    false);
+		engine_target_emit(e, due, t,
+				   target_is_v6(t) ? ENGINE_FRAME_NS_PROBE : ENGINE_FRAME_PROBE, false);
 		t->last_probe = due;
 		t->sent++;
 		if (t->sent < t->total)
 			target_set(e, t, ENGINE_TS_PROBING, t->want,
-				   deadline_at(add_sat(due, probe_interval(e, t))));
+				   deadline_at(engine_add_sat(due, probe_interval(e, t))));
 		else if (t->seq.announcements)
 			target_set(e, t, ENGINE_TS_WAITING, t->want,
-				   deadline_at(add_sat(due, t->seq.announce_delay_ns)));
+				   deadline_at(engine_add_sat(due, t->seq.announce_delay_ns)));
 		else
 			target_done(e, t, due);
 		return;
@@ -1046,7 +1031,7 @@ static void conflict_record(struct engine *e, const struct engine_target *t, con
 		e->n_conflicts++;
 	e->counters.conflicts++;
 	memcpy(n.mac, mac, PKT_ETH_ALEN);
-	note_push(e, &n);
+	engine_note_push(e, &n);
 }
 
 /*
@@ -1070,18 +1055,18 @@ static void target_addr_update(struct engine *e, struct engine_target *t,
 
 	t->a = *a;
 	if (target_is_v6(t) && !failed && (a->flags & IFA_F_DADFAILED)) {
-		target_cancel(e, t, ENGINE_CANCEL_NOT_ELIGIBLE, now);
+		engine_target_cancel(e, t, ENGINE_CANCEL_NOT_ELIGIBLE, now);
 		target_dad_failed(e, t, now);
 	} else if (was && !target_addr_eligible(t)) {
 		/* tentative again (the link came back and DAD runs again): wait for it */
-		target_cancel(e, t, ENGINE_CANCEL_NOT_ELIGIBLE, now);
+		engine_target_cancel(e, t, ENGINE_CANCEL_NOT_ELIGIBLE, now);
 	} else if (!was && target_addr_eligible(t)) {
 		/* DAD finished: what waited for the address starts now */
-		target_trigger_rebind(e, t, target_take_want(e, t), now);
+		engine_target_trigger_rebind(e, t, engine_target_take_want(e, t), now);
 	}
 }
 
-static void target_conflict(struct engine *e, struct engine_target *t, const uint8_t *mac,
+void engine_target_conflict(struct engine *e, struct engine_target *t, const uint8_t *mac,
 			    uint64_t now)
 {
 	conflict_record(e, t, mac, false, now);
@@ -1093,18 +1078,14 @@ static void target_conflict(struct engine *e, struct engine_target *t, const uin
 	}
 	/* on_conflict = announce: stop probing, announce when the last probe's pause ends */
 	if (t->state == ENGINE_TS_PROBING) {
-		uint64_t when = t->sent ? add_sat(t->last_probe, t->seq.announce_delay_ns) : now;
+		uint64_t when =
+		    t->sent ? engine_add_sat(t->last_probe, t->seq.announce_delay_ns) : now;
 
 		target_set(e, t, ENGINE_TS_DEFENDED, t->want, deadline_at(when > now ? when : now));
 	} else {
 		/* in the pause already: it ends as it would have */
 		target_set(e, t, ENGINE_TS_DEFENDED, t->want, DEADLINE_KEEP);
 	}
-}
-
-static bool mac_eq(const uint8_t *a, const uint8_t *b)
-{
-	return !memcmp(a, b, PKT_ETH_ALEN);
 }
 
 /* ---- inputs ----------------------------------------------------------- */
@@ -1122,10 +1103,10 @@ int engine_new(struct engine **ret, const struct engine_policy_source *policy, u
 		e->has_policy = true;
 	}
 	e->rng = seed;
-	ring_init(&e->out, sizeof(struct engine_pending));
-	ring_init(&e->notes, sizeof(struct engine_note));
-	ring_init(&e->queries, sizeof(struct engine_query));
-	if (hash_grow_links(e) < 0 || hash_grow_targets(e) < 0) {
+	engine_ring_init(&e->out, sizeof(struct engine_pending));
+	engine_ring_init(&e->notes, sizeof(struct engine_note));
+	engine_ring_init(&e->queries, sizeof(struct engine_query));
+	if (engine_link_hash_grow(e) < 0 || engine_target_hash_grow(e) < 0) {
 		engine_free(e);
 		return -ENOMEM;
 	}
@@ -1149,16 +1130,16 @@ void engine_free(struct engine *e)
 	}
 	for (l = e->links; l; l = next) {
 		next = l->next;
-		ring_free(&l->fifo);
+		engine_ring_free(&l->fifo);
 		engine_refresh_link_free(l);
 		free(l);
 	}
 	free(e->thash);
 	free(e->lhash);
 	free(e->heap.v);
-	ring_free(&e->out);
-	ring_free(&e->notes);
-	ring_free(&e->queries);
+	engine_ring_free(&e->out);
+	engine_ring_free(&e->notes);
+	engine_ring_free(&e->queries);
 	free(e->relearns);
 	free(e);
 }
@@ -1183,11 +1164,11 @@ void engine_run(struct engine *e, uint64_t now)
 	while (e->heap.n && e->heap.v[0]->when <= now) {
 		struct engine_tnode *n = e->heap.v[0];
 
-		heap_remove(&e->heap, n);
+		engine_heap_remove(&e->heap, n);
 		if (n->type == ENGINE_TNODE_TARGET)
-			target_timer(e, container_of(n, struct engine_target, timer), now);
+			engine_target_timer(e, container_of(n, struct engine_target, timer), now);
 		else
-			link_release(e, container_of(n, struct engine_link, timer), now);
+			engine_link_release(e, container_of(n, struct engine_link, timer), now);
 	}
 }
 
@@ -1195,14 +1176,6 @@ static bool kind_is_stacked(enum gnl_kind kind)
 {
 	return kind == GNL_KIND_VLAN || kind == GNL_KIND_MACVLAN || kind == GNL_KIND_MACVTAP ||
 	       kind == GNL_KIND_IPVLAN;
-}
-
-static bool visited_has(struct engine_link *const *v, size_t n, const struct engine_link *l)
-{
-	for (size_t i = 0; i < n; i++)
-		if (v[i] == l)
-			return true;
-	return false;
 }
 
 static int stack_push(struct engine_link ***v, size_t *n, size_t *cap, struct engine_link *l)
@@ -1235,9 +1208,9 @@ static void relearn_queue(struct engine *e, const struct engine_relearn *r, uint
 			 * again, the first answer serves and a second finds nothing.
 			 */
 			e->relearns[i] = *r;
-			if (asked && ring_push(&e->queries, &q) < 0) {
+			if (asked && engine_ring_push(&e->queries, &q) < 0) {
 				e->relearns[i].asked = true;
-				lost(e, now, r->bond, NULL);
+				engine_lost(e, now, r->bond, NULL);
 			}
 			return;
 		}
@@ -1246,14 +1219,14 @@ static void relearn_queue(struct engine *e, const struct engine_relearn *r, uint
 		struct engine_relearn *v = realloc(e->relearns, cap * sizeof(*v));
 
 		if (!v) {
-			lost(e, now, r->bond, NULL);
+			engine_lost(e, now, r->bond, NULL);
 			return;
 		}
 		e->relearns = v;
 		e->cap_relearns = cap;
 	}
-	if (ring_push(&e->queries, &q) < 0) {
-		lost(e, now, r->bond, NULL);
+	if (engine_ring_push(&e->queries, &q) < 0) {
+		engine_lost(e, now, r->bond, NULL);
 		return;
 	}
 	e->relearns[e->n_relearns++] = *r;
@@ -1265,26 +1238,26 @@ static void relearn_queue(struct engine *e, const struct engine_relearn *r, uint
  * the FDB of every bridge above it, so the guests' MACs get relearned too
  * (the kernel does not pass the failover up to a bridge).
  */
-static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t now)
+void engine_bond_failover(struct engine *e, struct engine_link *bond, uint64_t now)
 {
 	struct engine_link **v = NULL;
 	size_t n = 0, cap = 0;
 	struct engine_note note = { .type = ENGINE_NOTE_FAILOVER, .time = now,
 				    .ifindex = bond->l.ifindex, .slave = bond->l.bond_active_slave };
 
-	note_push(e, &note);
+	engine_note_push(e, &note);
 	if (stack_push(&v, &n, &cap, bond) < 0)
 		goto oom;
 	/* breadth first over "above": the bridge it is a port of, VLANs/macvlans on it */
 	for (size_t i = 0; i < n && n < 64 * ENGINE_STACK_DEPTH; i++) {
-		struct engine_link *x = v[i], *m = link_find(e, x->l.master);
+		struct engine_link *x = v[i], *m = engine_link_find(e, x->l.master);
 
-		if (m && m->known && m->l.kind == GNL_KIND_BRIDGE && !visited_has(v, n, m) &&
+		if (m && m->known && m->l.kind == GNL_KIND_BRIDGE && !engine_links_have(v, n, m) &&
 		    stack_push(&v, &n, &cap, m) < 0)
 			goto oom;
 		for (struct engine_link *y = e->links; y; y = y->next) {
 			if (!y->known || y->l.link != x->l.ifindex || y == x ||
-			    !kind_is_stacked(y->l.kind) || visited_has(v, n, y))
+			    !kind_is_stacked(y->l.kind) || engine_links_have(v, n, y))
 				continue;
 			if (stack_push(&v, &n, &cap, y) < 0)
 				goto oom;
@@ -1292,10 +1265,10 @@ static void bond_failover(struct engine *e, struct engine_link *bond, uint64_t n
 	}
 
 	for (size_t i = 0; i < n; i++) {
-		if (!link_can_send(e, v[i]))
+		if (!engine_link_can_send(e, v[i]))
 			continue;
 		for (struct engine_target *t = v[i]->targets; t; t = t->lnext)
-			target_trigger_rebind(e, t, ENGINE_ACTION_ANNOUNCE, now);
+			engine_target_trigger_rebind(e, t, ENGINE_ACTION_ANNOUNCE, now);
 	}
 
 	if (!bond->policy.relearn_guests)
@@ -1318,7 +1291,7 @@ out:
 	free(v);
 	return;
 oom:
-	lost(e, now, bond->l.ifindex, NULL);
+	engine_lost(e, now, bond->l.ifindex, NULL);
 	goto out;
 }
 
@@ -1330,28 +1303,29 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 	bool is_new, old_ok, new_ok, mac_changed, failover;
 
 	assert(e && link);
-	l = link_get_or_create(e, link->ifindex);
+	l = engine_link_get(e, link->ifindex);
 	if (!l) {
 		if (link->ifindex > 0)
-			lost(e, now, link->ifindex, NULL);
+			engine_lost(e, now, link->ifindex, NULL);
 		return;
 	}
 	is_new = !l->known;
 	old = l->l;
-	old_ok = link_can_send(e, l);
+	old_ok = engine_link_can_send(e, l);
 	l->l = *link;
 	l->known = true;
 	if (is_new || strcmp(old.name, link->name))
 		link_policy_lookup(e, l);
-	new_ok = link_can_send(e, l);
-	mac_changed = !is_new && !mac_eq(old.mac, link->mac);
+	new_ok = engine_link_can_send(e, l);
+	mac_changed = !is_new && !engine_mac_eq(old.mac, link->mac);
 
 	if (!new_ok) {
-		enum engine_cancel_reason reason =
-			link_eligible(e, l) ? ENGINE_CANCEL_LINK_DOWN : ENGINE_CANCEL_NOT_ELIGIBLE;
+		enum engine_cancel_reason reason = engine_link_is_eligible(e, l)
+						       ? ENGINE_CANCEL_LINK_DOWN
+						       : ENGINE_CANCEL_NOT_ELIGIBLE;
 
 		for (struct engine_target *t = l->targets; t; t = t->lnext)
-			target_cancel(e, t, reason, now);
+			engine_target_cancel(e, t, reason, now);
 	} else if (!old_ok) {
 		/* carrier up (or eligible again): on_link_up, plus what was waiting for it */
 		for (struct engine_target *t = l->targets; t; t = t->lnext) {
@@ -1363,21 +1337,21 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 			 * ineligible): with a new MAC it must not go on with the old.
 			 */
 			if (mac_changed)
-				target_cancel(e, t, ENGINE_CANCEL_MAC_CHANGED, now);
-			k = target_take_want(e, t);
+				engine_target_cancel(e, t, ENGINE_CANCEL_MAC_CHANGED, now);
+			k = engine_target_take_want(e, t);
 			/* link-local: only what a MAC change or failover left waiting */
-			if (!is_new && !target_is_link_local(t))
+			if (!is_new && !engine_target_is_link_local(t))
 				k = engine_action_max(engine_action_from_cfg(l->policy.on_link_up), k);
-			target_trigger_rebind(e, t, k, now);
+			engine_target_trigger_rebind(e, t, k, now);
 		}
 	} else if (mac_changed) {
 		for (struct engine_target *t = l->targets; t; t = t->lnext) {
 			enum engine_action k = engine_action_from_cfg(l->policy.on_mac_change);
 
 			/* frames with the old MAC must not go out: restart with the new one */
-			if (target_cancel(e, t, ENGINE_CANCEL_MAC_CHANGED, now))
-				k = engine_action_max(k, target_take_want(e, t));
-			target_trigger_rebind(e, t, k, now);
+			if (engine_target_cancel(e, t, ENGINE_CANCEL_MAC_CHANGED, now))
+				k = engine_action_max(k, engine_target_take_want(e, t));
+			engine_target_trigger_rebind(e, t, k, now);
 		}
 	}
 
@@ -1391,12 +1365,12 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 		l->failover_handled = true; /* back, in the same instant, to the slave just handled */
 	if (failover && l->failover_handled && l->failover_slave == link->bond_active_slave)
 		failover = false; /* the same switch, reported again: one failover */
-	if (failover && link_sendable(l) && !l->policy.ignore &&
+	if (failover && engine_link_sendable(l) && !l->policy.ignore &&
 	    l->policy.on_bond_failover != CFG_ACTION_NONE) {
 		l->failover_handled = true;
 		l->failover_slave = link->bond_active_slave;
 		l->failover_at = now + 1;
-		bond_failover(e, l, now);
+		engine_bond_failover(e, l, now);
 	}
 
 	engine_run(e, now);
@@ -1404,16 +1378,17 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 
 void engine_link_del(struct engine *e, uint64_t now, int ifindex)
 {
-	struct engine_link *l = link_find(e, ifindex), **p;
+	struct engine_link *l = engine_link_find(e, ifindex), **p;
 
 	if (!l)
 		goto out;
 	while (l->targets) {
-		target_cancel(e, l->targets, ENGINE_CANCEL_LINK_REMOVED, now);
-		target_free(e, l->targets);
+		engine_target_cancel(e, l->targets, ENGINE_CANCEL_LINK_REMOVED, now);
+		engine_target_free(e, l->targets);
 	}
-	heap_remove(&e->heap, &l->timer);
-	for (p = &e->lhash[hash64((uint64_t)ifindex) & (e->lhash_size - 1)]; *p; p = &(*p)->hnext)
+	engine_heap_remove(&e->heap, &l->timer);
+	for (p = &e->lhash[engine_hash64((uint64_t)ifindex) & (e->lhash_size - 1)]; *p;
+	     p = &(*p)->hnext)
 		if (*p == l) {
 			*p = l->hnext;
 			break;
@@ -1425,7 +1400,7 @@ void engine_link_del(struct engine *e, uint64_t now, int ifindex)
 	if (l->next)
 		l->next->prev = l->prev;
 	e->n_links--;
-	ring_free(&l->fifo);
+	engine_ring_free(&l->fifo);
 	engine_refresh_link_free(l);
 	free(l);
 out:
@@ -1443,7 +1418,7 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 	if ((addr->family != AF_INET && addr->family != AF_INET6) || addr->ifindex <= 0)
 		goto out;
 	key = addr_key(addr);
-	t = target_find(e, addr->ifindex, &key);
+	t = engine_target_find(e, addr->ifindex, &key);
 	if (t && t->configured) {
 		/* a lifetime or flag update of an address we know: no restart, but DAD news */
 		target_addr_update(e, t, addr, now);
@@ -1452,7 +1427,7 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 	if (!t) {
 		t = target_new(e, addr);
 		if (!t) {
-			lost(e, now, addr->ifindex, &key);
+			engine_lost(e, now, addr->ifindex, &key);
 			goto out;
 		}
 	}
@@ -1463,7 +1438,7 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 		 * There before us: announce_on_start decides. But an IPv6 address
 		 * still in DAD appears, for everyone else, when DAD finishes.
 		 */
-		bool dad = target_is_v6(t) && !target_is_link_local(t) &&
+		bool dad = target_is_v6(t) && !engine_target_is_link_local(t) &&
 			   (addr->flags & IFA_F_TENTATIVE) && !(addr->flags & IFA_F_DADFAILED);
 
 		target_set(e, t, ENGINE_TS_IDLE, dad ? ENGINE_ACTION_SEQUENCE : ENGINE_ACTION_NONE,
@@ -1474,15 +1449,15 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 		target_dad_failed(e, t, now);
 		goto out;
 	}
-	l = link_find(e, t->ifindex);
-	end = t->has_started && l ? add_sat(t->last_started, l->policy.hold_down_ns) : 0;
+	l = engine_link_find(e, t->ifindex);
+	end = t->has_started && l ? engine_add_sat(t->last_started, l->policy.hold_down_ns) : 0;
 	if (end > now) {
 		/* flapping: one sequence per hold-down, for whatever is configured at its end */
 		struct engine_note n = { .type = ENGINE_NOTE_DEFERRED, .time = now,
 					 .ifindex = t->ifindex, .addr = t->addr, .when = end };
 
 		target_set(e, t, ENGINE_TS_HELD_DOWN, ENGINE_ACTION_SEQUENCE, deadline_at(end));
-		note_push(e, &n);
+		engine_note_push(e, &n);
 		goto out;
 	}
 	target_set(e, t, ENGINE_TS_IDLE, ENGINE_ACTION_NONE, DEADLINE_NONE);
@@ -1502,17 +1477,17 @@ void engine_addr_del(struct engine *e, uint64_t now, const struct gnl_addr *addr
 	if (addr->family != AF_INET && addr->family != AF_INET6)
 		goto out;
 	key = addr_key(addr);
-	t = target_find(e, addr->ifindex, &key);
+	t = engine_target_find(e, addr->ifindex, &key);
 	if (!t || !t->configured)
 		goto out;
-	target_cancel(e, t, ENGINE_CANCEL_ADDR_REMOVED, now);
-	l = link_find(e, t->ifindex);
-	end = t->has_started && l ? add_sat(t->last_started, l->policy.hold_down_ns) : 0;
+	engine_target_cancel(e, t, ENGINE_CANCEL_ADDR_REMOVED, now);
+	l = engine_link_find(e, t->ifindex);
+	end = t->has_started && l ? engine_add_sat(t->last_started, l->policy.hold_down_ns) : 0;
 	if (end > now)
 		/* kept until the hold-down ends, so a quick re-add is held down */
 		target_set(e, t, ENGINE_TS_REMOVED, ENGINE_ACTION_NONE, deadline_at(end));
 	else
-		target_free(e, t);
+		engine_target_free(e, t);
 out:
 	engine_run(e, now);
 }
@@ -1527,9 +1502,9 @@ static size_t link_chain_up(struct engine *e, int ifindex,
 {
 	size_t n = 0;
 
-	for (const struct engine_link *l = link_find(e, ifindex); l && n < ENGINE_STACK_DEPTH;
-	     l = link_find(e, l->l.master)) {
-		if (visited_has((struct engine_link *const *)chain, n, l))
+	for (const struct engine_link *l = engine_link_find(e, ifindex);
+	     l && n < ENGINE_STACK_DEPTH; l = engine_link_find(e, l->l.master)) {
+		if (engine_links_have((struct engine_link *const *)chain, n, l))
 			break;
 		chain[n++] = l;
 	}
@@ -1556,21 +1531,22 @@ void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_ar
 
 			if (garp_addr_is_unspecified(&cand[c]) || (c == 1 && !probe))
 				continue;
-			t = target_find(e, chain[i]->l.ifindex, &cand[c]);
-			if (!t || !target_listens(t))
+			t = engine_target_find(e, chain[i]->l.ifindex, &cand[c]);
+			if (!t || !engine_target_listens(t))
 				continue;
 			/* our own MACs never conflict: the target's, and every link the frame climbed */
 			for (size_t k = 0; k < n && !own; k++)
-				own = mac_eq(chain[k]->l.mac, arp->sha) ||
-				      mac_eq(chain[k]->l.mac, arp->eth_src);
-			own = own || mac_eq(t->mac, arp->sha) || mac_eq(t->mac, arp->eth_src);
+				own = engine_mac_eq(chain[k]->l.mac, arp->sha) ||
+				      engine_mac_eq(chain[k]->l.mac, arp->eth_src);
+			own = own || engine_mac_eq(t->mac, arp->sha) ||
+			      engine_mac_eq(t->mac, arp->eth_src);
 			if (own)
 				continue;
 			/*
 			 * RFC 5227 §2.1.1: while probing, any ARP with SPA = our
 			 * address, or a probe (SPA 0) for it from another host.
 			 */
-			target_conflict(e, t, arp->sha, now);
+			engine_target_conflict(e, t, arp->sha, now);
 		}
 	}
 out:
@@ -1589,16 +1565,16 @@ void engine_nd(struct engine *e, uint64_t now, int ifindex, const struct pkt_nd 
 	n = link_chain_up(e, ifindex, chain);
 	key = garp_addr_v6(&nd->target);
 	for (size_t i = 0; i < n; i++) {
-		struct engine_target *t = target_find(e, chain[i]->l.ifindex, &key);
+		struct engine_target *t = engine_target_find(e, chain[i]->l.ifindex, &key);
 		bool own = false;
 
-		if (!t || !target_listens(t))
+		if (!t || !engine_target_listens(t))
 			continue;
 		for (size_t k = 0; k < n && !own; k++)
-			own = mac_eq(chain[k]->l.mac, nd->eth_src) ||
-			      (nd->has_lladdr && mac_eq(chain[k]->l.mac, nd->lladdr));
-		own = own || mac_eq(t->mac, nd->eth_src) ||
-		      (nd->has_lladdr && mac_eq(t->mac, nd->lladdr));
+			own = engine_mac_eq(chain[k]->l.mac, nd->eth_src) ||
+			      (nd->has_lladdr && engine_mac_eq(chain[k]->l.mac, nd->lladdr));
+		own = own || engine_mac_eq(t->mac, nd->eth_src) ||
+		      (nd->has_lladdr && engine_mac_eq(t->mac, nd->lladdr));
 		if (own)
 			continue;
 		if (nd->type == PKT_ICMPV6_NS) {
@@ -1611,9 +1587,10 @@ void engine_nd(struct engine *e, uint64_t now, int ifindex, const struct pkt_nd 
 				continue;
 		}
 		/* RFC 4862 §5.4.4: an NA for the target, from another node, while we probe */
-		target_conflict(e, t, nd->type == PKT_ICMPV6_NA && nd->has_lladdr ? nd->lladdr
-										  : nd->eth_src,
-				now);
+		engine_target_conflict(e, t,
+				       nd->type == PKT_ICMPV6_NA && nd->has_lladdr ? nd->lladdr
+										   : nd->eth_src,
+				       now);
 	}
 out:
 	engine_run(e, now);
@@ -1665,10 +1642,10 @@ void engine_fdb_vlans(struct engine *e, uint64_t now, int bridge, const struct g
 	assert(e && (entries || !n) && (vlans || !n_vlans));
 	if (!relearn_take(e, bridge, &r))
 		goto done;
-	br = link_find(e, bridge);
-	bond = link_find(e, r.bond);
-	out = link_find(e, r.out);
-	if (!br || !bond || !link_sendable(out))
+	br = engine_link_find(e, bridge);
+	bond = engine_link_find(e, r.bond);
+	out = engine_link_find(e, r.out);
+	if (!br || !bond || !engine_link_sendable(out))
 		goto done;
 	kind = bond->policy.relearn_frame == CFG_RELEARN_ARP ? PKT_RELEARN_ARP : PKT_RELEARN_RARP;
 	port_untagged(bridge, r.out, vlans, n_vlans, untagged);
@@ -1683,8 +1660,8 @@ void engine_fdb_vlans(struct engine *e, uint64_t now, int bridge, const struct g
 			continue;
 		if (f->master && f->master != bridge)
 			continue;
-		if (f->ifindex == bridge || mac_eq(f->mac, br->l.mac) || mac_eq(f->mac, mac_zero) ||
-		    (f->mac[0] & 1))
+		if (f->ifindex == bridge || engine_mac_eq(f->mac, br->l.mac) ||
+		    engine_mac_eq(f->mac, mac_zero) || (f->mac[0] & 1))
 			continue;
 		/* learned behind the bond: the switch has it right already */
 		for (size_t k = 0; k < r.n_ports && !skip; k++)
@@ -1700,11 +1677,11 @@ void engine_fdb_vlans(struct engine *e, uint64_t now, int bridge, const struct g
 			vlan = PKT_VLAN_NONE;
 		if (pkt_build_relearn(&p.f.frame, f->mac, kind, vlan) < 0)
 			continue;
-		frame_emit(e, now, &p, NULL);
+		engine_frame_emit(e, now, &p, NULL);
 		note.count++;
 	}
 	note.ifindex = r.bond;
-	note_push(e, &note);
+	engine_note_push(e, &note);
 done:
 	engine_run(e, now);
 }
@@ -1720,21 +1697,21 @@ int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct ga
 
 	assert(e);
 	if (ifindex) {
-		l = link_find(e, ifindex);
-		if (!link_eligible(e, l))
+		l = engine_link_find(e, ifindex);
+		if (!engine_link_is_eligible(e, l))
 			return -ENODEV;
 		if (addr) {
-			t = target_find(e, ifindex, addr);
+			t = engine_target_find(e, ifindex, addr);
 			if (!t || !t->configured)
 				return -ENOENT;
 		}
-		if (!link_sendable(l))
+		if (!engine_link_sendable(l))
 			return -ENETDOWN;
 		if (addr) {
-			started = target_trigger_rebind(e, t, k, now);
+			started = engine_target_trigger_rebind(e, t, k, now);
 		} else {
 			for (t = l->targets; t; t = t->lnext)
-				if (target_can_send(e, t))
+				if (engine_target_can_send(e, t))
 					started += target_trigger(e, t, k, now);
 		}
 		engine_run(e, now);
@@ -1742,18 +1719,18 @@ int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct ga
 	}
 	for (l = e->links; l; l = l->next) {
 		if (addr) {
-			t = target_find(e, l->l.ifindex, addr);
+			t = engine_target_find(e, l->l.ifindex, addr);
 			if (!t || !t->configured)
 				continue;
 			found = true;
-			if (target_can_send(e, t))
-				started += target_trigger_rebind(e, t, k, now);
+			if (engine_target_can_send(e, t))
+				started += engine_target_trigger_rebind(e, t, k, now);
 			continue;
 		}
-		if (!link_can_send(e, l))
+		if (!engine_link_can_send(e, l))
 			continue;
 		for (t = l->targets; t; t = t->lnext)
-			if (target_can_send(e, t))
+			if (engine_target_can_send(e, t))
 				started += target_trigger(e, t, k, now);
 	}
 	if (addr && !found)
@@ -1765,28 +1742,29 @@ int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct ga
 int engine_announce_now(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr,
 			enum engine_announce_kind kind, bool force)
 {
-	struct engine_link *l = link_find(e, ifindex);
+	struct engine_link *l = engine_link_find(e, ifindex);
 	struct engine_target *t;
 	enum engine_tstate was;
 	int r;
 
 	assert(e && addr);
-	if (!link_eligible(e, l))
+	if (!engine_link_is_eligible(e, l))
 		return -ENODEV;
-	t = target_find(e, ifindex, addr);
+	t = engine_target_find(e, ifindex, addr);
 	if (!t || !t->configured)
 		return -ENOENT;
 	was = t->state;
 	if (was == ENGINE_TS_CONFLICT && !force && kind == ENGINE_ANNOUNCE_ONLY)
 		return ENGINE_NOW_CONFLICT;
-	if (was == ENGINE_TS_HELD_DOWN || !target_can_send(e, t)) {
+	if (was == ENGINE_TS_HELD_DOWN || !engine_target_can_send(e, t)) {
 		target_want(e, t, kind == ENGINE_ANNOUNCE_SEQUENCE ? ENGINE_ACTION_SEQUENCE
 								   : ENGINE_ACTION_ANNOUNCE);
 		return ENGINE_NOW_WAITING;
 	}
 	if (kind == ENGINE_ANNOUNCE_SEQUENCE) {
-		r = target_trigger_rebind(e, t, ENGINE_ACTION_SEQUENCE, now) ? ENGINE_NOW_STARTED
-									   : ENGINE_NOW_RUNNING;
+		r = engine_target_trigger_rebind(e, t, ENGINE_ACTION_SEQUENCE, now)
+			? ENGINE_NOW_STARTED
+			: ENGINE_NOW_RUNNING;
 	} else {
 		/* the operator has decided: whatever is in flight gives way to the announcement */
 		if (target_in_flight(t))
@@ -1822,7 +1800,7 @@ int engine_pop_frame(struct engine *e, struct engine_frame *ret)
 	struct engine_pending p;
 	struct engine_target *t;
 
-	while (ring_pop(&e->out, &p) == 0) {
+	while (engine_ring_pop(&e->out, &p) == 0) {
 		/* checked again: an input since it was queued may have removed the address */
 		if (!pending_valid(e, &p, &t))
 			continue;
@@ -1860,7 +1838,7 @@ int engine_pop_frame(struct engine *e, struct engine_frame *ret)
 
 int engine_pop_query(struct engine *e, struct engine_query *ret)
 {
-	int r = ring_pop(&e->queries, ret);
+	int r = engine_ring_pop(&e->queries, ret);
 
 	if (r == 0 && ret->kind == ENGINE_QUERY_NEIGHBOURS)
 		engine_refresh_asked(e, ret->ifindex);
@@ -1873,7 +1851,7 @@ int engine_pop_query(struct engine *e, struct engine_query *ret)
 
 int engine_pop_note(struct engine *e, struct engine_note *ret)
 {
-	return ring_pop(&e->notes, ret);
+	return engine_ring_pop(&e->notes, ret);
 }
 
 const char *engine_note_type_to_string(enum engine_note_type t)
@@ -1981,44 +1959,10 @@ void engine_foreach_target(const struct engine *e,
 
 bool engine_link_eligible(const struct engine *e, int ifindex)
 {
-	return link_eligible(e, link_find(e, ifindex));
-}
-
-/* ---- for engine-refresh.c --------------------------------------------- */
-
-struct engine_link *engine_link_find(const struct engine *e, int ifindex)
-{
-	return link_find(e, ifindex);
-}
-
-struct engine_target *engine_target_find(const struct engine *e, int ifindex,
-					 const struct garp_addr *addr)
-{
-	return target_find(e, ifindex, addr);
-}
-
-bool engine_target_can_send(const struct engine *e, const struct engine_target *t)
-{
-	return target_can_send(e, t);
-}
-
-void engine_frame_emit(struct engine *e, uint64_t now, const struct engine_pending *p,
-		       struct engine_target *t)
-{
-	frame_emit(e, now, p, t);
-}
-
-void engine_note_push(struct engine *e, const struct engine_note *n)
-{
-	note_push(e, n);
-}
-
-void engine_lost(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr)
-{
-	lost(e, now, ifindex, addr);
+	return engine_link_is_eligible(e, engine_link_find(e, ifindex));
 }
 
 int engine_query_push(struct engine *e, const struct engine_query *q)
 {
-	return ring_push(&e->queries, q);
+	return engine_ring_push(&e->queries, q);
 }
