@@ -128,8 +128,8 @@ static inline enum engine_action engine_action_from_cfg(enum cfg_action a)
 
 /*
  * Every condition a target can be in. Each state says what its deadline
- * means; target_set() (engine.c) is the only writer of a target's state,
- * of what it waits to start (want) and of its deadline. The public
+ * means; target_set() (engine-target.c) is the only writer of a target's
+ * state, of what it waits to start (want) and of its deadline. The public
  * enum engine_target_state (status) is a view of it: engine_tstate_public().
  */
 enum engine_tstate {
