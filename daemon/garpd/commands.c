@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Control-socket requests: status, announce, reload, monitor, metrics.
- * Each request is one line of words; control.c frames the replies.
+ * Each request is one line of words; control.c frames the replies. What
+ * they show comes from one snapshot of the daemon's state (status.h).
  */
 
 #include <arpa/inet.h>
-#include <net/if_arp.h>
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -17,6 +17,7 @@
 
 #include "daemon.h"
 #include "garpd-build.h"
+#include "status.h"
 
 #define WORDS_MAX 256
 
@@ -38,128 +39,6 @@ static int split(struct request *r, const char *line)
 		r->word[r->n++] = w;
 	}
 	return 0;
-}
-
-/* Interfaces and their targets, gathered once per request. */
-struct snapshot {
-	struct engine_target_info *targets;
-	size_t n, cap;
-	bool oom;
-};
-
-static void snap_target(void *userdata, const struct engine_target_info *info)
-{
-	struct snapshot *s = userdata;
-
-	if (!array_reserve(&s->targets, &s->cap, s->n + 1, sizeof(*s->targets))) {
-		s->oom = true;
-		return;
-	}
-	s->targets[s->n++] = *info;
-}
-
-static int cmp_target(const void *a, const void *b)
-{
-	const struct engine_target_info *x = a, *y = b;
-
-	if (x->ifindex != y->ifindex)
-		return x->ifindex < y->ifindex ? -1 : 1;
-	/* IPv4 first, then IPv6; numerically within a family */
-	return garp_addr_cmp(&x->addr, &y->addr);
-}
-
-static int snapshot_take(struct daemon *d, struct snapshot *s)
-{
-	*s = (struct snapshot){0};
-	engine_foreach_target(d->engine, snap_target, s);
-	if (s->oom) {
-		free(s->targets);
-		s->targets = NULL;
-		return -ENOMEM;
-	}
-	if (s->n)
-		qsort(s->targets, s->n, sizeof(*s->targets), cmp_target);
-	return 0;
-}
-
-/* Links, ordered by ifindex. */
-struct links {
-	struct gnl_link *l;
-	size_t n, cap;
-	bool oom;
-};
-
-static void snap_link(void *userdata, const struct gnl_link *link)
-{
-	struct links *ls = userdata;
-
-	if (!array_reserve(&ls->l, &ls->cap, ls->n + 1, sizeof(*ls->l))) {
-		ls->oom = true;
-		return;
-	}
-	ls->l[ls->n++] = *link;
-}
-
-static int cmp_link(const void *a, const void *b)
-{
-	const struct gnl_link *x = a, *y = b;
-
-	return (x->ifindex > y->ifindex) - (x->ifindex < y->ifindex);
-}
-
-static int links_take(struct daemon *d, struct links *ls)
-{
-	*ls = (struct links){0};
-	gnl_foreach_link(d->gnl, snap_link, ls);
-	if (ls->oom) {
-		free(ls->l);
-		ls->l = NULL;
-		return -ENOMEM;
-	}
-	if (ls->n)
-		qsort(ls->l, ls->n, sizeof(*ls->l), cmp_link);
-	return 0;
-}
-
-static const struct gnl_link *link_by_name(const struct links *ls, const char *name)
-{
-	for (size_t i = 0; i < ls->n; i++)
-		if (strcmp(ls->l[i].name, name) == 0)
-			return &ls->l[i];
-	return NULL;
-}
-
-static const char *link_state(const struct gnl_link *l)
-{
-	if (!(l->flags & IFF_UP))
-		return "down";
-	return gnl_link_is_oper_up(l) ? "up" : "no-carrier";
-}
-
-/* Why the engine does not consider an interface; NULL when it does. */
-static const char *link_ignored_reason(struct daemon *d, const struct links *ls,
-				       const struct gnl_link *l)
-{
-	struct cfg_sequence seq;
-	const struct gnl_link *master = NULL;
-
-	if (engine_link_eligible(d->engine, l->ifindex))
-		return NULL;
-	if (l->flags & IFF_LOOPBACK)
-		return "loopback";
-	if (l->type != ARPHRD_ETHER || l->mac_len != PKT_ETH_ALEN)
-		return "not-ethernet";
-	if (l->flags & IFF_NOARP)
-		return "noarp";
-	cfg_sequence_for(&d->cfg, l->name, &seq);
-	if (seq.ignore)
-		return "ignored-by-config";
-	for (size_t i = 0; l->master && i < ls->n && !master; i++)
-		if (ls->l[i].ifindex == l->master)
-			master = &ls->l[i];
-	if (l->slave_kind == GNL_KIND_BOND || (master && master->kind == GNL_KIND_BOND))
-		return "bond-slave";
-	return "unknown";
 }
 
 /* A duration as the configuration writes it: "1s", "250ms", "0". */
@@ -236,12 +115,29 @@ static void target_progress(const struct engine_target_info *t, char *buf, size_
 }
 
 /* Seconds since a monotonic time, for people; -1 for never. */
-static double ago(const struct daemon *d, uint64_t t)
+static double ago(const struct daemon_status *s, uint64_t t)
 {
 	if (!t)
 		return -1;
-	return t > d->now ? 0 : (double)(d->now - t) / 1e9;
+	return t > s->now ? 0 : (double)(s->now - t) / 1e9;
 }
+
+/*
+ * A status reply, in either form, is one walk over the snapshot: a
+ * header, each interface with its addresses, then the counters and the
+ * recent conflicts. A form says what each step prints.
+ */
+struct status_form {
+	void (*begin)(const struct daemon_status *s, struct buf *out);
+	/* the @i-th interface, up to its addresses */
+	void (*link)(const struct daemon_status *s, size_t i, struct buf *out);
+	/* the @k-th address of @l */
+	void (*target)(const struct daemon_status *s, const struct status_link *l, size_t k,
+		       struct buf *out);
+	/* after an interface's addresses; NULL for nothing */
+	void (*link_end)(struct buf *out);
+	void (*end)(const struct daemon_status *s, struct buf *out);
+};
 
 /*
  * Where a status reply stopped: it is built in slices (control.h's jobs), so
@@ -249,62 +145,85 @@ static double ago(const struct daemon *d, uint64_t t)
  * an address line once the payload has reached @until.
  */
 struct status_cursor {
-	size_t link, t, first_t;
+	size_t link, t;
 	bool started, in_link;
 };
 
-static bool status_text(struct daemon *d, const struct links *ls, const struct snapshot *s,
-			const struct engine_counters *ec, const struct gnl_counters *gc,
+static bool status_walk(const struct status_form *f, const struct daemon_status *s,
 			struct status_cursor *cur, struct buf *out, size_t until)
 {
-	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
-	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12], prog[32];
-	size_t nc;
-
 	if (!cur->started)
-		buf_printf(out, "%-16s %7s  %-17s  %-8s %-10s %s\n", "INTERFACE", "IFINDEX", "MAC",
-			   "KIND", "STATE", "NOTE");
+		f->begin(s, out);
 	cur->started = true;
-	for (; cur->link < ls->n; cur->link++) {
-		const struct gnl_link *l = &ls->l[cur->link];
+	for (; cur->link < s->n_links; cur->link++) {
+		const struct status_link *l = &s->links[cur->link];
 
-		const char *why = link_ignored_reason(d, ls, l);
-		struct cfg_sequence q;
-
-		if (cur->in_link)
-			goto targets;
-		buf_printf(out, "%-16s %7d  %-17s  %-8s %-10s %s%s", l->name, l->ifindex,
-			   l->mac_len == PKT_ETH_ALEN ? pkt_mac_to_str(l->mac, mac) : "-",
-			   l->kind_name[0] ? l->kind_name : "-", link_state(l), why ? "ignored: " : "",
-			   why ? why : "");
-		if (l->kind == GNL_KIND_BOND)
-			buf_printf(out, "%sactive_slave=%s", why ? " " : "",
-				   l->bond_active_slave ? daemon_ifname(d, l->bond_active_slave, b)
-							: "none");
-		buf_printf(out, "\n");
-		if (!why) {
-			cfg_sequence_for(&d->cfg, l->name, &q);
-			policy_text(&q, out);
+		if (!cur->in_link) {
+			f->link(s, cur->link, out);
+			cur->t = 0;
+			cur->in_link = true;
 		}
-		while (cur->t < s->n && s->targets[cur->t].ifindex < l->ifindex)
-			cur->t++;
-		cur->in_link = true;
-	targets:
-		for (; cur->t < s->n && s->targets[cur->t].ifindex == l->ifindex; cur->t++) {
-			const struct engine_target_info *ti = &s->targets[cur->t];
-			double when = ago(d, ti->last_announced);
-
+		for (; cur->t < l->n_targets; cur->t++) {
 			if (out->len >= until)
 				return false;
-			target_progress(ti, prog, sizeof(prog));
-			buf_printf(out, "    %-15s  %-16s", garp_addr_to_str(&ti->addr, a), prog);
-			if (when < 0)
-				buf_printf(out, "  never announced\n");
-			else
-				buf_printf(out, "  announced %.1f s ago\n", when);
+			f->target(s, l, cur->t, out);
 		}
+		if (f->link_end)
+			f->link_end(out);
 		cur->in_link = false;
 	}
+	f->end(s, out);
+	return true;
+}
+
+/* ---- status, as text ---- */
+
+static void text_begin(const struct daemon_status *s, struct buf *out)
+{
+	(void)s;
+	buf_printf(out, "%-16s %7s  %-17s  %-8s %-10s %s\n", "INTERFACE", "IFINDEX", "MAC", "KIND",
+		   "STATE", "NOTE");
+}
+
+static void text_link(const struct daemon_status *s, size_t i, struct buf *out)
+{
+	const struct status_link *sl = &s->links[i];
+	const struct gnl_link *l = &sl->link;
+	const char *why = sl->ignored;
+	char mac[PKT_MAC_STRLEN];
+
+	buf_printf(out, "%-16s %7d  %-17s  %-8s %-10s %s%s", l->name, l->ifindex,
+		   l->mac_len == PKT_ETH_ALEN ? pkt_mac_to_str(l->mac, mac) : "-",
+		   l->kind_name[0] ? l->kind_name : "-", sl->state, why ? "ignored: " : "",
+		   why ? why : "");
+	if (l->kind == GNL_KIND_BOND)
+		buf_printf(out, "%sactive_slave=%s", why ? " " : "",
+			   l->bond_active_slave ? sl->active_slave : "none");
+	buf_printf(out, "\n");
+	if (!why)
+		policy_text(&sl->policy, out);
+}
+
+static void text_target(const struct daemon_status *s, const struct status_link *l, size_t k,
+			struct buf *out)
+{
+	const struct engine_target_info *ti = &s->targets[l->target + k];
+	double when = ago(s, ti->last_announced);
+	char a[GARP_ADDR_STRLEN], prog[32];
+
+	target_progress(ti, prog, sizeof(prog));
+	buf_printf(out, "    %-15s  %-16s", garp_addr_to_str(&ti->addr, a), prog);
+	if (when < 0)
+		buf_printf(out, "  never announced\n");
+	else
+		buf_printf(out, "  announced %.1f s ago\n", when);
+}
+
+static void text_end(const struct daemon_status *s, struct buf *out)
+{
+	const struct engine_counters *ec = &s->engine;
+	const struct gnl_counters *gc = &s->netlink;
+	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12];
 
 	buf_printf(out,
 		   "\nCOUNTERS\n"
@@ -320,23 +239,28 @@ static bool status_text(struct daemon *d, const struct links *ls, const struct s
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
-		   (unsigned long long)d->send_errors, (unsigned long long)ec->refreshes,
+		   (unsigned long long)s->send_errors, (unsigned long long)ec->refreshes,
 		   (unsigned long long)ec->refresh_capped);
 
 	buf_printf(out, "  lost (out of memory) %llu  notes dropped %llu\n",
 		   (unsigned long long)ec->lost, (unsigned long long)ec->notes_dropped);
 
-	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
-	buf_printf(out, "\nRECENT CONFLICTS%s\n", nc ? "" : ": none");
-	for (size_t i = 0; i < nc; i++)
+	buf_printf(out, "\nRECENT CONFLICTS%s\n", s->n_conflicts ? "" : ": none");
+	for (size_t i = 0; i < s->n_conflicts; i++) {
+		const struct engine_conflict *c = &s->conflicts[i];
+
 		buf_printf(out, "  %-16s %-15s  %s  %.1f s ago\n",
-			   daemon_ifname(d, conflicts[i].ifindex, b),
-			   garp_addr_to_str(&conflicts[i].addr, a),
-			   conflicts[i].kernel_dad ? "kernel DAD failed"
-						   : pkt_mac_to_str(conflicts[i].mac, mac),
-			   ago(d, conflicts[i].time));
-	return true;
+			   daemon_status_ifname(s, c->ifindex, b), garp_addr_to_str(&c->addr, a),
+			   c->kernel_dad ? "kernel DAD failed" : pkt_mac_to_str(c->mac, mac),
+			   ago(s, c->time));
+	}
 }
+
+static const struct status_form status_text = {
+	.begin = text_begin, .link = text_link, .target = text_target, .end = text_end,
+};
+
+/* ---- status, as JSON ---- */
 
 static void json_key(struct buf *out, bool *first, const char *key)
 {
@@ -344,87 +268,87 @@ static void json_key(struct buf *out, bool *first, const char *key)
 	*first = false;
 }
 
-static bool status_json(struct daemon *d, const struct links *ls, const struct snapshot *s,
-			const struct engine_counters *ec, const struct gnl_counters *gc,
-			struct status_cursor *cur, struct buf *out, size_t until)
+static void json_begin(const struct daemon_status *s, struct buf *out)
 {
-	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT];
-	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12];
-	size_t nc;
+	(void)s;
+	buf_printf(out, "{\"version\":\"%s\",\"interfaces\":[", GARPD_VERSION);
+}
 
-	if (!cur->started)
-		buf_printf(out, "{\"version\":\"%s\",\"interfaces\":[", GARPD_VERSION);
-	cur->started = true;
-	for (; cur->link < ls->n; cur->link++) {
-		const struct gnl_link *l = &ls->l[cur->link];
-		bool first = true;
-		struct cfg_sequence q;
-		const char *why;
+static void json_link(const struct daemon_status *s, size_t i, struct buf *out)
+{
+	const struct status_link *sl = &s->links[i];
+	const struct gnl_link *l = &sl->link;
+	bool first = true;
+	char mac[PKT_MAC_STRLEN];
 
-		if (cur->in_link)
-			goto targets;
-		buf_printf(out, "%s{", cur->link ? "," : "");
-		json_key(out, &first, "name");
-		buf_json_string(out, l->name);
-		json_key(out, &first, "ifindex");
-		buf_printf(out, "%d", l->ifindex);
-		json_key(out, &first, "mac");
-		if (l->mac_len == PKT_ETH_ALEN)
-			buf_printf(out, "\"%s\"", pkt_mac_to_str(l->mac, mac));
+	buf_printf(out, "%s{", i ? "," : "");
+	json_key(out, &first, "name");
+	buf_json_string(out, l->name);
+	json_key(out, &first, "ifindex");
+	buf_printf(out, "%d", l->ifindex);
+	json_key(out, &first, "mac");
+	if (l->mac_len == PKT_ETH_ALEN)
+		buf_printf(out, "\"%s\"", pkt_mac_to_str(l->mac, mac));
+	else
+		buf_printf(out, "null");
+	json_key(out, &first, "kind");
+	buf_json_string(out, l->kind_name);
+	json_key(out, &first, "state");
+	buf_printf(out, "\"%s\"", sl->state);
+	json_key(out, &first, "ignored");
+	buf_printf(out, "%s", sl->ignored ? "true" : "false");
+	json_key(out, &first, "ignored_reason");
+	if (sl->ignored)
+		buf_printf(out, "\"%s\"", sl->ignored);
+	else
+		buf_printf(out, "null");
+	json_key(out, &first, "policy");
+	if (sl->ignored)
+		buf_printf(out, "null");
+	else
+		policy_json(&sl->policy, out);
+	if (l->kind == GNL_KIND_BOND) {
+		json_key(out, &first, "active_slave");
+		if (l->bond_active_slave)
+			buf_json_string(out, sl->active_slave);
 		else
 			buf_printf(out, "null");
-		json_key(out, &first, "kind");
-		buf_json_string(out, l->kind_name);
-		json_key(out, &first, "state");
-		buf_printf(out, "\"%s\"", link_state(l));
-		why = link_ignored_reason(d, ls, l);
-		json_key(out, &first, "ignored");
-		buf_printf(out, "%s", why ? "true" : "false");
-		json_key(out, &first, "ignored_reason");
-		buf_printf(out, why ? "\"%s\"" : "null", why);
-		json_key(out, &first, "policy");
-		if (why) {
-			buf_printf(out, "null");
-		} else {
-			cfg_sequence_for(&d->cfg, l->name, &q);
-			policy_json(&q, out);
-		}
-		if (l->kind == GNL_KIND_BOND) {
-			json_key(out, &first, "active_slave");
-			if (l->bond_active_slave)
-				buf_json_string(out, daemon_ifname(d, l->bond_active_slave, b));
-			else
-				buf_printf(out, "null");
-		}
-		json_key(out, &first, "addresses");
-		buf_printf(out, "[");
-		while (cur->t < s->n && s->targets[cur->t].ifindex < l->ifindex)
-			cur->t++;
-		cur->first_t = cur->t;
-		cur->in_link = true;
-	targets:
-		for (; cur->t < s->n && s->targets[cur->t].ifindex == l->ifindex; cur->t++) {
-			const struct engine_target_info *ti = &s->targets[cur->t];
-			double when = ago(d, ti->last_announced);
-
-			if (out->len >= until)
-				return false;
-			buf_printf(out, "%s{\"address\":\"%s\",\"family\":\"%s\",\"state\":\"%s\","
-				   "\"sent\":%u,\"total\":%u,",
-				   cur->t == cur->first_t ? "" : ",", garp_addr_to_str(&ti->addr, a),
-				   ti->addr.family == AF_INET6 ? "ipv6" : "ipv4",
-				   engine_target_state_to_string(ti->state), ti->sent, ti->total);
-			if (ti->addr.family == AF_INET6)
-				buf_printf(out, "\"dad\":\"%s\",",
-					   addr_dad_state(ti) ? addr_dad_state(ti) : "done");
-			if (when < 0)
-				buf_printf(out, "\"last_announced_seconds_ago\":null}");
-			else
-				buf_printf(out, "\"last_announced_seconds_ago\":%.3f}", when);
-		}
-		buf_printf(out, "]}");
-		cur->in_link = false;
 	}
+	json_key(out, &first, "addresses");
+	buf_printf(out, "[");
+}
+
+static void json_target(const struct daemon_status *s, const struct status_link *l, size_t k,
+			struct buf *out)
+{
+	const struct engine_target_info *ti = &s->targets[l->target + k];
+	double when = ago(s, ti->last_announced);
+	char a[GARP_ADDR_STRLEN];
+
+	buf_printf(out, "%s{\"address\":\"%s\",\"family\":\"%s\",\"state\":\"%s\","
+		   "\"sent\":%u,\"total\":%u,",
+		   k ? "," : "", garp_addr_to_str(&ti->addr, a),
+		   ti->addr.family == AF_INET6 ? "ipv6" : "ipv4",
+		   engine_target_state_to_string(ti->state), ti->sent, ti->total);
+	if (ti->addr.family == AF_INET6)
+		buf_printf(out, "\"dad\":\"%s\",", addr_dad_state(ti) ? addr_dad_state(ti) : "done");
+	if (when < 0)
+		buf_printf(out, "\"last_announced_seconds_ago\":null}");
+	else
+		buf_printf(out, "\"last_announced_seconds_ago\":%.3f}", when);
+}
+
+static void json_link_end(struct buf *out)
+{
+	buf_printf(out, "]}");
+}
+
+static void json_end(const struct daemon_status *s, struct buf *out)
+{
+	const struct engine_counters *ec = &s->engine;
+	const struct gnl_counters *gc = &s->netlink;
+	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12];
+
 	buf_printf(out,
 		   "],\"counters\":{\"probes\":%llu,\"announcements\":%llu,\"replies\":%llu,"
 		   "\"relearn\":%llu,\"conflicts\":%llu,\"cancellations\":%llu,"
@@ -437,52 +361,53 @@ static bool status_json(struct daemon *d, const struct links *ls, const struct s
 		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
 		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
 		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
-		   (unsigned long long)d->send_errors, (unsigned long long)ec->na,
+		   (unsigned long long)s->send_errors, (unsigned long long)ec->na,
 		   (unsigned long long)ec->ns_probes, (unsigned long long)ec->dad_failures,
 		   (unsigned long long)ec->refreshes, (unsigned long long)ec->refresh_capped,
 		   (unsigned long long)ec->lost, (unsigned long long)ec->notes_dropped);
-	nc = engine_get_conflicts(d->engine, conflicts, ENGINE_CONFLICTS_KEPT);
-	for (size_t i = 0; i < nc; i++) {
+	for (size_t i = 0; i < s->n_conflicts; i++) {
+		const struct engine_conflict *c = &s->conflicts[i];
+
 		buf_printf(out, "%s{\"interface\":", i ? "," : "");
-		buf_json_string(out, daemon_ifname(d, conflicts[i].ifindex, b));
-		buf_printf(out, ",\"address\":\"%s\",", garp_addr_to_str(&conflicts[i].addr, a));
-		if (conflicts[i].kernel_dad)
+		buf_json_string(out, daemon_status_ifname(s, c->ifindex, b));
+		buf_printf(out, ",\"address\":\"%s\",", garp_addr_to_str(&c->addr, a));
+		if (c->kernel_dad)
 			buf_printf(out, "\"mac\":null,\"detected\":\"kernel-dad\",");
 		else
-			buf_printf(out, "\"mac\":\"%s\",", pkt_mac_to_str(conflicts[i].mac, mac));
-		buf_printf(out, "\"seconds_ago\":%.3f}", ago(d, conflicts[i].time));
+			buf_printf(out, "\"mac\":\"%s\",", pkt_mac_to_str(c->mac, mac));
+		buf_printf(out, "\"seconds_ago\":%.3f}", ago(s, c->time));
 	}
 	buf_printf(out, "]}\n");
-	return true;
 }
+
+static const struct status_form status_json = {
+	.begin = json_begin,
+	.link = json_link,
+	.target = json_target,
+	.link_end = json_link_end,
+	.end = json_end,
+};
 
 /* A status reply in the making: the state as it was when asked, and how far it got. */
 struct status_job {
 	struct control_job job;
-	struct daemon *d;
-	struct snapshot s;
-	struct links ls;
-	struct engine_counters ec;
-	struct gnl_counters gc;
+	const struct status_form *form;
+	struct daemon_status s;
 	struct status_cursor cur;
-	bool json;
 };
 
 static bool status_step(struct control_job *job, struct buf *out, size_t until)
 {
 	struct status_job *j = (struct status_job *)job;
 
-	if (j->json)
-		return status_json(j->d, &j->ls, &j->s, &j->ec, &j->gc, &j->cur, out, until);
-	return status_text(j->d, &j->ls, &j->s, &j->ec, &j->gc, &j->cur, out, until);
+	return status_walk(j->form, &j->s, &j->cur, out, until);
 }
 
 static void status_free(struct control_job *job)
 {
 	struct status_job *j = (struct status_job *)job;
 
-	free(j->s.targets);
-	free(j->ls.l);
+	daemon_status_free(&j->s);
 	free(j);
 }
 
@@ -500,19 +425,11 @@ static enum control_reply cmd_status(struct daemon *d, const struct request *r, 
 	if (!j)
 		goto oom;
 	j->job = (struct control_job){.step = status_step, .free = status_free};
-	j->d = d;
-	j->json = json;
-	if (snapshot_take(d, &j->s) < 0) {
-		free(j);
+	j->form = json ? &status_json : &status_text;
+	if (daemon_status_take(d, &j->s) < 0) {
+		status_free(&j->job);
 		goto oom;
 	}
-	if (links_take(d, &j->ls) < 0) {
-		free(j->s.targets);
-		free(j);
-		goto oom;
-	}
-	engine_get_counters(d->engine, &j->ec);
-	gnl_get_counters(d->gnl, &j->gc);
 	*ret_job = &j->job;
 	return CONTROL_REPLY_OK;
 oom:
@@ -521,11 +438,11 @@ oom:
 }
 
 /* Wall-clock time of a monotonic time, as RFC 3339 UTC with milliseconds. */
-static const char *mono_to_rfc3339(const struct daemon *d, uint64_t t, char buf[40])
+static const char *mono_to_rfc3339(const struct daemon_status *s, uint64_t t, char buf[40])
 {
 	uint64_t wall = daemon_wall_ns();
 
-	wall -= t < d->now ? d->now - t : 0;
+	wall -= t < s->now ? s->now - t : 0;
 	return daemon_format_time(wall, buf);
 }
 
@@ -563,23 +480,31 @@ struct announce_req {
 	enum engine_announce_kind kind;
 	bool force;
 	int ifindex;
-	const struct gnl_link *link;
+	const struct status_link *link;
 	struct garp_addr addrs[WORDS_MAX];
 	size_t n;
 };
 
-/* One target: announce it and say what happened. Return: 1 when something was started. */
-static int announce_one(struct daemon *d, const struct announce_req *q,
-			const struct engine_target_info *ti, struct buf *out, struct buf *why)
+/* Whether garpd announces on the interface of @ifindex. */
+static bool link_announced(const struct daemon_status *s, int ifindex)
 {
-	struct engine_conflict cs[ENGINE_CONFLICTS_KEPT];
+	const struct status_link *l = daemon_status_link(s, ifindex);
+
+	return l && !l->ignored;
+}
+
+/* One target: announce it and say what happened. Return: 1 when something was started. */
+static int announce_one(struct daemon *d, const struct daemon_status *s,
+			const struct announce_req *q, const struct engine_target_info *ti,
+			struct buf *out, struct buf *why)
+{
 	const struct engine_conflict *c;
 	char a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12], mac[PKT_MAC_STRLEN], when[40];
-	const char *ifname = daemon_ifname(d, ti->ifindex, b);
+	const char *ifname = daemon_status_ifname(s, ti->ifindex, b);
 	int r;
 
 	garp_addr_to_str(&ti->addr, a);
-	r = engine_announce_now(d->engine, d->now, ti->ifindex, &ti->addr, q->kind, q->force);
+	r = engine_announce_now(d->engine, s->now, ti->ifindex, &ti->addr, q->kind, q->force);
 	switch (r) {
 	case ENGINE_NOW_STARTED:
 		buf_printf(out, "started iface=%s addr=%s%s\n", ifname, a,
@@ -605,22 +530,21 @@ static int announce_one(struct daemon *d, const struct announce_req *q,
 			   why->len ? "; " : "", a, ifname);
 		return 0;
 	case ENGINE_NOW_CONFLICT:
-		c = conflict_of(cs, engine_get_conflicts(d->engine, cs, ENGINE_CONFLICTS_KEPT),
-				ti->ifindex, &ti->addr);
+		c = conflict_of(s->conflicts, s->n_conflicts, ti->ifindex, &ti->addr);
 		if (c && c->kernel_dad) {
 			buf_printf(out, "refused iface=%s addr=%s reason=conflict detected=kernel-dad "
 					"seen=%s\n",
-				   ifname, a, mono_to_rfc3339(d, c->time, when));
+				   ifname, a, mono_to_rfc3339(s, c->time, when));
 			buf_printf(why, "%s%s on %s: refused, the kernel's DAD failed at %s; --force "
 					"announces anyway",
 				   why->len ? "; " : "", a, ifname, when);
 		} else if (c) {
 			buf_printf(out, "refused iface=%s addr=%s reason=conflict mac=%s seen=%s\n",
 				   ifname, a, pkt_mac_to_str(c->mac, mac),
-				   mono_to_rfc3339(d, c->time, when));
+				   mono_to_rfc3339(s, c->time, when));
 			buf_printf(why, "%s%s on %s: refused, %s defended it at %s (%.1f s ago); "
 					"--force announces anyway",
-				   why->len ? "; " : "", a, ifname, mac, when, ago(d, c->time));
+				   why->len ? "; " : "", a, ifname, mac, when, ago(s, c->time));
 		} else {
 			buf_printf(out, "refused iface=%s addr=%s reason=conflict\n", ifname, a);
 			buf_printf(why, "%s%s on %s: refused, another host defended it; --force "
@@ -644,16 +568,12 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 	struct announce_req q = {.kind = ENGINE_ANNOUNCE_ONLY};
 	struct buf lines = BUF_INIT, why = BUF_INIT;
 	char a[GARP_ADDR_STRLEN];
-	struct snapshot s;
-	struct links ls;
+	struct daemon_status s;
 	size_t considered = 0;
 	int started = 0;
 
-	if (links_take(d, &ls) < 0)
-		goto oom;
-	if (snapshot_take(d, &s) < 0) {
-		free(ls.l);
-	oom:
+	if (daemon_status_take(d, &s) < 0) {
+		daemon_status_free(&s);
 		buf_printf(out, "out of memory");
 		return CONTROL_REPLY_ERROR;
 	}
@@ -661,12 +581,12 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 		const char *w = r->word[i];
 
 		if (!strncmp(w, "iface=", 6)) {
-			q.link = link_by_name(&ls, w + 6);
+			q.link = daemon_status_link_by_name(&s, w + 6);
 			if (!q.link) {
 				buf_printf(out, "no interface \"%.*s\"", IFNAMSIZ, w + 6);
 				goto fail;
 			}
-			q.ifindex = q.link->ifindex;
+			q.ifindex = q.link->link.ifindex;
 		} else if (!strcmp(w, "sequence")) {
 			q.kind = ENGINE_ANNOUNCE_SEQUENCE;
 		} else if (!strcmp(w, "force")) {
@@ -678,9 +598,8 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 			goto fail;
 		}
 	}
-	if (q.ifindex && !engine_link_eligible(d->engine, q.ifindex)) {
-		buf_printf(out, "%s is not announced on (%s)", q.link->name,
-			   link_ignored_reason(d, &ls, q.link));
+	if (q.ifindex && q.link->ignored) {
+		buf_printf(out, "%s is not announced on (%s)", q.link->link.name, q.link->ignored);
 		goto fail;
 	}
 
@@ -688,10 +607,10 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 	for (size_t i = 0; i < q.n; i++) {
 		const struct engine_target_info *ti = NULL, *unusable = NULL;
 
-		for (size_t t = 0; t < s.n && !ti; t++) {
+		for (size_t t = 0; t < s.n_targets && !ti; t++) {
 			if (!garp_addr_eq(&s.targets[t].addr, &q.addrs[i]) ||
 			    (q.ifindex && s.targets[t].ifindex != q.ifindex) ||
-			    !engine_link_eligible(d->engine, s.targets[t].ifindex))
+			    !link_announced(&s, s.targets[t].ifindex))
 				continue;
 			if (addr_dad_state(&s.targets[t]))
 				unusable = &s.targets[t];
@@ -703,34 +622,34 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 
 			/* an IPv6 address in DAD, or whose DAD failed: never advertised */
 			buf_printf(out, "%s on %s is %s: not advertised", garp_addr_to_str(&q.addrs[i], a),
-				   daemon_ifname(d, unusable->ifindex, b), addr_dad_state(unusable));
+				   daemon_status_ifname(&s, unusable->ifindex, b),
+				   addr_dad_state(unusable));
 			goto fail;
 		}
 		if (!ti) {
 			buf_printf(out, "%s is not configured on %s",
 				   garp_addr_to_str(&q.addrs[i], a),
-				   q.link ? q.link->name : "any interface garpd announces on");
+				   q.link ? q.link->link.name : "any interface garpd announces on");
 			goto fail;
 		}
 	}
 
-	for (size_t t = 0; t < s.n; t++) {
+	for (size_t t = 0; t < s.n_targets; t++) {
 		const struct engine_target_info *ti = &s.targets[t];
 		bool wanted = q.n == 0;
 
-		if ((q.ifindex && ti->ifindex != q.ifindex) ||
-		    !engine_link_eligible(d->engine, ti->ifindex))
+		if ((q.ifindex && ti->ifindex != q.ifindex) || !link_announced(&s, ti->ifindex))
 			continue;
 		for (size_t i = 0; i < q.n && !wanted; i++)
 			wanted = garp_addr_eq(&ti->addr, &q.addrs[i]);
 		if (!wanted || addr_dad_state(ti))
 			continue;
 		considered++;
-		started += announce_one(d, &q, ti, &lines, &why);
+		started += announce_one(d, &s, &q, ti, &lines, &why);
 	}
 	if (!considered) {
 		buf_printf(out, "nothing to announce%s%s", q.link ? " on " : "",
-			   q.link ? q.link->name : "");
+			   q.link ? q.link->link.name : "");
 		goto fail;
 	}
 	if (!started) {
@@ -743,14 +662,12 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 		   q.kind == ENGINE_ANNOUNCE_SEQUENCE ? "sequence" : "announcement");
 	buf_free(&lines);
 	buf_free(&why);
-	free(ls.l);
-	free(s.targets);
+	daemon_status_free(&s);
 	return CONTROL_REPLY_OK;
 fail:
 	buf_free(&lines);
 	buf_free(&why);
-	free(ls.l);
-	free(s.targets);
+	daemon_status_free(&s);
 	return CONTROL_REPLY_ERROR;
 }
 
@@ -779,7 +696,7 @@ static void prom_label(struct buf *out, const char *s)
 }
 
 /* Gauges: the build, and per interface garpd announces on its addresses by state. */
-static enum control_reply metrics_gauges(struct daemon *d, struct buf *out)
+static void metrics_gauges(const struct daemon_status *s, struct buf *out)
 {
 	static const struct {
 		const char *name, *help;
@@ -789,31 +706,21 @@ static enum control_reply metrics_gauges(struct daemon *d, struct buf *out)
 					"or announcing)."},
 		{"addresses_in_conflict", "Addresses another host defended (state conflict)."},
 	};
-	struct snapshot s;
-	struct links ls;
 
 	prom_family_typed(out, "build_info", "garpd's version; always 1.", "gauge");
 	buf_printf(out, "garpd_build_info{version=\"");
 	prom_label(out, GARPD_VERSION);
 	buf_printf(out, "\"} 1\n");
-	if (links_take(d, &ls) < 0)
-		goto oom;
-	if (snapshot_take(d, &s) < 0) {
-		free(ls.l);
-		goto oom;
-	}
 	for (size_t k = 0; k < sizeof(fam) / sizeof(fam[0]); k++) {
 		prom_family_typed(out, fam[k].name, fam[k].help, "gauge");
-		for (size_t i = 0, t = 0; i < ls.n; i++) {
-			const struct gnl_link *l = &ls.l[i];
+		for (size_t i = 0; i < s->n_links; i++) {
+			const struct status_link *l = &s->links[i];
 			unsigned long n = 0;
 
-			if (!engine_link_eligible(d->engine, l->ifindex))
+			if (l->ignored)
 				continue;
-			while (t < s.n && s.targets[t].ifindex < l->ifindex)
-				t++;
-			for (; t < s.n && s.targets[t].ifindex == l->ifindex; t++) {
-				enum engine_target_state st = s.targets[t].state;
+			for (size_t t = l->target; t < l->target + l->n_targets; t++) {
+				enum engine_target_state st = s->targets[t].state;
 
 				n += k == 0 || (k == 1 && (st == ENGINE_TARGET_PROBING ||
 							   st == ENGINE_TARGET_WAITING ||
@@ -821,17 +728,10 @@ static enum control_reply metrics_gauges(struct daemon *d, struct buf *out)
 				     (k == 2 && st == ENGINE_TARGET_CONFLICT);
 			}
 			buf_printf(out, "garpd_%s{interface=\"", fam[k].name);
-			prom_label(out, l->name);
+			prom_label(out, l->link.name);
 			buf_printf(out, "\"} %lu\n", n);
 		}
 	}
-	free(ls.l);
-	free(s.targets);
-	return CONTROL_REPLY_OK;
-oom:
-	buf_free(out);
-	buf_printf(out, "out of memory");
-	return CONTROL_REPLY_ERROR;
 }
 
 static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
@@ -860,38 +760,45 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 		{"refresh_capped_total", "Neighbours not refreshed: beyond refresh_neighbours_max.",
 		 offsetof(struct if_stats, refresh_capped)},
 	};
-	struct engine_counters ec;
-	struct gnl_counters gc;
+	struct daemon_status s;
+	const struct engine_counters *ec = &s.engine;
+	const struct gnl_counters *gc = &s.netlink;
 
+	if (daemon_status_take(d, &s) < 0) {
+		daemon_status_free(&s);
+		buf_printf(out, "out of memory");
+		return CONTROL_REPLY_ERROR;
+	}
 	for (size_t k = 0; k < sizeof(per_if) / sizeof(per_if[0]); k++) {
 		prom_family(out, per_if[k].name, per_if[k].help);
-		for (size_t i = 0; i < d->n_stats; i++) {
-			const uint64_t *v = (const uint64_t *)((const char *)&d->stats[i] + per_if[k].off);
+		for (size_t i = 0; i < s.n_if_stats; i++) {
+			const uint64_t *v =
+				(const uint64_t *)((const char *)&s.if_stats[i] + per_if[k].off);
 
 			buf_printf(out, "garpd_%s{interface=\"", per_if[k].name);
-			prom_label(out, d->stats[i].name);
+			prom_label(out, s.if_stats[i].name);
 			buf_printf(out, "\"} %llu\n", (unsigned long long)*v);
 		}
 	}
-	engine_get_counters(d->engine, &ec);
-	gnl_get_counters(d->gnl, &gc);
 	prom_family(out, "sequences_total", "Announcement sequences started.");
-	buf_printf(out, "garpd_sequences_total %llu\n", (unsigned long long)ec.sequences);
+	buf_printf(out, "garpd_sequences_total %llu\n", (unsigned long long)ec->sequences);
 	prom_family(out, "cancellations_total", "Sequences cancelled before they finished.");
-	buf_printf(out, "garpd_cancellations_total %llu\n", (unsigned long long)ec.cancellations);
+	buf_printf(out, "garpd_cancellations_total %llu\n", (unsigned long long)ec->cancellations);
 	prom_family(out, "rate_limit_delays_total", "Frames delayed by the per-interface rate limit.");
-	buf_printf(out, "garpd_rate_limit_delays_total %llu\n", (unsigned long long)ec.rate_limited);
+	buf_printf(out, "garpd_rate_limit_delays_total %llu\n", (unsigned long long)ec->rate_limited);
 	prom_family(out, "dad_failures_total", "IPv6 addresses whose kernel DAD failed.");
-	buf_printf(out, "garpd_dad_failures_total %llu\n", (unsigned long long)ec.dad_failures);
+	buf_printf(out, "garpd_dad_failures_total %llu\n", (unsigned long long)ec->dad_failures);
 	prom_family(out, "lost_total", "Frames, targets or queries dropped: out of memory.");
-	buf_printf(out, "garpd_lost_total %llu\n", (unsigned long long)ec.lost);
+	buf_printf(out, "garpd_lost_total %llu\n", (unsigned long long)ec->lost);
 	prom_family(out, "notes_dropped_total", "Engine notes not logged: too many waiting or no memory.");
-	buf_printf(out, "garpd_notes_dropped_total %llu\n", (unsigned long long)ec.notes_dropped);
+	buf_printf(out, "garpd_notes_dropped_total %llu\n", (unsigned long long)ec->notes_dropped);
 	prom_family(out, "netlink_resyncs_total", "Netlink overflows recovered by a re-dump.");
-	buf_printf(out, "garpd_netlink_resyncs_total %llu\n", (unsigned long long)gc.resyncs);
+	buf_printf(out, "garpd_netlink_resyncs_total %llu\n", (unsigned long long)gc->resyncs);
 	prom_family(out, "netlink_malformed_total", "Malformed netlink messages skipped.");
-	buf_printf(out, "garpd_netlink_malformed_total %llu\n", (unsigned long long)gc.malformed);
-	return metrics_gauges(d, out);
+	buf_printf(out, "garpd_netlink_malformed_total %llu\n", (unsigned long long)gc->malformed);
+	metrics_gauges(&s, out);
+	daemon_status_free(&s);
+	return CONTROL_REPLY_OK;
 }
 
 enum control_reply daemon_control(void *userdata, const char *line, struct buf *out,

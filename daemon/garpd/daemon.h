@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-/* The daemon's state, shared by the event loop (loop.c) and the control commands (commands.c). */
+/*
+ * The daemon's state, and what its files offer each other: the loop
+ * (loop.c) dispatches; events (event.c), transmit (transmit.c), query
+ * answers (queries.c) and setup (setup.c) do the work it hands them; the
+ * control commands (commands.c) read it through status.h's snapshot.
+ */
 
 #include <net/if.h>
 #include <stdbool.h>
@@ -48,7 +53,7 @@ struct daemon {
 	uint64_t armed; /* deadline the timerfd is armed for */
 
 	/*
-	 * Bursts of netlink events (see nl_burst() in loop.c): while one lasts
+	 * Bursts of netlink events (see nl_listen() in loop.c): while one lasts
 	 * the event socket is out of the epoll set and read at nl_resume and
 	 * at every other wakeup.
 	 */
@@ -137,11 +142,12 @@ void daemon_teardown(struct daemon *d);
 /* Reload the configuration; on failure @ret_err (if not NULL) gets "file:line: message". */
 int daemon_reload(struct daemon *d, struct buf *ret_err);
 
-/* RFC 3339 UTC with microseconds: "2026-11-29T03:40:00.123456Z" (commands.c). */
-const char *daemon_format_time(uint64_t epoch_ns, char buf[40]);
-/* CLOCK_REALTIME in ns since the epoch (commands.c). */
-uint64_t daemon_wall_ns(void);
+/* commands.c: the control requests. */
 
-/* The control socket's request handler (commands.c). */
+/* RFC 3339 UTC with microseconds: "2026-11-29T03:40:00.123456Z". */
+const char *daemon_format_time(uint64_t epoch_ns, char buf[40]);
+/* CLOCK_REALTIME in ns since the epoch. */
+uint64_t daemon_wall_ns(void);
+/* The control socket's request handler. */
 enum control_reply daemon_control(void *userdata, const char *line, struct buf *payload,
 				  struct control_job **ret_job);

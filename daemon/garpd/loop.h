@@ -2,9 +2,10 @@
 #pragma once
 
 /*
- * The event loop: the only code that touches clocks and sockets. One epoll
- * over the netlink sockets, the packet socket, one timerfd armed for the
- * engine's next deadline, and a signalfd.
+ * The event loop. One epoll over the netlink sockets, the packet sockets,
+ * one timerfd armed for the engine's next deadline, a signalfd and the
+ * control socket; the daemon's files around it (daemon.h) are, with
+ * garpctl, the only code that touches clocks and sockets.
  */
 
 #include <stdbool.h>

@@ -3,8 +3,9 @@
  * The control socket's request path without a socket: the input is what
  * one client sends, framed by control_frame_next() as the loop frames it,
  * and each request run by daemon_control() (jobs stepped in slices)
- * (commands.c) against a real engine and a fake link table (eth0, bond0
- * with a slave, lo; IPv4 and IPv6 addresses on eth0, IPv4 on bond0).
+ * (commands.c, reading status.c's snapshot) against a real engine and a
+ * fake link table (eth0, bond0 with a slave, lo; IPv4 and IPv6 addresses
+ * on eth0, IPv4 on bond0).
  *
  * Oracle: framing cuts exactly one line per newline, refuses only too long
  * lines and NUL bytes (a CRLF line is a line), and stops at the first
@@ -46,15 +47,6 @@ void gnl_foreach_link(const struct gnl *g, void (*fn)(void *userdata, const stru
 void gnl_get_counters(const struct gnl *g, struct gnl_counters *ret)
 {
 	*ret = (struct gnl_counters){.malformed = 1, .resyncs = 2};
-}
-
-const char *daemon_ifname(const struct daemon *d, int ifindex, char buf[IFNAMSIZ + 12])
-{
-	for (size_t i = 0; i < n_links; i++)
-		if (links[i].ifindex == ifindex)
-			return links[i].name;
-	snprintf(buf, IFNAMSIZ + 12, "if%d", ifindex);
-	return buf;
 }
 
 int daemon_reload(struct daemon *d, struct buf *ret_err)

@@ -70,16 +70,6 @@ void gnl_get_counters(const struct gnl *g, struct gnl_counters *ret)
 	*ret = (struct gnl_counters){.malformed = 1, .resyncs = 2};
 }
 
-const char *daemon_ifname(const struct daemon *d, int ifindex, char buf[IFNAMSIZ + 12])
-{
-	(void)d;
-	for (size_t i = 0; i < n_links; i++)
-		if (links[i].ifindex == ifindex)
-			return links[i].name;
-	snprintf(buf, IFNAMSIZ + 12, "if%d", ifindex);
-	return buf;
-}
-
 int daemon_reload(struct daemon *d, struct buf *ret_err)
 {
 	(void)d;
