@@ -30,7 +30,7 @@
  *  - when: right after the last announcement frame, when a list read since
  *    the sequence started is there; otherwise as soon as it arrives.
  *
- * What it leaves to engine.c: the frames go out through engine_frame_emit(),
+ * What it leaves to engine-send.c: the frames go out through engine_frame_emit(),
  * so the per-interface rate limiter, and the validity check when they leave
  * the bucket and when they are popped (a removal, link down or MAC change
  * bumps the target's generation and drops them). A target held back by a
