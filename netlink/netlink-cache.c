@@ -498,8 +498,8 @@ void gnl_cache_foreach_link(const struct gnl_cache *c,
 	for (size_t i = 0; i < c->links.nb; i++) {
 		for (const struct gnl_hnode *n = c->links.b[i]; n; n = n->next) {
 			const struct gnl_link_entry *e =
-				(const struct gnl_link_entry *)((const char *)n -
-								offsetof(struct gnl_link_entry, node));
+			    (const struct gnl_link_entry *)((const char *)n -
+							    offsetof(struct gnl_link_entry, node));
 
 			fn(userdata, &e->link);
 		}

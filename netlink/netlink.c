@@ -57,7 +57,7 @@ struct gnl_query {
 	uint32_t id;
 	enum gnl_query_kind kind;
 	int ifindex;
-	bool vlan_phase; /* GNL_QUERY_FDB_VLANS: the FDB is done, the VLAN dump runs */
+	bool vlan_phase;	    /* GNL_QUERY_FDB_VLANS: the FDB is done, the VLAN dump runs */
 	enum gnl_refresh_part part; /* GNL_QUERY_REFRESH: the dump in flight */
 };
 
@@ -72,9 +72,9 @@ static bool part_is_route(const struct gnl_query *q)
 static uint8_t part_family(const struct gnl_query *q)
 {
 	return q->kind == GNL_QUERY_REFRESH &&
-			       (q->part == GNL_PART_NEIGH6 || q->part == GNL_PART_ROUTE6)
-		       ? AF_INET6
-		       : AF_INET;
+		       (q->part == GNL_PART_NEIGH6 || q->part == GNL_PART_ROUTE6)
+		   ? AF_INET6
+		   : AF_INET;
 }
 
 struct gnl {
@@ -94,7 +94,7 @@ struct gnl {
 	unsigned int dump_failures;
 
 	struct gnl_query *q_head, *q_tail; /* waiting */
-	struct gnl_query *q_cur;           /* in flight */
+	struct gnl_query *q_cur;	   /* in flight */
 	uint32_t q_seq;
 	int q_err; /* the answer in flight lost a part (ENOBUFS): reported at its end */
 	uint32_t next_query_id;

@@ -87,8 +87,10 @@ void engine_bond_failover(struct engine *e, struct engine_link *bond, uint64_t n
 {
 	struct engine_link **v = NULL;
 	size_t n = 0, cap = 0;
-	struct engine_note note = { .type = ENGINE_NOTE_FAILOVER, .time = now,
-				    .ifindex = bond->l.ifindex, .slave = bond->l.bond_active_slave };
+	struct engine_note note = { .type = ENGINE_NOTE_FAILOVER,
+				    .time = now,
+				    .ifindex = bond->l.ifindex,
+				    .slave = bond->l.bond_active_slave };
 
 	engine_note_push(e, &note);
 	if (stack_push(&v, &n, &cap, bond) < 0)
@@ -170,8 +172,7 @@ static void port_untagged(int bridge, int port, const struct gnl_port_vlan *vlan
 	}
 }
 
-void engine_fdb(struct engine *e, uint64_t now, int bridge, const struct gnl_fdb *entries,
-		size_t n)
+void engine_fdb(struct engine *e, uint64_t now, int bridge, const struct gnl_fdb *entries, size_t n)
 {
 	engine_fdb_vlans(e, now, bridge, entries, n, NULL, 0);
 }
@@ -197,7 +198,8 @@ void engine_fdb_vlans(struct engine *e, uint64_t now, int bridge, const struct g
 	port_untagged(bridge, r.out, vlans, n_vlans, untagged);
 	for (size_t i = 0; i < n; i++) {
 		const struct gnl_fdb *f = &entries[i];
-		struct engine_pending p = { .f = { .kind = ENGINE_FRAME_RELEARN, .ifindex = r.out } };
+		struct engine_pending p = { .f = { .kind = ENGINE_FRAME_RELEARN,
+						   .ifindex = r.out } };
 		uint16_t vlan = f->vlan;
 		bool skip = false;
 

@@ -131,8 +131,7 @@ void engine_reload_policy(struct engine *e)
 			link_policy_lookup(e, l);
 }
 
-void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
-		 unsigned int changes)
+void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link, unsigned int changes)
 {
 	struct engine_link *l;
 	struct gnl_link old;
@@ -177,7 +176,8 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 			k = engine_target_take_want(e, t);
 			/* link-local: only what a MAC change or failover left waiting */
 			if (!is_new && !engine_target_is_link_local(t))
-				k = engine_action_max(engine_action_from_cfg(l->policy.on_link_up), k);
+				k = engine_action_max(engine_action_from_cfg(l->policy.on_link_up),
+						      k);
 			engine_target_trigger_rebind(e, t, k, now);
 		}
 	} else if (mac_changed) {
@@ -198,7 +198,8 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link,
 	if (!is_new && old.bond_active_slave != link->bond_active_slave)
 		l->failover_handled = false; /* another switch */
 	if (failover && l->failover_slave == link->bond_active_slave && l->failover_at == now + 1)
-		l->failover_handled = true; /* back, in the same instant, to the slave just handled */
+		l->failover_handled =
+		    true; /* back, in the same instant, to the slave just handled */
 	if (failover && l->failover_handled && l->failover_slave == link->bond_active_slave)
 		failover = false; /* the same switch, reported again: one failover */
 	if (failover && engine_link_sendable(l) && !l->policy.ignore &&

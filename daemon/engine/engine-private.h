@@ -57,9 +57,9 @@ struct engine_link {
 	struct gnl_link l;
 	bool known; /* false: a placeholder for addresses reported before their link */
 	struct cfg_sequence policy;
-	struct engine_link *hnext;      /* hash chain by ifindex */
+	struct engine_link *hnext;	 /* hash chain by ifindex */
 	struct engine_link *prev, *next; /* every link */
-	struct engine_target *targets;  /* the link's addresses */
+	struct engine_target *targets;	 /* the link's addresses */
 	/* Token bucket: credit in frame-ns (a frame costs ENGINE_NSEC), refilled at rate per ns. */
 	uint64_t credit;
 	uint64_t credit_time;
@@ -133,29 +133,34 @@ static inline enum engine_action engine_action_from_cfg(enum cfg_action a)
  * enum engine_target_state (status) is a view of it: engine_tstate_public().
  */
 enum engine_tstate {
-	ENGINE_TS_IDLE,      /* configured, nothing in flight; no deadline */
+	ENGINE_TS_IDLE,	     /* configured, nothing in flight; no deadline */
 	ENGINE_TS_HELD_DOWN, /* re-added within the hold-down: `want` starts at the deadline */
 	ENGINE_TS_PROBING,   /* a sequence probes: the next probe at the deadline */
-	ENGINE_TS_WAITING,   /* the pause after the last probe: the announcements start at the deadline */
+	ENGINE_TS_WAITING,   /* the pause after the last probe: the announcements start at the
+				deadline */
 	/*
 	 * on_conflict = announce: another host answered; no more probes, no
 	 * more conflicts counted, the announcements start at the deadline
 	 * (when the last probe's pause ends).
 	 */
 	ENGINE_TS_DEFENDED,
-	ENGINE_TS_ANNOUNCING,     /* an announcement (no probes asked): its next step at the deadline */
+	ENGINE_TS_ANNOUNCING, /* an announcement (no probes asked): its next step at the deadline */
 	ENGINE_TS_SEQ_ANNOUNCING, /* a sequence's announcements: the next step at the deadline */
-	ENGINE_TS_DONE,      /* announced; the periodic refresh at the deadline, if configured */
-	ENGINE_TS_CONFLICT,  /* another host has it (on_conflict = abort, or the kernel's DAD failed) */
-	ENGINE_TS_CANCELLED, /* what was in flight was withdrawn (removal, link down, MAC change...) */
-	ENGINE_TS_REMOVED,   /* no longer configured, kept so a quick re-add is held down; freed at the deadline */
+	ENGINE_TS_DONE,	    /* announced; the periodic refresh at the deadline, if configured */
+	ENGINE_TS_CONFLICT, /* another host has it (on_conflict = abort, or the kernel's DAD failed)
+			     */
+	ENGINE_TS_CANCELLED, /* what was in flight was withdrawn (removal, link down, MAC change...)
+			      */
+	ENGINE_TS_REMOVED,   /* no longer configured, kept so a quick re-add is held down; freed at
+				the deadline */
 	_ENGINE_TS_MAX,
 };
 
 const char *engine_tstate_to_string(enum engine_tstate s);
 enum engine_target_state engine_tstate_public(enum engine_tstate s);
 
-/* What @s has in flight: a sequence (probes, or a sequence's announcements), an announcement, or nothing. */
+/* What @s has in flight: a sequence (probes, or a sequence's announcements), an announcement, or
+ * nothing. */
 static inline enum engine_action engine_tstate_running(enum engine_tstate s)
 {
 	switch (s) {
@@ -184,14 +189,15 @@ struct engine_target {
 
 	/* The condition: written by target_set() alone. */
 	enum engine_tstate state;
-	enum engine_action want; /* to start when the link can send / the address is usable / the hold-down ends */
+	enum engine_action
+	    want; /* to start when the link can send / the address is usable / the hold-down ends */
 	struct engine_tnode timer; /* the state's deadline */
-	bool configured;         /* state != ENGINE_TS_REMOVED (for engine-refresh.c) */
+	bool configured;	   /* state != ENGINE_TS_REMOVED (for engine-refresh.c) */
 
 	/* The sequence in flight (or the last one): set when it starts, advanced by its steps. */
 	struct cfg_sequence seq; /* the policy it started with */
 	uint8_t mac[PKT_ETH_ALEN];
-	bool router;             /* IPv6: the Router flag of this sequence's advertisements */
+	bool router; /* IPv6: the Router flag of this sequence's advertisements */
 	uint8_t nonce[PKT_ND_NONCE_LEN]; /* IPv6: the nonce of this sequence's DAD probes */
 	uint32_t sent, total;
 	uint64_t last_probe;
@@ -227,7 +233,7 @@ struct engine_target {
 struct engine_relearn {
 	int bridge;
 	int bond;
-	int out;              /* the bridge's port that leads to the bond: frames go out here */
+	int out; /* the bridge's port that leads to the bond: frames go out here */
 	int ports[ENGINE_STACK_DEPTH]; /* the bridge's ports that are the bond or stacked on it */
 	size_t n_ports;
 	bool asked; /* its query was handed out by engine_pop_query() */
@@ -238,7 +244,8 @@ struct engine {
 	bool has_policy;
 	uint64_t rng;
 	uint64_t gen;
-	/* the latest `now` seen: a late timer's frame leaves at this time, the bucket counts it so */
+	/* the latest `now` seen: a late timer's frame leaves at this time, the bucket counts it so
+	 */
 	uint64_t now;
 
 	struct engine_heap heap;
@@ -253,7 +260,7 @@ struct engine {
 	size_t n_probing;    /* targets PROBING or WAITING */
 	size_t n_probing_v6; /* of which IPv6 (own DAD for nodad addresses) */
 
-	struct engine_ring out;     /* struct engine_pending */
+	struct engine_ring out;	    /* struct engine_pending */
 	struct engine_ring notes;   /* struct engine_note */
 	struct engine_ring queries; /* struct engine_query */
 	struct engine_relearn *relearns;

@@ -53,7 +53,8 @@ void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_ar
 			t = engine_target_find(e, chain[i]->l.ifindex, &cand[c]);
 			if (!t || !engine_target_listens(t))
 				continue;
-			/* our own MACs never conflict: the target's, and every link the frame climbed */
+			/* our own MACs never conflict: the target's, and every link the frame
+			 * climbed */
 			for (size_t k = 0; k < n && !own; k++)
 				own = engine_mac_eq(chain[k]->l.mac, arp->sha) ||
 				      engine_mac_eq(chain[k]->l.mac, arp->eth_src);
@@ -97,19 +98,19 @@ void engine_nd(struct engine *e, uint64_t now, int ifindex, const struct pkt_nd 
 		if (own)
 			continue;
 		if (nd->type == PKT_ICMPV6_NS) {
-			/* only another node's DAD for the address (RFC 4862 §5.4.3), not resolution */
-			if (!garp_addr_is_unspecified(&(struct garp_addr){ .family = AF_INET6,
-									    .v6 = nd->src }))
+			/* only another node's DAD for the address (RFC 4862 §5.4.3), not resolution
+			 */
+			if (!garp_addr_is_unspecified(
+				&(struct garp_addr){ .family = AF_INET6, .v6 = nd->src }))
 				continue;
 			/* RFC 7527: our own probe looped back (a reflecting switch) */
 			if (nd->has_nonce && !memcmp(nd->nonce, t->nonce, PKT_ND_NONCE_LEN))
 				continue;
 		}
 		/* RFC 4862 §5.4.4: an NA for the target, from another node, while we probe */
-		engine_target_conflict(e, t,
-				       nd->type == PKT_ICMPV6_NA && nd->has_lladdr ? nd->lladdr
-										   : nd->eth_src,
-				       now);
+		engine_target_conflict(
+		    e, t, nd->type == PKT_ICMPV6_NA && nd->has_lladdr ? nd->lladdr : nd->eth_src,
+		    now);
 	}
 out:
 	engine_run(e, now);

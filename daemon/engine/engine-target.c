@@ -320,8 +320,9 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 			 uint64_t now, bool covered)
 {
 	struct engine_link *l = engine_link_find(e, t->ifindex);
-	struct engine_note n = { .type = ENGINE_NOTE_STARTED, .time = now,
-				 .ifindex = t->ifindex, .addr = t->addr };
+	struct engine_note n = {
+		.type = ENGINE_NOTE_STARTED, .time = now, .ifindex = t->ifindex, .addr = t->addr
+	};
 
 	bool probe;
 
@@ -349,14 +350,16 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 		t->total = t->seq.probes;
 		engine_note_push(e, &n);
 		/* RFC 5227 §2.1.1: wait PROBE_WAIT (random) before the first probe */
-		target_set(e, t, ENGINE_TS_PROBING, ENGINE_ACTION_NONE,
-			   deadline_at(now + (t->seq.probe_wait_ns ? rng_range(e, 0, t->seq.probe_wait_ns)
-								   : 0)));
+		target_set(
+		    e, t, ENGINE_TS_PROBING, ENGINE_ACTION_NONE,
+		    deadline_at(
+			now + (t->seq.probe_wait_ns ? rng_range(e, 0, t->seq.probe_wait_ns) : 0)));
 	} else {
 		t->total = t->seq.announcements;
 		engine_note_push(e, &n);
 		target_set(e, t,
-			   kind == ENGINE_ACTION_SEQUENCE ? ENGINE_TS_SEQ_ANNOUNCING : ENGINE_TS_ANNOUNCING,
+			   kind == ENGINE_ACTION_SEQUENCE ? ENGINE_TS_SEQ_ANNOUNCING
+							  : ENGINE_TS_ANNOUNCING,
 			   ENGINE_ACTION_NONE, deadline_at(now));
 	}
 }
@@ -365,8 +368,11 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 bool engine_target_cancel(struct engine *e, struct engine_target *t,
 			  enum engine_cancel_reason reason, uint64_t now)
 {
-	struct engine_note n = { .type = ENGINE_NOTE_CANCELLED, .time = now,
-				 .ifindex = t->ifindex, .addr = t->addr, .reason = reason };
+	struct engine_note n = { .type = ENGINE_NOTE_CANCELLED,
+				 .time = now,
+				 .ifindex = t->ifindex,
+				 .addr = t->addr,
+				 .reason = reason };
 
 	target_void_queued(e, t);
 	/* withdrawn: a new trigger is no duplicate */
@@ -510,8 +516,8 @@ void engine_target_timer(struct engine *e, struct engine_target *t, uint64_t due
 		target_trigger(e, t, k, due);
 		return;
 	case ENGINE_TS_PROBING:
-		engine_target_emit(e, due, t,
-				   target_is_v6(t) ? ENGINE_FRAME_NS_PROBE : ENGINE_FRAME_PROBE, false);
+		engine_target_emit(
+		    e, due, t, target_is_v6(t) ? ENGINE_FRAME_NS_PROBE : ENGINE_FRAME_PROBE, false);
 		t->last_probe = due;
 		t->sent++;
 		if (t->sent < t->total)
@@ -556,11 +562,15 @@ static void conflict_record(struct engine *e, const struct engine_target *t, con
 			    bool kernel_dad, uint64_t now)
 {
 	struct engine_conflict *c = &e->conflicts[e->conflicts_next];
-	struct engine_note n = { .type = ENGINE_NOTE_CONFLICT, .time = now,
-				 .ifindex = t->ifindex, .addr = t->addr, .kernel_dad = kernel_dad };
+	struct engine_note n = { .type = ENGINE_NOTE_CONFLICT,
+				 .time = now,
+				 .ifindex = t->ifindex,
+				 .addr = t->addr,
+				 .kernel_dad = kernel_dad };
 
-	*c = (struct engine_conflict){ .ifindex = t->ifindex, .addr = t->addr, .time = now,
-				       .kernel_dad = kernel_dad };
+	*c = (struct engine_conflict){
+		.ifindex = t->ifindex, .addr = t->addr, .time = now, .kernel_dad = kernel_dad
+	};
 	memcpy(c->mac, mac, PKT_ETH_ALEN);
 	e->conflicts_next = (e->conflicts_next + 1) % ENGINE_CONFLICTS_KEPT;
 	if (e->n_conflicts < ENGINE_CONFLICTS_KEPT)
@@ -584,8 +594,8 @@ static void target_dad_failed(struct engine *e, struct engine_target *t, uint64_
 }
 
 /* New flags (or lifetimes) for an address we know: DAD finished, failed, or restarted. */
-static void target_addr_update(struct engine *e, struct engine_target *t,
-			       const struct gnl_addr *a, uint64_t now)
+static void target_addr_update(struct engine *e, struct engine_target *t, const struct gnl_addr *a,
+			       uint64_t now)
 {
 	bool was = target_addr_eligible(t), failed = t->a.flags & IFA_F_DADFAILED;
 
@@ -672,8 +682,11 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 	end = t->has_started && l ? engine_add_sat(t->last_started, l->policy.hold_down_ns) : 0;
 	if (end > now) {
 		/* flapping: one sequence per hold-down, for whatever is configured at its end */
-		struct engine_note n = { .type = ENGINE_NOTE_DEFERRED, .time = now,
-					 .ifindex = t->ifindex, .addr = t->addr, .when = end };
+		struct engine_note n = { .type = ENGINE_NOTE_DEFERRED,
+					 .time = now,
+					 .ifindex = t->ifindex,
+					 .addr = t->addr,
+					 .when = end };
 
 		target_set(e, t, ENGINE_TS_HELD_DOWN, ENGINE_ACTION_SEQUENCE, deadline_at(end));
 		engine_note_push(e, &n);
@@ -714,7 +727,8 @@ out:
 int engine_announce(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr,
 		    enum engine_announce_kind kind)
 {
-	enum engine_action k = kind == ENGINE_ANNOUNCE_SEQUENCE ? ENGINE_ACTION_SEQUENCE : ENGINE_ACTION_ANNOUNCE;
+	enum engine_action k =
+	    kind == ENGINE_ANNOUNCE_SEQUENCE ? ENGINE_ACTION_SEQUENCE : ENGINE_ACTION_ANNOUNCE;
 	struct engine_link *l;
 	struct engine_target *t = NULL;
 	int started = 0;
@@ -782,8 +796,9 @@ int engine_announce_now(struct engine *e, uint64_t now, int ifindex, const struc
 	if (was == ENGINE_TS_CONFLICT && !force && kind == ENGINE_ANNOUNCE_ONLY)
 		return ENGINE_NOW_CONFLICT;
 	if (was == ENGINE_TS_HELD_DOWN || !engine_target_can_send(e, t)) {
-		target_want(e, t, kind == ENGINE_ANNOUNCE_SEQUENCE ? ENGINE_ACTION_SEQUENCE
-								   : ENGINE_ACTION_ANNOUNCE);
+		target_want(e, t,
+			    kind == ENGINE_ANNOUNCE_SEQUENCE ? ENGINE_ACTION_SEQUENCE
+							     : ENGINE_ACTION_ANNOUNCE);
 		return ENGINE_NOW_WAITING;
 	}
 	if (kind == ENGINE_ANNOUNCE_SEQUENCE) {
@@ -795,7 +810,7 @@ int engine_announce_now(struct engine *e, uint64_t now, int ifindex, const struc
 		if (target_in_flight(t))
 			target_void_queued(e, t);
 		target_start(e, t, ENGINE_ACTION_ANNOUNCE, now, false);
-		r = engine_tstate_probing(was)					? ENGINE_NOW_CUT_SHORT
+		r = engine_tstate_probing(was)				    ? ENGINE_NOW_CUT_SHORT
 		    : engine_tstate_public(was) == ENGINE_TARGET_ANNOUNCING ? ENGINE_NOW_RESTARTED
 									    : ENGINE_NOW_STARTED;
 	}
@@ -832,15 +847,15 @@ const char *engine_tstate_to_string(enum engine_tstate s)
 enum engine_target_state engine_tstate_public(enum engine_tstate s)
 {
 	return (size_t)s < sizeof(tstates) / sizeof(tstates[0]) ? tstates[s].shown
-								 : ENGINE_TARGET_IDLE;
+								: ENGINE_TARGET_IDLE;
 }
 
 const char *engine_target_state_to_string(enum engine_target_state s)
 {
 	static const char *const names[] = {
-		[ENGINE_TARGET_IDLE] = "idle",           [ENGINE_TARGET_PROBING] = "probing",
-		[ENGINE_TARGET_WAITING] = "waiting",     [ENGINE_TARGET_ANNOUNCING] = "announcing",
-		[ENGINE_TARGET_DONE] = "done",           [ENGINE_TARGET_CONFLICT] = "conflict",
+		[ENGINE_TARGET_IDLE] = "idle",		 [ENGINE_TARGET_PROBING] = "probing",
+		[ENGINE_TARGET_WAITING] = "waiting",	 [ENGINE_TARGET_ANNOUNCING] = "announcing",
+		[ENGINE_TARGET_DONE] = "done",		 [ENGINE_TARGET_CONFLICT] = "conflict",
 		[ENGINE_TARGET_CANCELLED] = "cancelled",
 	};
 
@@ -854,9 +869,11 @@ void engine_foreach_target(const struct engine *e,
 	for (size_t i = 0; i < e->thash_size; i++)
 		for (const struct engine_target *t = e->thash[i]; t; t = t->hnext) {
 			struct engine_target_info info = {
-				.ifindex = t->ifindex, .addr = t->addr,
+				.ifindex = t->ifindex,
+				.addr = t->addr,
 				.state = engine_tstate_public(t->state),
-				.sent = t->sent, .total = t->total,
+				.sent = t->sent,
+				.total = t->total,
 				.last_announced = t->last_announced,
 				.addr_flags = t->a.flags,
 			};

@@ -36,7 +36,9 @@ void engine_note_push(struct engine *e, const struct engine_note *n)
 void engine_note_target(struct engine *e, enum engine_note_type type, uint64_t now,
 			const struct engine_target *t)
 {
-	struct engine_note n = { .type = type, .time = now, .ifindex = t->ifindex, .addr = t->addr };
+	struct engine_note n = {
+		.type = type, .time = now, .ifindex = t->ifindex, .addr = t->addr
+	};
 
 	engine_note_push(e, &n);
 }
@@ -167,10 +169,10 @@ int engine_pop_note(struct engine *e, struct engine_note *ret)
 const char *engine_note_type_to_string(enum engine_note_type t)
 {
 	static const char *const names[] = {
-		[ENGINE_NOTE_STARTED] = "started",     [ENGINE_NOTE_ANNOUNCED] = "announced",
-		[ENGINE_NOTE_CONFLICT] = "conflict",   [ENGINE_NOTE_CANCELLED] = "cancelled",
-		[ENGINE_NOTE_FAILOVER] = "failover",   [ENGINE_NOTE_RELEARN] = "relearn",
-		[ENGINE_NOTE_DEFERRED] = "deferred",   [ENGINE_NOTE_REFRESHED] = "refreshed",
+		[ENGINE_NOTE_STARTED] = "started",   [ENGINE_NOTE_ANNOUNCED] = "announced",
+		[ENGINE_NOTE_CONFLICT] = "conflict", [ENGINE_NOTE_CANCELLED] = "cancelled",
+		[ENGINE_NOTE_FAILOVER] = "failover", [ENGINE_NOTE_RELEARN] = "relearn",
+		[ENGINE_NOTE_DEFERRED] = "deferred", [ENGINE_NOTE_REFRESHED] = "refreshed",
 		[ENGINE_NOTE_LOST] = "lost",
 	};
 

@@ -29,8 +29,8 @@
 #define IFF_LOWER_UP 0x10000
 #endif
 #define OPER_UP 6
-#define S(x) ((uint64_t)(x) * CFG_NSEC_PER_SEC)
-#define MS(x) ((uint64_t)(x) * CFG_NSEC_PER_MSEC)
+#define S(x) ((uint64_t)(x)*CFG_NSEC_PER_SEC)
+#define MS(x) ((uint64_t)(x)*CFG_NSEC_PER_MSEC)
 
 /* ---- the failing allocator -------------------------------------------- */
 
@@ -117,7 +117,10 @@ static struct gnl_link mk_link(int ifindex, const char *name)
 static struct gnl_addr mk_addr(int i)
 {
 	struct gnl_addr a = {
-		.family = AF_INET, .ifindex = 2, .prefixlen = 24, .scope = RT_SCOPE_UNIVERSE,
+		.family = AF_INET,
+		.ifindex = 2,
+		.prefixlen = 24,
+		.scope = RT_SCOPE_UNIVERSE,
 	};
 
 	a.addr.v4.s_addr = htonl(0x0a000001u + (uint32_t)i);

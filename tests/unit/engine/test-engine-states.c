@@ -22,8 +22,8 @@
 
 #include "engine-private.h"
 
-#define S(x) ((uint64_t)(x) * CFG_NSEC_PER_SEC)
-#define MS(x) ((uint64_t)(x) * CFG_NSEC_PER_MSEC)
+#define S(x) ((uint64_t)(x)*CFG_NSEC_PER_SEC)
+#define MS(x) ((uint64_t)(x)*CFG_NSEC_PER_MSEC)
 
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000
@@ -103,8 +103,9 @@ static void init(struct st *x, const struct cfg_sequence *pol)
 	x->pol = *pol;
 	x->pol.directed_refresh = false;
 	assert_int_equal(engine_new(&x->e, &src, 42), 0);
-	x->link = (struct gnl_link){ .ifindex = IF, .mac = { 0x02, 0, 0, 0, 0, IF }, .mac_len = 6,
-				     .type = ARPHRD_ETHER };
+	x->link = (struct gnl_link){
+		.ifindex = IF, .mac = { 0x02, 0, 0, 0, 0, IF }, .mac_len = 6, .type = ARPHRD_ETHER
+	};
 	snprintf(x->link.name, sizeof(x->link.name), "eth0");
 	set_link(x, true);
 }
@@ -184,7 +185,7 @@ static void shown(void *userdata, const struct engine_target_info *info)
 /* What status shows for the only target; -1 when it shows none. */
 static int status_of(struct st *x)
 {
-	enum engine_target_state s = (enum engine_target_state)-1;
+	enum engine_target_state s = (enum engine_target_state) - 1;
 
 	engine_foreach_target(x->e, shown, &s);
 	return (int)s;
@@ -196,8 +197,8 @@ static void expect_frames(struct st *x, size_t n, ...)
 
 	if (x->nf != n) {
 		for (size_t i = 0; i < x->nf; i++)
-			print_message("frame %zu: t=%llu kind=%d\n", i, (unsigned long long)x->f[i].t,
-				      x->f[i].kind);
+			print_message("frame %zu: t=%llu kind=%d\n", i,
+				      (unsigned long long)x->f[i].t, x->f[i].kind);
 		fail_msg("%zu frames, want %zu", x->nf, n);
 	}
 	va_start(ap, n);
