@@ -189,6 +189,13 @@ enum {
 	GNL_CHANGE_OTHER = 1u << 8, /* anything else we keep (kind, vlan, link, slave state) */
 };
 
+/*
+ * Ordering: events come in the kernel's order; a link's ADDR_DELs come
+ * before its LINK_DEL. Between RESYNC and SYNCED, events keep coming
+ * (the re-dump's differences and live changes alike); at SYNCED the
+ * ones that disappeared unseen are reported as ADDR_DEL/LINK_DEL.
+ * One RESYNC per overflow episode, however many ENOBUFS it took.
+ */
 enum gnl_event_type {
 	GNL_EV_LINK_NEW,     /* link: first seen */
 	GNL_EV_LINK_CHANGED, /* link (new state), changes */
@@ -202,15 +209,7 @@ enum gnl_event_type {
 	GNL_EV_SYNCED,	     /* the first dump, or a re-dump after an overflow, is reconciled */
 	GNL_EV_RESYNC,	     /* the socket overflowed (ENOBUFS): a re-dump started */
 	GNL_EV_PORT_VLAN,    /* port_vlan: one run of a port's VLAN table (query = its id) */
-	GNL_EV_ROUTE_HOP,    /* hop: one route's next hop through the queried interface (query = its
-				id) */
-			     /*
-			      * Ordering: events come in the kernel's order; a link's ADDR_DELs come
-			      * before its LINK_DEL. Between RESYNC and SYNCED, events keep coming
-			      * (the re-dump's differences and live changes alike); at SYNCED the
-			      * ones that disappeared unseen are reported as ADDR_DEL/LINK_DEL.
-			      * One RESYNC per overflow episode, however many ENOBUFS it took.
-			      */
+	GNL_EV_ROUTE_HOP,    /* hop: a route's next hop through the queried interface (query) */
 };
 
 struct gnl_event {
