@@ -178,8 +178,8 @@ static uint32_t addr_key_hash(const struct gnl_addr *a)
 
 static bool addr_key_eq(const struct gnl_addr *x, const struct gnl_addr *y)
 {
-	return x->ifindex == y->ifindex && x->family == y->family &&
-	       x->prefixlen == y->prefixlen && memcmp(&x->addr, &y->addr, addr_len(x)) == 0;
+	return x->ifindex == y->ifindex && x->family == y->family && x->prefixlen == y->prefixlen &&
+	       memcmp(&x->addr, &y->addr, addr_len(x)) == 0;
 }
 
 static uint32_t addr_hash(const struct gnl_hnode *n)
@@ -207,7 +207,7 @@ static struct gnl_link_entry *link_find(const struct gnl_cache *c, int ifindex)
 }
 
 static struct gnl_addr_entry *addr_find(const struct gnl_cache *c, const struct gnl_addr *a,
-				       uint32_t h)
+					uint32_t h)
 {
 	if (!c->addrs.nb)
 		return NULL;
@@ -516,8 +516,8 @@ void gnl_cache_foreach_link(const struct gnl_cache *c,
 	for (size_t i = 0; i < c->links.nb; i++) {
 		for (const struct gnl_hnode *n = c->links.b[i]; n; n = n->next) {
 			const struct gnl_link_entry *e =
-				(const struct gnl_link_entry *)((const char *)n -
-								offsetof(struct gnl_link_entry, node));
+			    (const struct gnl_link_entry *)((const char *)n -
+							    offsetof(struct gnl_link_entry, node));
 
 			fn(userdata, &e->link);
 		}

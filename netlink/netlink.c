@@ -76,7 +76,7 @@ struct gnl_query {
 	uint32_t id;
 	enum gnl_query_kind kind;
 	int ifindex;
-	bool vlan_phase; /* GNL_QUERY_FDB_VLANS: the FDB is done, the VLAN dump runs */
+	bool vlan_phase;	    /* GNL_QUERY_FDB_VLANS: the FDB is done, the VLAN dump runs */
 	enum gnl_refresh_part part; /* GNL_QUERY_REFRESH: the dump in flight */
 };
 
@@ -91,9 +91,9 @@ static bool part_is_route(const struct gnl_query *q)
 static uint8_t part_family(const struct gnl_query *q)
 {
 	return q->kind == GNL_QUERY_REFRESH &&
-			       (q->part == GNL_PART_NEIGH6 || q->part == GNL_PART_ROUTE6)
-		       ? AF_INET6
-		       : AF_INET;
+		       (q->part == GNL_PART_NEIGH6 || q->part == GNL_PART_ROUTE6)
+		   ? AF_INET6
+		   : AF_INET;
 }
 
 /*
@@ -145,7 +145,7 @@ struct gnl {
 	unsigned int dump_failures;
 
 	struct gnl_query *q_head, *q_tail; /* waiting */
-	struct gnl_query *q_cur;           /* in flight */
+	struct gnl_query *q_cur;	   /* in flight */
 	uint32_t q_seq;
 	int q_err; /* the answer in flight lost a part (ENOBUFS): reported at its end */
 	uint32_t next_query_id;
@@ -767,7 +767,9 @@ static int memo_answer(struct gnl *g, const struct gnl_query *q)
 	if (m->err < 0 && g->q_err == 0)
 		g->q_err = m->err;
 	for (size_t i = 0; i < m->n; i++) {
-		struct gnl_event ev = { .type = GNL_EV_ROUTE_HOP, .query = q->id, .hop = m->hops[i] };
+		struct gnl_event ev = { .type = GNL_EV_ROUTE_HOP,
+					.query = q->id,
+					.hop = m->hops[i] };
 		int r = gnl_evq_push(&g->events, &ev);
 
 		if (r < 0)
@@ -777,7 +779,8 @@ static int memo_answer(struct gnl *g, const struct gnl_query *q)
 	return 1;
 }
 
-/* The route parts of @ifindex's query ended without a hole: keep them, unless a table moved meanwhile. */
+/* The route parts of @ifindex's query ended without a hole: keep them, unless a table moved
+ * meanwhile. */
 static void memo_keep(struct gnl *g, int ifindex)
 {
 	struct gnl_route_memo *m = NULL;
@@ -801,8 +804,9 @@ static void memo_keep(struct gnl *g, int ifindex)
 		g->memo_next = (g->memo_next + 1) % GNL_ROUTE_MEMOS;
 	}
 	free(m->hops);
-	*m = (struct gnl_route_memo){ .ifindex = ifindex, .hops = hops, .n = g->n_coll,
-				      .err = g->coll_err };
+	*m = (struct gnl_route_memo){
+		.ifindex = ifindex, .hops = hops, .n = g->n_coll, .err = g->coll_err
+	};
 }
 
 /* The current part of the query in flight ended with @err. */

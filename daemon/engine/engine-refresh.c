@@ -30,7 +30,7 @@
  *  - when: right after the last announcement frame, when a list read since
  *    the sequence started is there; otherwise as soon as it arrives.
  *
- * What it leaves to engine.c: the frames go out through engine_frame_emit(),
+ * What it leaves to engine-send.c: the frames go out through engine_frame_emit(),
  * so the per-interface rate limiter, and the validity check when they leave
  * the bucket and when they are popped (a removal, link down or MAC change
  * bumps the target's generation and drops them). A target held back by a
@@ -96,7 +96,7 @@ enum { FAM_V4, FAM_V6, FAM_N };
 
 struct engine_refresh_link {
 	enum refresh_query q;
-	bool again;      /* a sequence started after the query in flight was asked for */
+	bool again;	 /* a sequence started after the query in flight was asked for */
 	uint64_t q_time; /* the query queued or in flight reads the table after this */
 	bool have;
 	uint64_t have_time; /* the stored lists were read after this */
@@ -167,7 +167,7 @@ static void list_free(struct refresh_list *f)
 }
 
 static struct engine_refresh_link *refresh_get(struct engine *e, struct engine_link *l,
-						 uint64_t now)
+					       uint64_t now)
 {
 	if (!l->refresh && !(l->refresh = calloc(1, sizeof(*l->refresh))))
 		engine_lost(e, now, l->l.ifindex, NULL);
@@ -259,8 +259,9 @@ static int refresh_build(struct pkt_frame *ret, const struct engine_target *t,
 static void refresh_send(struct engine *e, struct engine_link *l, struct engine_refresh_link *r,
 			 struct engine_target *t, uint64_t now)
 {
-	struct engine_note n = { .type = ENGINE_NOTE_REFRESHED, .time = now,
-				 .ifindex = t->ifindex, .addr = t->addr };
+	struct engine_note n = {
+		.type = ENGINE_NOTE_REFRESHED, .time = now, .ifindex = t->ifindex, .addr = t->addr
+	};
 	const struct refresh_list *f = &r->fam[fam_of(t->addr.family)];
 	uint32_t max = l->policy.refresh_neighbours_max;
 
@@ -268,7 +269,9 @@ static void refresh_send(struct engine *e, struct engine_link *l, struct engine_
 		const struct refresh_nb *nb = &f->nb[i];
 		const struct engine_target *own;
 		struct engine_pending p = {
-			.f = { .kind = ENGINE_FRAME_REFRESH, .ifindex = t->ifindex, .addr = t->addr },
+			.f = { .kind = ENGINE_FRAME_REFRESH,
+			       .ifindex = t->ifindex,
+			       .addr = t->addr },
 			.gen = t->gen,
 		};
 
@@ -301,8 +304,8 @@ static void wait_add(struct engine_refresh_link *r, const struct engine_target *
 		return;
 	if (r->n_wait == r->cap_wait) {
 		size_t cap = r->cap_wait ? 2 * r->cap_wait : 16;
-		struct garp_addr *v = cap > SIZE_MAX / sizeof(*v) ? NULL :
-				      realloc(r->wait, cap * sizeof(*v));
+		struct garp_addr *v =
+		    cap > SIZE_MAX / sizeof(*v) ? NULL : realloc(r->wait, cap * sizeof(*v));
 
 		if (!v) {
 			r->wait_all = true; /* no memory: the next answer walks the link */
@@ -412,7 +415,8 @@ static int list_build(struct engine_link *l, struct refresh_list *ret, uint8_t f
 		goto oom;
 	for (uint32_t i = 0; i < conf->n; i++)
 		if (conf->v[i].family == family)
-			c[n++] = (struct cand){ .ip = conf->v[i], .rank = RANK_CONFIGURED,
+			c[n++] = (struct cand){ .ip = conf->v[i],
+						.rank = RANK_CONFIGURED,
 						.flags = NB_CONFIGURED };
 	for (size_t i = 0; i < n_hops; i++) {
 		const struct gnl_route_hop *h = &hops[i];
@@ -420,15 +424,18 @@ static int list_build(struct engine_link *l, struct refresh_list *ret, uint8_t f
 		if (h->ifindex != l->l.ifindex || h->family != family)
 			continue;
 		if (h->has_gateway)
-			c[n++] = (struct cand){ .ip = family == AF_INET6 ? garp_addr_v6(&h->gateway6)
-									 : garp_addr_v4(h->gateway),
-						.rank = RANK_GATEWAY, .flags = NB_GATEWAY };
+			c[n++] =
+			    (struct cand){ .ip = family == AF_INET6 ? garp_addr_v6(&h->gateway6)
+								    : garp_addr_v4(h->gateway),
+					   .rank = RANK_GATEWAY,
+					   .flags = NB_GATEWAY };
 		else if (h->dst_len <= addr_bits(family))
-			pfx[n_pfx++] = (struct refresh_prefix){
-				.net = prefix_of(family == AF_INET6 ? garp_addr_v6(&h->dst6)
-								    : garp_addr_v4(h->dst),
-						 h->dst_len),
-				.len = h->dst_len };
+			pfx[n_pfx++] =
+			    (struct refresh_prefix){ .net = prefix_of(family == AF_INET6
+									  ? garp_addr_v6(&h->dst6)
+									  : garp_addr_v4(h->dst),
+								      h->dst_len),
+						     .len = h->dst_len };
 	}
 	for (size_t i = 0; i < n_neigh; i++) {
 		const struct gnl_neigh *x = &neigh[i];
@@ -436,7 +443,8 @@ static int list_build(struct engine_link *l, struct refresh_list *ret, uint8_t f
 
 		if (x->ifindex != l->l.ifindex || x->family != family || !gnl_neigh_usable(x))
 			continue;
-		k = (struct cand){ .ip = neigh_addr(x), .flags = NB_TABLE | NB_MAC,
+		k = (struct cand){ .ip = neigh_addr(x),
+				   .flags = NB_TABLE | NB_MAC,
 				   .rank = (x->state & NUD_STALE) ? RANK_STALE : RANK_CONFIRMED };
 		memcpy(k.mac, x->mac, PKT_ETH_ALEN);
 		c[n++] = k;

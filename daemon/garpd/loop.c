@@ -59,7 +59,7 @@ static void arm_timer(struct daemon *d)
 	if (control_next_deadline(d->control) < deadline)
 		deadline = control_next_deadline(d->control);
 	if (deadline != d->armed) {
-		struct itimerspec its = {0};
+		struct itimerspec its = { 0 };
 
 		if (deadline != ENGINE_NO_DEADLINE) {
 			/* An absolute time in the past fires at once; 0 would disarm. */
@@ -130,10 +130,10 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 	case GNL_EV_LINK_NEW:
 		daemon_emit(d, CFG_LOG_DEBUG,
 			    &(struct daemon_event){
-				    .event = "link-new",
-				    .ifindex = ev->link.ifindex,
-				    .key1 = "kind",
-				    .val1 = ev->link.kind_name[0] ? ev->link.kind_name : "-",
+				.event = "link-new",
+				.ifindex = ev->link.ifindex,
+				.key1 = "kind",
+				.val1 = ev->link.kind_name[0] ? ev->link.kind_name : "-",
 			    });
 		engine_link(d->engine, d->now, &ev->link, 0);
 		break;
@@ -144,7 +144,9 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 		engine_link(d->engine, d->now, &ev->link, ev->changes);
 		break;
 	case GNL_EV_LINK_DEL:
-		daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "link-removed", .ifindex = ev->link.ifindex});
+		daemon_emit(
+		    d, CFG_LOG_INFO,
+		    &(struct daemon_event){ .event = "link-removed", .ifindex = ev->link.ifindex });
 		daemon_outbox_purge(d, ev->link.ifindex, NULL);
 		engine_link_del(d->engine, d->now, ev->link.ifindex);
 		break;
@@ -180,19 +182,20 @@ static void handle_gnl_event(struct daemon *d, const struct gnl_event *ev)
 		daemon_query_answer(d, ev);
 		break;
 	case GNL_EV_RESYNC:
-		daemon_emit(d, CFG_LOG_WARNING, &(struct daemon_event){.event = "netlink-overflow"});
+		daemon_emit(d, CFG_LOG_WARNING,
+			    &(struct daemon_event){ .event = "netlink-overflow" });
 		break;
 	case GNL_EV_SYNCED:
 		if (!d->synced) {
 			d->synced = true;
-			daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "ready"});
+			daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){ .event = "ready" });
 			if (d->cfg.daemon.announce_on_start)
 				(void)engine_announce(d->engine, d->now, 0, NULL,
 						      ENGINE_ANNOUNCE_ONLY);
 			sd_notify(0, "READY=1");
 			control_set_ready(d->control); /* requests held until now run */
 		} else {
-			daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "resynced"});
+			daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){ .event = "resynced" });
 		}
 		break;
 	}
@@ -231,7 +234,8 @@ static int handle_netlink(struct daemon *d, int fd)
  */
 static bool nl_poll(struct daemon *d, int i, bool on)
 {
-	struct epoll_event ev = {.events = on ? EPOLLIN : 0, .data.u64 = SRC_NETLINK + (uint64_t)i};
+	struct epoll_event ev = { .events = on ? EPOLLIN : 0,
+				  .data.u64 = SRC_NETLINK + (uint64_t)i };
 
 	return epoll_ctl(d->epfd, EPOLL_CTL_MOD, d->gnl_fds[i], &ev) == 0;
 }

@@ -92,8 +92,10 @@ static int neigh_delete(struct in_addr dst, int ifindex)
 		struct rtattr rta;
 		struct in_addr dst;
 	} req = {
-		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_DELNEIGH,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK, .nlmsg_seq = 1 },
+		.nh = { .nlmsg_len = sizeof(req),
+			.nlmsg_type = RTM_DELNEIGH,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+			.nlmsg_seq = 1 },
 		.ndm = { .ndm_family = AF_INET, .ndm_ifindex = ifindex },
 		.rta = { .rta_len = RTA_LENGTH(sizeof(struct in_addr)), .rta_type = NDA_DST },
 		.dst = dst,
@@ -103,8 +105,8 @@ static int neigh_delete(struct in_addr dst, int ifindex)
 		char buf[1024];
 		ssize_t n = recv(nl, buf, sizeof(buf), 0);
 		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
-		if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) && h->nlmsg_type == NLMSG_ERROR &&
-		    h->nlmsg_len <= (size_t)n)
+		if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) &&
+		    h->nlmsg_type == NLMSG_ERROR && h->nlmsg_len <= (size_t)n)
 			err = -((const struct nlmsgerr *)NLMSG_DATA(h))->error;
 	}
 	close(nl);
@@ -153,8 +155,8 @@ static int cmd_send(int argc, char **argv)
 		char payload[16] = "garpd-bench";
 		memcpy(payload + 8, &seq, sizeof(seq));
 		seq++;
-		(void)sendto(fd, payload, sizeof(payload), MSG_DONTWAIT,
-			     (struct sockaddr *)&dst, sizeof(dst));
+		(void)sendto(fd, payload, sizeof(payload), MSG_DONTWAIT, (struct sockaddr *)&dst,
+			     sizeof(dst));
 		next += period;
 		struct timespec ts = { .tv_sec = (time_t)(next / 1000000000u),
 				       .tv_nsec = (long)(next % 1000000000u) };
@@ -162,7 +164,8 @@ static int cmd_send(int argc, char **argv)
 		if (next < now_ns(CLOCK_MONOTONIC))
 			next = now_ns(CLOCK_MONOTONIC);
 		else
-			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+				   EINTR &&
 			       !want_delete)
 				;
 	}
@@ -171,7 +174,8 @@ static int cmd_send(int argc, char **argv)
 /* Is @nlh an RTM_NEWADDR for @vip? Bounds from the netlink macros. */
 static int is_vip_add(const struct nlmsghdr *nlh, struct in_addr vip)
 {
-	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg)))
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg)))
 		return 0;
 	const struct ifaddrmsg *ifa = NLMSG_DATA(nlh);
 	if (ifa->ifa_family != AF_INET)
@@ -254,8 +258,8 @@ static int cmd_observe(int argc, char **argv)
 			uint64_t t = now_ns(CLOCK_REALTIME);
 			/* ENOBUFS (an overflow) loses nothing we need: vip_added is best effort. */
 			int len = (int)n;
-			for (struct nlmsghdr *h = (struct nlmsghdr *)nbuf; n > 0 && NLMSG_OK(h, len);
-			     h = NLMSG_NEXT(h, len)) {
+			for (struct nlmsghdr *h = (struct nlmsghdr *)nbuf;
+			     n > 0 && NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 				if (!vip_seen && is_vip_add(h, vip)) {
 					vip_seen = 1;
 					printf("vip_added %llu\n", (unsigned long long)t);
@@ -267,9 +271,12 @@ static int cmd_observe(int argc, char **argv)
 		for (int i = 0; i < VLEN; i++) {
 			iov[i] = (struct iovec){ bufs[i], sizeof(bufs[i]) };
 			msgs[i].msg_hdr = (struct msghdr){
-				.msg_name = &from[i], .msg_namelen = sizeof(from[i]),
-				.msg_iov = &iov[i], .msg_iovlen = 1,
-				.msg_control = ctl[i], .msg_controllen = sizeof(ctl[i]),
+				.msg_name = &from[i],
+				.msg_namelen = sizeof(from[i]),
+				.msg_iov = &iov[i],
+				.msg_iovlen = 1,
+				.msg_control = ctl[i],
+				.msg_controllen = sizeof(ctl[i]),
 			};
 		}
 		int n = recvmmsg(fd, msgs, VLEN, MSG_DONTWAIT, NULL);

@@ -150,8 +150,8 @@ static void parse_all(const struct nlmsghdr *nlh)
 			   "an unterminated name");
 	if (r == 0)
 		FUZZ_CHECK(l.kind < _GNL_KIND_MAX && l.slave_kind < _GNL_KIND_MAX &&
-				   (l.kind == GNL_KIND_NONE) == !l.kind_name[0] &&
-				   (l.slave_kind == GNL_KIND_NONE) == !l.slave_kind_name[0],
+			       (l.kind == GNL_KIND_NONE) == !l.kind_name[0] &&
+			       (l.slave_kind == GNL_KIND_NONE) == !l.slave_kind_name[0],
 			   "a kind out of range or not its name's: %d %d", l.kind, l.slave_kind);
 	FUZZ_CHECK(code_ok(r = gnl_parse_addr(nlh, &a)), "gnl_parse_addr: %d", r);
 	if (r == 0)
@@ -187,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gnl_cache c = GNL_CACHE_INIT;
 	struct gnl_evq q = GNL_EVQ_INIT;
-	struct model m = {0};
+	struct model m = { 0 };
 	bool syncing = false;
 	size_t off = 0;
 

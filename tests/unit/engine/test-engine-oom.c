@@ -30,8 +30,8 @@
 #define IFF_LOWER_UP 0x10000
 #endif
 #define OPER_UP 6
-#define S(x) ((uint64_t)(x) * CFG_NSEC_PER_SEC)
-#define MS(x) ((uint64_t)(x) * CFG_NSEC_PER_MSEC)
+#define S(x) ((uint64_t)(x)*CFG_NSEC_PER_SEC)
+#define MS(x) ((uint64_t)(x)*CFG_NSEC_PER_MSEC)
 
 /* ---- the failing allocator -------------------------------------------- */
 
@@ -118,7 +118,10 @@ static struct gnl_link mk_link(int ifindex, const char *name)
 static struct gnl_addr mk_addr(int i)
 {
 	struct gnl_addr a = {
-		.family = AF_INET, .ifindex = 2, .prefixlen = 24, .scope = RT_SCOPE_UNIVERSE,
+		.family = AF_INET,
+		.ifindex = 2,
+		.prefixlen = 24,
+		.scope = RT_SCOPE_UNIVERSE,
 	};
 
 	a.addr.v4.s_addr = htonl(0x0a000001u + (uint32_t)i);
@@ -202,8 +205,11 @@ static void timeline(struct run *r, long fail_at)
 /* Answer every neighbour query with one neighbour, until none is asked. */
 static void answer_queries(struct run *r)
 {
-	struct gnl_neigh nb = { .family = AF_INET, .ifindex = 2, .has_mac = true,
-				.state = NUD_REACHABLE, .mac = { 0x52, 0x54, 0, 0, 0, 0x0a } };
+	struct gnl_neigh nb = { .family = AF_INET,
+				.ifindex = 2,
+				.has_mac = true,
+				.state = NUD_REACHABLE,
+				.mac = { 0x52, 0x54, 0, 0, 0, 0x0a } };
 	struct engine_query q;
 
 	nb.ip.s_addr = htonl(0x0a0000feu);

@@ -27,8 +27,8 @@
 #define MAX_SENT 128
 
 struct item {
-	int err;      /* errno to fail recvmsg() with, or 0 */
-	size_t len;   /* bytes in buf */
+	int err;    /* errno to fail recvmsg() with, or 0 */
+	size_t len; /* bytes in buf */
 	uint8_t *buf;
 };
 
@@ -43,7 +43,8 @@ struct sent {
 	uint32_t seq;
 	uint8_t family;
 	uint32_t filter; /* NDA_MASTER / NDA_IFINDEX, IFLA_EXT_MASK of RTM_GETLINK; 0 */
-	bool ifi_zero;   /* RTM_GETLINK/GETROUTE: the header is zero but for family/table (strict check) */
+	bool ifi_zero;	 /* RTM_GETLINK/GETROUTE: the header is zero but for family/table (strict
+			    check) */
 	int n_attrs;
 };
 
@@ -55,8 +56,8 @@ static struct {
 	size_t n_sent;
 	unsigned int groups;
 	unsigned int rt_groups; /* of the route watch */
-	bool rt_filter;         /* a BPF filter on the route watch, before its groups */
-	int mmsg_calls;         /* recvmmsg() calls that returned datagrams */
+	bool rt_filter;		/* a BPF filter on the route watch, before its groups */
+	int mmsg_calls;		/* recvmmsg() calls that returned datagrams */
 	int n_open;
 } k;
 
@@ -338,8 +339,12 @@ static void queue_addr(uint16_t type, uint32_t seq, int ifindex, const char *ip,
 		       uint16_t flags)
 {
 	struct nlb b;
-	struct nlb_addr a = { .type = type, .family = AF_INET, .ifindex = ifindex, .addr = ip,
-			      .prefixlen = 24, .put_flags = true };
+	struct nlb_addr a = { .type = type,
+			      .family = AF_INET,
+			      .ifindex = ifindex,
+			      .addr = ip,
+			      .prefixlen = 24,
+			      .put_flags = true };
 
 	queue_msg(FD_EV, nlb_addr(&b, &a), seq, dump ? 1000u + FD_EV : 4242,
 		  (uint16_t)((dump ? NLM_F_MULTI : 0) | flags));
@@ -368,10 +373,10 @@ static int drain(struct gnl *g, int fd)
 static void pop_all(struct gnl *g, char *out, size_t size)
 {
 	static const char letters[] = {
-		[GNL_EV_LINK_NEW] = 'L', [GNL_EV_LINK_CHANGED] = 'C', [GNL_EV_LINK_DEL] = 'D',
-		[GNL_EV_ADDR_NEW] = 'a', [GNL_EV_ADDR_CHANGED] = 'c', [GNL_EV_ADDR_DEL] = 'd',
-		[GNL_EV_FDB] = 'F',      [GNL_EV_NEIGH] = 'N',        [GNL_EV_QUERY_DONE] = 'Q',
-		[GNL_EV_SYNCED] = 'S',   [GNL_EV_RESYNC] = 'R',       [GNL_EV_PORT_VLAN] = 'V',
+		[GNL_EV_LINK_NEW] = 'L',  [GNL_EV_LINK_CHANGED] = 'C', [GNL_EV_LINK_DEL] = 'D',
+		[GNL_EV_ADDR_NEW] = 'a',  [GNL_EV_ADDR_CHANGED] = 'c', [GNL_EV_ADDR_DEL] = 'd',
+		[GNL_EV_FDB] = 'F',	  [GNL_EV_NEIGH] = 'N',	       [GNL_EV_QUERY_DONE] = 'Q',
+		[GNL_EV_SYNCED] = 'S',	  [GNL_EV_RESYNC] = 'R',       [GNL_EV_PORT_VLAN] = 'V',
 		[GNL_EV_ROUTE_HOP] = 'H',
 	};
 	struct gnl_event ev;
@@ -407,7 +412,7 @@ static void test_start_sequence(void **state)
 	assert_int_equal(fds[0], FD_EV);
 	assert_int_equal(fds[1], FD_Q);
 	assert_int_equal(k.groups, (1u << RTNLGRP_LINK) | (1u << RTNLGRP_IPV4_IFADDR) |
-					   (1u << RTNLGRP_IPV6_IFADDR));
+				       (1u << RTNLGRP_IPV6_IFADDR));
 	assert_int_equal(k.n_sent, 1);
 	assert_int_equal(last_sent()->type, RTM_GETLINK);
 	assert_true(last_sent()->flags & NLM_F_DUMP);
@@ -621,7 +626,7 @@ static void test_malformed_counted(void **state)
 	nlh = nlb_link(&b, &l);
 	/* A bad attribute length inside an otherwise whole message. */
 	((struct nlattr *)mnl_nlmsg_get_payload_offset(nlh, sizeof(struct ifinfomsg)))->nla_len =
-		3000;
+	    3000;
 	queue_msg(FD_EV, nlh, 0, 0, 0);
 	queue_addr(RTM_NEWADDR, 0, 2, "192.0.2.7", false, 0);
 	drain(g, FD_EV);
@@ -662,8 +667,12 @@ static void test_batch_bounded(void **state)
 static void queue_fdb(uint32_t seq, int port, int master, int vlan)
 {
 	struct nlb b;
-	struct nlb_neigh n = { .family = AF_BRIDGE, .ifindex = port, .mac = mac1,
-			       .master = master, .vlan = vlan, .state = NUD_REACHABLE };
+	struct nlb_neigh n = { .family = AF_BRIDGE,
+			       .ifindex = port,
+			       .mac = mac1,
+			       .master = master,
+			       .vlan = vlan,
+			       .state = NUD_REACHABLE };
 
 	queue_msg(FD_Q, nlb_neigh(&b, &n), seq, 1000u + FD_Q, NLM_F_MULTI);
 }
@@ -690,8 +699,8 @@ static void test_queries(void **state)
 	seq = last_sent()->seq;
 
 	queue_fdb(seq, 12, 10, 5);
-	queue_fdb(seq, 13, 11, 0);  /* another bridge's: filtered out */
-	queue_fdb(seq, 10, 0, 0);   /* on the bridge itself */
+	queue_fdb(seq, 13, 11, 0);     /* another bridge's: filtered out */
+	queue_fdb(seq, 10, 0, 0);      /* on the bridge itself */
 	queue_fdb(seq + 7, 12, 10, 0); /* a stale answer */
 	queue_done(FD_Q, seq, 0);
 	drain(g, FD_Q);
@@ -715,10 +724,16 @@ static void test_queries(void **state)
 	seq = last_sent()->seq;
 	{
 		struct nlb b;
-		struct nlb_neigh n = { .family = AF_INET, .ifindex = 2, .mac = mac1,
-				       .dst = "192.0.2.77", .state = NUD_STALE };
-		struct nlb_neigh o = { .family = AF_INET, .ifindex = 3, .mac = mac1,
-				       .dst = "192.0.2.78", .state = NUD_STALE };
+		struct nlb_neigh n = { .family = AF_INET,
+				       .ifindex = 2,
+				       .mac = mac1,
+				       .dst = "192.0.2.77",
+				       .state = NUD_STALE };
+		struct nlb_neigh o = { .family = AF_INET,
+				       .ifindex = 3,
+				       .mac = mac1,
+				       .dst = "192.0.2.78",
+				       .state = NUD_STALE };
 
 		queue_msg(FD_Q, nlb_neigh(&b, &n), seq, 1000u + FD_Q, NLM_F_MULTI);
 		queue_msg(FD_Q, nlb_neigh(&b, &o), seq, 1000u + FD_Q, NLM_F_MULTI);
@@ -804,9 +819,9 @@ static void test_query_fdb_vlans(void **state)
 	assert_true(seq != fdb_seq);
 
 	queue_port(seq, 4, 10, bond, 3);
-	queue_port(seq, 13, 11, one, 1);   /* another bridge's port: not ours */
-	queue_port(seq, 10, 0, one, 1);    /* the bridge itself */
-	queue_port(seq, 14, 10, bad, 1);   /* malformed: counted, skipped */
+	queue_port(seq, 13, 11, one, 1);    /* another bridge's port: not ours */
+	queue_port(seq, 10, 0, one, 1);	    /* the bridge itself */
+	queue_port(seq, 14, 10, bad, 1);    /* malformed: counted, skipped */
 	queue_port(fdb_seq, 4, 10, one, 1); /* stale seq */
 	queue_done(FD_Q, seq, 0);
 	drain(g, FD_Q);
@@ -959,8 +974,12 @@ static void refresh_neigh_part(struct gnl *g, int ifindex, char *ev, size_t size
 
 	assert_int_equal(gnl_query_refresh(g, ifindex, &id), 0);
 	assert_int_equal(last_sent()->type, RTM_GETNEIGH);
-	queue_msg(FD_Q, nlb_neigh(&b, &(struct nlb_neigh){ .family = AF_INET, .ifindex = ifindex,
-			.mac = mac1, .dst = "192.0.2.77", .state = NUD_STALE }),
+	queue_msg(FD_Q,
+		  nlb_neigh(&b, &(struct nlb_neigh){ .family = AF_INET,
+						     .ifindex = ifindex,
+						     .mac = mac1,
+						     .dst = "192.0.2.77",
+						     .state = NUD_STALE }),
 		  last_sent()->seq, 1000u + FD_Q, NLM_F_MULTI);
 	queue_done(FD_Q, last_sent()->seq, 0);
 	drain(g, FD_Q);
@@ -977,14 +996,15 @@ static void answer_routes(struct gnl *g, const char *gateway)
 	assert_int_equal(last_sent()->type, RTM_GETROUTE);
 	assert_int_equal(last_sent()->family, AF_INET);
 	queue_route(last_sent()->seq, &(struct nlb_route){ .gateway = gateway, .oif = 2 });
-	queue_route(last_sent()->seq, &(struct nlb_route){ .dst = "192.0.2.0", .dst_len = 24,
-							   .oif = 2, .scope = RT_SCOPE_LINK });
+	queue_route(last_sent()->seq,
+		    &(struct nlb_route){
+			.dst = "192.0.2.0", .dst_len = 24, .oif = 2, .scope = RT_SCOPE_LINK });
 	queue_done(FD_Q, last_sent()->seq, 0);
 	drain(g, FD_Q);
 	assert_int_equal(last_sent()->type, RTM_GETROUTE);
 	assert_int_equal(last_sent()->family, AF_INET6);
-	queue_route(last_sent()->seq, &(struct nlb_route){ .family = AF_INET6, .gateway = "fe80::1",
-							   .oif = 2 });
+	queue_route(last_sent()->seq,
+		    &(struct nlb_route){ .family = AF_INET6, .gateway = "fe80::1", .oif = 2 });
 	queue_done(FD_Q, last_sent()->seq, 0);
 	drain(g, FD_Q);
 }
@@ -1114,39 +1134,47 @@ static void test_query_refresh_memo(void **state)
 	 * table's, a local one. A host route with a gateway, or one that
 	 * replaces another, does.
 	 */
-	queue_rt(&(struct nlb_route){ .family = AF_INET6, .dst = "2001:db8::7", .dst_len = 128,
-				       .oif = 2 }, 0);
-	queue_rt(&(struct nlb_route){ .type = RTM_DELROUTE, .dst = "192.0.2.8", .dst_len = 32,
-				       .oif = 2 }, 0);
+	queue_rt(
+	    &(struct nlb_route){
+		.family = AF_INET6, .dst = "2001:db8::7", .dst_len = 128, .oif = 2 },
+	    0);
+	queue_rt(
+	    &(struct nlb_route){
+		.type = RTM_DELROUTE, .dst = "192.0.2.8", .dst_len = 32, .oif = 2 },
+	    0);
 	queue_rt(&(struct nlb_route){ .dst = "192.0.2.0", .dst_len = 24, .oif = 2, .table = 100 },
 		 0);
-	queue_rt(&(struct nlb_route){ .dst = "192.0.2.5", .dst_len = 32, .oif = 2,
-				       .rtn = RTN_LOCAL }, 0);
+	queue_rt(
+	    &(struct nlb_route){ .dst = "192.0.2.5", .dst_len = 32, .oif = 2, .rtn = RTN_LOCAL },
+	    0);
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
 	assert_string_equal(ev, "NHHHQ");
 	/* and a /128 host route is in no answer */
 	queue_rt_change();
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
 	queue_route(last_sent()->seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
-	queue_route(last_sent()->seq, &(struct nlb_route){ .dst = "192.0.2.9", .dst_len = 32,
-							   .oif = 2 });
+	queue_route(last_sent()->seq,
+		    &(struct nlb_route){ .dst = "192.0.2.9", .dst_len = 32, .oif = 2 });
 	queue_done(FD_Q, last_sent()->seq, 0);
 	drain(g, FD_Q);
-	queue_route(last_sent()->seq, &(struct nlb_route){ .family = AF_INET6,
-							   .dst = "2001:db8::7", .dst_len = 128,
-							   .oif = 2 });
+	queue_route(last_sent()->seq,
+		    &(struct nlb_route){
+			.family = AF_INET6, .dst = "2001:db8::7", .dst_len = 128, .oif = 2 });
 	queue_done(FD_Q, last_sent()->seq, 0);
 	drain(g, FD_Q);
 	pop_all(g, ev, sizeof(ev));
 	assert_string_equal(ev, "HQ");
-	queue_rt(&(struct nlb_route){ .family = AF_INET6, .dst = "2001:db8::8", .dst_len = 128,
-				       .oif = 2, .gateway = "fe80::9" }, 0);
+	queue_rt(&(struct nlb_route){ .family = AF_INET6,
+				      .dst = "2001:db8::8",
+				      .dst_len = 128,
+				      .oif = 2,
+				      .gateway = "fe80::9" },
+		 0);
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
 	assert_string_equal(ev, "N");
 	answer_routes(g, "192.0.2.1");
 	pop_all(g, ev, sizeof(ev));
-	queue_rt(&(struct nlb_route){ .dst = "192.0.2.8", .dst_len = 32, .oif = 2 },
-		 NLM_F_REPLACE);
+	queue_rt(&(struct nlb_route){ .dst = "192.0.2.8", .dst_len = 32, .oif = 2 }, NLM_F_REPLACE);
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
 	assert_string_equal(ev, "N");
 	answer_routes(g, "192.0.2.1");
@@ -1231,40 +1259,61 @@ static void test_query_refresh(void **state)
 	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
 	assert_int_equal(gnl_query_neigh(g, 5, &id2), 0);
 	nseq = seq = expect_part(before + 1, RTM_GETNEIGH, AF_INET);
-	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET, .ifindex = 2, .mac = mac1,
-					      .dst = "192.0.2.77", .state = NUD_REACHABLE });
-	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET, .ifindex = 3, .mac = mac1,
-					      .dst = "192.0.2.78", .state = NUD_STALE });
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET,
+					      .ifindex = 2,
+					      .mac = mac1,
+					      .dst = "192.0.2.77",
+					      .state = NUD_REACHABLE });
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET,
+					      .ifindex = 3,
+					      .mac = mac1,
+					      .dst = "192.0.2.78",
+					      .state = NUD_STALE });
 	queue_done(FD_Q, seq, 0);
 	drain(g, FD_Q);
 
 	/* The IPv6 neighbours: only the interface's, only IPv6. */
 	seq = expect_part(before + 2, RTM_GETNEIGH, AF_INET6);
 	assert_true(seq != nseq);
-	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET6, .ifindex = 2, .mac = mac1,
-					      .dst = "fe80::77", .state = NUD_STALE });
-	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET6, .ifindex = 3, .mac = mac1,
-					      .dst = "fe80::78", .state = NUD_STALE });
-	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET, .ifindex = 2, .mac = mac1,
-					      .dst = "192.0.2.79", .state = NUD_STALE });
-	queue_neigh(nseq, &(struct nlb_neigh){ .family = AF_INET6, .ifindex = 2, .mac = mac1,
-					       .dst = "fe80::66", .state = NUD_STALE }); /* stale */
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET6,
+					      .ifindex = 2,
+					      .mac = mac1,
+					      .dst = "fe80::77",
+					      .state = NUD_STALE });
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET6,
+					      .ifindex = 3,
+					      .mac = mac1,
+					      .dst = "fe80::78",
+					      .state = NUD_STALE });
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET,
+					      .ifindex = 2,
+					      .mac = mac1,
+					      .dst = "192.0.2.79",
+					      .state = NUD_STALE });
+	queue_neigh(nseq, &(struct nlb_neigh){ .family = AF_INET6,
+					       .ifindex = 2,
+					       .mac = mac1,
+					       .dst = "fe80::66",
+					       .state = NUD_STALE }); /* stale */
 	queue_done(FD_Q, seq, 0);
 	drain(g, FD_Q);
 
 	/* Then the main table's routes, filtered by the kernel where it can. */
 	seq = expect_part(before + 3, RTM_GETROUTE, AF_INET);
 	queue_route(seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
-	queue_route(seq, &(struct nlb_route){ .dst = "192.0.2.0", .dst_len = 24, .oif = 2,
-					      .scope = RT_SCOPE_LINK });
+	queue_route(seq, &(struct nlb_route){
+			     .dst = "192.0.2.0", .dst_len = 24, .oif = 2, .scope = RT_SCOPE_LINK });
 	/* Another interface's, another table's, a local route: not ours. */
 	queue_route(seq, &(struct nlb_route){ .gateway = "198.51.100.1", .oif = 3 });
 	queue_route(seq, &(struct nlb_route){ .gateway = "192.0.2.9", .oif = 2, .table = 100 });
-	queue_route(seq, &(struct nlb_route){ .dst = "192.0.2.5", .dst_len = 32, .oif = 2,
-					      .rtn = RTN_LOCAL, .table = RT_TABLE_LOCAL });
+	queue_route(seq, &(struct nlb_route){ .dst = "192.0.2.5",
+					      .dst_len = 32,
+					      .oif = 2,
+					      .rtn = RTN_LOCAL,
+					      .table = RT_TABLE_LOCAL });
 	/* Multipath: only the hop through ifindex 2. */
-	queue_route(seq, &(struct nlb_route){ .dst = "203.0.113.0", .dst_len = 24, .hops = hops,
-					      .n_hops = 2 });
+	queue_route(seq, &(struct nlb_route){
+			     .dst = "203.0.113.0", .dst_len = 24, .hops = hops, .n_hops = 2 });
 	/* Malformed: counted, skipped. */
 	{
 		struct nlb b;
@@ -1280,16 +1329,19 @@ static void test_query_refresh(void **state)
 	/* The IPv6 routes: link-local gateways; an IPv4 route here is a kernel without IPv6's. */
 	seq = expect_part(before + 4, RTM_GETROUTE, AF_INET6);
 	queue_route(seq, &(struct nlb_route){ .family = AF_INET6, .gateway = "fe80::1", .oif = 2 });
-	queue_route(seq, &(struct nlb_route){ .family = AF_INET6, .dst = "2001:db8::",
-					      .dst_len = 64, .oif = 2 });
+	queue_route(seq, &(struct nlb_route){
+			     .family = AF_INET6, .dst = "2001:db8::", .dst_len = 64, .oif = 2 });
 	queue_route(seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
 	queue_route(seq, &(struct nlb_route){ .family = AF_INET6, .gateway = "fe80::9", .oif = 3 });
-	queue_route(seq, &(struct nlb_route){ .family = AF_INET6, .dst = "2001:db8:5::",
-					      .dst_len = 48, .hops = hops6, .n_hops = 2 });
+	queue_route(seq, &(struct nlb_route){ .family = AF_INET6,
+					      .dst = "2001:db8:5::",
+					      .dst_len = 48,
+					      .hops = hops6,
+					      .n_hops = 2 });
 	{
 		struct nlb b;
-		struct nlmsghdr *nlh = nlb_route(&b, &(struct nlb_route){ .family = AF_INET6,
-									   .oif = 2 });
+		struct nlmsghdr *nlh =
+		    nlb_route(&b, &(struct nlb_route){ .family = AF_INET6, .oif = 2 });
 
 		((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_dst_len = 129;
 		queue_msg(FD_Q, nlh, seq, 1000u + FD_Q, NLM_F_MULTI);
@@ -1373,8 +1425,11 @@ static void test_query_refresh(void **state)
 	before = k.n_sent;
 	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
 	seq = expect_part(before + 1, RTM_GETNEIGH, AF_INET);
-	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET, .ifindex = 2, .mac = mac1,
-					      .dst = "192.0.2.77", .state = NUD_STALE });
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET,
+					      .ifindex = 2,
+					      .mac = mac1,
+					      .dst = "192.0.2.77",
+					      .state = NUD_STALE });
 	queue_err(FD_Q, ENOBUFS);
 	queue_done(FD_Q, seq, 0);
 	drain(g, FD_Q);
