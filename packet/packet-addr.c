@@ -38,16 +38,20 @@ int garp_addr_cmp(const struct garp_addr *a, const struct garp_addr *b)
 
 uint64_t garp_addr_hash(const struct garp_addr *a)
 {
-	const uint8_t *p = (const uint8_t *)&a->v6;
-	size_t n = addr_len(a->family);
-	uint64_t h = 0xcbf29ce484222325ull ^ a->family;
+	uint64_t w[2] = { 0, 0 }, h = 0x9e3779b97f4a7c15ull ^ a->family;
 
-	/* FNV-1a; the caller's table mixes the result further */
-	for (size_t i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	/*
+	 * Two 64-bit words, not sixteen bytes one at a time (that FNV-1a loop
+	 * was 4 % of garpd's instructions per IPv6 address); the caller's
+	 * table mixes the result further.
+	 */
+	if (a->family == AF_INET6)
+		memcpy(w, &a->v6, sizeof(a->v6)); /* constant sizes: two loads, no call */
+	else if (a->family == AF_INET)
+		memcpy(w, &a->v4, sizeof(a->v4));
+	h = (h ^ w[0]) * 0xff51afd7ed558ccdull;
+	h = (h ^ (h >> 33) ^ w[1]) * 0xc4ceb9fe1a85ec53ull;
+	return h ^ (h >> 33);
 }
 
 bool garp_addr_is_unspecified(const struct garp_addr *a)
