@@ -66,6 +66,11 @@ struct daemon {
 	int router_ifindex;
 	uint64_t router_time;
 	bool router_value;
+	/* its sysctl file, open for the interface last asked about (router_open) */
+	bool router_open;
+	int router_fd;
+	int router_fd_ifindex;
+	char router_fd_name[IFNAMSIZ];
 	bool pollout;
 	bool synced;
 	bool stop;

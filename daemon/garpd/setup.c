@@ -47,7 +47,6 @@ static bool ipv6_router(void *userdata, int ifindex, const char *ifname)
 {
 	struct daemon *d = userdata;
 	char path[64 + IFNAMSIZ], c = '0';
-	int fd;
 
 	/* a burst starts many sequences on one interface in one wakeup: read once */
 	if (d->router_ifindex == ifindex && d->router_time == d->now)
@@ -57,13 +56,30 @@ static bool ipv6_router(void *userdata, int ifindex, const char *ifname)
 	d->router_value = false;
 	if (!ifname[0] || strchr(ifname, '/') || !strcmp(ifname, ".") || !strcmp(ifname, ".."))
 		return false;
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding", ifname);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	if (read(fd, &c, 1) != 1)
-		c = '0';
-	close(fd);
+	/*
+	 * The file stays open for the interface last asked about, and is read
+	 * again from its start: one pread() per wakeup instead of open(), a
+	 * path walk through /proc, read() and close() (IPv6 addresses added
+	 * one by one each cost that). A renamed or removed interface's file
+	 * fails to read: opened again by name.
+	 */
+	if (d->router_open &&
+	    (d->router_fd_ifindex != ifindex || strcmp(d->router_fd_name, ifname) != 0 ||
+	     pread(d->router_fd, &c, 1, 0) != 1)) {
+		close(d->router_fd);
+		d->router_open = false;
+	}
+	if (!d->router_open) {
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/forwarding", ifname);
+		d->router_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (d->router_fd < 0)
+			return false;
+		d->router_open = true;
+		d->router_fd_ifindex = ifindex;
+		snprintf(d->router_fd_name, sizeof(d->router_fd_name), "%s", ifname);
+		if (pread(d->router_fd, &c, 1, 0) != 1)
+			c = '0';
+	}
 	d->router_value = c != '0';
 	return d->router_value;
 }
@@ -249,5 +265,7 @@ void daemon_teardown(struct daemon *d)
 		close(d->signal_fd);
 	if (d->epfd >= 0)
 		close(d->epfd);
+	if (d->router_open)
+		close(d->router_fd);
 	cfg_free(&d->cfg);
 }

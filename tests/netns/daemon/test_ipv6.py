@@ -14,6 +14,8 @@ ports to node A and node B; garpd runs on B.
 4. LVS-DR: the VIP on lo and on an `arp off` interface: nothing.
 5. IPv4 and IPv6 on one interface in one run: both announced, the nodad
    IPv6 address after garpd's own probes in the kernel's DAD format.
+6. the Router flag follows the interface's forwarding sysctl from one
+   address to the next (garpd keeps the sysctl file open and reads it again).
 """
 
 import ipaddress
@@ -270,6 +272,28 @@ def dual_stack():
         check(v6 in status and '"family":"ipv6"' in status, f"status json:\n{status}")
 
 
+def router_flag():
+    """Each NA carries R exactly while B forwards IPv6 on its interface; the
+    sysctl changes between two addresses without any netlink event."""
+    with netns.Netns("g6c") as c, netns.Netns("g6a") as a, netns.Netns("g6b") as b:
+        lan = Lan(c, a, b)
+        d = Garpd(b, "[sequence]\nprofile = immediate\ndirected_refresh = no\n")
+        want = []
+        with netns.Capture(c, lan.pb, ethertypes=(ETH_P_IPV6,), timeout=20) as cap:
+            for i, fwd in enumerate(("0", "1", "1", "0")):
+                addr = PREFIX + f"60{i}"
+                b.sysctl(f"net.ipv6.conf.{lan.ib}.forwarding", fwd)
+                b.addr_add(lan.ib, addr + "/64", "nodad")
+                d.wait_for("event=announced", addr=addr, timeout=10)
+                want.append((addr, 0xA0 if fwd == "1" else 0x20))
+            frames = cap.stop()
+        for addr, flags in want:
+            nas = unsolicited_nas(frames, MAC_B, addr)
+            check(len(nas) == 1 and nas[0][1]["flags"] == flags,
+                  f"{addr}: want one NA with flags {flags:#x}, got "
+                  f"{[hex(n['flags']) for _, n in nas]}")
+
+
 def test():
     failover(advertise=False)
     moved = failover()
@@ -277,6 +301,7 @@ def test():
     nodad_conflict()
     lvs()
     dual_stack()
+    router_flag()
     print(f"client entry moved {moved * 1000:.0f} ms after B's NA")
 
 
