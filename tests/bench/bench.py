@@ -872,8 +872,8 @@ def main():
                     help="garpd's batch_window in the scale scenarios (default: garpd's own)")
     ap.add_argument("--skip", default="",
                     help="comma list of: scale,latency,idle,peers,pacing,converge")
-    ap.add_argument("--converge-clients", type=int, default=7,
-                    help="clients per kind in the convergence scenario (8 kinds + a router)")
+    ap.add_argument("--converge-clients", type=int, default=4,
+                    help="clients per kind in the convergence scenario (13 kinds + a router)")
     ap.add_argument("--converge-pps", type=int, default=200,
                     help="datagrams per second each client sends to the VIP")
     ap.add_argument("--converge-timeout", type=float, default=60,
