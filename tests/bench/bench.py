@@ -1048,8 +1048,8 @@ def main():
             # Correctness, not speed: on a segment where every client
             # honours gratuitous ARP, garpd's announcement (milliseconds)
             # moves each client within the 5 s bound, and the observer saw
-            # the VIP arrive on B. The GARP-ignoring kinds are not asserted
-            # (they need directed refresh, issue 13).
+            # both VIPs arrive on B. Of the kinds that ignore announcements,
+            # only those directed refresh reaches are asserted.
             for r in c["runs"]:
                 if r["vip_on_b_ms"] is None or r["vip6_on_b_ms"] is None:
                     netns.fail(f"converge {r['announcer']}: the observer never saw the VIP "

@@ -8,6 +8,8 @@ from A to B (A removes it, B adds it; or, for keepalived, A's keepalived
 stops and B's takes over), and an observer on B (`bench_udp observe`)
 records when each client's first datagram reaches B's stack. Per
 announcer on B and per client kind: the time from the move until then.
+An IPv6 VIP moves with the IPv4 one (nodad: no DAD wait); IPv6 clients
+send to it.
 
 The topology is built once and reset before every run (the VIP back on A,
 every client's entry for the VIP back on A's MAC in its kind's state);
