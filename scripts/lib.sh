@@ -36,7 +36,7 @@ GARPD_BUILD_DEPS=(gcc libc6-dev pkg-config meson ninja-build libmnl-dev libcap-d
 GARPD_PACKAGE_DEPS=(debhelper dpkg-dev fakeroot lintian)
 # What the tests need on top.
 GARPD_TEST_DEPS=(libcmocka-dev iproute2 python3 man-db systemd qemu-system-x86 busybox-static kmod cpio
-	systemd-container mmdebstrap binutils nftables)
+	systemd-container mmdebstrap binutils nftables clang-format)
 # What scripts/fuzz needs on top: clang with libFuzzer, llvm-cov/llvm-profdata for --coverage.
 GARPD_FUZZ_DEPS=(clang libclang-rt-dev llvm)
 
