@@ -230,8 +230,10 @@ struct gnl_event {
 };
 
 struct gnl_counters {
-	uint64_t malformed; /* messages skipped because they did not validate */
-	uint64_t resyncs;   /* overflows recovered by a re-dump */
+	uint64_t malformed;    /* messages skipped because they did not validate */
+	uint64_t resyncs;      /* overflows recovered by a re-dump */
+	uint64_t route_dumps;  /* route dumps asked for by gnl_query_refresh() */
+	uint64_t route_reused; /* refresh queries answered with the last route dump (unchanged) */
 };
 
 struct gnl_options {
@@ -339,7 +341,11 @@ int gnl_query_neigh(struct gnl *g, int ifindex, uint32_t *ret_id);
  * asked for with the kernel's filters (table, output interface) where it
  * has them, and filtered here anyway; each part keeps only messages of its
  * own family (a kernel without IPv6 answers an IPv6 route dump with every
- * family's routes, or not at all).
+ * family's routes, or not at all). While nothing can have changed the main
+ * tables since the last route parts for @ifindex without a hole (no route
+ * or nexthop notification, no link event, no address removal, no resync),
+ * those are given again instead of new dumps, their error included
+ * (gnl_counters.route_reused).
  *
  * Return: 0 or a negative errno.
  */

@@ -50,18 +50,11 @@ struct gnl_link_entry {
 	struct gnl_link link;
 };
 
-struct gnl_addr_key {
-	int ifindex;
-	uint8_t family;
-	uint8_t prefixlen;
-	uint8_t addr[16];
-};
-
 struct gnl_addr_entry {
-	struct gnl_hnode node;	  /* by key */
+	struct gnl_hnode node;	  /* by key: addr's ifindex, family, prefixlen and address */
 	struct gnl_hnode if_node; /* by ifindex, to drop a link's addresses */
 	uint32_t gen;
-	struct gnl_addr_key key;
+	uint32_t hash; /* of the key, kept for the table's growth */
 	struct gnl_addr addr;
 };
 

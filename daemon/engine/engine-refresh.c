@@ -101,6 +101,17 @@ struct engine_refresh_link {
 	bool have;
 	uint64_t have_time; /* the stored lists were read after this */
 	struct refresh_list fam[FAM_N];
+	/*
+	 * The targets whose refresh waits for an answer (refresh_wait), by
+	 * key: an answer visits these, not every address of the link (a burst
+	 * of N addresses asks about once per batch, and walking all N each
+	 * time made the burst quadratic). A key may be stale (the target
+	 * went, or no longer waits) or listed twice: refresh_wait decides.
+	 * wait_all: a key could not be stored, walk the whole link once.
+	 */
+	struct garp_addr *wait;
+	size_t n_wait, cap_wait;
+	bool wait_all;
 };
 
 static size_t fam_of(uint8_t family)
@@ -169,6 +180,7 @@ void engine_refresh_link_free(struct engine_link *l)
 		return;
 	for (size_t i = 0; i < FAM_N; i++)
 		list_free(&l->refresh->fam[i]);
+	free(l->refresh->wait);
 	free(l->refresh);
 	l->refresh = NULL;
 }
@@ -286,6 +298,25 @@ static void refresh_send(struct engine *e, struct engine_link *l, struct engine_
 		engine_note_push(e, &n);
 }
 
+static void wait_add(struct engine_refresh_link *r, const struct engine_target *t)
+{
+	if (r->wait_all)
+		return;
+	if (r->n_wait == r->cap_wait) {
+		size_t cap = r->cap_wait ? 2 * r->cap_wait : 16;
+		struct garp_addr *v =
+		    cap > SIZE_MAX / sizeof(*v) ? NULL : realloc(r->wait, cap * sizeof(*v));
+
+		if (!v) {
+			r->wait_all = true; /* no memory: the next answer walks the link */
+			return;
+		}
+		r->wait = v;
+		r->cap_wait = cap;
+	}
+	r->wait[r->n_wait++] = t->addr;
+}
+
 void engine_refresh_announced(struct engine *e, struct engine_target *t, uint64_t now)
 {
 	struct engine_link *l = engine_link_find(e, t->ifindex);
@@ -300,6 +331,8 @@ void engine_refresh_announced(struct engine *e, struct engine_target *t, uint64_
 		refresh_send(e, l, r, t, now);
 		return;
 	}
+	if (!t->refresh_wait)
+		wait_add(r, t);
 	t->refresh_wait = true;
 	if (r->q == RQ_IDLE)
 		query_queue(e, l, r, now);
@@ -470,6 +503,26 @@ static int lists_build(struct engine_link *l, struct engine_refresh_link *r,
 	return 0;
 }
 
+/* @t waits for a list: refresh it now if this one serves it. Return: whether it still waits. */
+static bool refresh_waiting(struct engine *e, struct engine_link *l, struct engine_refresh_link *r,
+			    struct engine_target *t, uint64_t now)
+{
+	if (t->gen != t->refresh_gen || !engine_target_can_send(e, t) ||
+	    !l->policy.directed_refresh) {
+		t->refresh_wait = false; /* cancelled since it was announced */
+		return false;
+	}
+	if (!r->have || r->have_time < t->last_started) {
+		/* read before this sequence began: the next answer serves it */
+		if (r->q == RQ_IDLE)
+			query_queue(e, l, r, now);
+		return true;
+	}
+	t->refresh_wait = false;
+	refresh_send(e, l, r, t, now);
+	return false;
+}
+
 void engine_neighbours(struct engine *e, uint64_t now, int ifindex, const struct gnl_neigh *neigh,
 		       size_t n_neigh, const struct gnl_route_hop *hops, size_t n_hops)
 {
@@ -490,22 +543,26 @@ void engine_neighbours(struct engine *e, uint64_t now, int ifindex, const struct
 again:
 	if (r->again)
 		query_queue(e, l, r, now);
-	for (struct engine_target *t = l->targets; t; t = t->lnext) {
-		if (!t->refresh_wait)
-			continue;
-		if (t->gen != t->refresh_gen || !engine_target_can_send(e, t) ||
-		    !l->policy.directed_refresh) {
-			t->refresh_wait = false; /* cancelled since it was announced */
-			continue;
+	if (r->wait_all) {
+		/* some keys were not stored: every waiting target of the link, once */
+		r->wait_all = false;
+		r->n_wait = 0;
+		for (struct engine_target *t = l->targets; t; t = t->lnext)
+			if (t->refresh_wait && refresh_waiting(e, l, r, t, now))
+				wait_add(r, t);
+	} else {
+		size_t w = 0, n = r->n_wait;
+
+		/* keys added while this runs (none today) land after n and are kept */
+		for (size_t i = 0; i < n; i++) {
+			struct engine_target *t = engine_target_find(e, ifindex, &r->wait[i]);
+
+			if (t && t->refresh_wait && refresh_waiting(e, l, r, t, now))
+				r->wait[w++] = r->wait[i];
 		}
-		if (!r->have || r->have_time < t->last_started) {
-			/* read before this sequence began: the next answer serves it */
-			if (r->q == RQ_IDLE)
-				query_queue(e, l, r, now);
-			continue;
-		}
-		t->refresh_wait = false;
-		refresh_send(e, l, r, t, now);
+		if (r->n_wait > n)
+			memmove(r->wait + w, r->wait + n, (r->n_wait - n) * sizeof(*r->wait));
+		r->n_wait = w + (r->n_wait - n);
 	}
 out:
 	engine_run(e, now);

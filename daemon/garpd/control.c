@@ -56,6 +56,7 @@ struct control {
 	bool ready;
 	size_t next; /* where the next turn of control_run() starts */
 	struct client clients[CONTROL_CLIENTS_MAX];
+	unsigned int n_clients; /* slots in use: none, and the per-wakeup walks below are skipped */
 	unsigned int n_monitors;
 };
 
@@ -182,6 +183,7 @@ static void client_close(struct control *c, struct client *cl)
 		return;
 	epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
 	close(cl->fd);
+	c->n_clients--;
 	if (cl->monitor)
 		c->n_monitors--;
 	if (cl->job)
@@ -440,6 +442,7 @@ static void accept_clients(struct control *c, uint64_t now)
 			continue;
 		}
 		*cl = (struct client){ .fd = fd, .since = now, .events = EPOLLIN };
+		c->n_clients++;
 		client_read(c, cl, i, now); /* its request is often there already */
 	}
 }
@@ -548,7 +551,7 @@ static bool client_runnable(const struct client *cl)
 
 bool control_busy(const struct control *c)
 {
-	if (!c || !c->ready)
+	if (!c || !c->ready || !c->n_clients)
 		return false;
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++)
 		if (client_runnable(&c->clients[i]))
@@ -560,7 +563,7 @@ uint64_t control_next_deadline(const struct control *c)
 {
 	uint64_t next = UINT64_MAX;
 
-	if (!c)
+	if (!c || !c->n_clients)
 		return next;
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
 		uint64_t t = client_deadline(&c->clients[i]);
@@ -576,7 +579,7 @@ bool control_run(struct control *c, uint64_t now)
 	size_t used = 0, total;
 	bool ran = false;
 
-	if (!c)
+	if (!c || !c->n_clients)
 		return false;
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
 		struct client *cl = &c->clients[i];

@@ -22,6 +22,14 @@
 #include "fuzz.h"
 #include "netlink-private.h"
 
+/* An address's identity, as the kernel's: compared as bytes. */
+struct gnl_addr_key {
+	int ifindex;
+	uint8_t family;
+	uint8_t prefixlen;
+	uint8_t addr[16];
+};
+
 struct model {
 	struct gnl_link *links;
 	size_t n_links;

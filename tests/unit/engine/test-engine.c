@@ -2354,6 +2354,70 @@ static void test_refresh_waits_for_the_list(void **state)
 }
 
 /* Removal, link down, MAC change: a pending refresh never leaves. */
+/*
+ * A burst: addresses announced while the query is out wait for the next
+ * answer, which refreshes each of them once, in the order they were
+ * announced; one removed meanwhile gets none, one removed and added again
+ * gets one for its new sequence, and one announced twice while waiting
+ * gets one.
+ */
+static void test_refresh_burst_waits(void **state)
+{
+	static const char *const a[] = { "10.0.0.100", "10.0.0.101", "10.0.0.102", "10.0.0.103" };
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct gnl_neigh neigh[] = { mk_neigh(2, "10.0.0.5", NUD_REACHABLE, nb_a) };
+	struct engine_counters c;
+
+	(void)state;
+	s.probes = 0;
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.99");
+	expect_request(&x, 0, 2, "10.0.0.99");
+	expect_nb_query(&x, 2);
+	for (size_t i = 0; i < 4; i++) {
+		x.now = MS(1 + i);
+		tl_addr(&x, 2, a[i]);
+		expect_request(&x, MS(1 + i), 2, a[i]);
+	}
+	x.now = MS(5);
+	tl_addr_del(&x, 2, "10.0.0.101");
+	tl_addr_del(&x, 2, "10.0.0.102");
+	/* after the hold-down: added again, and announced again */
+	x.now = S(2);
+	tl_addr(&x, 2, "10.0.0.102");
+	expect_request(&x, S(2), 2, "10.0.0.102");
+	x.now = S(2) + MS(1);
+	assert_int_equal(engine_announce(x.e, x.now, 2, gap("10.0.0.100"), ENGINE_ANNOUNCE_ONLY),
+			 1);
+	tl_drain(&x);
+	expect_request(&x, S(2) + MS(1), 2, "10.0.0.100");
+	expect_none(&x);
+	expect_no_query(&x);
+	/* the first answer was read before the others started: only .99 */
+	x.now = S(3);
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	expect_refresh(&x, S(3), 2, "10.0.0.99", "10.0.0.5", nb_a);
+	expect_none(&x);
+	expect_nb_query(&x, 2);
+	x.now = S(3) + MS(1);
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	expect_refresh(&x, S(3) + MS(1), 2, "10.0.0.100", "10.0.0.5", nb_a);
+	expect_refresh(&x, S(3) + MS(1), 2, "10.0.0.102", "10.0.0.5", nb_a);
+	expect_refresh(&x, S(3) + MS(1), 2, "10.0.0.103", "10.0.0.5", nb_a);
+	expect_none(&x);
+	expect_no_query(&x);
+	/* nothing waits any more */
+	x.now = S(4);
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	expect_none(&x);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.refreshes, 4);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_REFRESHED), 4);
+	tl_fini(&x);
+}
+
 static void test_refresh_cancelled(void **state)
 {
 	struct cfg_sequence s = CFG_SEQUENCE_INIT;
@@ -3555,6 +3619,7 @@ int main(void)
 		cmocka_unit_test(test_conflict_ring),
 		cmocka_unit_test(test_refresh_who),
 		cmocka_unit_test(test_refresh_waits_for_the_list),
+		cmocka_unit_test(test_refresh_burst_waits),
 		cmocka_unit_test(test_refresh_cancelled),
 		cmocka_unit_test(test_refresh_cap_and_rate),
 		cmocka_unit_test(test_refresh_conflict_and_off),
