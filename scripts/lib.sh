@@ -31,7 +31,7 @@ garpd_install() {
 
 # What building garpd needs.
 GARPD_BUILD_DEPS=(gcc libc6-dev pkg-config meson ninja-build libmnl-dev libcap-dev libinih-dev
-	libsystemd-dev scdoc)
+	scdoc)
 # What scripts/package needs on top: Debian's packaging tools and lintian.
 GARPD_PACKAGE_DEPS=(debhelper dpkg-dev fakeroot lintian)
 # What the tests need on top.
