@@ -10,7 +10,7 @@
 /* One [interface PATTERN] section. */
 struct cfg_interface {
 	char pattern[CFG_PATTERN_MAX]; /* fnmatch(3) glob on the interface name */
-	unsigned int line;             /* of the section header */
-	uint32_t set;                  /* which keys this section sets (1u << K_*) */
+	unsigned int line;	       /* of the section header */
+	uint32_t set;		       /* which keys this section sets (1u << K_*) */
 	struct cfg_sequence seq;       /* their values; the rest is unused */
 };

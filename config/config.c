@@ -85,10 +85,8 @@ static int parse_with_units(const char *s, const struct unit *units, size_t n, u
 int cfg_parse_duration(const char *s, uint64_t *ret_ns)
 {
 	static const struct unit units[] = {
-		{ "", CFG_NSEC_PER_SEC },
-		{ "ms", CFG_NSEC_PER_MSEC },
-		{ "s", CFG_NSEC_PER_SEC },
-		{ "m", 60 * CFG_NSEC_PER_SEC },
+		{ "", CFG_NSEC_PER_SEC },	  { "ms", CFG_NSEC_PER_MSEC },
+		{ "s", CFG_NSEC_PER_SEC },	  { "m", 60 * CFG_NSEC_PER_SEC },
 		{ "h", 3600 * CFG_NSEC_PER_SEC },
 	};
 
@@ -148,7 +146,9 @@ static const char *const conflict_names[] = { "abort", "announce", NULL };
 static const char *const action_names[] = { "none", "announce", "sequence", NULL };
 static const char *const failover_names[] = { "none", "announce", NULL };
 static const char *const relearn_names[] = { "rarp", "arp", NULL };
-static const char *const log_level_names[] = { "debug", "info", "notice", "warning", "error", NULL };
+static const char *const log_level_names[] = {
+	"debug", "info", "notice", "warning", "error", NULL
+};
 
 _Static_assert(sizeof(enum cfg_frames) == sizeof(int), "enums are stored as int");
 _Static_assert(sizeof(enum cfg_log_level) == sizeof(int), "enums are stored as int");
@@ -163,14 +163,14 @@ enum key_type {
 	KT_PATH,
 	KT_USER,
 	KT_GROUP,
-	KT_ADDR_LIST, /* blank- or comma-separated IPv4 unicast addresses, none twice */
-	KT_INTERNAL, /* set by a profile only, not a key of its own */
+	KT_ADDR_LIST, /* blank- or comma-separated unicast addresses, none twice */
+	KT_INTERNAL,  /* set by a profile only, not a key of its own */
 };
 
 enum key_where {
 	KW_DAEMON,
-	KW_SEQUENCE,   /* [sequence] and [interface] */
-	KW_INTERFACE,  /* [interface] only */
+	KW_SEQUENCE,  /* [sequence] and [interface] */
+	KW_INTERFACE, /* [interface] only */
 };
 
 struct key_desc {
@@ -234,22 +234,25 @@ static const struct key_desc keys[_K_MAX] = {
 			       1 * MS, 3600 * SEC, .range = "a duration from 1ms to 1h" },
 	[K_PROBE_MAX] = { "(probe_max)", KW_SEQUENCE, KT_INTERNAL, SEQ(probe_max_ns) },
 	[K_PROBE_WAIT] = { "(probe_wait)", KW_SEQUENCE, KT_INTERNAL, SEQ(probe_wait_ns) },
-	[K_ANNOUNCE_DELAY] = { "announce_delay", KW_SEQUENCE, KT_DURATION, SEQ(announce_delay_ns), 0,
-			       3600 * SEC, .range = "a duration from 0 to 1h" },
+	[K_ANNOUNCE_DELAY] = { "announce_delay", KW_SEQUENCE, KT_DURATION, SEQ(announce_delay_ns),
+			       0, 3600 * SEC, .range = "a duration from 0 to 1h" },
 	[K_ANNOUNCEMENTS] = { "announcements", KW_SEQUENCE, KT_U32, SEQ(announcements), 1, 100 },
 	[K_ANNOUNCE_INTERVAL] = { "announce_interval", KW_SEQUENCE, KT_DURATION,
 				  SEQ(announce_interval_ns), 1 * MS, 3600 * SEC,
 				  .range = "a duration from 1ms to 1h" },
 	[K_FRAMES] = { "frames", KW_SEQUENCE, KT_ENUM, SEQ(frames), .names = frames_names },
-	[K_TARGET_MAC] = { "target_mac", KW_SEQUENCE, KT_ENUM, SEQ(target_mac), .names = tha_names },
+	[K_TARGET_MAC] = { "target_mac", KW_SEQUENCE, KT_ENUM, SEQ(target_mac),
+			   .names = tha_names },
 	[K_REFRESH_INTERVAL] = { "refresh_interval", KW_SEQUENCE, KT_DURATION,
 				 SEQ(refresh_interval_ns), 1 * SEC, 24 * 3600 * SEC,
-				 .zero_ok = true, .range = "0 (never) or a duration from 1s to 24h" },
+				 .zero_ok = true,
+				 .range = "0 (never) or a duration from 1s to 24h" },
 	[K_ON_CONFLICT] = { "on_conflict", KW_SEQUENCE, KT_ENUM, SEQ(on_conflict),
 			    .names = conflict_names },
 	[K_MAX_FPS] = { "max_frames_per_second", KW_SEQUENCE, KT_U32, SEQ(max_frames_per_second), 0,
 			1000000 },
-	[K_ON_LINK_UP] = { "on_link_up", KW_SEQUENCE, KT_ENUM, SEQ(on_link_up), .names = action_names },
+	[K_ON_LINK_UP] = { "on_link_up", KW_SEQUENCE, KT_ENUM, SEQ(on_link_up),
+			   .names = action_names },
 	[K_ON_MAC_CHANGE] = { "on_mac_change", KW_SEQUENCE, KT_ENUM, SEQ(on_mac_change),
 			      .names = action_names },
 	[K_ON_BOND_FAILOVER] = { "on_bond_failover", KW_SEQUENCE, KT_ENUM, SEQ(on_bond_failover),
@@ -268,7 +271,8 @@ static const struct key_desc keys[_K_MAX] = {
 	[K_CONTROL_SOCKET] = { "control_socket", KW_DAEMON, KT_PATH, DMN(control_socket) },
 	[K_USER] = { "user", KW_DAEMON, KT_USER, DMN(user) },
 	[K_CONTROL_GROUP] = { "control_group", KW_DAEMON, KT_GROUP, DMN(control_group) },
-	[K_LOG_LEVEL] = { "log_level", KW_DAEMON, KT_ENUM, DMN(log_level), .names = log_level_names },
+	[K_LOG_LEVEL] = { "log_level", KW_DAEMON, KT_ENUM, DMN(log_level),
+			  .names = log_level_names },
 	[K_ANNOUNCE_ON_START] = { "announce_on_start", KW_DAEMON, KT_BOOL, DMN(announce_on_start) },
 	[K_NETLINK_RCVBUF] = { "netlink_rcvbuf", KW_DAEMON, KT_SIZE, DMN(netlink_rcvbuf), 64 * 1024,
 			       1024 * 1024 * 1024, .range = "a size from 64K to 1G" },
@@ -373,25 +377,26 @@ struct parser {
 	struct cfg *cfg;
 	size_t n_alloc;
 	struct cfg_error *err;
-	int r; /* first error: -EINVAL or -ENOMEM; 0 while all is well */
-	cfg_report_fn report;     /* cfg_check_*(): every error goes here, parsing goes on */
+	int r;		      /* first error: -EINVAL or -ENOMEM; 0 while all is well */
+	cfg_report_fn report; /* cfg_check_*(): every error goes here, parsing goes on */
 	void *report_data;
 	unsigned int n_errors;
 	enum section_kind kind;
 	unsigned int daemon_line, sequence_line; /* where each section was opened */
-	uint32_t written;                         /* keys written in this section */
+	uint32_t written;			 /* keys written in this section */
 	bool appending; /* a list key written again in its section: add to it */
 	unsigned int written_line[_K_MAX];
 	char cur[CFG_RAW_LINE_MAX + 1]; /* the current cleaned line, for messages */
 };
 
-static void set_error(struct parser *p, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_error(struct parser *p, int r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void set_error(struct parser *p, int r, const char *fmt, ...)
 {
 	va_list ap;
 
 	if (p->report) {
-		struct cfg_error e = {.line = p->line};
+		struct cfg_error e = { .line = p->line };
 
 		snprintf(e.file, sizeof(e.file), "%s", p->err->file);
 		va_start(ap, fmt);
@@ -587,10 +592,11 @@ static int parse_addr_list(struct parser *p, const struct key_desc *k, const cha
 		} else if (len < sizeof(word) && inet_pton(AF_INET6, word, &a6) == 1) {
 			a = garp_addr_v6(&a6);
 		} else {
-			set_error(p, -EINVAL,
-				  "%s: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, "
-				  "got \"%s\"",
-				  k->name, quote(word, q));
+			set_error(
+			    p, -EINVAL,
+			    "%s: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, "
+			    "got \"%s\"",
+			    k->name, quote(word, q));
 			goto fail;
 		}
 		if (!addr_is_neighbour(&a)) {
@@ -627,7 +633,8 @@ static int parse_addr_list(struct parser *p, const struct key_desc *k, const cha
 			for (uint32_t j = 0; j < dst->n; j++)
 				if (addr_same(&all[j], &v[i])) {
 					inet_ntop(v[i].family, &v[i].v6, word, sizeof(word));
-					set_error(p, -EINVAL, "%s: %s is listed twice", k->name, word);
+					set_error(p, -EINVAL, "%s: %s is listed twice", k->name,
+						  word);
 					free(all);
 					goto fail;
 				}
@@ -750,9 +757,10 @@ static int parse_value(struct parser *p, const struct key_desc *k, const char *v
 		return 0;
 	case KT_GROUP: /* the same rules as a user name */
 		if (!user_name_valid(value) || strlen(value) >= k->size) {
-			bad_value(p, k, value,
-				  "a group name (a letter or '_', then letters, digits, '_', '-' or "
-				  "'.', at most 31) or nothing");
+			bad_value(
+			    p, k, value,
+			    "a group name (a letter or '_', then letters, digits, '_', '-' or "
+			    "'.', at most 31) or nothing");
 			return -EINVAL;
 		}
 		memcpy((char *)base + k->offset, value, strlen(value) + 1);
@@ -822,9 +830,10 @@ static int handler(void *user, const char *section, const char *name, const char
 		break;
 	case KW_SEQUENCE:
 		if (p->kind == SEC_DAEMON) {
-			set_error(p, -EINVAL,
-				  "%s: belongs in [sequence] or [interface PATTERN], not in [daemon]",
-				  name);
+			set_error(
+			    p, -EINVAL,
+			    "%s: belongs in [sequence] or [interface PATTERN], not in [daemon]",
+			    name);
 			return 0;
 		}
 		break;
@@ -917,8 +926,7 @@ static void open_section(struct parser *p, const char *line, size_t n)
 		}
 		if (p->cfg->n_interfaces == p->n_alloc) {
 			size_t na = p->n_alloc ? p->n_alloc * 2 : 4;
-			struct cfg_interface *ni =
-				realloc(p->cfg->interfaces, na * sizeof(*ni));
+			struct cfg_interface *ni = realloc(p->cfg->interfaces, na * sizeof(*ni));
 
 			if (!ni) {
 				set_error(p, -ENOMEM, "out of memory");
@@ -1017,18 +1025,21 @@ static char *reader(char *str, int num, void *stream)
 		n = 0; /* inih need not see it: it only passes the name along */
 		line[0] = '\0';
 	} else if (n > 0) {
-		size_t k = strspn(line, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
+		size_t k = strspn(
+		    line, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
 		size_t e = k + strspn(line + k, " \t");
 
 		if (k == 0 || line[e] != '=') {
-			set_error(p, -EINVAL,
-				  "syntax error: expected \"key = value\" or \"[section]\", got \"%s\"",
-				  quote(line, q));
+			set_error(
+			    p, -EINVAL,
+			    "syntax error: expected \"key = value\" or \"[section]\", got \"%s\"",
+			    quote(line, q));
 			return skip_line(p, str);
 		}
 		if (n + 2 > (size_t)num) {
-			set_error(p, -EINVAL, "%.*s: line too long (at most %d bytes without comments)",
-				  (int)k, line, num - 2);
+			set_error(p, -EINVAL,
+				  "%.*s: line too long (at most %d bytes without comments)", (int)k,
+				  line, num - 2);
 			return skip_line(p, str);
 		}
 	}
@@ -1085,7 +1096,8 @@ static int parse_buffer(struct cfg *ret, const char *text, size_t len, const cha
 	if (p->r == 0 && r != 0) {
 		/* inih refused a line our checks let through. */
 		p->line = r > 0 ? (unsigned int)r : 0;
-		set_error(p, r == -2 ? -ENOMEM : -EINVAL, r == -2 ? "out of memory" : "syntax error");
+		set_error(p, r == -2 ? -ENOMEM : -EINVAL,
+			  r == -2 ? "out of memory" : "syntax error");
 	}
 	r = p->r;
 	free(p);
@@ -1196,8 +1208,8 @@ int cfg_load(struct cfg *ret, const char *path, bool missing_ok, struct cfg_erro
 	return load(ret, path, missing_ok, ret_err, NULL, NULL);
 }
 
-int cfg_load_report(struct cfg *ret, const char *path, bool missing_ok,
-		    cfg_report_fn report, void *report_data, struct cfg_error *ret_err)
+int cfg_load_report(struct cfg *ret, const char *path, bool missing_ok, cfg_report_fn report,
+		    void *report_data, struct cfg_error *ret_err)
 {
 	struct cfg_error dummy;
 
@@ -1229,8 +1241,8 @@ void cfg_sequence_for(const struct cfg *c, const char *ifname, struct cfg_sequen
 		for (int k = 0; k < _K_MAX; k++) {
 			if (!(ifc->set & (1u << k)))
 				continue;
-			memcpy((char *)&s + keys[k].offset, (const char *)&ifc->seq + keys[k].offset,
-			       keys[k].size);
+			memcpy((char *)&s + keys[k].offset,
+			       (const char *)&ifc->seq + keys[k].offset, keys[k].size);
 		}
 	}
 	if (s.probe_max_ns != 0 && s.probe_max_ns < s.probe_interval_ns)

@@ -22,8 +22,9 @@
 #define CFG_CONTROL_SOCKET_DEFAULT "/run/garpd/control"
 
 enum cfg_profile {
-	CFG_PROFILE_WIN8,      /* 3 probes 1 s apart, 1 s pause, 1 announcement */
-	CFG_PROFILE_RFC5227,   /* RFC 5227 §2.1.1/§2.3 timing with jitter, 2 announcements 2 s apart */
+	CFG_PROFILE_WIN8,    /* 3 probes 1 s apart, 1 s pause, 1 announcement */
+	CFG_PROFILE_RFC5227, /* RFC 5227 §2.1.1/§2.3 timing with jitter, 2 announcements 2 s apart
+			      */
 	CFG_PROFILE_IMMEDIATE, /* no probes, announcement at once */
 };
 
@@ -75,8 +76,9 @@ struct cfg_sequence {
 	uint32_t probes;
 	uint64_t probe_interval_ns;
 	/* RFC 5227 profile: each probe waits a random time in [probe_interval, probe_max_ns]. */
-	uint64_t probe_max_ns; /* 0: no jitter */
-	uint64_t probe_wait_ns; /* random delay before the first probe, 0..probe_wait_ns (RFC 5227 PROBE_WAIT) */
+	uint64_t probe_max_ns;	/* 0: no jitter */
+	uint64_t probe_wait_ns; /* random delay before the first probe, 0..probe_wait_ns (RFC 5227
+				   PROBE_WAIT) */
 	uint64_t announce_delay_ns;
 	uint32_t announcements;
 	uint64_t announce_interval_ns;
@@ -84,20 +86,22 @@ struct cfg_sequence {
 	enum cfg_tha target_mac;
 	uint64_t refresh_interval_ns; /* 0 = never */
 	enum cfg_on_conflict on_conflict;
-	uint32_t max_frames_per_second; /* per interface; 0 = unlimited */
-	enum cfg_action on_link_up;     /* NONE, ANNOUNCE (default) or SEQUENCE */
-	enum cfg_action on_mac_change;  /* NONE, ANNOUNCE (default) or SEQUENCE */
+	uint32_t max_frames_per_second;	  /* per interface; 0 = unlimited */
+	enum cfg_action on_link_up;	  /* NONE, ANNOUNCE (default) or SEQUENCE */
+	enum cfg_action on_mac_change;	  /* NONE, ANNOUNCE (default) or SEQUENCE */
 	enum cfg_action on_bond_failover; /* NONE or ANNOUNCE (default) */
 	bool relearn_guests;
 	enum cfg_relearn relearn_frame;
-	uint64_t hold_down_ns; /* not a config key yet: min time between two sequences of one address */
-	bool ignore;           /* from [interface PATTERN] ignore = yes */
-	/* Directed refresh: after each announcement, a request addressed to each known neighbour. */
+	uint64_t
+	    hold_down_ns; /* not a config key yet: min time between two sequences of one address */
+	bool ignore;	  /* from [interface PATTERN] ignore = yes */
+	/* Directed refresh: after each announcement, a request addressed to each known neighbour.
+	 */
 	bool directed_refresh;
-	uint32_t refresh_neighbours_max; /* per address; more are counted, not sent */
+	uint32_t refresh_neighbours_max;	 /* per address; more are counted, not sent */
 	struct cfg_addr_list refresh_neighbours; /* configured neighbours, on top of the kernel's */
-	bool ipv4;             /* announce IPv4 addresses (gratuitous ARP) */
-	bool ipv6;             /* advertise IPv6 addresses (unsolicited NA) */
+	bool ipv4;				 /* announce IPv4 addresses (gratuitous ARP) */
+	bool ipv6;				 /* advertise IPv6 addresses (unsolicited NA) */
 };
 
 /* Built-in defaults (the win8 profile); CFG_SEQUENCE_INIT for a struct. */
@@ -127,13 +131,14 @@ enum cfg_log_level {
 
 struct cfg_daemon {
 	char control_socket[CFG_PATH_MAX];
-	char user[CFG_NAME_MAX]; /* "" = stay root, without capabilities */
-	unsigned int user_line;  /* where user was set, 0 when not; for messages */
+	char user[CFG_NAME_MAX];	  /* "" = stay root, without capabilities */
+	unsigned int user_line;		  /* where user was set, 0 when not; for messages */
 	char control_group[CFG_NAME_MAX]; /* the control socket's group; "" = the user's */
 	enum cfg_log_level log_level;
 	bool announce_on_start;
 	uint64_t netlink_rcvbuf; /* bytes */
-	uint64_t batch_window_ns; /* a burst of kernel events is read this often; 0 = each at once */
+	uint64_t
+	    batch_window_ns; /* a burst of kernel events is read this often; 0 = each at once */
 };
 
 #define CFG_BATCH_WINDOW_DEFAULT_NS (10 * CFG_NSEC_PER_MSEC)
@@ -142,7 +147,7 @@ struct cfg_interface; /* one [interface PATTERN] section, private */
 
 struct cfg {
 	struct cfg_daemon daemon;
-	struct cfg_sequence sequence; /* [sequence]: defaults for every interface */
+	struct cfg_sequence sequence;	  /* [sequence]: defaults for every interface */
 	struct cfg_interface *interfaces; /* in file order */
 	size_t n_interfaces;
 };
@@ -151,7 +156,8 @@ struct cfg {
 struct cfg_error {
 	char file[CFG_PATH_MAX];
 	unsigned int line; /* 0 when the error is not about one line (e.g. cannot open) */
-	char message[256]; /* "probe_interval: expected a duration like 250ms or 1s, got \"fast\"" */
+	char
+	    message[256]; /* "probe_interval: expected a duration like 250ms or 1s, got \"fast\"" */
 };
 
 /**
@@ -196,8 +202,8 @@ typedef void (*cfg_report_fn)(void *userdata, const struct cfg_error *err);
  *
  * Return: as cfg_load().
  */
-int cfg_load_report(struct cfg *ret, const char *path, bool missing_ok,
-		    cfg_report_fn report, void *report_data, struct cfg_error *ret_err);
+int cfg_load_report(struct cfg *ret, const char *path, bool missing_ok, cfg_report_fn report,
+		    void *report_data, struct cfg_error *ret_err);
 
 void cfg_free(struct cfg *c);
 

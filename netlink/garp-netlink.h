@@ -24,7 +24,7 @@
  * status and logs.
  */
 enum gnl_kind {
-	GNL_KIND_NONE,  /* no kind given: a plain device (or, as a slave kind, not enslaved) */
+	GNL_KIND_NONE,	/* no kind given: a plain device (or, as a slave kind, not enslaved) */
 	GNL_KIND_OTHER, /* a kind garpd has no rule for */
 	GNL_KIND_BOND,
 	GNL_KIND_BRIDGE,
@@ -41,20 +41,20 @@ struct gnl_link {
 	char name[IFNAMSIZ];
 	uint8_t mac[GNL_ALEN]; /* IFLA_ADDRESS; valid when mac_len == 6 */
 	uint8_t mac_len;
-	uint16_t type;     /* ARPHRD_* */
-	uint32_t flags;    /* IFF_* (IFF_UP, IFF_NOARP, IFF_LOOPBACK, IFF_LOWER_UP, ...) */
-	uint8_t operstate; /* IF_OPER_* */
-	int master;        /* IFLA_MASTER, 0 for none */
-	int link;          /* IFLA_LINK (lower device of a VLAN/macvlan), 0 for none */
-	enum gnl_kind kind;            /* IFLA_INFO_KIND */
-	enum gnl_kind slave_kind;      /* IFLA_INFO_SLAVE_KIND: what the master is */
-	char kind_name[GNL_KIND_LEN];  /* IFLA_INFO_KIND as sent ("" for none; a longer one cut) */
+	uint16_t type;		  /* ARPHRD_* */
+	uint32_t flags;		  /* IFF_* (IFF_UP, IFF_NOARP, IFF_LOOPBACK, IFF_LOWER_UP, ...) */
+	uint8_t operstate;	  /* IF_OPER_* */
+	int master;		  /* IFLA_MASTER, 0 for none */
+	int link;		  /* IFLA_LINK (lower device of a VLAN/macvlan), 0 for none */
+	enum gnl_kind kind;	  /* IFLA_INFO_KIND */
+	enum gnl_kind slave_kind; /* IFLA_INFO_SLAVE_KIND: what the master is */
+	char kind_name[GNL_KIND_LEN]; /* IFLA_INFO_KIND as sent ("" for none; a longer one cut) */
 	char slave_kind_name[GNL_KIND_LEN]; /* IFLA_INFO_SLAVE_KIND as sent, likewise */
-	uint16_t vlan_id;              /* IFLA_VLAN_ID for GNL_KIND_VLAN, else 0 */
-	int bond_active_slave;         /* IFLA_BOND_ACTIVE_SLAVE for GNL_KIND_BOND, 0 for none */
+	uint16_t vlan_id;		    /* IFLA_VLAN_ID for GNL_KIND_VLAN, else 0 */
+	int bond_active_slave; /* IFLA_BOND_ACTIVE_SLAVE for GNL_KIND_BOND, 0 for none */
 	bool has_bond_slave_state;
 	uint8_t bond_slave_state; /* IFLA_BOND_SLAVE_STATE: BOND_STATE_ACTIVE/BACKUP */
-	uint32_t event;           /* IFLA_EVENT of this message (IFLA_EVENT_BONDING_FAILOVER, ...); 0 */
+	uint32_t event; /* IFLA_EVENT of this message (IFLA_EVENT_BONDING_FAILOVER, ...); 0 */
 };
 
 struct gnl_addr {
@@ -65,7 +65,7 @@ struct gnl_addr {
 		struct in6_addr v6;
 	} addr; /* IFA_LOCAL for IPv4 (IFA_ADDRESS when absent), IFA_ADDRESS for IPv6 */
 	uint8_t prefixlen;
-	uint8_t scope;  /* RT_SCOPE_* */
+	uint8_t scope;	/* RT_SCOPE_* */
 	uint32_t flags; /* IFA_FLAGS (32-bit) or ifa_flags: IFA_F_TENTATIVE, IFA_F_DADFAILED, ... */
 	char label[IFNAMSIZ];
 };
@@ -73,11 +73,11 @@ struct gnl_addr {
 /* One bridge forwarding-database entry (RTM_NEWNEIGH, AF_BRIDGE). */
 struct gnl_fdb {
 	uint8_t mac[GNL_ALEN];
-	int ifindex; /* the bridge port it was learned on */
-	int master;  /* the bridge (NDA_MASTER), 0 when not given */
-	uint16_t vlan; /* NDA_VLAN, 0 for none */
+	int ifindex;	/* the bridge port it was learned on */
+	int master;	/* the bridge (NDA_MASTER), 0 when not given */
+	uint16_t vlan;	/* NDA_VLAN, 0 for none */
 	uint16_t state; /* NUD_PERMANENT (local/static), NUD_NOARP, NUD_REACHABLE (learned) ... */
-	uint8_t flags;  /* NTF_SELF, NTF_MASTER, NTF_EXT_LEARNED, ... */
+	uint8_t flags;	/* NTF_SELF, NTF_MASTER, NTF_EXT_LEARNED, ... */
 };
 
 /*
@@ -93,18 +93,18 @@ enum {
 };
 
 struct gnl_port_vlan {
-	int ifindex;      /* the bridge port (or the bridge itself, for its own entries) */
-	int master;       /* the bridge (IFLA_MASTER: the bridge's own entry names itself) */
-	uint16_t vid;     /* first VLAN id of the run, 1..GNL_VLAN_MAX */
+	int ifindex;	  /* the bridge port (or the bridge itself, for its own entries) */
+	int master;	  /* the bridge (IFLA_MASTER: the bridge's own entry names itself) */
+	uint16_t vid;	  /* first VLAN id of the run, 1..GNL_VLAN_MAX */
 	uint16_t vid_end; /* last, >= vid */
-	uint16_t flags;   /* GNL_VLAN_* */
+	uint16_t flags;	  /* GNL_VLAN_* */
 };
 
 /* One port's whole VLAN table, as parsed from one message. */
 struct gnl_port_vlans {
 	int ifindex;
 	int master;
-	uint16_t pvid;         /* 0 for none */
+	uint16_t pvid;	       /* 0 for none */
 	uint64_t member[64];   /* bit v: the port is in VLAN v */
 	uint64_t untagged[64]; /* bit v: VLAN v leaves the port untagged */
 };
@@ -131,7 +131,7 @@ struct gnl_nexthop {
 	int ifindex; /* RTA_OIF, or rtnh_ifindex in RTA_MULTIPATH; 0 when not given */
 	bool has_gateway;
 	union {
-		struct in_addr gateway;   /* AF_INET */
+		struct in_addr gateway;	  /* AF_INET */
 		struct in6_addr gateway6; /* AF_INET6: often link-local (fe80::/10) */
 	};
 };
@@ -140,18 +140,18 @@ struct gnl_nexthop {
 
 /* One route (RTM_NEWROUTE, AF_INET or AF_INET6). */
 struct gnl_route {
-	uint8_t family;    /* AF_INET or AF_INET6: which of dst/dst6, gateway/gateway6 */
-	uint32_t table;    /* RTA_TABLE, else rtm_table (RT_TABLE_MAIN = 254) */
-	uint8_t type;      /* RTN_UNICAST, RTN_LOCAL, ... */
-	uint8_t scope;     /* RT_SCOPE_* */
-	uint8_t protocol;  /* RTPROT_* */
-	uint32_t flags;    /* RTM_F_* */
+	uint8_t family;	  /* AF_INET or AF_INET6: which of dst/dst6, gateway/gateway6 */
+	uint32_t table;	  /* RTA_TABLE, else rtm_table (RT_TABLE_MAIN = 254) */
+	uint8_t type;	  /* RTN_UNICAST, RTN_LOCAL, ... */
+	uint8_t scope;	  /* RT_SCOPE_* */
+	uint8_t protocol; /* RTPROT_* */
+	uint32_t flags;	  /* RTM_F_* */
 	union {
 		struct in_addr dst;   /* RTA_DST, 0.0.0.0 for the default route */
 		struct in6_addr dst6; /* RTA_DST, :: for the default route */
 	};
 	uint8_t dst_len;
-	size_t n_nexthops; /* RTA_MULTIPATH's entries, or the one of RTA_OIF/RTA_GATEWAY */
+	size_t n_nexthops;	   /* RTA_MULTIPATH's entries, or the one of RTA_OIF/RTA_GATEWAY */
 	uint32_t nexthops_dropped; /* beyond GNL_ROUTE_NEXTHOPS_MAX */
 	struct gnl_nexthop nexthops[GNL_ROUTE_NEXTHOPS_MAX];
 };
@@ -179,16 +179,23 @@ struct gnl_route_hop {
 /* What changed on a link, for GNL_EV_LINK_CHANGED (bits, several at once). */
 enum {
 	GNL_CHANGE_MAC = 1u << 0,
-	GNL_CHANGE_CARRIER_UP = 1u << 1,   /* operationally up (IF_OPER_UP/UNKNOWN + LOWER_UP) now */
+	GNL_CHANGE_CARRIER_UP = 1u << 1, /* operationally up (IF_OPER_UP/UNKNOWN + LOWER_UP) now */
 	GNL_CHANGE_CARRIER_DOWN = 1u << 2, /* no longer operationally up */
 	GNL_CHANGE_ACTIVE_SLAVE = 1u << 3, /* bond_active_slave differs */
-	GNL_CHANGE_FAILOVER = 1u << 4,     /* IFLA_EVENT_BONDING_FAILOVER in this message */
+	GNL_CHANGE_FAILOVER = 1u << 4,	   /* IFLA_EVENT_BONDING_FAILOVER in this message */
 	GNL_CHANGE_MASTER = 1u << 5,
 	GNL_CHANGE_NAME = 1u << 6,
 	GNL_CHANGE_FLAGS = 1u << 7, /* IFF_UP, IFF_NOARP, ... */
 	GNL_CHANGE_OTHER = 1u << 8, /* anything else we keep (kind, vlan, link, slave state) */
 };
 
+/*
+ * Ordering: events come in the kernel's order; a link's ADDR_DELs come
+ * before its LINK_DEL. Between RESYNC and SYNCED, events keep coming
+ * (the re-dump's differences and live changes alike); at SYNCED the
+ * ones that disappeared unseen are reported as ADDR_DEL/LINK_DEL.
+ * One RESYNC per overflow episode, however many ENOBUFS it took.
+ */
 enum gnl_event_type {
 	GNL_EV_LINK_NEW,     /* link: first seen */
 	GNL_EV_LINK_CHANGED, /* link (new state), changes */
@@ -196,27 +203,20 @@ enum gnl_event_type {
 	GNL_EV_ADDR_NEW,     /* addr: appeared (reported once per appearance) */
 	GNL_EV_ADDR_CHANGED, /* addr: flags or scope changed (e.g. IPv6 DAD finished) */
 	GNL_EV_ADDR_DEL,     /* addr */
-	GNL_EV_FDB,          /* fdb: one entry of a query's answer (query = its id) */
-	GNL_EV_NEIGH,        /* neigh: one entry of a query's answer (query = its id) */
+	GNL_EV_FDB,	     /* fdb: one entry of a query's answer (query = its id) */
+	GNL_EV_NEIGH,	     /* neigh: one entry of a query's answer (query = its id) */
 	GNL_EV_QUERY_DONE,   /* query: finished (error = 0 or negative errno) */
-	GNL_EV_SYNCED,       /* the first dump, or a re-dump after an overflow, is reconciled */
-	GNL_EV_RESYNC,       /* the socket overflowed (ENOBUFS): a re-dump started */
+	GNL_EV_SYNCED,	     /* the first dump, or a re-dump after an overflow, is reconciled */
+	GNL_EV_RESYNC,	     /* the socket overflowed (ENOBUFS): a re-dump started */
 	GNL_EV_PORT_VLAN,    /* port_vlan: one run of a port's VLAN table (query = its id) */
-	GNL_EV_ROUTE_HOP,    /* hop: one route's next hop through the queried interface (query = its id) */
-	/*
-	 * Ordering: events come in the kernel's order; a link's ADDR_DELs come
-	 * before its LINK_DEL. Between RESYNC and SYNCED, events keep coming
-	 * (the re-dump's differences and live changes alike); at SYNCED the
-	 * ones that disappeared unseen are reported as ADDR_DEL/LINK_DEL.
-	 * One RESYNC per overflow episode, however many ENOBUFS it took.
-	 */
+	GNL_EV_ROUTE_HOP,    /* hop: a route's next hop through the queried interface (query) */
 };
 
 struct gnl_event {
 	enum gnl_event_type type;
 	unsigned int changes; /* GNL_CHANGE_* for GNL_EV_LINK_CHANGED */
-	uint32_t query;       /* id from gnl_query_fdb()/gnl_query_neigh() */
-	int error;            /* GNL_EV_QUERY_DONE */
+	uint32_t query;	      /* id from gnl_query_fdb()/gnl_query_neigh() */
+	int error;	      /* GNL_EV_QUERY_DONE */
 	union {
 		struct gnl_link link;
 		struct gnl_addr addr;
@@ -230,8 +230,10 @@ struct gnl_event {
 };
 
 struct gnl_counters {
-	uint64_t malformed; /* messages skipped because they did not validate */
-	uint64_t resyncs;   /* overflows recovered by a re-dump */
+	uint64_t malformed;    /* messages skipped because they did not validate */
+	uint64_t resyncs;      /* overflows recovered by a re-dump */
+	uint64_t route_dumps;  /* route dumps asked for by gnl_query_refresh() */
+	uint64_t route_reused; /* refresh queries answered with the last route dump (unchanged) */
 };
 
 struct gnl_options {
@@ -339,7 +341,11 @@ int gnl_query_neigh(struct gnl *g, int ifindex, uint32_t *ret_id);
  * asked for with the kernel's filters (table, output interface) where it
  * has them, and filtered here anyway; each part keeps only messages of its
  * own family (a kernel without IPv6 answers an IPv6 route dump with every
- * family's routes, or not at all).
+ * family's routes, or not at all). While nothing can have changed the main
+ * tables since the last route parts for @ifindex without a hole (no route
+ * or nexthop notification, no link event, no address removal, no resync),
+ * those are given again instead of new dumps, their error included
+ * (gnl_counters.route_reused).
  *
  * Return: 0 or a negative errno.
  */

@@ -61,25 +61,31 @@ void gnl_evq_clear(struct gnl_evq *q)
 
 /* ---- hash tables ---- */
 
-static uint32_t hash_bytes(const void *p, size_t n)
+/*
+ * Word-at-a-time mixing with murmur3's finaliser, so the low bits (the
+ * bucket) depend on every word: sequential addresses spread evenly. The
+ * byte-at-a-time FNV-1a this replaces was a tenth of the instructions
+ * garpd spent per address added.
+ */
+static uint32_t hash_mix(uint32_t h, uint32_t v)
 {
-	const uint8_t *b = p;
-	uint32_t h = 2166136261u; /* FNV-1a */
+	h ^= v;
+	h *= 0x9e3779b1u;
+	return h ^ (h >> 15);
+}
 
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= 16777619u;
-	}
-	/* Final mix so the low bits (the bucket) depend on every byte. */
+static uint32_t hash_final(uint32_t h)
+{
 	h ^= h >> 16;
 	h *= 0x85ebca6bu;
 	h ^= h >> 13;
-	return h;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
 }
 
 static uint32_t hash_ifindex(int ifindex)
 {
-	return hash_bytes(&ifindex, sizeof(ifindex));
+	return hash_final(hash_mix(0, (uint32_t)ifindex));
 }
 
 static void hnode_add(struct gnl_hnode **head, struct gnl_hnode *n)
@@ -102,13 +108,13 @@ static void hnode_del(struct gnl_hnode *n)
 
 typedef uint32_t (*hash_fn)(const struct gnl_hnode *n);
 
-/* Grow to keep chains short (load factor <= 1). */
-static int htab_reserve(struct gnl_htab *t, hash_fn fn)
+/* Grow so that @keys distinct keys keep chains short (load factor <= 1). */
+static int htab_reserve_keys(struct gnl_htab *t, size_t keys, hash_fn fn)
 {
 	struct gnl_hnode **nb;
 	size_t nn;
 
-	if (t->n < t->nb)
+	if (keys < t->nb)
 		return 0;
 	nn = t->nb ? t->nb * 2 : 64;
 	nb = calloc(nn, sizeof(*nb));
@@ -130,6 +136,11 @@ static int htab_reserve(struct gnl_htab *t, hash_fn fn)
 	return 0;
 }
 
+static int htab_reserve(struct gnl_htab *t, hash_fn fn)
+{
+	return htab_reserve_keys(t, t->n, fn);
+}
+
 static void htab_add(struct gnl_htab *t, struct gnl_hnode *n, uint32_t h)
 {
 	hnode_add(&t->b[h & (t->nb - 1)], n);
@@ -147,19 +158,38 @@ static uint32_t link_hash(const struct gnl_hnode *n)
 	return hash_ifindex(container_of(n, struct gnl_link_entry, node)->link.ifindex);
 }
 
-static uint32_t addr_key_hash(const struct gnl_addr_key *k)
+/* An address's key: ifindex, family, prefixlen and the address (4 or 16 bytes). */
+static size_t addr_len(const struct gnl_addr *a)
 {
-	return hash_bytes(k, sizeof(*k));
+	return a->family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
+}
+
+static uint32_t addr_key_hash(const struct gnl_addr *a)
+{
+	uint32_t w[4] = { 0 }, h;
+
+	memcpy(w, &a->addr, addr_len(a));
+	h = hash_mix(0, (uint32_t)a->ifindex);
+	h = hash_mix(h, (uint32_t)a->family << 8 | a->prefixlen);
+	for (size_t i = 0; i < addr_len(a) / sizeof(w[0]); i++)
+		h = hash_mix(h, w[i]);
+	return hash_final(h);
+}
+
+static bool addr_key_eq(const struct gnl_addr *x, const struct gnl_addr *y)
+{
+	return x->ifindex == y->ifindex && x->family == y->family && x->prefixlen == y->prefixlen &&
+	       memcmp(&x->addr, &y->addr, addr_len(x)) == 0;
 }
 
 static uint32_t addr_hash(const struct gnl_hnode *n)
 {
-	return addr_key_hash(&container_of(n, struct gnl_addr_entry, node)->key);
+	return container_of(n, struct gnl_addr_entry, node)->hash;
 }
 
 static uint32_t addr_if_hash(const struct gnl_hnode *n)
 {
-	return hash_ifindex(container_of(n, struct gnl_addr_entry, if_node)->key.ifindex);
+	return hash_ifindex(container_of(n, struct gnl_addr_entry, if_node)->addr.ifindex);
 }
 
 static struct gnl_link_entry *link_find(const struct gnl_cache *c, int ifindex)
@@ -176,25 +206,15 @@ static struct gnl_link_entry *link_find(const struct gnl_cache *c, int ifindex)
 	return NULL;
 }
 
-static void addr_key(const struct gnl_addr *a, struct gnl_addr_key *ret)
-{
-	memset(ret, 0, sizeof(*ret)); /* hashed as bytes: no stray padding */
-	ret->ifindex = a->ifindex;
-	ret->family = a->family;
-	ret->prefixlen = a->prefixlen;
-	memcpy(ret->addr, &a->addr,
-	       a->family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr));
-}
-
-static struct gnl_addr_entry *addr_find(const struct gnl_cache *c, const struct gnl_addr_key *k)
+static struct gnl_addr_entry *addr_find(const struct gnl_cache *c, const struct gnl_addr *a,
+					uint32_t h)
 {
 	if (!c->addrs.nb)
 		return NULL;
-	for (struct gnl_hnode *n = c->addrs.b[addr_key_hash(k) & (c->addrs.nb - 1)]; n;
-	     n = n->next) {
+	for (struct gnl_hnode *n = c->addrs.b[h & (c->addrs.nb - 1)]; n; n = n->next) {
 		struct gnl_addr_entry *e = container_of(n, struct gnl_addr_entry, node);
 
-		if (memcmp(&e->key, k, sizeof(*k)) == 0)
+		if (e->hash == h && addr_key_eq(&e->addr, a))
 			return e;
 	}
 	return NULL;
@@ -264,7 +284,7 @@ static int addrs_remove_ifindex(struct gnl_cache *c, int ifindex, struct gnl_evq
 		int r;
 
 		next = n->next;
-		if (e->key.ifindex != ifindex)
+		if (e->addr.ifindex != ifindex)
 			continue;
 		r = addr_remove(c, e, q);
 		if (r < 0)
@@ -345,8 +365,8 @@ static int apply_link(struct gnl_cache *c, const struct nlmsghdr *nlh, struct gn
 static int apply_addr(struct gnl_cache *c, const struct nlmsghdr *nlh, struct gnl_evq *q)
 {
 	struct gnl_addr a;
-	struct gnl_addr_key k;
 	struct gnl_addr_entry *e;
+	uint32_t h;
 	int r;
 
 	r = gnl_parse_addr(nlh, &a);
@@ -355,8 +375,8 @@ static int apply_addr(struct gnl_cache *c, const struct nlmsghdr *nlh, struct gn
 	if (r < 0)
 		return 0;
 
-	addr_key(&a, &k);
-	e = addr_find(c, &k);
+	h = addr_key_hash(&a);
+	e = addr_find(c, &a, h);
 	if (nlh->nlmsg_type == RTM_DELADDR)
 		return e ? addr_remove(c, e, q) : 0;
 
@@ -364,7 +384,8 @@ static int apply_addr(struct gnl_cache *c, const struct nlmsghdr *nlh, struct gn
 		r = htab_reserve(&c->addrs, addr_hash);
 		if (r < 0)
 			return r;
-		r = htab_reserve(&c->addrs_by_if, addr_if_hash);
+		/* by ifindex: as many chains as links, not as addresses */
+		r = htab_reserve_keys(&c->addrs_by_if, c->links.n, addr_if_hash);
 		if (r < 0)
 			return r;
 		e = calloc(1, sizeof(*e));
@@ -375,11 +396,11 @@ static int apply_addr(struct gnl_cache *c, const struct nlmsghdr *nlh, struct gn
 			free(e);
 			return r;
 		}
-		e->key = k;
+		e->hash = h;
 		e->addr = a;
 		e->gen = c->gen;
-		htab_add(&c->addrs, &e->node, addr_key_hash(&k));
-		htab_add(&c->addrs_by_if, &e->if_node, hash_ifindex(k.ifindex));
+		htab_add(&c->addrs, &e->node, h);
+		htab_add(&c->addrs_by_if, &e->if_node, hash_ifindex(a.ifindex));
 		return 0;
 	}
 
@@ -484,11 +505,8 @@ const struct gnl_link *gnl_cache_link(const struct gnl_cache *c, int ifindex)
 
 const struct gnl_addr *gnl_cache_addr(const struct gnl_cache *c, const struct gnl_addr *a)
 {
-	struct gnl_addr_key k;
-	const struct gnl_addr_entry *e;
+	const struct gnl_addr_entry *e = addr_find(c, a, addr_key_hash(a));
 
-	addr_key(a, &k);
-	e = addr_find(c, &k);
 	return e ? &e->addr : NULL;
 }
 
@@ -498,8 +516,8 @@ void gnl_cache_foreach_link(const struct gnl_cache *c,
 	for (size_t i = 0; i < c->links.nb; i++) {
 		for (const struct gnl_hnode *n = c->links.b[i]; n; n = n->next) {
 			const struct gnl_link_entry *e =
-				(const struct gnl_link_entry *)((const char *)n -
-								offsetof(struct gnl_link_entry, node));
+			    (const struct gnl_link_entry *)((const char *)n -
+							    offsetof(struct gnl_link_entry, node));
 
 			fn(userdata, &e->link);
 		}

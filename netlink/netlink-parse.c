@@ -97,12 +97,9 @@ static int attr_kind(const struct nlattr *a, enum gnl_kind *ret, char *name, siz
 		const char *name;
 		enum gnl_kind kind;
 	} known[] = {
-		{ "bond", GNL_KIND_BOND },
-		{ "bridge", GNL_KIND_BRIDGE },
-		{ "vlan", GNL_KIND_VLAN },
-		{ "macvlan", GNL_KIND_MACVLAN },
-		{ "macvtap", GNL_KIND_MACVTAP },
-		{ "ipvlan", GNL_KIND_IPVLAN },
+		{ "bond", GNL_KIND_BOND },	 { "bridge", GNL_KIND_BRIDGE },
+		{ "vlan", GNL_KIND_VLAN },	 { "macvlan", GNL_KIND_MACVLAN },
+		{ "macvtap", GNL_KIND_MACVTAP }, { "ipvlan", GNL_KIND_IPVLAN },
 		{ "veth", GNL_KIND_VETH },
 	};
 	const char *s;
@@ -253,8 +250,8 @@ static int link_cb(const struct nlattr *a, void *data)
 		} else {
 			memset(l->mac, 0, sizeof(l->mac));
 			l->mac_len = mnl_attr_get_payload_len(a) > UINT8_MAX
-					     ? UINT8_MAX
-					     : (uint8_t)mnl_attr_get_payload_len(a);
+					 ? UINT8_MAX
+					 : (uint8_t)mnl_attr_get_payload_len(a);
 		}
 		break;
 	case IFLA_MASTER:

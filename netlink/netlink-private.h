@@ -18,7 +18,7 @@ struct nlmsghdr;
 /* A growable FIFO of events (ring buffer). */
 struct gnl_evq {
 	struct gnl_event *ev;
-	size_t cap; /* power of two, or 0 */
+	size_t cap;  /* power of two, or 0 */
 	size_t head; /* index of the oldest */
 	size_t len;
 };
@@ -46,22 +46,15 @@ struct gnl_htab {
 
 struct gnl_link_entry {
 	struct gnl_hnode node; /* by ifindex */
-	uint32_t gen;          /* the sync generation that last saw it */
+	uint32_t gen;	       /* the sync generation that last saw it */
 	struct gnl_link link;
 };
 
-struct gnl_addr_key {
-	int ifindex;
-	uint8_t family;
-	uint8_t prefixlen;
-	uint8_t addr[16];
-};
-
 struct gnl_addr_entry {
-	struct gnl_hnode node;    /* by key */
+	struct gnl_hnode node;	  /* by key: addr's ifindex, family, prefixlen and address */
 	struct gnl_hnode if_node; /* by ifindex, to drop a link's addresses */
 	uint32_t gen;
-	struct gnl_addr_key key;
+	uint32_t hash; /* of the key, kept for the table's growth */
 	struct gnl_addr addr;
 };
 
@@ -103,7 +96,8 @@ const struct gnl_link *gnl_cache_link(const struct gnl_cache *c, int ifindex);
 const struct gnl_addr *gnl_cache_addr(const struct gnl_cache *c, const struct gnl_addr *a);
 size_t gnl_cache_n_links(const struct gnl_cache *c);
 void gnl_cache_foreach_link(const struct gnl_cache *c,
-			    void (*fn)(void *userdata, const struct gnl_link *link), void *userdata);
+			    void (*fn)(void *userdata, const struct gnl_link *link),
+			    void *userdata);
 size_t gnl_cache_n_addrs(const struct gnl_cache *c);
 
 /* The GNL_CHANGE_* mask between two states of one link. */

@@ -29,7 +29,8 @@ bool gnl_neigh_usable(const struct gnl_neigh *n)
 	 */
 	const uint16_t ok = NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT;
 
-	return n->has_mac && (n->state & ok) && !(n->state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NOARP));
+	return n->has_mac && (n->state & ok) &&
+	       !(n->state & (NUD_INCOMPLETE | NUD_FAILED | NUD_NOARP));
 }
 
 /* The size of an address of @family's routes: RTA_DST and RTA_GATEWAY are exactly this. */

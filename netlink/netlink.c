@@ -8,12 +8,15 @@
 
 #include "garp-netlink.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
+#include <linux/filter.h>
 #include <linux/if_link.h>
 #include <linux/neighbour.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -23,12 +26,28 @@
 
 /* Dumps come in skbs of up to 32 KiB; the kernel sizes them to our reads. */
 #define GNL_RXBUF (64 * 1024)
-/* recvmsg() calls per gnl_dispatch(), so one busy socket cannot starve the loop. */
+/* Datagrams read per gnl_dispatch(), so one busy socket cannot starve the loop. */
 #define GNL_BATCH 32
+/*
+ * Event datagrams read per recvmmsg() while no dump runs: a burst of
+ * address changes is one small message each, and on this kind of VM a
+ * system call costs more than the message (1.3-1.6 µs for a null one).
+ * Each slot is GNL_RXBUF, as the single buffer: no message too large for
+ * one; a slot's pages are resident only once a message reached them.
+ */
+#define GNL_MSLOTS 16
 /* Our requests are a header and one attribute. */
 #define GNL_TXBUF 256
 /* Consecutive failed dumps before giving up. */
 #define GNL_DUMP_RETRIES 3
+/* Interfaces whose route answer is kept (see struct gnl_route_memo). */
+#define GNL_ROUTE_MEMOS 8
+/* Route notifications read per look; more than that is taken as a change. */
+#define GNL_RT_DRAIN 64
+/* A route notification's room: a larger one counts as a change unread. */
+#define GNL_RT_MSG 2048
+/* The route watch's receive buffer (its overflow counts as a change). */
+#define GNL_RT_RCVBUF (64 * 1024)
 
 enum gnl_dump {
 	GNL_DUMP_NONE,
@@ -57,7 +76,7 @@ struct gnl_query {
 	uint32_t id;
 	enum gnl_query_kind kind;
 	int ifindex;
-	bool vlan_phase; /* GNL_QUERY_FDB_VLANS: the FDB is done, the VLAN dump runs */
+	bool vlan_phase;	    /* GNL_QUERY_FDB_VLANS: the FDB is done, the VLAN dump runs */
 	enum gnl_refresh_part part; /* GNL_QUERY_REFRESH: the dump in flight */
 };
 
@@ -72,14 +91,46 @@ static bool part_is_route(const struct gnl_query *q)
 static uint8_t part_family(const struct gnl_query *q)
 {
 	return q->kind == GNL_QUERY_REFRESH &&
-			       (q->part == GNL_PART_NEIGH6 || q->part == GNL_PART_ROUTE6)
-		       ? AF_INET6
-		       : AF_INET;
+		       (q->part == GNL_PART_NEIGH6 || q->part == GNL_PART_ROUTE6)
+		   ? AF_INET6
+		   : AF_INET;
 }
+
+/*
+ * The route parts (IPv4 and IPv6) of a refresh query's answer for one
+ * interface, kept and given again while the main tables cannot have
+ * changed: a burst of sequences asks once per batch, and each IPv4 route
+ * dump walks the kernel's whole FIB trie, whose local table holds a leaf
+ * per address (10,000 addresses: most of garpd's CPU time went there).
+ * Dropped on anything that may change a main table: a main-table route or
+ * nexthop notification on the watch socket (or its overflow), and the
+ * events that change routes without one (IPv4 flushes a link's routes when
+ * it goes down, and an address's routes when it goes, silently):
+ * RTM_NEWLINK, RTM_DELLINK, RTM_DELADDR, a resync.
+ */
+struct gnl_route_memo {
+	int ifindex; /* 0: free */
+	struct gnl_route_hop *hops;
+	size_t n;
+	int err; /* the route parts' first error (an IPv6 dump refused), given again too */
+};
 
 struct gnl {
 	struct mnl_socket *ev;
 	struct mnl_socket *q;
+	/*
+	 * Main-table route and nexthop notifications, never polled: a look
+	 * at it (routes_changed()) says whether the table may have changed
+	 * since the last look. NULL: no memo, every refresh query dumps.
+	 */
+	struct mnl_socket *rt;
+	struct gnl_route_memo memo[GNL_ROUTE_MEMOS];
+	size_t memo_next;
+	/* the route part in flight, collected for the memo; !coll_ok: not kept */
+	struct gnl_route_hop *coll;
+	size_t n_coll, cap_coll;
+	int coll_err;
+	bool coll_ok;
 	uint32_t ev_portid;
 	uint32_t q_portid;
 	uint32_t seq;
@@ -94,12 +145,13 @@ struct gnl {
 	unsigned int dump_failures;
 
 	struct gnl_query *q_head, *q_tail; /* waiting */
-	struct gnl_query *q_cur;           /* in flight */
+	struct gnl_query *q_cur;	   /* in flight */
 	uint32_t q_seq;
 	int q_err; /* the answer in flight lost a part (ENOBUFS): reported at its end */
 	uint32_t next_query_id;
 
 	uint8_t *buf;
+	uint8_t *mbuf; /* GNL_MSLOTS slots of GNL_RXBUF; NULL: one datagram per system call */
 };
 
 static int set_rcvbuf(int fd, int size)
@@ -130,6 +182,142 @@ static int open_socket(struct mnl_socket **ret, uint32_t *ret_portid)
 	return 0;
 }
 
+/*
+ * The route watch: a socket in the IPv4 and IPv6 route and nexthop groups whose
+ * filter lets through only what may change the main table (a route
+ * message for another table, e.g. the local routes every address add
+ * brings, is dropped in the kernel). Best effort: without it, no memo.
+ */
+static void open_route_watch(struct gnl *g)
+{
+	/* a half-word load reads network order: ntohs() of the host-order field */
+	const uint32_t t_new = ntohs(RTM_NEWROUTE), t_del = ntohs(RTM_DELROUTE);
+	/*
+	 * Kept: anything but a route message (a nexthop object's), and a
+	 * main-table route message; dropped in the kernel: every other
+	 * table's (each address add's local route). What is kept is judged by
+	 * route_msg_counts(). (The host routes without a gateway that IPv6
+	 * addresses bring are not dropped here too: the kernel's attribute
+	 * lookup for filters, SKF_AD_NLATTR, found nothing in these messages
+	 * on Linux 6.18, so the filter cannot tell a gateway.)
+	 */
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, offsetof(struct nlmsghdr, nlmsg_type)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, t_new, 2, 0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, t_del, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff), /* not a route message (nexthop): keep */
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS,
+			 NLMSG_HDRLEN + offsetof(struct rtmsg, rtm_table)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RT_TABLE_MAIN, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+	};
+	const struct sock_fprog prog = { .len = sizeof(code) / sizeof(code[0]), .filter = code };
+	unsigned int grp = RTNLGRP_IPV4_ROUTE, grp6 = RTNLGRP_IPV6_ROUTE, nh = RTNLGRP_NEXTHOP;
+	int size = GNL_RT_RCVBUF;
+	uint32_t portid;
+	int fd;
+
+	if (open_socket(&g->rt, &portid) < 0) {
+		g->rt = NULL;
+		return;
+	}
+	fd = mnl_socket_get_fd(g->rt);
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	/* the filter before the subscription: nothing unfiltered is ever queued */
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0 ||
+	    setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp, sizeof(grp)) < 0) {
+		mnl_socket_close(g->rt);
+		g->rt = NULL;
+		return;
+	}
+	/* a kernel without IPv6 has no IPv6 routes to change */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &grp6, sizeof(grp6));
+	/* nexthop objects (Linux >= 5.3); an older kernel has none to change */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &nh, sizeof(nh));
+}
+
+static void memo_clear(struct gnl *g)
+{
+	for (size_t i = 0; i < GNL_ROUTE_MEMOS; i++) {
+		free(g->memo[i].hops);
+		g->memo[i] = (struct gnl_route_memo){ 0 };
+	}
+}
+
+/*
+ * A next hop that names nobody: no gateway, and a prefix as long as the
+ * address (an IPv6 address's own /128 prefix route; a host route through
+ * the link). As an on-link prefix it covers only the address itself,
+ * which is never its own neighbour; with 10,000 /128 addresses every
+ * answer carried 10,000 of them.
+ */
+static bool hop_names_nobody(const struct gnl_route *rt, const struct gnl_nexthop *h)
+{
+	return !h->has_gateway && rt->dst_len >= (rt->family == AF_INET6 ? 128 : 32);
+}
+
+/*
+ * Whether a route notification can change a refresh answer: not for a
+ * route the answers leave out (another table, not unicast, a cached
+ * clone) or whose every next hop names nobody (hop_names_nobody(): an
+ * IPv6 address's own /128 route, which every such address add brings).
+ * A replacement can: the route it replaced may have counted.
+ */
+static bool route_msg_counts(const void *buf, size_t n)
+{
+	const struct nlmsghdr *nlh = buf;
+	struct gnl_route rt;
+
+	if (n < sizeof(*nlh) || nlh->nlmsg_len != n ||
+	    (nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE) ||
+	    (nlh->nlmsg_flags & NLM_F_REPLACE) || gnl_parse_route(nlh, &rt) < 0 ||
+	    rt.nexthops_dropped)
+		return true; /* a nexthop object, or not understood: it may */
+	if (rt.table != RT_TABLE_MAIN || rt.type != RTN_UNICAST || (rt.flags & RTM_F_CLONED))
+		return false;
+	for (size_t i = 0; i < rt.n_nexthops; i++)
+		if (!hop_names_nobody(&rt, &rt.nexthops[i]))
+			return true;
+	return rt.n_nexthops == 0;
+}
+
+/*
+ * Whether a main table may have changed what a refresh answer holds since
+ * the last look: a notification that counts (route_msg_counts()), or an
+ * error (ENOBUFS: notifications were lost). Notifications are queued when
+ * the change is made, so a change made before this look is seen by it.
+ * True when there is no watch.
+ */
+static bool routes_changed(struct gnl *g)
+{
+	bool changed = false;
+	int fd;
+
+	if (!g->rt)
+		return true;
+	fd = mnl_socket_get_fd(g->rt);
+	for (int i = 0; i < GNL_RT_DRAIN; i++) {
+		uint8_t b[GNL_RT_MSG] __attribute__((aligned(4)));
+		ssize_t n = recv(fd, b, sizeof(b), MSG_DONTWAIT | MSG_TRUNC);
+
+		if (n >= 0) {
+			if ((size_t)n > sizeof(b) || route_msg_counts(b, (size_t)n))
+				changed = true;
+			continue;
+		}
+		if (errno == ENOBUFS) {
+			changed = true;
+			continue;
+		}
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return changed;
+		if (errno != EINTR)
+			return true;
+	}
+	return true; /* more is queued: say changed, and read on at the next look */
+}
+
 int gnl_new(struct gnl **ret, const struct gnl_options *opts)
 {
 	struct gnl *g;
@@ -143,6 +331,7 @@ int gnl_new(struct gnl **ret, const struct gnl_options *opts)
 	g->seq = 1;
 	g->next_query_id = 1;
 	g->buf = malloc(GNL_RXBUF);
+	g->mbuf = malloc((size_t)GNL_MSLOTS * GNL_RXBUF); /* untouched until used; optional */
 	if (!g->buf) {
 		r = -ENOMEM;
 		goto fail;
@@ -153,6 +342,7 @@ int gnl_new(struct gnl **ret, const struct gnl_options *opts)
 	r = open_socket(&g->q, &g->q_portid);
 	if (r < 0)
 		goto fail;
+	open_route_watch(g);
 	if (opts && opts->rcvbuf > 0) {
 		r = set_rcvbuf(mnl_socket_get_fd(g->ev), opts->rcvbuf);
 		if (r < 0)
@@ -182,6 +372,10 @@ void gnl_free(struct gnl *g)
 		mnl_socket_close(g->ev);
 	if (g->q)
 		mnl_socket_close(g->q);
+	if (g->rt)
+		mnl_socket_close(g->rt);
+	memo_clear(g);
+	free(g->coll);
 	for (q = g->q_head; q; q = next) {
 		next = q->next;
 		free(q);
@@ -190,6 +384,7 @@ void gnl_free(struct gnl *g)
 	gnl_cache_clear(&g->cache);
 	gnl_evq_clear(&g->events);
 	free(g->buf);
+	free(g->mbuf);
 	free(g);
 }
 
@@ -276,6 +471,7 @@ static int push_simple(struct gnl *g, enum gnl_event_type t)
  */
 static int overflow(struct gnl *g)
 {
+	memo_clear(g); /* link and address events were lost: any of them may have moved routes */
 	if (g->resync_pending)
 		return 0;
 	g->resync_pending = true;
@@ -360,6 +556,10 @@ static int handle_event_msg(struct gnl *g, const struct nlmsghdr *nlh)
 			return overflow(g);
 		return r == 0 ? 0 : dump_done(g, r);
 	}
+	/* IPv4 drops routes with a link that goes down or an address that goes, without a word */
+	if (nlh->nlmsg_type == RTM_NEWLINK || nlh->nlmsg_type == RTM_DELLINK ||
+	    nlh->nlmsg_type == RTM_DELADDR)
+		memo_clear(g);
 	r = gnl_cache_apply(&g->cache, nlh, &g->events);
 	if (r == -EBADMSG) {
 		g->counters.malformed++;
@@ -510,7 +710,7 @@ static int query_route(struct gnl *g, const struct nlmsghdr *nlh)
 	for (size_t i = 0; i < rt.n_nexthops; i++) {
 		const struct gnl_nexthop *h = &rt.nexthops[i];
 
-		if (h->ifindex != g->q_cur->ifindex)
+		if (h->ifindex != g->q_cur->ifindex || hop_names_nobody(&rt, h))
 			continue;
 		ev.hop = (struct gnl_route_hop){
 			.family = rt.family,
@@ -528,8 +728,85 @@ static int query_route(struct gnl *g, const struct nlmsghdr *nlh)
 		r = gnl_evq_push(&g->events, &ev);
 		if (r < 0)
 			return r;
+		if (g->coll_ok) {
+			if (g->n_coll == g->cap_coll) {
+				size_t cap = g->cap_coll ? 2 * g->cap_coll : 8;
+				struct gnl_route_hop *v = realloc(g->coll, cap * sizeof(*v));
+
+				if (!v) {
+					g->coll_ok = false; /* not kept: the next query dumps */
+					continue;
+				}
+				g->coll = v;
+				g->cap_coll = cap;
+			}
+			g->coll[g->n_coll++] = ev.hop;
+		}
 	}
 	return 0;
+}
+
+/*
+ * The route parts of @q from the memo, if the tables cannot have changed
+ * since they were read. Return: 1 answered, 0 not (a dump is needed), or a
+ * negative errno.
+ */
+static int memo_answer(struct gnl *g, const struct gnl_query *q)
+{
+	const struct gnl_route_memo *m = NULL;
+
+	if (routes_changed(g)) {
+		memo_clear(g);
+		return 0;
+	}
+	for (size_t i = 0; i < GNL_ROUTE_MEMOS; i++)
+		if (g->memo[i].ifindex == q->ifindex)
+			m = &g->memo[i];
+	if (!m)
+		return 0;
+	if (m->err < 0 && g->q_err == 0)
+		g->q_err = m->err;
+	for (size_t i = 0; i < m->n; i++) {
+		struct gnl_event ev = { .type = GNL_EV_ROUTE_HOP,
+					.query = q->id,
+					.hop = m->hops[i] };
+		int r = gnl_evq_push(&g->events, &ev);
+
+		if (r < 0)
+			return r;
+	}
+	g->counters.route_reused++;
+	return 1;
+}
+
+/* The route parts of @ifindex's query ended without a hole: keep them, unless a table moved
+ * meanwhile. */
+static void memo_keep(struct gnl *g, int ifindex)
+{
+	struct gnl_route_memo *m = NULL;
+	struct gnl_route_hop *hops = NULL;
+
+	if (!g->coll_ok)
+		return;
+	if (routes_changed(g)) {
+		memo_clear(g);
+		return;
+	}
+	if (g->n_coll && !(hops = malloc(g->n_coll * sizeof(*hops))))
+		return;
+	if (g->n_coll)
+		memcpy(hops, g->coll, g->n_coll * sizeof(*hops));
+	for (size_t i = 0; i < GNL_ROUTE_MEMOS && !m; i++)
+		if (g->memo[i].ifindex == ifindex)
+			m = &g->memo[i];
+	if (!m) {
+		m = &g->memo[g->memo_next];
+		g->memo_next = (g->memo_next + 1) % GNL_ROUTE_MEMOS;
+	}
+	free(m->hops);
+	*m = (struct gnl_route_memo){
+		.ifindex = ifindex, .hops = hops, .n = g->n_coll, .err = g->coll_err
+	};
 }
 
 /* The current part of the query in flight ended with @err. */
@@ -543,11 +820,30 @@ static int query_part_done(struct gnl *g, int err)
 		/* What a part brought is usable even if it failed: go on with the next. */
 		if (err < 0 && g->q_err == 0)
 			g->q_err = err;
-		if (q->part == GNL_PART_LAST)
+		if (part_is_route(q) && err < 0 && g->coll_err == 0)
+			g->coll_err = err;
+		if (q->part == GNL_PART_LAST) {
+			memo_keep(g, q->ifindex);
 			return query_finish(g, 0); /* with the first error of any part */
+		}
 		q->part++;
+		if (q->part == GNL_PART_ROUTE4) {
+			/* the neighbours are done: the routes may be known already */
+			int r = memo_answer(g, q);
+
+			if (r != 0)
+				return r < 0 ? r : query_finish(g, 0);
+			g->n_coll = 0;
+			g->coll_err = 0;
+			g->coll_ok = g->rt != NULL;
+			g->counters.route_dumps++;
+		}
 		err = query_request(g, q);
-		return err < 0 ? query_finish(g, err) : 0;
+		if (err < 0) {
+			g->coll_ok = false;
+			return query_finish(g, err);
+		}
+		return 0;
 	}
 	if (q->kind != GNL_QUERY_FDB_VLANS || err < 0 || g->q_err < 0)
 		return query_finish(g, err);
@@ -563,6 +859,9 @@ static void query_hole(struct gnl *g, int err)
 	/* The VLAN part is best effort; a hole in the FDB fails the query. */
 	if (g->q_cur && !g->q_cur->vlan_phase)
 		g->q_err = err;
+	/* a route answer with a hole is not kept */
+	if (g->q_cur && part_is_route(g->q_cur))
+		g->coll_ok = false;
 }
 
 static int handle_query_msg(struct gnl *g, const struct nlmsghdr *nlh)
@@ -655,6 +954,98 @@ int gnl_query_refresh(struct gnl *g, int ifindex, uint32_t *ret_id)
 	return enqueue_query(g, GNL_QUERY_REFRESH, ifindex, ret_id);
 }
 
+/* A receive failed with errno @err. Return: 1 go on reading, 0 drained, or a negative errno. */
+static int recv_error(struct gnl *g, bool is_ev, int err)
+{
+	int r;
+
+	if (err == EAGAIN || err == EWOULDBLOCK) {
+		r = is_ev ? resync_maybe_start(g) : 0;
+		return r < 0 ? r : 0;
+	}
+	if (err == EINTR)
+		return 1;
+	if (err == ENOBUFS) {
+		if (!is_ev) {
+			/* Only our dumps use this socket: the answer has a hole. */
+			query_hole(g, -ENOBUFS);
+			return 1;
+		}
+		r = overflow(g);
+		return r < 0 ? r : 1;
+	}
+	return -err;
+}
+
+/* One datagram of @n bytes at @buf, from @sa. Return: 0, or a negative errno (fatal). */
+static int datagram(struct gnl *g, bool is_ev, const uint8_t *buf, size_t n,
+		    const struct sockaddr_nl *sa, socklen_t salen, int flags)
+{
+	const struct nlmsghdr *nlh;
+	int len, r;
+
+	/* Only the kernel speaks on these sockets. */
+	if (salen != sizeof(*sa) || sa->nl_pid != 0)
+		return 0;
+	if (flags & MSG_TRUNC) {
+		/* Part of the stream is lost: count it, and resync if it was events. */
+		g->counters.malformed++;
+		if (!is_ev) {
+			query_hole(g, -EMSGSIZE);
+			return 0;
+		}
+		r = overflow(g);
+		return r < 0 ? r : 0;
+	}
+	len = (int)n;
+	for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
+	     nlh = mnl_nlmsg_next(nlh, &len)) {
+		r = is_ev ? handle_event_msg(g, nlh) : handle_query_msg(g, nlh);
+		if (r < 0)
+			return r;
+	}
+	if (len > 0)
+		g->counters.malformed++; /* a trailing partial message */
+	return 0;
+}
+
+/*
+ * Events while no dump runs: up to @max (at most GNL_MSLOTS) datagrams in
+ * one system call, *@ret_read of them read. Return: 0 drained, 1 more may
+ * be waiting, or a negative errno (fatal).
+ */
+static int read_events(struct gnl *g, int fd, int max, int *ret_read)
+{
+	struct sockaddr_nl sa[GNL_MSLOTS];
+	struct iovec iov[GNL_MSLOTS];
+	struct mmsghdr mh[GNL_MSLOTS];
+	int k, r;
+
+	if (max > GNL_MSLOTS)
+		max = GNL_MSLOTS;
+	for (int j = 0; j < max; j++) {
+		iov[j] = (struct iovec){ .iov_base = g->mbuf + (size_t)j * GNL_RXBUF,
+					 .iov_len = GNL_RXBUF };
+		mh[j] = (struct mmsghdr){ .msg_hdr = { .msg_name = &sa[j],
+						       .msg_namelen = sizeof(sa[j]),
+						       .msg_iov = &iov[j],
+						       .msg_iovlen = 1 } };
+	}
+	*ret_read = 0;
+	k = recvmmsg(fd, mh, (unsigned int)max, MSG_DONTWAIT, NULL);
+	if (k < 0)
+		return recv_error(g, true, errno);
+	for (int j = 0; j < k; j++) {
+		r = datagram(g, true, iov[j].iov_base, mh[j].msg_len, &sa[j],
+			     mh[j].msg_hdr.msg_namelen, mh[j].msg_hdr.msg_flags);
+		if (r < 0)
+			return r;
+	}
+	*ret_read = k;
+	/* fewer than asked: drained, or an error after the first, which the next call says */
+	return 1;
+}
+
 int gnl_dispatch(struct gnl *g, int fd)
 {
 	bool is_ev = fd == mnl_socket_get_fd(g->ev);
@@ -662,7 +1053,7 @@ int gnl_dispatch(struct gnl *g, int fd)
 	if (!is_ev && fd != mnl_socket_get_fd(g->q))
 		return -EBADF;
 
-	for (int i = 0; i < GNL_BATCH; i++) {
+	for (int i = 0; i < GNL_BATCH;) {
 		struct sockaddr_nl sa;
 		struct iovec iov = { .iov_base = g->buf, .iov_len = GNL_RXBUF };
 		struct msghdr mh = {
@@ -671,54 +1062,30 @@ int gnl_dispatch(struct gnl *g, int fd)
 			.msg_iov = &iov,
 			.msg_iovlen = 1,
 		};
-		const struct nlmsghdr *nlh;
 		ssize_t n;
-		int len, r;
+		int r;
 
+		/* a dump's answer, and the query socket: one datagram at a time, as they come */
+		if (is_ev && g->dump == GNL_DUMP_NONE && g->mbuf) {
+			int got;
+
+			r = read_events(g, fd, GNL_BATCH - i, &got);
+			if (r <= 0)
+				return r;
+			i += got ? got : 1;
+			continue;
+		}
+		i++;
 		n = recvmsg(fd, &mh, MSG_DONTWAIT);
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return is_ev ? resync_maybe_start(g) : 0;
-			if (errno == EINTR)
-				continue;
-			if (errno == ENOBUFS) {
-				if (!is_ev) {
-					/* Only our dumps use this socket: the answer has a hole. */
-					query_hole(g, -ENOBUFS);
-					continue;
-				}
-				r = overflow(g);
-				if (r < 0)
-					return r;
-				continue;
-			}
-			return -errno;
-		}
-		/* Only the kernel speaks on these sockets. */
-		if (mh.msg_namelen != sizeof(sa) || sa.nl_pid != 0)
-			continue;
-		if (mh.msg_flags & MSG_TRUNC) {
-			/* Part of the stream is lost: count it, and resync if it was events. */
-			g->counters.malformed++;
-			if (!is_ev) {
-				query_hole(g, -EMSGSIZE);
-				continue;
-			}
-			r = overflow(g);
-			if (r < 0)
+			r = recv_error(g, is_ev, errno);
+			if (r <= 0)
 				return r;
 			continue;
 		}
-
-		len = (int)n;
-		for (nlh = (const struct nlmsghdr *)g->buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			r = is_ev ? handle_event_msg(g, nlh) : handle_query_msg(g, nlh);
-			if (r < 0)
-				return r;
-		}
-		if (len > 0)
-			g->counters.malformed++; /* a trailing partial message */
+		r = datagram(g, is_ev, g->buf, (size_t)n, &sa, mh.msg_namelen, mh.msg_flags);
+		if (r < 0)
+			return r;
 	}
 	if (is_ev) {
 		int r = resync_maybe_start(g);

@@ -20,7 +20,7 @@
 struct garp_addr {
 	uint8_t family; /* AF_INET or AF_INET6; 0 (AF_UNSPEC): no address */
 	union {
-		struct in_addr v4;   /* network byte order */
+		struct in_addr v4; /* network byte order */
 		struct in6_addr v6;
 	};
 };

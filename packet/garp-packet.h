@@ -171,8 +171,8 @@ bool pkt_is_probe(const struct pkt_arp *arp);
 
 enum pkt_filter {
 	PKT_FILTER_DROP_ALL, /* nothing reaches userspace: idle, no wakeups */
-	PKT_FILTER_ARP,      /* IPv4 ARP requests and replies only */
-	PKT_FILTER_ND,       /* IPv6 neighbour solicitations and advertisements only */
+	PKT_FILTER_ARP,	     /* IPv4 ARP requests and replies only */
+	PKT_FILTER_ND,	     /* IPv6 neighbour solicitations and advertisements only */
 };
 
 /**
@@ -245,7 +245,7 @@ int pkt_recv(int fd, void *buf, size_t size, size_t *ret_len, int *ret_ifindex);
 
 /* What the kernel tells about a received frame besides its bytes. */
 struct pkt_rx {
-	int ifindex;     /* the interface it arrived on */
+	int ifindex;	 /* the interface it arrived on */
 	uint8_t pkttype; /* PACKET_HOST, PACKET_BROADCAST, PACKET_OTHERHOST, ... */
 	bool vlan_valid; /* the kernel took an 802.1Q tag off (PACKET_AUXDATA): vlan is its id */
 	uint16_t vlan;
@@ -296,7 +296,8 @@ bool pkt_rx_same_vlan(const uint8_t eth_dst[PKT_ETH_ALEN], bool tagged, uint16_t
 /* "aa:bb:cc:dd:ee:ff"; returns @buf. */
 char *pkt_mac_to_str(const uint8_t mac[PKT_ETH_ALEN], char buf[PKT_MAC_STRLEN]);
 #define PKT_IPV4_STRLEN 16
-/* "192.0.2.1", the text inet_ntop() gives, without stdio (it is on the log's hot path); returns @buf. */
+/* "192.0.2.1", the text inet_ntop() gives, without stdio (it is on the log's hot path); returns
+ * @buf. */
 char *pkt_ipv4_to_str(const struct in_addr *addr, char buf[PKT_IPV4_STRLEN]);
 /* Parses "aa:bb:cc:dd:ee:ff"; 0 or -EINVAL. */
 int pkt_mac_from_str(const char *s, uint8_t ret[PKT_ETH_ALEN]);

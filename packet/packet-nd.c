@@ -18,9 +18,9 @@
 #define ND_HOP_LIMIT 255
 #define ICMP_ND_LEN 24 /* type, code, checksum, flags/reserved, target */
 
-static const uint8_t mac_all_nodes[PKT_ETH_ALEN] = {0x33, 0x33, 0x00, 0x00, 0x00, 0x01};
-static const struct in6_addr ip6_all_nodes = {
-	.s6_addr = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01}};
+static const uint8_t mac_all_nodes[PKT_ETH_ALEN] = { 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 };
+static const struct in6_addr ip6_all_nodes = { .s6_addr = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+							    0, 0, 0, 0, 0x01 } };
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -47,7 +47,7 @@ static bool ip6_is_unspecified(const struct in6_addr *a)
 
 void pkt_solicited_node(const struct in6_addr *addr, struct in6_addr *ret)
 {
-	static const uint8_t prefix[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
+	static const uint8_t prefix[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff };
 	struct in6_addr r;
 
 	memcpy(r.s6_addr, prefix, sizeof(prefix));
@@ -132,7 +132,7 @@ int pkt_build_dad_ns(struct pkt_frame *ret, const uint8_t mac[PKT_ETH_ALEN],
 	static const struct in6_addr any;
 	const size_t icmp_len = ICMP_ND_LEN + 8;
 	struct in6_addr group;
-	uint8_t eth_dst[PKT_ETH_ALEN] = {0x33, 0x33};
+	uint8_t eth_dst[PKT_ETH_ALEN] = { 0x33, 0x33 };
 	uint8_t *m;
 
 	if (vlan > PKT_VLAN_MAX || ip6_is_multicast(target) || ip6_is_unspecified(target))
@@ -152,7 +152,7 @@ int pkt_build_dad_ns(struct pkt_frame *ret, const uint8_t mac[PKT_ETH_ALEN],
 
 static bool ip6_is_solicited_node(const struct in6_addr *a)
 {
-	static const uint8_t prefix[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff};
+	static const uint8_t prefix[13] = { 0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01, 0xff };
 
 	return !memcmp(a->s6_addr, prefix, sizeof(prefix));
 }
@@ -161,7 +161,7 @@ int pkt_parse_nd(const void *buf, size_t len, struct pkt_nd *ret)
 {
 	const uint8_t *p = buf, *m;
 	size_t left = len, mlen;
-	struct pkt_nd nd = {0};
+	struct pkt_nd nd = { 0 };
 	uint16_t type;
 
 	if (left < PKT_ETH_HLEN)
@@ -233,7 +233,8 @@ int pkt_parse_nd(const void *buf, size_t len, struct pkt_nd *ret)
 		case PKT_ND_OPT_SLLA:
 		case PKT_ND_OPT_TLLA:
 			if (o[0] != (nd.type == PKT_ICMPV6_NS ? PKT_ND_OPT_SLLA : PKT_ND_OPT_TLLA))
-				break; /* the other one is not meaningful here: ignored (§4.3, §4.4) */
+				break; /* the other one is not meaningful here: ignored (§4.3, §4.4)
+					*/
 			if (olen != 8)
 				return -EPROTO; /* Ethernet: 6 bytes of address in one unit */
 			nd.has_lladdr = true;
@@ -254,8 +255,7 @@ int pkt_parse_nd(const void *buf, size_t len, struct pkt_nd *ret)
 	if (nd.type == PKT_ICMPV6_NS && ip6_is_unspecified(&nd.src) &&
 	    (!ip6_is_solicited_node(&nd.dst) || nd.has_lladdr))
 		return -EPROTO; /* §7.1.1 */
-	if (nd.type == PKT_ICMPV6_NA && ip6_is_multicast(&nd.dst) &&
-	    (nd.flags & PKT_NA_SOLICITED))
+	if (nd.type == PKT_ICMPV6_NA && ip6_is_multicast(&nd.dst) && (nd.flags & PKT_NA_SOLICITED))
 		return -EPROTO; /* §7.1.2 */
 
 	*ret = nd;
@@ -268,7 +268,7 @@ int pkt_build_directed_ns(struct pkt_frame *ret, const uint8_t mac[PKT_ETH_ALEN]
 {
 	const size_t icmp_len = ICMP_ND_LEN + 8;
 	struct in6_addr dst = *nb;
-	uint8_t eth_dst[PKT_ETH_ALEN] = {0x33, 0x33};
+	uint8_t eth_dst[PKT_ETH_ALEN] = { 0x33, 0x33 };
 	uint8_t *m;
 
 	if (vlan > PKT_VLAN_MAX || ip6_is_multicast(addr) || ip6_is_unspecified(addr) ||

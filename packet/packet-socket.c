@@ -33,20 +33,20 @@ static const struct sock_filter filter_drop_all[] = {
  * checks every field (pkt_parse_arp). X holds the tag's length, 0 or 4.
  */
 static const struct sock_filter filter_arp[] = {
-	BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),                                     /* A = length */
-	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, PKT_ETH_HLEN + PKT_ARP_LEN, 1, 0),     /* long enough? */
-	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
-	BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, 0),                                    /* X = 0 */
-	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),                                    /* A = ethertype */
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PKT_ETHERTYPE_VLAN, 0, 2),             /* a tag? */
-	BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, PKT_VLAN_HLEN),                        /* yes: X = 4 */
-	BPF_STMT(BPF_LD | BPF_H | BPF_IND, 12),                                    /* A = inner type */
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PKT_ETHERTYPE_ARP, 1, 0),              /* ARP? */
-	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
-	BPF_STMT(BPF_LD | BPF_W | BPF_IND, PKT_ETH_HLEN),                          /* A = htype,ptype */
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x00010800, 1, 0),                     /* Ethernet/IPv4? */
-	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
-	BPF_STMT(BPF_RET | BPF_K, PKT_ETH_HLEN + PKT_ARP_LEN + PKT_VLAN_HLEN),    /* pass the header */
+	BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),				       /* A = length */
+	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, PKT_ETH_HLEN + PKT_ARP_LEN, 1, 0), /* long enough? */
+	BPF_STMT(BPF_RET | BPF_K, 0),					       /* no: drop */
+	BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, 0),				       /* X = 0 */
+	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),				       /* A = ethertype */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PKT_ETHERTYPE_VLAN, 0, 2),	       /* a tag? */
+	BPF_STMT(BPF_LDX | BPF_W | BPF_IMM, PKT_VLAN_HLEN),		       /* yes: X = 4 */
+	BPF_STMT(BPF_LD | BPF_H | BPF_IND, 12),				       /* A = inner type */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PKT_ETHERTYPE_ARP, 1, 0),	       /* ARP? */
+	BPF_STMT(BPF_RET | BPF_K, 0),					       /* no: drop */
+	BPF_STMT(BPF_LD | BPF_W | BPF_IND, PKT_ETH_HLEN),		       /* A = htype,ptype */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x00010800, 1, 0),		       /* Ethernet/IPv4? */
+	BPF_STMT(BPF_RET | BPF_K, 0),					       /* no: drop */
+	BPF_STMT(BPF_RET | BPF_K, PKT_ETH_HLEN + PKT_ARP_LEN + PKT_VLAN_HLEN), /* pass the header */
 };
 
 /*
@@ -61,20 +61,20 @@ static const struct sock_filter filter_arp[] = {
 #define ND_OFF_HOP (PKT_ETH_HLEN + 7)
 #define ND_OFF_TYPE (PKT_ETH_HLEN + 40)
 static const struct sock_filter filter_nd[] = {
-	BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),                                     /* A = length */
-	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, PKT_ETH_HLEN + 40 + 24, 1, 0),         /* long enough? */
-	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
-	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),                                    /* A = ethertype */
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 1, 0),                         /* IPv6? */
-	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
-	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, ND_OFF_NH),                             /* A = next,hop */
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58 << 8 | 255, 1, 0),                  /* ICMPv6, 255? */
-	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
-	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, ND_OFF_TYPE),                           /* A = type */
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 2, 0),                            /* NS? */
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 1, 0),                            /* NA? */
-	BPF_STMT(BPF_RET | BPF_K, 0),                                              /* no: drop */
-	BPF_STMT(BPF_RET | BPF_K, 0xffff),                                         /* whole frame */
+	BPF_STMT(BPF_LD | BPF_W | BPF_LEN, 0),				   /* A = length */
+	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, PKT_ETH_HLEN + 40 + 24, 1, 0), /* long enough? */
+	BPF_STMT(BPF_RET | BPF_K, 0),					   /* no: drop */
+	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),				   /* A = ethertype */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x86dd, 1, 0),		   /* IPv6? */
+	BPF_STMT(BPF_RET | BPF_K, 0),					   /* no: drop */
+	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, ND_OFF_NH),			   /* A = next,hop */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58 << 8 | 255, 1, 0),	   /* ICMPv6, 255? */
+	BPF_STMT(BPF_RET | BPF_K, 0),					   /* no: drop */
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, ND_OFF_TYPE),		   /* A = type */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 2, 0),			   /* NS? */
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 1, 0),			   /* NA? */
+	BPF_STMT(BPF_RET | BPF_K, 0),					   /* no: drop */
+	BPF_STMT(BPF_RET | BPF_K, 0xffff),				   /* whole frame */
 };
 
 int pkt_socket_set_filter(int fd, enum pkt_filter filter)
@@ -133,7 +133,8 @@ int pkt_socket_open(int *ret_fd)
 		goto fail;
 	}
 
-	/* Our own frames come back as PACKET_OUTGOING; pkt_recv() also skips them on old kernels. */
+	/* Our own frames come back as PACKET_OUTGOING; pkt_recv() also skips them on old kernels.
+	 */
 	if (setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 &&
 	    errno != ENOPROTOOPT) {
 		r = -errno;

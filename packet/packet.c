@@ -14,7 +14,7 @@
 
 #include "garp-packet.h"
 
-static const uint8_t mac_broadcast[PKT_ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+static const uint8_t mac_broadcast[PKT_ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 static const uint8_t mac_zero[PKT_ETH_ALEN];
 
 #define ARP_HTYPE_ETHER 1
@@ -85,7 +85,7 @@ int pkt_build_probe(struct pkt_frame *ret, const uint8_t mac[PKT_ETH_ALEN], stru
 		.ethertype = PKT_ETHERTYPE_ARP,
 		.op = PKT_ARPOP_REQUEST,
 		.sha = mac,
-		.spa = {0},
+		.spa = { 0 },
 		.tha = mac_zero,
 		.tpa = tpa,
 	};
@@ -140,8 +140,8 @@ int pkt_build_relearn(struct pkt_frame *ret, const uint8_t mac[PKT_ETH_ALEN], en
 	struct arp_fields f = {
 		.eth_src = mac,
 		.sha = mac,
-		.spa = {0},
-		.tpa = {0},
+		.spa = { 0 },
+		.tpa = { 0 },
 	};
 
 	switch (kind) {
@@ -167,7 +167,7 @@ int pkt_parse_arp(const void *buf, size_t len, struct pkt_arp *ret)
 {
 	const uint8_t *p = buf;
 	size_t left = len;
-	struct pkt_arp arp = {0};
+	struct pkt_arp arp = { 0 };
 	uint16_t type;
 
 	if (left < PKT_ETH_HLEN)

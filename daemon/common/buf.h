@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #pragma once
 
-/* A growable text buffer for replies; an allocation failure sticks (oom) and later appends are no-ops. */
+/* A growable text buffer for replies; an allocation failure sticks (oom) and later appends are
+ * no-ops. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,7 +13,10 @@ struct buf {
 	bool oom;
 };
 
-#define BUF_INIT {0}
+#define BUF_INIT                                                                                   \
+	{                                                                                          \
+		0                                                                                  \
+	}
 
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_append(struct buf *b, const void *p, size_t n);

@@ -49,8 +49,8 @@ int util_parse_ipv4(const char *s, struct in_addr *ret)
 
 int util_link_get(const char *ifname, struct util_link *ret)
 {
-	struct util_link l = {0};
-	struct ifreq ifr = {0};
+	struct util_link l = { 0 };
+	struct ifreq ifr = { 0 };
 	size_t len = strlen(ifname);
 	int fd, r = 0;
 

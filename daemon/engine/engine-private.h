@@ -6,6 +6,8 @@
  * part of the contract with the event loop.
  */
 
+#include <string.h>
+
 #include "engine.h"
 
 #define ENGINE_NSEC GARP_NSEC_PER_SEC
@@ -55,9 +57,9 @@ struct engine_link {
 	struct gnl_link l;
 	bool known; /* false: a placeholder for addresses reported before their link */
 	struct cfg_sequence policy;
-	struct engine_link *hnext;      /* hash chain by ifindex */
+	struct engine_link *hnext;	 /* hash chain by ifindex */
 	struct engine_link *prev, *next; /* every link */
-	struct engine_target *targets;  /* the link's addresses */
+	struct engine_target *targets;	 /* the link's addresses */
 	/* Token bucket: credit in frame-ns (a frame costs ENGINE_NSEC), refilled at rate per ns. */
 	uint64_t credit;
 	uint64_t credit_time;
@@ -124,23 +126,87 @@ static inline enum engine_action engine_action_from_cfg(enum cfg_action a)
 	return ENGINE_ACTION_NONE;
 }
 
+/*
+ * Every condition a target can be in. Each state says what its deadline
+ * means; target_set() (engine-target.c) is the only writer of a target's
+ * state, of what it waits to start (want) and of its deadline. The public
+ * enum engine_target_state (status) is a view of it: engine_tstate_public().
+ */
+enum engine_tstate {
+	ENGINE_TS_IDLE,	     /* configured, nothing in flight; no deadline */
+	ENGINE_TS_HELD_DOWN, /* re-added within the hold-down: `want` starts at the deadline */
+	ENGINE_TS_PROBING,   /* a sequence probes: the next probe at the deadline */
+	ENGINE_TS_WAITING,   /* the pause after the last probe: the announcements start at the
+				deadline */
+	/*
+	 * on_conflict = announce: another host answered; no more probes, no
+	 * more conflicts counted, the announcements start at the deadline
+	 * (when the last probe's pause ends).
+	 */
+	ENGINE_TS_DEFENDED,
+	ENGINE_TS_ANNOUNCING, /* an announcement (no probes asked): its next step at the deadline */
+	ENGINE_TS_SEQ_ANNOUNCING, /* a sequence's announcements: the next step at the deadline */
+	ENGINE_TS_DONE,	    /* announced; the periodic refresh at the deadline, if configured */
+	ENGINE_TS_CONFLICT, /* another host has it (on_conflict = abort, or the kernel's DAD failed)
+			     */
+	ENGINE_TS_CANCELLED, /* what was in flight was withdrawn (removal, link down, MAC change...)
+			      */
+	ENGINE_TS_REMOVED,   /* no longer configured, kept so a quick re-add is held down; freed at
+				the deadline */
+	_ENGINE_TS_MAX,
+};
+
+const char *engine_tstate_to_string(enum engine_tstate s);
+enum engine_target_state engine_tstate_public(enum engine_tstate s);
+
+/* What @s has in flight: a sequence (probes, or a sequence's announcements), an announcement, or
+ * nothing. */
+static inline enum engine_action engine_tstate_running(enum engine_tstate s)
+{
+	switch (s) {
+	case ENGINE_TS_PROBING:
+	case ENGINE_TS_WAITING:
+	case ENGINE_TS_DEFENDED:
+	case ENGINE_TS_SEQ_ANNOUNCING:
+		return ENGINE_ACTION_SEQUENCE;
+	case ENGINE_TS_ANNOUNCING:
+		return ENGINE_ACTION_ANNOUNCE;
+	default:
+		return ENGINE_ACTION_NONE;
+	}
+}
+
+/* Whether @s counts as probing: the receive filters stay on (engine_wants_arp()/_nd()). */
+static inline bool engine_tstate_probing(enum engine_tstate s)
+{
+	return s == ENGINE_TS_PROBING || s == ENGINE_TS_WAITING || s == ENGINE_TS_DEFENDED;
+}
+
 struct engine_target {
 	int ifindex;
 	struct garp_addr addr; /* the key, with ifindex */
 	struct gnl_addr a;
-	bool configured; /* false: removed, kept only to enforce the hold-down */
-	enum engine_target_state state;
-	enum engine_action running; /* in flight: ANNOUNCE or SEQUENCE; NONE */
-	enum engine_action want;    /* to start when the link can send / the hold-down ends */
-	bool deferred;           /* held down until timer.when */
-	bool conflicted;         /* on_conflict = announce: a conflict was already seen */
+
+	/* The condition: written by target_set() alone. */
+	enum engine_tstate state;
+	enum engine_action
+	    want; /* to start when the link can send / the address is usable / the hold-down ends */
+	struct engine_tnode timer; /* the state's deadline */
+	bool configured;	   /* state != ENGINE_TS_REMOVED (for engine-refresh.c) */
+
+	/* The sequence in flight (or the last one): set when it starts, advanced by its steps. */
+	struct cfg_sequence seq; /* the policy it started with */
+	uint8_t mac[PKT_ETH_ALEN];
+	bool router; /* IPv6: the Router flag of this sequence's advertisements */
+	uint8_t nonce[PKT_ND_NONCE_LEN]; /* IPv6: the nonce of this sequence's DAD probes */
 	uint32_t sent, total;
 	uint64_t last_probe;
-	uint8_t mac[PKT_ETH_ALEN];
-	bool router;             /* IPv6: the Router flag of this sequence's advertisements */
-	uint8_t nonce[PKT_ND_NONCE_LEN]; /* IPv6: the nonce of this sequence's DAD probes */
-	struct cfg_sequence seq; /* the policy the running sequence started with */
-	uint64_t gen;
+	uint64_t gen; /* frames queued under another generation are void */
+
+	/*
+	 * What happened when: coinciding triggers coalesce against it (one
+	 * instant, one sequence), the hold-down counts from last_started.
+	 */
 	bool has_started;
 	uint64_t last_started;
 	/* what started at last_started, until cancelled: coinciding triggers coalesce into it */
@@ -155,9 +221,10 @@ struct engine_target {
 	 * when due in that very instant, is satisfied by that frame.
 	 */
 	uint64_t covered_at;
-	struct engine_tnode timer;
+
 	struct engine_target *hnext;
 	struct engine_target *lprev, *lnext; /* on the link */
+	/* engine-refresh.c's: the directed refresh of the last announcement */
 	bool refresh_wait;    /* announced; its directed refresh waits for the neighbour list */
 	uint64_t refresh_gen; /* gen when it was announced: a cancel since voids the refresh */
 };
@@ -166,7 +233,7 @@ struct engine_target {
 struct engine_relearn {
 	int bridge;
 	int bond;
-	int out;              /* the bridge's port that leads to the bond: frames go out here */
+	int out; /* the bridge's port that leads to the bond: frames go out here */
 	int ports[ENGINE_STACK_DEPTH]; /* the bridge's ports that are the bond or stacked on it */
 	size_t n_ports;
 	bool asked; /* its query was handed out by engine_pop_query() */
@@ -177,7 +244,8 @@ struct engine {
 	bool has_policy;
 	uint64_t rng;
 	uint64_t gen;
-	/* the latest `now` seen: a late timer's frame leaves at this time, the bucket counts it so */
+	/* the latest `now` seen: a late timer's frame leaves at this time, the bucket counts it so
+	 */
 	uint64_t now;
 
 	struct engine_heap heap;
@@ -192,7 +260,7 @@ struct engine {
 	size_t n_probing;    /* targets PROBING or WAITING */
 	size_t n_probing_v6; /* of which IPv6 (own DAD for nodad addresses) */
 
-	struct engine_ring out;     /* struct engine_pending */
+	struct engine_ring out;	    /* struct engine_pending */
 	struct engine_ring notes;   /* struct engine_note */
 	struct engine_ring queries; /* struct engine_query */
 	struct engine_relearn *relearns;
@@ -203,17 +271,100 @@ struct engine {
 	size_t conflicts_next, n_conflicts;
 };
 
-/* engine.c, for engine-refresh.c. */
-struct engine_link *engine_link_find(const struct engine *e, int ifindex);
-struct engine_target *engine_target_find(const struct engine *e, int ifindex,
-					 const struct garp_addr *addr);
-bool engine_target_can_send(const struct engine *e, const struct engine_target *t);
-void engine_frame_emit(struct engine *e, uint64_t now, const struct engine_pending *p,
-		       struct engine_target *t);
+/* Small helpers. */
+
+/* @a + @b, saturated short of ENGINE_NO_DEADLINE. */
+static inline uint64_t engine_add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX - 1 : a + b;
+}
+
+static inline uint64_t engine_hash64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+static inline bool engine_mac_eq(const uint8_t *a, const uint8_t *b)
+{
+	return !memcmp(a, b, PKT_ETH_ALEN);
+}
+
+/* Whether @l is among the @n links of @v. */
+static inline bool engine_links_have(struct engine_link *const *v, size_t n,
+				     const struct engine_link *l)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i] == l)
+			return true;
+	return false;
+}
+
+/* The containers: rings, and the timer heap (ENGINE_NO_DEADLINE disarms). */
+void engine_ring_init(struct engine_ring *r, size_t esz);
+void engine_ring_free(struct engine_ring *r);
+int engine_ring_push(struct engine_ring *r, const void *elem);
+void *engine_ring_peek(const struct engine_ring *r);
+int engine_ring_pop(struct engine_ring *r, void *ret);
+int engine_heap_arm(struct engine_heap *h, struct engine_tnode *n, uint64_t when);
+void engine_heap_remove(struct engine_heap *h, struct engine_tnode *n);
+
+/* Notes and queries out. */
 void engine_note_push(struct engine *e, const struct engine_note *n);
+void engine_note_target(struct engine *e, enum engine_note_type type, uint64_t now,
+			const struct engine_target *t);
 /* Out of memory: counts the dropped work and notes it (engine.h, "No silent loss"). */
 void engine_lost(struct engine *e, uint64_t now, int ifindex, const struct garp_addr *addr);
 int engine_query_push(struct engine *e, const struct engine_query *q);
+
+/* Links: the table and who may send. */
+struct engine_link *engine_link_find(const struct engine *e, int ifindex);
+int engine_link_hash_grow(struct engine *e);
+/* @ifindex's link, a placeholder (not known) when it is new; NULL: out of memory. */
+struct engine_link *engine_link_get(struct engine *e, int ifindex);
+/* Known and operationally up (netlink's rule). */
+bool engine_link_sendable(const struct engine_link *l);
+/* Considered at all: Ethernet, not loopback, NOARP, ignored or a bond's slave. */
+bool engine_link_is_eligible(const struct engine *e, const struct engine_link *l);
+bool engine_link_can_send(const struct engine *e, const struct engine_link *l);
+/* A bond switched its active slave: announce on it and above it, relearn the guests. */
+void engine_bond_failover(struct engine *e, struct engine_link *bond, uint64_t now);
+
+/* Targets: the table, the triggers and the state machine. */
+int engine_target_hash_grow(struct engine *e);
+struct engine_target *engine_target_find(const struct engine *e, int ifindex,
+					 const struct garp_addr *addr);
+bool engine_target_is_link_local(const struct engine_target *t);
+/* Configured, usable, on a link that can send, its family on: a frame may go. */
+bool engine_target_can_send(const struct engine *e, const struct engine_target *t);
+/* Probing or in the pause after: a claim from another host is a conflict. */
+bool engine_target_listens(const struct engine_target *t);
+enum engine_action engine_target_take_want(struct engine *e, struct engine_target *t);
+void engine_target_free(struct engine *e, struct engine_target *t);
+/* Stops what is in flight (return: true) and keeps it in want; voids what is queued. */
+bool engine_target_cancel(struct engine *e, struct engine_target *t,
+			  enum engine_cancel_reason reason, uint64_t now);
+/* A trigger that moves the MAC binding (MAC change, failover) or names the address. */
+int engine_target_trigger_rebind(struct engine *e, struct engine_target *t, enum engine_action kind,
+				 uint64_t now);
+/* @t's deadline came. */
+void engine_target_timer(struct engine *e, struct engine_target *t, uint64_t due);
+/* Another host claims @t's address (RFC 5227 §2.1.1, RFC 4862 §5.4.3-4). */
+void engine_target_conflict(struct engine *e, struct engine_target *t, const uint8_t *mac,
+			    uint64_t now);
+
+/* Frames out: the token bucket, its FIFO, the output queue. */
+/* @l's bucket has credit again: release what waited, in order. */
+void engine_link_release(struct engine *e, struct engine_link *l, uint64_t now);
+/* Sends @p now or, rate-limited, later in order; @t: its target, NULL for relearn frames. */
+void engine_frame_emit(struct engine *e, uint64_t now, const struct engine_pending *p,
+		       struct engine_target *t);
+void engine_target_emit(struct engine *e, uint64_t now, struct engine_target *t,
+			enum engine_frame_kind kind, bool last);
 
 /* engine-refresh.c: the directed refresh. */
 struct engine_refresh_link;

@@ -30,7 +30,7 @@
  *  - when: right after the last announcement frame, when a list read since
  *    the sequence started is there; otherwise as soon as it arrives.
  *
- * What it leaves to engine.c: the frames go out through engine_frame_emit(),
+ * What it leaves to engine-send.c: the frames go out through engine_frame_emit(),
  * so the per-interface rate limiter, and the validity check when they leave
  * the bucket and when they are popped (a removal, link down or MAC change
  * bumps the target's generation and drops them). A target held back by a
@@ -96,11 +96,22 @@ enum { FAM_V4, FAM_V6, FAM_N };
 
 struct engine_refresh_link {
 	enum refresh_query q;
-	bool again;      /* a sequence started after the query in flight was asked for */
+	bool again;	 /* a sequence started after the query in flight was asked for */
 	uint64_t q_time; /* the query queued or in flight reads the table after this */
 	bool have;
 	uint64_t have_time; /* the stored lists were read after this */
 	struct refresh_list fam[FAM_N];
+	/*
+	 * The targets whose refresh waits for an answer (refresh_wait), by
+	 * key: an answer visits these, not every address of the link (a burst
+	 * of N addresses asks about once per batch, and walking all N each
+	 * time made the burst quadratic). A key may be stale (the target
+	 * went, or no longer waits) or listed twice: refresh_wait decides.
+	 * wait_all: a key could not be stored, walk the whole link once.
+	 */
+	struct garp_addr *wait;
+	size_t n_wait, cap_wait;
+	bool wait_all;
 };
 
 static size_t fam_of(uint8_t family)
@@ -156,7 +167,7 @@ static void list_free(struct refresh_list *f)
 }
 
 static struct engine_refresh_link *refresh_get(struct engine *e, struct engine_link *l,
-						 uint64_t now)
+					       uint64_t now)
 {
 	if (!l->refresh && !(l->refresh = calloc(1, sizeof(*l->refresh))))
 		engine_lost(e, now, l->l.ifindex, NULL);
@@ -169,6 +180,7 @@ void engine_refresh_link_free(struct engine_link *l)
 		return;
 	for (size_t i = 0; i < FAM_N; i++)
 		list_free(&l->refresh->fam[i]);
+	free(l->refresh->wait);
 	free(l->refresh);
 	l->refresh = NULL;
 }
@@ -247,8 +259,9 @@ static int refresh_build(struct pkt_frame *ret, const struct engine_target *t,
 static void refresh_send(struct engine *e, struct engine_link *l, struct engine_refresh_link *r,
 			 struct engine_target *t, uint64_t now)
 {
-	struct engine_note n = { .type = ENGINE_NOTE_REFRESHED, .time = now,
-				 .ifindex = t->ifindex, .addr = t->addr };
+	struct engine_note n = {
+		.type = ENGINE_NOTE_REFRESHED, .time = now, .ifindex = t->ifindex, .addr = t->addr
+	};
 	const struct refresh_list *f = &r->fam[fam_of(t->addr.family)];
 	uint32_t max = l->policy.refresh_neighbours_max;
 
@@ -256,7 +269,9 @@ static void refresh_send(struct engine *e, struct engine_link *l, struct engine_
 		const struct refresh_nb *nb = &f->nb[i];
 		const struct engine_target *own;
 		struct engine_pending p = {
-			.f = { .kind = ENGINE_FRAME_REFRESH, .ifindex = t->ifindex, .addr = t->addr },
+			.f = { .kind = ENGINE_FRAME_REFRESH,
+			       .ifindex = t->ifindex,
+			       .addr = t->addr },
 			.gen = t->gen,
 		};
 
@@ -283,6 +298,25 @@ static void refresh_send(struct engine *e, struct engine_link *l, struct engine_
 		engine_note_push(e, &n);
 }
 
+static void wait_add(struct engine_refresh_link *r, const struct engine_target *t)
+{
+	if (r->wait_all)
+		return;
+	if (r->n_wait == r->cap_wait) {
+		size_t cap = r->cap_wait ? 2 * r->cap_wait : 16;
+		struct garp_addr *v =
+		    cap > SIZE_MAX / sizeof(*v) ? NULL : realloc(r->wait, cap * sizeof(*v));
+
+		if (!v) {
+			r->wait_all = true; /* no memory: the next answer walks the link */
+			return;
+		}
+		r->wait = v;
+		r->cap_wait = cap;
+	}
+	r->wait[r->n_wait++] = t->addr;
+}
+
 void engine_refresh_announced(struct engine *e, struct engine_target *t, uint64_t now)
 {
 	struct engine_link *l = engine_link_find(e, t->ifindex);
@@ -297,6 +331,8 @@ void engine_refresh_announced(struct engine *e, struct engine_target *t, uint64_
 		refresh_send(e, l, r, t, now);
 		return;
 	}
+	if (!t->refresh_wait)
+		wait_add(r, t);
 	t->refresh_wait = true;
 	if (r->q == RQ_IDLE)
 		query_queue(e, l, r, now);
@@ -379,7 +415,8 @@ static int list_build(struct engine_link *l, struct refresh_list *ret, uint8_t f
 		goto oom;
 	for (uint32_t i = 0; i < conf->n; i++)
 		if (conf->v[i].family == family)
-			c[n++] = (struct cand){ .ip = conf->v[i], .rank = RANK_CONFIGURED,
+			c[n++] = (struct cand){ .ip = conf->v[i],
+						.rank = RANK_CONFIGURED,
 						.flags = NB_CONFIGURED };
 	for (size_t i = 0; i < n_hops; i++) {
 		const struct gnl_route_hop *h = &hops[i];
@@ -387,15 +424,18 @@ static int list_build(struct engine_link *l, struct refresh_list *ret, uint8_t f
 		if (h->ifindex != l->l.ifindex || h->family != family)
 			continue;
 		if (h->has_gateway)
-			c[n++] = (struct cand){ .ip = family == AF_INET6 ? garp_addr_v6(&h->gateway6)
-									 : garp_addr_v4(h->gateway),
-						.rank = RANK_GATEWAY, .flags = NB_GATEWAY };
+			c[n++] =
+			    (struct cand){ .ip = family == AF_INET6 ? garp_addr_v6(&h->gateway6)
+								    : garp_addr_v4(h->gateway),
+					   .rank = RANK_GATEWAY,
+					   .flags = NB_GATEWAY };
 		else if (h->dst_len <= addr_bits(family))
-			pfx[n_pfx++] = (struct refresh_prefix){
-				.net = prefix_of(family == AF_INET6 ? garp_addr_v6(&h->dst6)
-								    : garp_addr_v4(h->dst),
-						 h->dst_len),
-				.len = h->dst_len };
+			pfx[n_pfx++] =
+			    (struct refresh_prefix){ .net = prefix_of(family == AF_INET6
+									  ? garp_addr_v6(&h->dst6)
+									  : garp_addr_v4(h->dst),
+								      h->dst_len),
+						     .len = h->dst_len };
 	}
 	for (size_t i = 0; i < n_neigh; i++) {
 		const struct gnl_neigh *x = &neigh[i];
@@ -403,7 +443,8 @@ static int list_build(struct engine_link *l, struct refresh_list *ret, uint8_t f
 
 		if (x->ifindex != l->l.ifindex || x->family != family || !gnl_neigh_usable(x))
 			continue;
-		k = (struct cand){ .ip = neigh_addr(x), .flags = NB_TABLE | NB_MAC,
+		k = (struct cand){ .ip = neigh_addr(x),
+				   .flags = NB_TABLE | NB_MAC,
 				   .rank = (x->state & NUD_STALE) ? RANK_STALE : RANK_CONFIRMED };
 		memcpy(k.mac, x->mac, PKT_ETH_ALEN);
 		c[n++] = k;
@@ -462,6 +503,26 @@ static int lists_build(struct engine_link *l, struct engine_refresh_link *r,
 	return 0;
 }
 
+/* @t waits for a list: refresh it now if this one serves it. Return: whether it still waits. */
+static bool refresh_waiting(struct engine *e, struct engine_link *l, struct engine_refresh_link *r,
+			    struct engine_target *t, uint64_t now)
+{
+	if (t->gen != t->refresh_gen || !engine_target_can_send(e, t) ||
+	    !l->policy.directed_refresh) {
+		t->refresh_wait = false; /* cancelled since it was announced */
+		return false;
+	}
+	if (!r->have || r->have_time < t->last_started) {
+		/* read before this sequence began: the next answer serves it */
+		if (r->q == RQ_IDLE)
+			query_queue(e, l, r, now);
+		return true;
+	}
+	t->refresh_wait = false;
+	refresh_send(e, l, r, t, now);
+	return false;
+}
+
 void engine_neighbours(struct engine *e, uint64_t now, int ifindex, const struct gnl_neigh *neigh,
 		       size_t n_neigh, const struct gnl_route_hop *hops, size_t n_hops)
 {
@@ -482,22 +543,26 @@ void engine_neighbours(struct engine *e, uint64_t now, int ifindex, const struct
 again:
 	if (r->again)
 		query_queue(e, l, r, now);
-	for (struct engine_target *t = l->targets; t; t = t->lnext) {
-		if (!t->refresh_wait)
-			continue;
-		if (t->gen != t->refresh_gen || !engine_target_can_send(e, t) ||
-		    !l->policy.directed_refresh) {
-			t->refresh_wait = false; /* cancelled since it was announced */
-			continue;
+	if (r->wait_all) {
+		/* some keys were not stored: every waiting target of the link, once */
+		r->wait_all = false;
+		r->n_wait = 0;
+		for (struct engine_target *t = l->targets; t; t = t->lnext)
+			if (t->refresh_wait && refresh_waiting(e, l, r, t, now))
+				wait_add(r, t);
+	} else {
+		size_t w = 0, n = r->n_wait;
+
+		/* keys added while this runs (none today) land after n and are kept */
+		for (size_t i = 0; i < n; i++) {
+			struct engine_target *t = engine_target_find(e, ifindex, &r->wait[i]);
+
+			if (t && t->refresh_wait && refresh_waiting(e, l, r, t, now))
+				r->wait[w++] = r->wait[i];
 		}
-		if (!r->have || r->have_time < t->last_started) {
-			/* read before this sequence began: the next answer serves it */
-			if (r->q == RQ_IDLE)
-				query_queue(e, l, r, now);
-			continue;
-		}
-		t->refresh_wait = false;
-		refresh_send(e, l, r, t, now);
+		if (r->n_wait > n)
+			memmove(r->wait + w, r->wait + n, (r->n_wait - n) * sizeof(*r->wait));
+		r->n_wait = w + (r->n_wait - n);
 	}
 out:
 	engine_run(e, now);

@@ -119,7 +119,7 @@ void engine_neighbours(struct engine *e, uint64_t now, int ifindex, const struct
 		       size_t n_neigh, const struct gnl_route_hop *hops, size_t n_hops);
 
 enum engine_announce_kind {
-	ENGINE_ANNOUNCE_ONLY,     /* announcement(s) only */
+	ENGINE_ANNOUNCE_ONLY,	  /* announcement(s) only */
 	ENGINE_ANNOUNCE_SEQUENCE, /* probes + announcement(s) */
 };
 
@@ -197,15 +197,15 @@ enum engine_frame_kind {
 	ENGINE_FRAME_ANNOUNCE_REQUEST,
 	ENGINE_FRAME_ANNOUNCE_REPLY,
 	ENGINE_FRAME_RELEARN,
-	ENGINE_FRAME_REFRESH, /* directed refresh, to one neighbour: who-has NEIGHBOUR tell addr;
-			       * IPv6: an NS from addr for NEIGHBOUR with our MAC (SLLA) */
+	ENGINE_FRAME_REFRESH,  /* directed refresh, to one neighbour: who-has NEIGHBOUR tell addr;
+				* IPv6: an NS from addr for NEIGHBOUR with our MAC (SLLA) */
 	ENGINE_FRAME_NS_PROBE, /* IPv6: a DAD neighbour solicitation (nodad addresses) */
 	ENGINE_FRAME_NA,       /* IPv6: an unsolicited neighbour advertisement */
 };
 
 struct engine_frame {
 	enum engine_frame_kind kind;
-	int ifindex; /* where to send it */
+	int ifindex;	       /* where to send it */
 	struct garp_addr addr; /* the target's address; family 0 for relearn frames */
 	struct pkt_frame frame;
 };
@@ -214,7 +214,7 @@ struct engine_frame {
 int engine_pop_frame(struct engine *e, struct engine_frame *ret);
 
 enum engine_query_kind {
-	ENGINE_QUERY_FDB,        /* gnl_query_fdb(_vlans)(bridge), answered by engine_fdb(_vlans)() */
+	ENGINE_QUERY_FDB, /* gnl_query_fdb(_vlans)(bridge), answered by engine_fdb(_vlans)() */
 	ENGINE_QUERY_NEIGHBOURS, /* gnl_query_refresh(ifindex), answered by engine_neighbours() */
 };
 
@@ -227,7 +227,7 @@ struct engine_query {
 int engine_pop_query(struct engine *e, struct engine_query *ret);
 
 enum engine_note_type {
-	ENGINE_NOTE_STARTED,   /* a sequence started: ifindex, addr, probes (0 = announcement only) */
+	ENGINE_NOTE_STARTED, /* a sequence started: ifindex, addr, probes (0 = announcement only) */
 	ENGINE_NOTE_ANNOUNCED, /* the last announcement of a sequence went out */
 	ENGINE_NOTE_CONFLICT,  /* ifindex, addr, mac (the other one; zero with kernel_dad) */
 	ENGINE_NOTE_CANCELLED, /* ifindex, addr, reason */
@@ -255,11 +255,11 @@ struct engine_note {
 	uint8_t mac[PKT_ETH_ALEN];
 	enum engine_cancel_reason reason;
 	uint32_t probes; /* STARTED: probes in this sequence */
-	int slave;       /* FAILOVER */
-	int bridge;      /* RELEARN */
-	uint32_t count;  /* RELEARN, REFRESHED */
+	int slave;	 /* FAILOVER */
+	int bridge;	 /* RELEARN */
+	uint32_t count;	 /* RELEARN, REFRESHED */
 	uint32_t capped; /* REFRESHED: neighbours beyond refresh_neighbours_max */
-	uint64_t when;   /* DEFERRED */
+	uint64_t when;	 /* DEFERRED */
 	bool kernel_dad; /* CONFLICT: the kernel's DAD failed for this IPv6 address */
 };
 int engine_pop_note(struct engine *e, struct engine_note *ret);
@@ -270,19 +270,19 @@ const char *engine_cancel_reason_to_string(enum engine_cancel_reason r);
 struct engine_counters {
 	uint64_t probes;
 	uint64_t announcements; /* announcement frames, request and reply forms */
-	uint64_t replies;       /* of which reply form */
+	uint64_t replies;	/* of which reply form */
 	uint64_t relearn;
 	uint64_t conflicts;
 	uint64_t cancellations;
-	uint64_t rate_limited; /* frames delayed by the token bucket */
-	uint64_t sequences;    /* sequences started */
-	uint64_t notes_dropped; /* notes not kept: ENGINE_NOTES_MAX were waiting unpopped */
-	uint64_t refreshes;      /* directed refresh frames */
+	uint64_t rate_limited;	 /* frames delayed by the token bucket */
+	uint64_t sequences;	 /* sequences started */
+	uint64_t notes_dropped;	 /* notes not kept: ENGINE_NOTES_MAX were waiting unpopped */
+	uint64_t refreshes;	 /* directed refresh frames */
 	uint64_t refresh_capped; /* neighbours not refreshed: beyond refresh_neighbours_max */
-	uint64_t na;            /* IPv6 neighbour advertisements (not in announcements) */
-	uint64_t ns_probes;     /* IPv6 DAD solicitations of our own (not in probes) */
-	uint64_t dad_failures;  /* the kernel's DAD failed (also counted in conflicts) */
-	uint64_t lost;          /* targets, frames, queries, timers dropped: out of memory */
+	uint64_t na;		 /* IPv6 neighbour advertisements (not in announcements) */
+	uint64_t ns_probes;	 /* IPv6 DAD solicitations of our own (not in probes) */
+	uint64_t dad_failures;	 /* the kernel's DAD failed (also counted in conflicts) */
+	uint64_t lost;		 /* targets, frames, queries, timers dropped: out of memory */
 };
 void engine_get_counters(const struct engine *e, struct engine_counters *ret);
 
@@ -314,10 +314,10 @@ struct engine_target_info {
 	int ifindex;
 	struct garp_addr addr;
 	enum engine_target_state state;
-	uint32_t sent;  /* probes or announcements sent in the current phase */
-	uint32_t total; /* of how many */
+	uint32_t sent;		 /* probes or announcements sent in the current phase */
+	uint32_t total;		 /* of how many */
 	uint64_t last_announced; /* 0 = never */
-	uint32_t addr_flags;     /* IFA_F_* as last reported (IPv6: tentative, dadfailed, nodad...) */
+	uint32_t addr_flags; /* IFA_F_* as last reported (IPv6: tentative, dadfailed, nodad...) */
 };
 
 /* Calls @fn for each address the engine knows, in no set order. */

@@ -25,7 +25,7 @@
 
 static int connect_daemon(const struct garpctl_ctx *ctx)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd;
 
 	if (strlen(ctx->socket_path) >= sizeof(sa.sun_path)) {
@@ -135,7 +135,9 @@ static int transact_filtered(const struct garpctl_ctx *ctx, const char *request,
 		return r;
 	}
 	errno = 0;
-	len = strncmp(head, CONTROL_OK " ", sizeof(CONTROL_OK)) ? 0 : strtoull(head + sizeof(CONTROL_OK), &end, 10);
+	len = strncmp(head, CONTROL_OK " ", sizeof(CONTROL_OK))
+		  ? 0
+		  : strtoull(head + sizeof(CONTROL_OK), &end, 10);
 	if (strncmp(head, CONTROL_OK " ", sizeof(CONTROL_OK)) || errno || *end) {
 		fprintf(stderr, "garpctl: unexpected reply from garpd: %.80s\n", head);
 		close(fd);
@@ -163,9 +165,9 @@ static int simple(const struct garpctl_ctx *ctx, int argc, char **argv, const ch
 		  bool json_ok, bool stream)
 {
 	static const struct option options[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	char req[64];
 	bool json = false;
@@ -277,7 +279,8 @@ static void monitor_gone(bool json)
 		snprintf(when + 19, sizeof(when) - 19, ".%06ldZ", ts.tv_nsec / 1000);
 	if (json)
 		printf("{\"time\":\"%s\",\"time_ns\":%llu,\"event\":\"garpd-gone\"}\n", when,
-		       (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
+		       (unsigned long long)ts.tv_sec * 1000000000ull +
+			   (unsigned long long)ts.tv_nsec);
 	else
 		printf("[%s] event=garpd-gone\n", when);
 	fflush(stdout);
@@ -320,12 +323,12 @@ static int monitor_stream(int fd, const struct monitor_filter *f)
 int garpctl_monitor(const struct garpctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"interface", required_argument, NULL, 'i'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{ "json", no_argument, NULL, 'j' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
-	struct monitor_filter f = {0};
+	struct monitor_filter f = { 0 };
 	struct in6_addr a;
 	int c;
 
@@ -340,7 +343,8 @@ int garpctl_monitor(const struct garpctl_ctx *ctx, int argc, char **argv)
 			break;
 		case 'i':
 			if (!*optarg || strlen(optarg) >= 16 || strpbrk(optarg, " \t\n/\"=")) {
-				fprintf(stderr, "garpctl monitor: \"%s\" is not an interface name\n",
+				fprintf(stderr,
+					"garpctl monitor: \"%s\" is not an interface name\n",
 					optarg);
 				return GARPCTL_EXIT_USAGE;
 			}
@@ -352,17 +356,19 @@ int garpctl_monitor(const struct garpctl_ctx *ctx, int argc, char **argv)
 			f.ifaces[f.n_ifaces++] = optarg;
 			break;
 		case 'h':
-			printf("Usage: garpctl monitor [--json] [-i IFACE]... [ADDRESS]...\n"
-			       "Print garpd's events as they happen, each with its wall-clock time;\n"
-			       "only those of IFACE and ADDRESS when given. Exits 1 when garpd goes "
-			       "away.\n");
+			printf(
+			    "Usage: garpctl monitor [--json] [-i IFACE]... [ADDRESS]...\n"
+			    "Print garpd's events as they happen, each with its wall-clock time;\n"
+			    "only those of IFACE and ADDRESS when given. Exits 1 when garpd goes "
+			    "away.\n");
 			return GARPCTL_EXIT_OK;
 		case ':':
 			fprintf(stderr, "garpctl monitor: option needs a value: %s\n",
 				argv[optind - 1]);
 			return GARPCTL_EXIT_USAGE;
 		default:
-			fprintf(stderr, "garpctl monitor: unknown option \"%s\"\n", argv[optind - 1]);
+			fprintf(stderr, "garpctl monitor: unknown option \"%s\"\n",
+				argv[optind - 1]);
 			return GARPCTL_EXIT_USAGE;
 		}
 	}
@@ -375,10 +381,12 @@ int garpctl_monitor(const struct garpctl_ctx *ctx, int argc, char **argv)
 			return GARPCTL_EXIT_USAGE;
 		}
 		if (f.n_addrs == MONITOR_FILTERS_MAX) {
-			fprintf(stderr, "garpctl monitor: at most %d addresses\n", MONITOR_FILTERS_MAX);
+			fprintf(stderr, "garpctl monitor: at most %d addresses\n",
+				MONITOR_FILTERS_MAX);
 			return GARPCTL_EXIT_USAGE;
 		}
-		f.addrs[f.n_addrs] = inet_ntop(family, &a, f.addr_text[f.n_addrs], INET6_ADDRSTRLEN);
+		f.addrs[f.n_addrs] =
+		    inet_ntop(family, &a, f.addr_text[f.n_addrs], INET6_ADDRSTRLEN);
 		f.n_addrs++;
 	}
 	return transact_filtered(ctx, f.json ? "monitor json" : "monitor", true, &f);
@@ -387,11 +395,11 @@ int garpctl_monitor(const struct garpctl_ctx *ctx, int argc, char **argv)
 int garpctl_announce(const struct garpctl_ctx *ctx, int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"interface", required_argument, NULL, 'i'},
-		{"sequence", no_argument, NULL, 'S'},
-		{"force", no_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{ "interface", required_argument, NULL, 'i' },
+		{ "sequence", no_argument, NULL, 'S' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
 	char req[REQUEST_MAX];
 	const char *iface = NULL;
@@ -413,19 +421,22 @@ int garpctl_announce(const struct garpctl_ctx *ctx, int argc, char **argv)
 			force = true;
 			break;
 		case 'h':
-			printf("Usage: garpctl announce [-i IFACE] [--sequence] [--force] [ADDRESS...]\n"
-			       "Announce now: the given addresses, every address of IFACE, or every "
-			       "address.\n"
-			       "Probes in flight are cut short; --sequence probes first instead.\n"
-			       "An address another host defended is refused unless --force.\n"
-			       "Exit status 1 when nothing was started.\n");
+			printf(
+			    "Usage: garpctl announce [-i IFACE] [--sequence] [--force] "
+			    "[ADDRESS...]\n"
+			    "Announce now: the given addresses, every address of IFACE, or every "
+			    "address.\n"
+			    "Probes in flight are cut short; --sequence probes first instead.\n"
+			    "An address another host defended is refused unless --force.\n"
+			    "Exit status 1 when nothing was started.\n");
 			return GARPCTL_EXIT_OK;
 		case ':':
 			fprintf(stderr, "garpctl announce: option needs a value: %s\n",
 				argv[optind - 1]);
 			return GARPCTL_EXIT_USAGE;
 		default:
-			fprintf(stderr, "garpctl announce: unknown option \"%s\"\n", argv[optind - 1]);
+			fprintf(stderr, "garpctl announce: unknown option \"%s\"\n",
+				argv[optind - 1]);
 			return GARPCTL_EXIT_USAGE;
 		}
 	}
@@ -434,7 +445,8 @@ int garpctl_announce(const struct garpctl_ctx *ctx, int argc, char **argv)
 		return GARPCTL_EXIT_USAGE;
 	}
 	len = (size_t)snprintf(req, sizeof(req), "announce%s%s%s%s", iface ? " iface=" : "",
-			       iface ? iface : "", sequence ? " sequence" : "", force ? " force" : "");
+			       iface ? iface : "", sequence ? " sequence" : "",
+			       force ? " force" : "");
 	for (int i = optind; i < argc; i++) {
 		struct in6_addr a;
 

@@ -78,8 +78,10 @@ static void fmt_dur(uint64_t ns, char *buf, size_t size)
 		uint64_t ns;
 		const char *unit;
 	} units[] = {
-		{3600 * CFG_NSEC_PER_SEC, "h"}, {60 * CFG_NSEC_PER_SEC, "m"},
-		{CFG_NSEC_PER_SEC, "s"}, {CFG_NSEC_PER_MSEC, "ms"},
+		{ 3600 * CFG_NSEC_PER_SEC, "h" },
+		{ 60 * CFG_NSEC_PER_SEC, "m" },
+		{ CFG_NSEC_PER_SEC, "s" },
+		{ CFG_NSEC_PER_MSEC, "ms" },
 	};
 
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
@@ -118,46 +120,47 @@ static void send_help(void)
 	const struct cfg_sequence def = CFG_SEQUENCE_INIT;
 	char l[5][96];
 
-	printf("Usage: garpctl send -i IFACE [OPTION]... ADDRESS...\n"
-	       "Send the gratuitous ARP sequence for each IPv4 ADDRESS, and unsolicited\n"
-	       "neighbour advertisements for each IPv6 ADDRESS, out of IFACE, all\n"
-	       "addresses at the same time; by default 3 probes 1 s apart, then one\n"
-	       "announcement 1 s after the last probe (IPv6: probes only for an address\n"
-	       "added with nodad; the kernel's DAD checked the others). Every ADDRESS\n"
-	       "must be configured on IFACE, or nothing is sent (unless --force); a\n"
-	       "tentative or dadfailed IPv6 ADDRESS is refused. While it probes it\n"
-	       "listens: an ADDRESS another host answers for is not announced.\n"
-	       "The limits are garpd.conf(5)'s for the key of the same name.\n"
-	       "After the announcements, each known neighbour on IFACE of the address's\n"
-	       "family (the kernel's neighbour table within the address's subnet, the\n"
-	       "gateways of the routes through IFACE, every --neighbour; at most %u)\n"
-	       "gets a directed refresh: a who-has from the ADDRESS (IPv6: a neighbour\n"
-	       "solicitation from it), which stacks that ignore gratuitous ARP or\n"
-	       "unsolicited advertisements obey.\n"
-	       "\n"
-	       "  -i, --interface IFACE        the Ethernet interface to send on\n"
-	       "      --probes N               probes before announcing (%s)\n"
-	       "      --probe-interval DUR     between probes (%s)\n"
-	       "      --announce-delay DUR     from the last probe to the announcement (%s)\n"
-	       "      --announcements N        announcements or NAs (%s)\n"
-	       "      --announce-interval DUR  between announcements (%s)\n"
-	       "      --frames request|reply|both  ARP announcement form (default request)\n"
-	       "      --target-mac broadcast|zero  THA of the ARP request form (default broadcast)\n"
-	       "      --no-refresh             no directed refresh after the announcements\n"
-	       "      --neighbour ADDR         refresh this IPv4 or IPv6 neighbour too (repeatable)\n"
-	       "  -f, --force                  send even for an ADDRESS not configured on IFACE,\n"
-	       "                               or answered for by another host\n"
-	       "  -h, --help                   this help\n"
-	       "\n"
-	       "DUR is an integer with a unit: 250ms, 1s, 2m (no unit: seconds).\n"
-	       "Exit status: 0 all sent, 1 a send failed or an ADDRESS is not configured\n"
-	       "on IFACE (or is tentative or dadfailed), 2 bad usage or input, 3 another\n"
-	       "host holds an ADDRESS (it answered a probe; that ADDRESS was not announced).\n",
-	       (unsigned)CFG_REFRESH_MAX_DEFAULT, limits("probes", def.probes, l[0]),
-	       limits("probe_interval", def.probe_interval_ns, l[1]),
-	       limits("announce_delay", def.announce_delay_ns, l[2]),
-	       limits("announcements", def.announcements, l[3]),
-	       limits("announce_interval", def.announce_interval_ns, l[4]));
+	printf(
+	    "Usage: garpctl send -i IFACE [OPTION]... ADDRESS...\n"
+	    "Send the gratuitous ARP sequence for each IPv4 ADDRESS, and unsolicited\n"
+	    "neighbour advertisements for each IPv6 ADDRESS, out of IFACE, all\n"
+	    "addresses at the same time; by default 3 probes 1 s apart, then one\n"
+	    "announcement 1 s after the last probe (IPv6: probes only for an address\n"
+	    "added with nodad; the kernel's DAD checked the others). Every ADDRESS\n"
+	    "must be configured on IFACE, or nothing is sent (unless --force); a\n"
+	    "tentative or dadfailed IPv6 ADDRESS is refused. While it probes it\n"
+	    "listens: an ADDRESS another host answers for is not announced.\n"
+	    "The limits are garpd.conf(5)'s for the key of the same name.\n"
+	    "After the announcements, each known neighbour on IFACE of the address's\n"
+	    "family (the kernel's neighbour table within the address's subnet, the\n"
+	    "gateways of the routes through IFACE, every --neighbour; at most %u)\n"
+	    "gets a directed refresh: a who-has from the ADDRESS (IPv6: a neighbour\n"
+	    "solicitation from it), which stacks that ignore gratuitous ARP or\n"
+	    "unsolicited advertisements obey.\n"
+	    "\n"
+	    "  -i, --interface IFACE        the Ethernet interface to send on\n"
+	    "      --probes N               probes before announcing (%s)\n"
+	    "      --probe-interval DUR     between probes (%s)\n"
+	    "      --announce-delay DUR     from the last probe to the announcement (%s)\n"
+	    "      --announcements N        announcements or NAs (%s)\n"
+	    "      --announce-interval DUR  between announcements (%s)\n"
+	    "      --frames request|reply|both  ARP announcement form (default request)\n"
+	    "      --target-mac broadcast|zero  THA of the ARP request form (default broadcast)\n"
+	    "      --no-refresh             no directed refresh after the announcements\n"
+	    "      --neighbour ADDR         refresh this IPv4 or IPv6 neighbour too (repeatable)\n"
+	    "  -f, --force                  send even for an ADDRESS not configured on IFACE,\n"
+	    "                               or answered for by another host\n"
+	    "  -h, --help                   this help\n"
+	    "\n"
+	    "DUR is an integer with a unit: 250ms, 1s, 2m (no unit: seconds).\n"
+	    "Exit status: 0 all sent, 1 a send failed or an ADDRESS is not configured\n"
+	    "on IFACE (or is tentative or dadfailed), 2 bad usage or input, 3 another\n"
+	    "host holds an ADDRESS (it answered a probe; that ADDRESS was not announced).\n",
+	    (unsigned)CFG_REFRESH_MAX_DEFAULT, limits("probes", def.probes, l[0]),
+	    limits("probe_interval", def.probe_interval_ns, l[1]),
+	    limits("announce_delay", def.announce_delay_ns, l[2]),
+	    limits("announcements", def.announcements, l[3]),
+	    limits("announce_interval", def.announce_interval_ns, l[4]));
 }
 
 enum {
@@ -173,19 +176,19 @@ enum {
 };
 
 static const struct option send_options[] = {
-	{"interface", required_argument, NULL, 'i'},
-	{"probes", required_argument, NULL, OPT_PROBES},
-	{"probe-interval", required_argument, NULL, OPT_PROBE_INTERVAL},
-	{"announce-delay", required_argument, NULL, OPT_ANNOUNCE_DELAY},
-	{"announcements", required_argument, NULL, OPT_ANNOUNCEMENTS},
-	{"announce-interval", required_argument, NULL, OPT_ANNOUNCE_INTERVAL},
-	{"frames", required_argument, NULL, OPT_FRAMES},
-	{"target-mac", required_argument, NULL, OPT_TARGET_MAC},
-	{"no-refresh", no_argument, NULL, OPT_NO_REFRESH},
-	{"neighbour", required_argument, NULL, OPT_NEIGHBOUR},
-	{"force", no_argument, NULL, 'f'},
-	{"help", no_argument, NULL, 'h'},
-	{0},
+	{ "interface", required_argument, NULL, 'i' },
+	{ "probes", required_argument, NULL, OPT_PROBES },
+	{ "probe-interval", required_argument, NULL, OPT_PROBE_INTERVAL },
+	{ "announce-delay", required_argument, NULL, OPT_ANNOUNCE_DELAY },
+	{ "announcements", required_argument, NULL, OPT_ANNOUNCEMENTS },
+	{ "announce-interval", required_argument, NULL, OPT_ANNOUNCE_INTERVAL },
+	{ "frames", required_argument, NULL, OPT_FRAMES },
+	{ "target-mac", required_argument, NULL, OPT_TARGET_MAC },
+	{ "no-refresh", no_argument, NULL, OPT_NO_REFRESH },
+	{ "neighbour", required_argument, NULL, OPT_NEIGHBOUR },
+	{ "force", no_argument, NULL, 'f' },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
 };
 
 static const char *option_name(int c)
@@ -259,7 +262,8 @@ static int parse_neighbour(const char *arg, struct garp_addr *nb, size_t *n_nb)
 		if (garp_addr_eq(&nb[k], &a))
 			return 0;
 	if (*n_nb == CFG_REFRESH_NEIGHBOURS_MAX)
-		return usage_error("--neighbour: more than %d neighbours", CFG_REFRESH_NEIGHBOURS_MAX);
+		return usage_error("--neighbour: more than %d neighbours",
+				   CFG_REFRESH_NEIGHBOURS_MAX);
 	nb[(*n_nb)++] = a;
 	return 0;
 }
@@ -318,7 +322,7 @@ static int parse_args(int argc, char **argv, struct cfg_sequence *seq, const cha
 	if (no_refresh && n_nb)
 		return usage_error("--neighbour makes no sense with --no-refresh");
 	seq->directed_refresh = !no_refresh;
-	seq->refresh_neighbours = (struct cfg_addr_list){.v = nb, .n = (uint32_t)n_nb};
+	seq->refresh_neighbours = (struct cfg_addr_list){ .v = nb, .n = (uint32_t)n_nb };
 	if (optind >= argc)
 		return usage_error("no address given");
 
@@ -361,13 +365,12 @@ static int parse_args(int argc, char **argv, struct cfg_sequence *seq, const cha
 	return 0;
 }
 
-
 /* ---- the run: pure state, driven by events, frames and notes ----------- */
 
 enum send_outcome {
 	SEND_PENDING,
 	SEND_ANNOUNCED,
-	SEND_CONFLICT,   /* another host answered: held back */
+	SEND_CONFLICT, /* another host answered: held back */
 	SEND_CANCELLED,
 };
 
@@ -383,9 +386,9 @@ enum send_failure {
 
 struct send_target {
 	struct garp_addr addr;
-	struct gnl_addr ga;  /* as the dump reported it; made up under --force */
-	bool configured;     /* on the interface, per the dump */
-	bool removed;        /* cancelled because it was removed */
+	struct gnl_addr ga; /* as the dump reported it; made up under --force */
+	bool configured;    /* on the interface, per the dump */
+	bool removed;	    /* cancelled because it was removed */
 	enum send_outcome outcome;
 	uint8_t mac[PKT_ETH_ALEN]; /* SEND_CONFLICT: the other host's */
 };
@@ -486,7 +489,7 @@ static struct garp_addr gnl_addr_key(const struct gnl_addr *ga)
 		return garp_addr_v6(&ga->addr.v6);
 	if (ga->family == AF_INET)
 		return garp_addr_v4(ga->addr.v4);
-	return (struct garp_addr){0};
+	return (struct garp_addr){ 0 };
 }
 
 static bool send_any_v6(const struct sender *s)
@@ -527,7 +530,8 @@ static void send_collect(struct sender *s, const struct gnl_event *ev)
 
 			if (!garp_addr_eq(&t->addr, &a))
 				continue;
-			/* the interface's index may come after its addresses: kept per index below */
+			/* the interface's index may come after its addresses: kept per index below
+			 */
 			if (ev->type == GNL_EV_ADDR_DEL) {
 				if (t->configured && t->ga.ifindex == ev->addr.ifindex)
 					t->configured = false;
@@ -630,7 +634,8 @@ static void send_query_event(struct sender *s, uint64_t now, const struct gnl_ev
 		break;
 	case GNL_EV_QUERY_DONE:
 		s->q_busy = false;
-		engine_neighbours(s->e, now, s->q_ifindex, s->neigh, s->n_neigh, s->hops, s->n_hops);
+		engine_neighbours(s->e, now, s->q_ifindex, s->neigh, s->n_neigh, s->hops,
+				  s->n_hops);
 		s->n_neigh = s->n_hops = 0;
 		break;
 	default:
@@ -754,7 +759,7 @@ static int send_all(int fd, const struct pkt_out *out, size_t n)
 	size_t done = 0;
 
 	while (done < n) {
-		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		struct pollfd p = { .fd = fd, .events = POLLOUT };
 		int r = pkt_send_batch(fd, out + done, n - done);
 
 		if (r > 0) {
@@ -896,7 +901,7 @@ static int send_report(const struct sender *s)
 		fprintf(stderr, "garpctl send: %s: interface went down\n", s->ifname);
 		return GARPCTL_EXIT_FAILURE;
 	case SEND_NOT_ELIGIBLE: {
-		struct util_link l = {.flags = s->link.flags, .type = s->link.type};
+		struct util_link l = { .flags = s->link.flags, .type = s->link.type };
 		const char *why = util_link_why_not_arp(&l);
 
 		fprintf(stderr, "garpctl send: %s: %s, stopped sending ARP\n", s->ifname,
@@ -914,9 +919,10 @@ static int send_report(const struct sender *s)
 			if (!s->t[i].removed)
 				continue;
 			garp_addr_to_str(&s->t[i].addr, a);
-			fprintf(stderr,
-				"garpctl send: %s is no longer configured on %s, not announcing it\n",
-				a, s->ifname);
+			fprintf(
+			    stderr,
+			    "garpctl send: %s is no longer configured on %s, not announcing it\n",
+			    a, s->ifname);
 		}
 		return GARPCTL_EXIT_FAILURE;
 	case SEND_OK:
@@ -930,8 +936,9 @@ static int send_report(const struct sender *s)
 		garp_addr_to_str(&s->t[i].addr, a);
 		fprintf(stderr, "garpctl send: %s is in use by %s on %s (%s), not announcing it\n",
 			a, pkt_mac_to_str(s->t[i].mac, m), s->ifname,
-			s->t[i].addr.family == AF_INET6 ? "seen during our duplicate address detection"
-							: "it answered our probe");
+			s->t[i].addr.family == AF_INET6
+			    ? "seen during our duplicate address detection"
+			    : "it answered our probe");
 		conflict = true;
 	}
 	return conflict ? GARPCTL_EXIT_CONFLICT : GARPCTL_EXIT_OK;
@@ -1014,7 +1021,7 @@ static int nl_sync(struct send_io *io, struct sender *s)
 			break;
 		}
 		for (int i = 0; i < io->n_gnl_fds; i++)
-			p[i] = (struct pollfd){.fd = io->gnl_fds[i], .events = POLLIN};
+			p[i] = (struct pollfd){ .fd = io->gnl_fds[i], .events = POLLIN };
 		if (poll(p, (nfds_t)io->n_gnl_fds, (int)((end - now) / 1000000ull) + 1) < 0 &&
 		    errno != EINTR)
 			r = -errno;
@@ -1039,7 +1046,7 @@ static int nl_wait_carrier(struct send_io *io, struct sender *s)
 		if (now >= end)
 			break;
 		for (int i = 0; i < io->n_gnl_fds; i++)
-			p[i] = (struct pollfd){.fd = io->gnl_fds[i], .events = POLLIN};
+			p[i] = (struct pollfd){ .fd = io->gnl_fds[i], .events = POLLIN };
 		if (poll(p, (nfds_t)io->n_gnl_fds, (int)((end - now) / 1000000ull) + 1) < 0 &&
 		    errno != EINTR)
 			return -errno;
@@ -1052,7 +1059,7 @@ static int nl_wait_carrier(struct send_io *io, struct sender *s)
 
 static void arm(struct send_io *io, uint64_t deadline)
 {
-	struct itimerspec its = {0};
+	struct itimerspec its = { 0 };
 
 	if (deadline == io->armed)
 		return;
@@ -1102,13 +1109,14 @@ static int send_loop(struct send_io *io, struct sender *s)
 		deadline = s->failure ? s->settle_until : engine_next_deadline(s->e);
 		arm(io, deadline);
 		for (int i = 0; i < io->n_gnl_fds; i++)
-			p[np++] = (struct pollfd){.fd = io->gnl_fds[i], .events = POLLIN};
-		p[np++] = (struct pollfd){.fd = io->timer_fd, .events = POLLIN};
+			p[np++] = (struct pollfd){ .fd = io->gnl_fds[i], .events = POLLIN };
+		p[np++] = (struct pollfd){ .fd = io->timer_fd, .events = POLLIN };
 		if (s->filter_arp)
-			p[np++] = (struct pollfd){.fd = s->pkt_fd, .events = POLLIN};
+			p[np++] = (struct pollfd){ .fd = s->pkt_fd, .events = POLLIN };
 		if (s->filter_nd)
-			p[np++] = (struct pollfd){.fd = s->nd_fd, .events = POLLIN};
-		if (deadline == ENGINE_NO_DEADLINE && !s->filter_arp && !s->filter_nd && !s->q_busy) {
+			p[np++] = (struct pollfd){ .fd = s->nd_fd, .events = POLLIN };
+		if (deadline == ENGINE_NO_DEADLINE && !s->filter_arp && !s->filter_nd &&
+		    !s->q_busy) {
 			/* nothing the engine waits for, yet an address has no outcome */
 			s->failure = s->failure ? s->failure : SEND_NOT_ELIGIBLE;
 			return 0;
@@ -1145,7 +1153,7 @@ static const char *send_dad_refusal(const struct send_target *t)
 /* Why the engine will not run a sequence on @l; NULL when it will. Exit 2 either way. */
 static const char *link_refusal(const struct gnl_link *l)
 {
-	struct util_link u = {.ifindex = l->ifindex, .flags = l->flags, .type = l->type};
+	struct util_link u = { .ifindex = l->ifindex, .flags = l->flags, .type = l->type };
 	const char *why = util_link_why_not_arp(&u);
 
 	if (why)
@@ -1161,8 +1169,9 @@ static const char *link_refusal(const struct gnl_link *l)
 
 static int send_start(struct sender *s, uint64_t now)
 {
-	struct engine_policy_source policy = {
-		.get = send_policy, .userdata = s, .ipv6_router = send_ipv6_router};
+	struct engine_policy_source policy = { .get = send_policy,
+					       .userdata = s,
+					       .ipv6_router = send_ipv6_router };
 	int r;
 
 	r = engine_new(&s->e, &policy, now);
@@ -1193,8 +1202,8 @@ static int send_start(struct sender *s, uint64_t now)
 
 int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 {
-	struct sender s = {.seq = CFG_SEQUENCE_INIT, .pkt_fd = -1, .nd_fd = -1};
-	struct send_io io = {.timer_fd = -1, .armed = ENGINE_NO_DEADLINE};
+	struct sender s = { .seq = CFG_SEQUENCE_INIT, .pkt_fd = -1, .nd_fd = -1 };
+	struct send_io io = { .timer_fd = -1, .armed = ENGINE_NO_DEADLINE };
 	struct garp_addr *addrs = NULL;
 	struct garp_addr *nb = NULL;
 	size_t n_addrs = 0;
@@ -1254,7 +1263,8 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 		if (s.t[i].configured)
 			continue;
 		garp_addr_to_str(&s.t[i].addr, a);
-		fprintf(stderr, "garpctl send: %s is not configured on %s (use --force to send anyway)\n",
+		fprintf(stderr,
+			"garpctl send: %s is not configured on %s (use --force to send anyway)\n",
 			a, s.ifname);
 		missing = true;
 	}
@@ -1277,8 +1287,9 @@ int garpctl_send(const struct garpctl_ctx *ctx, int argc, char **argv)
 	r = pkt_socket_open(&s.pkt_fd);
 	if (r < 0) {
 		if (r == -EPERM || r == -EACCES)
-			fprintf(stderr, "garpctl send: opening the packet socket needs CAP_NET_RAW "
-					"(run as root): %s\n",
+			fprintf(stderr,
+				"garpctl send: opening the packet socket needs CAP_NET_RAW "
+				"(run as root): %s\n",
 				strerror(-r));
 		else
 			fprintf(stderr, "garpctl send: opening the packet socket: %s\n",

@@ -14,16 +14,16 @@
 #include "garpd-build.h"
 
 static const struct garpctl_command commands[] = {
-	{"send", garpctl_send, "-i IFACE [OPTION]... ADDRESS...",
-	 "send the gratuitous ARP sequence for addresses, once (no daemon needed)"},
-	{"status", garpctl_status, "[--json]",
-	 "interfaces, addresses and their sequence state, counters, recent conflicts"},
-	{"announce", garpctl_announce, "[-i IFACE] [--sequence] [--force] [ADDRESS...]",
-	 "announce now: these addresses, every address of IFACE, or every address"},
-	{"reload", garpctl_reload, "", "reload the configuration and say whether it took"},
-	{"monitor", garpctl_monitor, "[--json] [-i IFACE]... [ADDRESS]...",
-	 "print garpd's events as they happen, with their time, until garpd goes"},
-	{"metrics", garpctl_metrics, "", "counters in the Prometheus text format"},
+	{ "send", garpctl_send, "-i IFACE [OPTION]... ADDRESS...",
+	  "send the gratuitous ARP sequence for addresses, once (no daemon needed)" },
+	{ "status", garpctl_status, "[--json]",
+	  "interfaces, addresses and their sequence state, counters, recent conflicts" },
+	{ "announce", garpctl_announce, "[-i IFACE] [--sequence] [--force] [ADDRESS...]",
+	  "announce now: these addresses, every address of IFACE, or every address" },
+	{ "reload", garpctl_reload, "", "reload the configuration and say whether it took" },
+	{ "monitor", garpctl_monitor, "[--json] [-i IFACE]... [ADDRESS]...",
+	  "print garpd's events as they happen, with their time, until garpd goes" },
+	{ "metrics", garpctl_metrics, "", "counters in the Prometheus text format" },
 };
 
 static void help(void)
@@ -54,12 +54,12 @@ static int usage_error(const char *what, const char *arg)
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"socket", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{0},
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
 	};
-	struct garpctl_ctx ctx = {.socket_path = GARPCTL_DEFAULT_SOCKET};
+	struct garpctl_ctx ctx = { .socket_path = GARPCTL_DEFAULT_SOCKET };
 	int c;
 
 	opterr = 0;

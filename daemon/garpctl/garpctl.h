@@ -46,4 +46,3 @@ int garpctl_announce(const struct garpctl_ctx *ctx, int argc, char **argv);
 int garpctl_reload(const struct garpctl_ctx *ctx, int argc, char **argv);
 int garpctl_monitor(const struct garpctl_ctx *ctx, int argc, char **argv);
 int garpctl_metrics(const struct garpctl_ctx *ctx, int argc, char **argv);
-

@@ -64,9 +64,10 @@ static void policy_text(const struct cfg_sequence *q, struct buf *out)
 		   "           frames=%s on_conflict=%s on_link_up=%s on_mac_change=%s "
 		   "on_bond_failover=%s refresh_interval=%s max_frames_per_second=%u\n",
 		   cfg_profile_to_string(q->profile), q->probes, dur(q->probe_interval_ns, b1),
-		   dur(q->announce_delay_ns, b2), q->announcements, dur(q->announce_interval_ns, b3),
-		   cfg_frames_to_string(q->frames), cfg_on_conflict_to_string(q->on_conflict),
-		   cfg_action_to_string(q->on_link_up), cfg_action_to_string(q->on_mac_change),
+		   dur(q->announce_delay_ns, b2), q->announcements,
+		   dur(q->announce_interval_ns, b3), cfg_frames_to_string(q->frames),
+		   cfg_on_conflict_to_string(q->on_conflict), cfg_action_to_string(q->on_link_up),
+		   cfg_action_to_string(q->on_mac_change),
 		   cfg_action_to_string(q->on_bond_failover), dur(q->refresh_interval_ns, b4),
 		   q->max_frames_per_second);
 }
@@ -235,12 +236,11 @@ static void text_end(const struct daemon_status *s, struct buf *out)
 		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
 		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
 		   (unsigned long long)ec->na, (unsigned long long)ec->ns_probes,
-		   (unsigned long long)ec->dad_failures,
-		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
-		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
-		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
-		   (unsigned long long)s->send_errors, (unsigned long long)ec->refreshes,
-		   (unsigned long long)ec->refresh_capped);
+		   (unsigned long long)ec->dad_failures, (unsigned long long)ec->conflicts,
+		   (unsigned long long)ec->cancellations, (unsigned long long)ec->rate_limited,
+		   (unsigned long long)ec->sequences, (unsigned long long)gc->resyncs,
+		   (unsigned long long)gc->malformed, (unsigned long long)s->send_errors,
+		   (unsigned long long)ec->refreshes, (unsigned long long)ec->refresh_capped);
 
 	buf_printf(out, "  lost (out of memory) %llu  notes dropped %llu\n",
 		   (unsigned long long)ec->lost, (unsigned long long)ec->notes_dropped);
@@ -257,7 +257,10 @@ static void text_end(const struct daemon_status *s, struct buf *out)
 }
 
 static const struct status_form status_text = {
-	.begin = text_begin, .link = text_link, .target = text_target, .end = text_end,
+	.begin = text_begin,
+	.link = text_link,
+	.target = text_target,
+	.end = text_end,
 };
 
 /* ---- status, as JSON ---- */
@@ -325,13 +328,15 @@ static void json_target(const struct daemon_status *s, const struct status_link 
 	double when = ago(s, ti->last_announced);
 	char a[GARP_ADDR_STRLEN];
 
-	buf_printf(out, "%s{\"address\":\"%s\",\"family\":\"%s\",\"state\":\"%s\","
+	buf_printf(out,
+		   "%s{\"address\":\"%s\",\"family\":\"%s\",\"state\":\"%s\","
 		   "\"sent\":%u,\"total\":%u,",
 		   k ? "," : "", garp_addr_to_str(&ti->addr, a),
 		   ti->addr.family == AF_INET6 ? "ipv6" : "ipv4",
 		   engine_target_state_to_string(ti->state), ti->sent, ti->total);
 	if (ti->addr.family == AF_INET6)
-		buf_printf(out, "\"dad\":\"%s\",", addr_dad_state(ti) ? addr_dad_state(ti) : "done");
+		buf_printf(out, "\"dad\":\"%s\",",
+			   addr_dad_state(ti) ? addr_dad_state(ti) : "done");
 	if (when < 0)
 		buf_printf(out, "\"last_announced_seconds_ago\":null}");
 	else
@@ -349,22 +354,23 @@ static void json_end(const struct daemon_status *s, struct buf *out)
 	const struct gnl_counters *gc = &s->netlink;
 	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12];
 
-	buf_printf(out,
-		   "],\"counters\":{\"probes\":%llu,\"announcements\":%llu,\"replies\":%llu,"
-		   "\"relearn\":%llu,\"conflicts\":%llu,\"cancellations\":%llu,"
-		   "\"rate_limited\":%llu,\"sequences\":%llu,\"resyncs\":%llu,"
-		   "\"malformed_netlink\":%llu,\"send_errors\":%llu,\"neighbour_advertisements\":%llu,"
-		   "\"ns_probes\":%llu,\"dad_failures\":%llu,\"refreshes\":%llu,"
-		   "\"refresh_capped\":%llu,\"lost\":%llu,\"notes_dropped\":%llu},\"conflicts\":[",
-		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
-		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
-		   (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
-		   (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
-		   (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
-		   (unsigned long long)s->send_errors, (unsigned long long)ec->na,
-		   (unsigned long long)ec->ns_probes, (unsigned long long)ec->dad_failures,
-		   (unsigned long long)ec->refreshes, (unsigned long long)ec->refresh_capped,
-		   (unsigned long long)ec->lost, (unsigned long long)ec->notes_dropped);
+	buf_printf(
+	    out,
+	    "],\"counters\":{\"probes\":%llu,\"announcements\":%llu,\"replies\":%llu,"
+	    "\"relearn\":%llu,\"conflicts\":%llu,\"cancellations\":%llu,"
+	    "\"rate_limited\":%llu,\"sequences\":%llu,\"resyncs\":%llu,"
+	    "\"malformed_netlink\":%llu,\"send_errors\":%llu,\"neighbour_advertisements\":%llu,"
+	    "\"ns_probes\":%llu,\"dad_failures\":%llu,\"refreshes\":%llu,"
+	    "\"refresh_capped\":%llu,\"lost\":%llu,\"notes_dropped\":%llu},\"conflicts\":[",
+	    (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
+	    (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
+	    (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
+	    (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
+	    (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
+	    (unsigned long long)s->send_errors, (unsigned long long)ec->na,
+	    (unsigned long long)ec->ns_probes, (unsigned long long)ec->dad_failures,
+	    (unsigned long long)ec->refreshes, (unsigned long long)ec->refresh_capped,
+	    (unsigned long long)ec->lost, (unsigned long long)ec->notes_dropped);
 	for (size_t i = 0; i < s->n_conflicts; i++) {
 		const struct engine_conflict *c = &s->conflicts[i];
 
@@ -424,7 +430,7 @@ static enum control_reply cmd_status(struct daemon *d, const struct request *r, 
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		goto oom;
-	j->job = (struct control_job){.step = status_step, .free = status_free};
+	j->job = (struct control_job){ .step = status_step, .free = status_free };
 	j->form = json ? &status_json : &status_text;
 	if (daemon_status_take(d, &j->s) < 0) {
 		status_free(&j->job);
@@ -459,8 +465,7 @@ const char *daemon_format_time(uint64_t epoch_ns, char buf[40])
 	time_t sec = (time_t)(epoch_ns / 1000000000ull);
 	struct tm tm;
 
-	if (!gmtime_r(&sec, &tm) ||
-	    !strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm))
+	if (!gmtime_r(&sec, &tm) || !strftime(buf, 40, "%Y-%m-%dT%H:%M:%S", &tm))
 		return "unknown";
 	snprintf(buf + 19, 40 - 19, ".%06uZ", (unsigned)(epoch_ns % 1000000000ull / 1000));
 	return buf;
@@ -525,30 +530,35 @@ static int announce_one(struct daemon *d, const struct daemon_status *s,
 		return 0;
 	case ENGINE_NOW_WAITING:
 		buf_printf(out, "waiting iface=%s addr=%s reason=cannot-send-now\n", ifname, a);
-		buf_printf(why, "%s%s on %s: cannot send now (link down or held down after a "
-				"removal); it runs when it can",
+		buf_printf(why,
+			   "%s%s on %s: cannot send now (link down or held down after a "
+			   "removal); it runs when it can",
 			   why->len ? "; " : "", a, ifname);
 		return 0;
 	case ENGINE_NOW_CONFLICT:
 		c = conflict_of(s->conflicts, s->n_conflicts, ti->ifindex, &ti->addr);
 		if (c && c->kernel_dad) {
-			buf_printf(out, "refused iface=%s addr=%s reason=conflict detected=kernel-dad "
-					"seen=%s\n",
+			buf_printf(out,
+				   "refused iface=%s addr=%s reason=conflict detected=kernel-dad "
+				   "seen=%s\n",
 				   ifname, a, mono_to_rfc3339(s, c->time, when));
-			buf_printf(why, "%s%s on %s: refused, the kernel's DAD failed at %s; --force "
-					"announces anyway",
+			buf_printf(why,
+				   "%s%s on %s: refused, the kernel's DAD failed at %s; --force "
+				   "announces anyway",
 				   why->len ? "; " : "", a, ifname, when);
 		} else if (c) {
 			buf_printf(out, "refused iface=%s addr=%s reason=conflict mac=%s seen=%s\n",
 				   ifname, a, pkt_mac_to_str(c->mac, mac),
 				   mono_to_rfc3339(s, c->time, when));
-			buf_printf(why, "%s%s on %s: refused, %s defended it at %s (%.1f s ago); "
-					"--force announces anyway",
+			buf_printf(why,
+				   "%s%s on %s: refused, %s defended it at %s (%.1f s ago); "
+				   "--force announces anyway",
 				   why->len ? "; " : "", a, ifname, mac, when, ago(s, c->time));
 		} else {
 			buf_printf(out, "refused iface=%s addr=%s reason=conflict\n", ifname, a);
-			buf_printf(why, "%s%s on %s: refused, another host defended it; --force "
-					"announces anyway",
+			buf_printf(why,
+				   "%s%s on %s: refused, another host defended it; --force "
+				   "announces anyway",
 				   why->len ? "; " : "", a, ifname);
 		}
 		return 0;
@@ -562,10 +572,9 @@ static int announce_one(struct daemon *d, const struct daemon_status *s,
 }
 
 /* announce [iface=NAME] [sequence] [force] [ADDRESS...] */
-static enum control_reply cmd_announce(struct daemon *d, const struct request *r,
-				       struct buf *out)
+static enum control_reply cmd_announce(struct daemon *d, const struct request *r, struct buf *out)
 {
-	struct announce_req q = {.kind = ENGINE_ANNOUNCE_ONLY};
+	struct announce_req q = { .kind = ENGINE_ANNOUNCE_ONLY };
 	struct buf lines = BUF_INIT, why = BUF_INIT;
 	char a[GARP_ADDR_STRLEN];
 	struct daemon_status s;
@@ -621,7 +630,8 @@ static enum control_reply cmd_announce(struct daemon *d, const struct request *r
 			char b[IFNAMSIZ + 12];
 
 			/* an IPv6 address in DAD, or whose DAD failed: never advertised */
-			buf_printf(out, "%s on %s is %s: not advertised", garp_addr_to_str(&q.addrs[i], a),
+			buf_printf(out, "%s on %s is %s: not advertised",
+				   garp_addr_to_str(&q.addrs[i], a),
 				   daemon_status_ifname(&s, unusable->ifindex, b),
 				   addr_dad_state(unusable));
 			goto fail;
@@ -671,8 +681,7 @@ fail:
 	return CONTROL_REPLY_ERROR;
 }
 
-static void prom_family_typed(struct buf *out, const char *name, const char *help,
-			      const char *type)
+static void prom_family_typed(struct buf *out, const char *name, const char *help, const char *type)
 {
 	buf_printf(out, "# HELP garpd_%s %s\n# TYPE garpd_%s %s\n", name, help, name, type);
 }
@@ -701,10 +710,10 @@ static void metrics_gauges(const struct daemon_status *s, struct buf *out)
 	static const struct {
 		const char *name, *help;
 	} fam[] = {
-		{"addresses", "IPv4 addresses garpd tracks."},
-		{"addresses_in_flight", "Addresses with a sequence in flight (probing, waiting "
-					"or announcing)."},
-		{"addresses_in_conflict", "Addresses another host defended (state conflict)."},
+		{ "addresses", "IPv4 addresses garpd tracks." },
+		{ "addresses_in_flight", "Addresses with a sequence in flight (probing, waiting "
+					 "or announcing)." },
+		{ "addresses_in_conflict", "Addresses another host defended (state conflict)." },
 	};
 
 	prom_family_typed(out, "build_info", "garpd's version; always 1.", "gauge");
@@ -722,9 +731,10 @@ static void metrics_gauges(const struct daemon_status *s, struct buf *out)
 			for (size_t t = l->target; t < l->target + l->n_targets; t++) {
 				enum engine_target_state st = s->targets[t].state;
 
-				n += k == 0 || (k == 1 && (st == ENGINE_TARGET_PROBING ||
-							   st == ENGINE_TARGET_WAITING ||
-							   st == ENGINE_TARGET_ANNOUNCING)) ||
+				n += k == 0 ||
+				     (k == 1 &&
+				      (st == ENGINE_TARGET_PROBING || st == ENGINE_TARGET_WAITING ||
+				       st == ENGINE_TARGET_ANNOUNCING)) ||
 				     (k == 2 && st == ENGINE_TARGET_CONFLICT);
 			}
 			buf_printf(out, "garpd_%s{interface=\"", fam[k].name);
@@ -740,25 +750,28 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 		const char *name, *help;
 		size_t off;
 	} per_if[] = {
-		{"probes_total", "ARP probes sent.", offsetof(struct if_stats, probes)},
-		{"announcements_total", "ARP announcements sent (request and reply forms).",
-		 offsetof(struct if_stats, announcements)},
-		{"replies_total", "ARP announcements sent in reply form.",
-		 offsetof(struct if_stats, replies)},
-		{"relearn_total", "Switch-relearn frames sent for guest MACs.",
-		 offsetof(struct if_stats, relearn)},
-		{"conflicts_total", "Address conflicts detected (while probing, or a failed IPv6 DAD).",
-		 offsetof(struct if_stats, conflicts)},
-		{"neighbour_advertisements_total", "IPv6 unsolicited neighbour advertisements sent.",
-		 offsetof(struct if_stats, na)},
-		{"ns_probes_total", "IPv6 DAD neighbour solicitations sent for nodad addresses.",
-		 offsetof(struct if_stats, ns_probes)},
-		{"send_errors_total", "Frames that could not be sent.",
-		 offsetof(struct if_stats, send_errors)},
-		{"refreshes_total", "Directed refresh requests sent to neighbours.",
-		 offsetof(struct if_stats, refreshes)},
-		{"refresh_capped_total", "Neighbours not refreshed: beyond refresh_neighbours_max.",
-		 offsetof(struct if_stats, refresh_capped)},
+		{ "probes_total", "ARP probes sent.", offsetof(struct if_stats, probes) },
+		{ "announcements_total", "ARP announcements sent (request and reply forms).",
+		  offsetof(struct if_stats, announcements) },
+		{ "replies_total", "ARP announcements sent in reply form.",
+		  offsetof(struct if_stats, replies) },
+		{ "relearn_total", "Switch-relearn frames sent for guest MACs.",
+		  offsetof(struct if_stats, relearn) },
+		{ "conflicts_total",
+		  "Address conflicts detected (while probing, or a failed IPv6 DAD).",
+		  offsetof(struct if_stats, conflicts) },
+		{ "neighbour_advertisements_total",
+		  "IPv6 unsolicited neighbour advertisements sent.",
+		  offsetof(struct if_stats, na) },
+		{ "ns_probes_total", "IPv6 DAD neighbour solicitations sent for nodad addresses.",
+		  offsetof(struct if_stats, ns_probes) },
+		{ "send_errors_total", "Frames that could not be sent.",
+		  offsetof(struct if_stats, send_errors) },
+		{ "refreshes_total", "Directed refresh requests sent to neighbours.",
+		  offsetof(struct if_stats, refreshes) },
+		{ "refresh_capped_total",
+		  "Neighbours not refreshed: beyond refresh_neighbours_max.",
+		  offsetof(struct if_stats, refresh_capped) },
 	};
 	struct daemon_status s;
 	const struct engine_counters *ec = &s.engine;
@@ -773,7 +786,7 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 		prom_family(out, per_if[k].name, per_if[k].help);
 		for (size_t i = 0; i < s.n_if_stats; i++) {
 			const uint64_t *v =
-				(const uint64_t *)((const char *)&s.if_stats[i] + per_if[k].off);
+			    (const uint64_t *)((const char *)&s.if_stats[i] + per_if[k].off);
 
 			buf_printf(out, "garpd_%s{interface=\"", per_if[k].name);
 			prom_label(out, s.if_stats[i].name);
@@ -784,13 +797,16 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 	buf_printf(out, "garpd_sequences_total %llu\n", (unsigned long long)ec->sequences);
 	prom_family(out, "cancellations_total", "Sequences cancelled before they finished.");
 	buf_printf(out, "garpd_cancellations_total %llu\n", (unsigned long long)ec->cancellations);
-	prom_family(out, "rate_limit_delays_total", "Frames delayed by the per-interface rate limit.");
-	buf_printf(out, "garpd_rate_limit_delays_total %llu\n", (unsigned long long)ec->rate_limited);
+	prom_family(out, "rate_limit_delays_total",
+		    "Frames delayed by the per-interface rate limit.");
+	buf_printf(out, "garpd_rate_limit_delays_total %llu\n",
+		   (unsigned long long)ec->rate_limited);
 	prom_family(out, "dad_failures_total", "IPv6 addresses whose kernel DAD failed.");
 	buf_printf(out, "garpd_dad_failures_total %llu\n", (unsigned long long)ec->dad_failures);
 	prom_family(out, "lost_total", "Frames, targets or queries dropped: out of memory.");
 	buf_printf(out, "garpd_lost_total %llu\n", (unsigned long long)ec->lost);
-	prom_family(out, "notes_dropped_total", "Engine notes not logged: too many waiting or no memory.");
+	prom_family(out, "notes_dropped_total",
+		    "Engine notes not logged: too many waiting or no memory.");
 	buf_printf(out, "garpd_notes_dropped_total %llu\n", (unsigned long long)ec->notes_dropped);
 	prom_family(out, "netlink_resyncs_total", "Netlink overflows recovered by a re-dump.");
 	buf_printf(out, "garpd_netlink_resyncs_total %llu\n", (unsigned long long)gc->resyncs);

@@ -65,8 +65,8 @@ static const char *group_name(gid_t gid, char buf[NAME_MAX_LEN])
 	return buf;
 }
 
-static void describe(const char *what, const char *path, const struct stat *st, bool dir,
-		     char *buf, size_t size)
+static void describe(const char *what, const char *path, const struct stat *st, bool dir, char *buf,
+		     size_t size)
 {
 	char me[NAME_MAX_LEN], mg[NAME_MAX_LEN], fu[NAME_MAX_LEN], fg[NAME_MAX_LEN];
 
@@ -111,8 +111,7 @@ bool config_access_explain(const char *path, char *buf, size_t size)
 	return false;
 }
 
-int garpd_config_load(struct cfg *ret, const char *path, bool missing_ok,
-		      struct cfg_error *ret_err)
+int garpd_config_load(struct cfg *ret, const char *path, bool missing_ok, struct cfg_error *ret_err)
 {
 	int r = cfg_load(ret, path, missing_ok, ret_err);
 

@@ -16,11 +16,11 @@
 #define CONTROL_INPUT_MAX (CONTROL_LINE_MAX + 2)
 
 enum control_frame {
-	CONTROL_FRAME_MORE,     /* no complete line yet: read more */
-	CONTROL_FRAME_LINE,     /* a request */
+	CONTROL_FRAME_MORE,	/* no complete line yet: read more */
+	CONTROL_FRAME_LINE,	/* a request */
 	CONTROL_FRAME_TOO_LONG, /* longer than CONTROL_LINE_MAX */
-	CONTROL_FRAME_NUL,      /* contains a NUL byte */
-	CONTROL_FRAME_CR,       /* a carriage return not followed by the LF */
+	CONTROL_FRAME_NUL,	/* contains a NUL byte */
+	CONTROL_FRAME_CR,	/* a carriage return not followed by the LF */
 };
 
 /**

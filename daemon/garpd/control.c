@@ -28,16 +28,17 @@
 #define REQUEST_COST 1024u
 
 struct client {
-	int fd; /* -1: free slot */
-	struct buf in;      /* received, not yet framed or run */
-	char head[32];      /* "OK <length>\n" of the reply in out */
+	int fd;	       /* -1: free slot */
+	struct buf in; /* received, not yet framed or run */
+	char head[32]; /* "OK <length>\n" of the reply in out */
 	size_t head_len;
-	struct buf out;     /* out.data[sent..len) waits to be sent, after head[head_sent..] */
+	struct buf out; /* out.data[sent..len) waits to be sent, after head[head_sent..] */
 	size_t head_sent, sent;
 	struct buf payload; /* the reply a job is building */
 	struct control_job *job;
 	size_t req_len, req_used; /* req_used > 0: a whole request waits at the front of in */
-	uint64_t since; /* idle: since connecting or its last reply; writing: since the last progress */
+	uint64_t
+	    since; /* idle: since connecting or its last reply; writing: since the last progress */
 	uint32_t events; /* what epoll watches */
 	bool monitor, json;
 	bool closing; /* close once out is written */
@@ -55,6 +56,7 @@ struct control {
 	bool ready;
 	size_t next; /* where the next turn of control_run() starts */
 	struct client clients[CONTROL_CLIENTS_MAX];
+	unsigned int n_clients; /* slots in use: none, and the per-wakeup walks below are skipped */
 	unsigned int n_monitors;
 };
 
@@ -105,9 +107,9 @@ static int remove_stale(const struct sockaddr_un *sa)
 int control_open(struct control **ret, const char *path, const struct control_owner *owner,
 		 int epfd, uint64_t tag_base, control_handler handler, void *userdata)
 {
-	static const struct control_owner nobody = {.uid = (uid_t)-1, .gid = (gid_t)-1};
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag_base};
+	static const struct control_owner nobody = { .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag_base };
 	struct control *c;
 	struct stat st;
 	mode_t old;
@@ -181,6 +183,7 @@ static void client_close(struct control *c, struct client *cl)
 		return;
 	epoll_ctl(c->epfd, EPOLL_CTL_DEL, cl->fd, NULL);
 	close(cl->fd);
+	c->n_clients--;
 	if (cl->monitor)
 		c->n_monitors--;
 	if (cl->job)
@@ -188,7 +191,7 @@ static void client_close(struct control *c, struct client *cl)
 	buf_free(&cl->in);
 	buf_free(&cl->out);
 	buf_free(&cl->payload);
-	*cl = (struct client){.fd = -1};
+	*cl = (struct client){ .fd = -1 };
 }
 
 /* A best-effort last word to a client about to be closed; it may never read it. */
@@ -243,8 +246,7 @@ static bool peer_allowed(const struct control *c, int fd)
 /* Waiting for its next request: no request, reply or job in hand. Only these are evicted. */
 static bool client_idle(const struct client *cl)
 {
-	return !cl->monitor && !cl->job && !cl->req_used && !cl->closing &&
-	       client_pending(cl) == 0;
+	return !cl->monitor && !cl->job && !cl->req_used && !cl->closing && client_pending(cl) == 0;
 }
 
 static uint64_t client_deadline(const struct client *cl)
@@ -264,7 +266,7 @@ static uint64_t client_deadline(const struct client *cl)
  */
 static void client_update_events(struct control *c, struct client *cl, size_t i)
 {
-	struct epoll_event ev = {.data.u64 = c->tag_base + 1 + i};
+	struct epoll_event ev = { .data.u64 = c->tag_base + 1 + i };
 
 	if (client_pending(cl) > 0)
 		ev.events |= EPOLLOUT;
@@ -284,11 +286,12 @@ static bool client_send(struct control *c, struct client *cl, uint64_t now)
 		size_t k;
 
 		if (cl->head_sent < cl->head_len)
-			iov[n_iov++] = (struct iovec){cl->head + cl->head_sent,
-						      cl->head_len - cl->head_sent};
+			iov[n_iov++] = (struct iovec){ cl->head + cl->head_sent,
+						       cl->head_len - cl->head_sent };
 		if (cl->sent < cl->out.len)
-			iov[n_iov++] = (struct iovec){cl->out.data + cl->sent, cl->out.len - cl->sent};
-		n = sendmsg(cl->fd, &(struct msghdr){.msg_iov = iov, .msg_iovlen = (size_t)n_iov},
+			iov[n_iov++] =
+			    (struct iovec){ cl->out.data + cl->sent, cl->out.len - cl->sent };
+		n = sendmsg(cl->fd, &(struct msghdr){ .msg_iov = iov, .msg_iovlen = (size_t)n_iov },
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -403,7 +406,7 @@ static void accept_clients(struct control *c, uint64_t now)
 {
 	for (int k = 0; k < ACCEPT_BATCH; k++) {
 		struct client *cl = NULL;
-		struct epoll_event ev = {.events = EPOLLIN};
+		struct epoll_event ev = { .events = EPOLLIN };
 		size_t i;
 		int fd;
 
@@ -422,10 +425,12 @@ static void accept_clients(struct control *c, uint64_t now)
 			}
 		}
 		if (!cl) {
-			/* Full: the connection that has waited longest without a request makes room. */
+			/* Full: the connection that has waited longest without a request makes
+			 * room. */
 			cl = client_evictable(c);
 			if (cl) {
-				client_say(cl->fd, CONTROL_ERR " closed to make room for another client\n");
+				client_say(cl->fd,
+					   CONTROL_ERR " closed to make room for another client\n");
 				client_close(c, cl);
 			}
 		}
@@ -436,7 +441,8 @@ static void accept_clients(struct control *c, uint64_t now)
 			close(fd);
 			continue;
 		}
-		*cl = (struct client){.fd = fd, .since = now, .events = EPOLLIN};
+		*cl = (struct client){ .fd = fd, .since = now, .events = EPOLLIN };
+		c->n_clients++;
 		client_read(c, cl, i, now); /* its request is often there already */
 	}
 }
@@ -453,7 +459,8 @@ static void client_reply(struct client *cl, struct buf *payload)
 		return;
 	}
 	buf_free(&cl->out);
-	cl->head_len = (size_t)snprintf(cl->head, sizeof(cl->head), CONTROL_OK " %zu\n", payload->len);
+	cl->head_len =
+	    (size_t)snprintf(cl->head, sizeof(cl->head), CONTROL_OK " %zu\n", payload->len);
 	cl->out = *payload;
 	*payload = (struct buf)BUF_INIT;
 }
@@ -544,7 +551,7 @@ static bool client_runnable(const struct client *cl)
 
 bool control_busy(const struct control *c)
 {
-	if (!c || !c->ready)
+	if (!c || !c->ready || !c->n_clients)
 		return false;
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++)
 		if (client_runnable(&c->clients[i]))
@@ -556,7 +563,7 @@ uint64_t control_next_deadline(const struct control *c)
 {
 	uint64_t next = UINT64_MAX;
 
-	if (!c)
+	if (!c || !c->n_clients)
 		return next;
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
 		uint64_t t = client_deadline(&c->clients[i]);
@@ -572,7 +579,7 @@ bool control_run(struct control *c, uint64_t now)
 	size_t used = 0, total;
 	bool ran = false;
 
-	if (!c)
+	if (!c || !c->n_clients)
 		return false;
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
 		struct client *cl = &c->clients[i];

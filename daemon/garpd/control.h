@@ -63,8 +63,7 @@ struct control_job {
  * large reply the handler may return CONTROL_REPLY_OK with *@ret_job set:
  * the job builds the payload, after whatever the handler already wrote.
  */
-typedef enum control_reply (*control_handler)(void *userdata, const char *line,
-					      struct buf *payload,
+typedef enum control_reply (*control_handler)(void *userdata, const char *line, struct buf *payload,
 					      struct control_job **ret_job);
 
 /* Who owns the socket and its directory: (uid_t)-1 / (gid_t)-1 leave it to the creator. */

@@ -24,7 +24,7 @@ enum daemon_source {
 	SRC_PACKET = 8,
 	SRC_TIMER,
 	SRC_SIGNAL,
-	SRC_PACKET_ND, /* the IPv6 packet socket: NS/NA while our own DAD probes run */
+	SRC_PACKET_ND,	   /* the IPv6 packet socket: NS/NA while our own DAD probes run */
 	SRC_CONTROL = 100, /* and up: the control socket's listener and clients */
 };
 
@@ -34,7 +34,7 @@ struct if_stats {
 	char name[IFNAMSIZ + 12]; /* "if<index>" when the name was not known */
 	uint64_t probes, announcements, replies, relearn, conflicts, send_errors;
 	uint64_t refreshes, refresh_capped; /* directed refresh frames; neighbours over the cap */
-	uint64_t na, ns_probes; /* IPv6 */
+	uint64_t na, ns_probes;		    /* IPv6 */
 };
 
 struct daemon {
@@ -49,7 +49,7 @@ struct daemon {
 	int gnl_fds[2];
 	int n_gnl_fds;
 
-	uint64_t now;   /* monotonic, read once per wakeup */
+	uint64_t now;	/* monotonic, read once per wakeup */
 	uint64_t armed; /* deadline the timerfd is armed for */
 
 	/*
@@ -57,8 +57,8 @@ struct daemon {
 	 * the event socket is out of the epoll set and read at nl_resume and
 	 * at every other wakeup.
 	 */
-	uint64_t nl_last;   /* when the event socket last woke us */
-	uint64_t nl_resume; /* ENGINE_NO_DEADLINE: not in a burst */
+	uint64_t nl_last;	   /* when the event socket last woke us */
+	uint64_t nl_resume;	   /* ENGINE_NO_DEADLINE: not in a burst */
 	uint64_t nl_window_events; /* events read since nl_resume was set */
 	bool filter_arp;
 	bool filter_nd;
@@ -135,7 +135,8 @@ void daemon_queries_free(struct daemon *d);
 
 /* setup.c: sockets, engine and privileges; the configuration's reload. */
 
-/* Open everything, drop privileges, start the first dump. Return: 0, or a negative errno (logged). */
+/* Open everything, drop privileges, start the first dump. Return: 0, or a negative errno (logged).
+ */
 int daemon_setup(struct daemon *d);
 /* Close and free whatever daemon_setup() and the loop made, and the configuration. */
 void daemon_teardown(struct daemon *d);

@@ -29,7 +29,7 @@ const char *daemon_ifname(const struct daemon *d, int ifindex, char buf[IFNAMSIZ
 /* Whether an event field's value is a number (JSON without quotes). */
 static bool key_is_number(const char *key)
 {
-	static const char *const numbers[] = {"probes", "guests", "neighbours", "capped", NULL};
+	static const char *const numbers[] = { "probes", "guests", "neighbours", "capped", NULL };
 
 	for (size_t i = 0; numbers[i]; i++)
 		if (!strcmp(key, numbers[i]))
@@ -45,7 +45,7 @@ struct kv_line {
 
 static void kv_add(struct kv_line *l, const char *key, const char *val)
 {
-	const char *parts[] = {l->len ? " " : "", key, "=", val};
+	const char *parts[] = { l->len ? " " : "", key, "=", val };
 
 	for (size_t i = 0; i < 4; i++) {
 		size_t n = strlen(parts[i]);
@@ -99,7 +99,8 @@ void daemon_emit(struct daemon *d, enum cfg_log_level level, const struct daemon
 		char when[40];
 		uint64_t wall = daemon_wall_ns();
 
-		/* monitors get the wall-clock time: "[RFC 3339] key=value ..." and "time", "time_ns" */
+		/* monitors get the wall-clock time: "[RFC 3339] key=value ..." and "time",
+		 * "time_ns" */
 		daemon_format_time(wall, when);
 		text.s[text.len] = '\0';
 		buf_printf(&line, "[%s] %s", when, text.s);
@@ -136,7 +137,7 @@ static const char *u32_str(uint32_t v, char buf[11])
 void daemon_emit_note(struct daemon *d, const struct engine_note *n)
 {
 	char b[IFNAMSIZ + 12], num[16];
-	struct daemon_event ev = {.ifindex = n->ifindex, .addr = &n->addr};
+	struct daemon_event ev = { .ifindex = n->ifindex, .addr = &n->addr };
 	enum cfg_log_level level = CFG_LOG_INFO;
 	struct if_stats *st;
 
@@ -235,7 +236,7 @@ void daemon_burst_emit(void *userdata, int ifindex, const char *fields, size_t l
 {
 	struct daemon *d = userdata;
 	char b[IFNAMSIZ + 12];
-	struct kv_line text = {0};
+	struct kv_line text = { 0 };
 
 	kv_add(&text, "iface", daemon_ifname(d, ifindex, b));
 	if (len > sizeof(text.s) - 2 - text.len)
@@ -252,9 +253,11 @@ void daemon_emit_link_change(struct daemon *d, const struct gnl_event *ev)
 	char old[PKT_MAC_STRLEN];
 
 	if (ev->changes & GNL_CHANGE_CARRIER_UP)
-		daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "link-up", .ifindex = l->ifindex});
+		daemon_emit(d, CFG_LOG_INFO,
+			    &(struct daemon_event){ .event = "link-up", .ifindex = l->ifindex });
 	if (ev->changes & GNL_CHANGE_CARRIER_DOWN)
-		daemon_emit(d, CFG_LOG_INFO, &(struct daemon_event){.event = "link-down", .ifindex = l->ifindex});
+		daemon_emit(d, CFG_LOG_INFO,
+			    &(struct daemon_event){ .event = "link-down", .ifindex = l->ifindex });
 	if (ev->changes & GNL_CHANGE_MAC) {
 		const struct daemon_event e = {
 			.event = "mac-changed",

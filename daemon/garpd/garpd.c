@@ -54,7 +54,7 @@ static struct {
 	enum cfg_log_level level;
 	const char *pid_file;
 	bool pid_written;
-} start = {.ready_fd = -1};
+} start = { .ready_fd = -1 };
 
 /* Fork; the parent waits for the daemon's verdict and exits with it. */
 static int detach_begin(void)
@@ -170,8 +170,9 @@ static int check_config(const struct loop_options *o)
 	missing = stat(path, &st) < 0 && errno == ENOENT;
 	if (missing) {
 		if (!o->config_missing_ok) {
-			fprintf(stderr, "%s: does not exist (a file named with --config must; "
-					"garpd would not start)\n",
+			fprintf(stderr,
+				"%s: does not exist (a file named with --config must; "
+				"garpd would not start)\n",
 				path);
 			return EX_CONFIG;
 		}
@@ -185,8 +186,8 @@ static int check_config(const struct loop_options *o)
 		if (!getpwnam(cfg.daemon.user)) {
 			errors++;
 			fprintf(stderr, "%s:%u: user: %s \"%s\" (garpd would not start)\n", path,
-				cfg.daemon.user_line,
-				errno ? strerror(errno) : "no such user", cfg.daemon.user);
+				cfg.daemon.user_line, errno ? strerror(errno) : "no such user",
+				cfg.daemon.user);
 		}
 	}
 	cfg_free(&cfg);
@@ -203,17 +204,17 @@ static int check_config(const struct loop_options *o)
 int main(int argc, char **argv)
 {
 	static const struct option options[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"foreground", no_argument, NULL, 'f'},
-		{"log-level", required_argument, NULL, 'l'},
-		{"control-socket", required_argument, NULL, 's'},
-		{"check-config", no_argument, NULL, 't'},
-		{"pid-file", required_argument, NULL, 'p'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "control-socket", required_argument, NULL, 's' },
+		{ "check-config", no_argument, NULL, 't' },
+		{ "pid-file", required_argument, NULL, 'p' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
 	};
-	struct loop_options lopts = {.config_path = DEFAULT_CONFIG, .config_missing_ok = true};
+	struct loop_options lopts = { .config_path = DEFAULT_CONFIG, .config_missing_ok = true };
 	bool foreground = false, check = false;
 	enum cfg_log_level level = CFG_LOG_INFO;
 	struct cfg_error err;
@@ -231,8 +232,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			if (cfg_log_level_from_string(optarg, &level) < 0) {
-				fprintf(stderr, "garpd: --log-level: expected debug, info, notice, "
-						"warning or error, got \"%s\"\n",
+				fprintf(stderr,
+					"garpd: --log-level: expected debug, info, notice, "
+					"warning or error, got \"%s\"\n",
 					optarg);
 				return EX_USAGE;
 			}
@@ -240,14 +242,16 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			if (optarg[0] != '/') {
-				fprintf(stderr, "garpd: --control-socket: expected an absolute path, "
-						"got \"%s\"\n",
+				fprintf(stderr,
+					"garpd: --control-socket: expected an absolute path, "
+					"got \"%s\"\n",
 					optarg);
 				return EX_USAGE;
 			}
 			if (strlen(optarg) > SUN_PATH_MAX) {
-				fprintf(stderr, "garpd: --control-socket: a Unix socket path has at most "
-						"%zu bytes, got %zu\n",
+				fprintf(stderr,
+					"garpd: --control-socket: a Unix socket path has at most "
+					"%zu bytes, got %zu\n",
 					SUN_PATH_MAX, strlen(optarg));
 				return EX_USAGE;
 			}
@@ -320,6 +324,7 @@ int main(int argc, char **argv)
 	r = loop_run(&cfg, &lopts);
 	detach_end(r ? r : EX_SOFTWARE); /* only when start-up failed: started() went first */
 	if (start.pid_written)
-		unlink(start.pid_file); /* best effort: after the privilege drop it may not be ours */
+		unlink(
+		    start.pid_file); /* best effort: after the privilege drop it may not be ours */
 	return r;
 }

@@ -19,7 +19,7 @@ struct group {
 	char val[24];
 	uint64_t last_ns;  /* the last event, alone or summarised */
 	uint64_t first_ns; /* the first pending event */
-	uint32_t count;    /* pending events */
+	uint32_t count;	   /* pending events */
 	uint32_t min, max; /* IPv4, host order */
 	struct garp_addr list[LOG_BURST_LIST];
 };
@@ -90,7 +90,7 @@ static struct group *group_get(struct log_burst *b, uint64_t now, int ifindex, u
 		}
 	}
 	g = &b->groups[b->n++];
-	*g = (struct group){.ifindex = ifindex, .family = family, .event = event, .key = key};
+	*g = (struct group){ .ifindex = ifindex, .family = family, .event = event, .key = key };
 	if (key)
 		snprintf(g->val, sizeof(g->val), "%s", val ? val : "");
 	g->last_ns = now - LOG_BURST_GAP_NS; /* as if silent for the whole gap */
@@ -171,7 +171,7 @@ static void summarise(struct group *g, log_burst_emit_fn emit, void *userdata)
 	append(line, sizeof(line), &len, " count=");
 	append(line, sizeof(line), &len, num);
 	if (g->count > LOG_BURST_LIST && g->family == AF_INET) {
-		x = garp_addr_v4((struct in_addr){.s_addr = htonl(g->min)});
+		x = garp_addr_v4((struct in_addr){ .s_addr = htonl(g->min) });
 		append(line, sizeof(line), &len, " range=");
 		append(line, sizeof(line), &len, garp_addr_to_str(&x, a));
 		x.v4.s_addr = htonl(g->max);

@@ -33,9 +33,10 @@
 #include "garp-addr.h"
 #include "garp-util.h"
 
-#define LOG_BURST_GAP_NS GARP_NSEC_PER_SEC  /* silence after which an event is alone */
-#define LOG_BURST_HOLD_NS GARP_NSEC_PER_SEC /* a summary is written this long after its first event */
-#define LOG_BURST_LIST 8                /* addresses named in a summary */
+#define LOG_BURST_GAP_NS GARP_NSEC_PER_SEC /* silence after which an event is alone */
+#define LOG_BURST_HOLD_NS                                                                          \
+	GARP_NSEC_PER_SEC /* a summary is written this long after its first event */
+#define LOG_BURST_LIST 8  /* addresses named in a summary */
 #define LOG_BURST_NO_DEADLINE UINT64_MAX
 
 struct log_burst;

@@ -20,12 +20,11 @@ static struct {
 	bool buffered;
 	size_t len;
 	char buf[LOG_BUF_SIZE];
-} log_state = {.level = CFG_LOG_INFO};
+} log_state = { .level = CFG_LOG_INFO };
 
 static const int log_prio[] = {
-	[CFG_LOG_DEBUG] = LOG_DEBUG,   [CFG_LOG_INFO] = LOG_INFO,
-	[CFG_LOG_NOTICE] = LOG_NOTICE, [CFG_LOG_WARNING] = LOG_WARNING,
-	[CFG_LOG_ERROR] = LOG_ERR,
+	[CFG_LOG_DEBUG] = LOG_DEBUG,	 [CFG_LOG_INFO] = LOG_INFO, [CFG_LOG_NOTICE] = LOG_NOTICE,
+	[CFG_LOG_WARNING] = LOG_WARNING, [CFG_LOG_ERROR] = LOG_ERR,
 };
 
 void log_setup(enum cfg_log_level level, bool use_syslog)

@@ -13,10 +13,10 @@
 #include "garp-config.h"
 
 struct loop_options {
-	const char *config_path;  /* for reloads */
-	bool config_missing_ok;   /* the default path may be absent */
+	const char *config_path;    /* for reloads */
+	bool config_missing_ok;	    /* the default path may be absent */
 	const char *control_socket; /* --control-socket, or NULL for the config's */
-	bool log_level_forced;    /* --log-level given: reloads keep it */
+	bool log_level_forced;	    /* --log-level given: reloads keep it */
 	/* Called once every socket is open and privileges are dropped, before the first event. */
 	void (*started)(void *userdata);
 	void *started_userdata;

@@ -74,9 +74,8 @@ static int switch_user(const char *user, const char **ret_msg)
 	}
 	/* Started as that user already (systemd's User=): nothing to switch, no groups to keep. */
 	if (getresuid(&ruid, &euid, &suid) == 0 && getresgid(&rgid, &egid, &sgid) == 0 &&
-	    ruid == pw->pw_uid && euid == pw->pw_uid && suid == pw->pw_uid &&
-	    rgid == pw->pw_gid && egid == pw->pw_gid && sgid == pw->pw_gid &&
-	    getgroups(0, NULL) == 0)
+	    ruid == pw->pw_uid && euid == pw->pw_uid && suid == pw->pw_uid && rgid == pw->pw_gid &&
+	    egid == pw->pw_gid && sgid == pw->pw_gid && getgroups(0, NULL) == 0)
 		return 0;
 	/* Order matters: groups and gid while still uid 0, uid last. */
 	if (setgroups(0, NULL) < 0) {

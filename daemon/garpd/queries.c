@@ -63,7 +63,7 @@ static void start_query(struct daemon *d, int bridge)
 	if (!p)
 		return;
 	d->queries = p;
-	d->queries[d->n_queries++] = (struct fdb_query){.id = id, .bridge = bridge};
+	d->queries[d->n_queries++] = (struct fdb_query){ .id = id, .bridge = bridge };
 }
 
 /*
@@ -117,7 +117,8 @@ static void start_nb_query(struct daemon *d, int ifindex)
 		p = realloc(d->nb_queries, (d->n_nb_queries + 1) * sizeof(*p));
 		if (p) {
 			d->nb_queries = p;
-			d->nb_queries[d->n_nb_queries++] = (struct nb_query){.id = id, .ifindex = ifindex};
+			d->nb_queries[d->n_nb_queries++] =
+			    (struct nb_query){ .id = id, .ifindex = ifindex };
 			return;
 		}
 		r = -ENOMEM; /* its answer will find nobody waiting: dropped */
@@ -205,7 +206,8 @@ void daemon_query_answer(struct daemon *d, const struct gnl_event *ev)
 			nb_query_done(d, ev);
 			break;
 		}
-		/* Once per query; a failed query answers with nothing (the next failover asks again). */
+		/* Once per query; a failed query answers with nothing (the next failover asks
+		 * again). */
 		engine_fdb_vlans(d->engine, d->now, q->bridge, ev->error ? NULL : q->entries,
 				 ev->error ? 0 : q->n, ev->error ? NULL : q->vlans,
 				 ev->error ? 0 : q->n_vlans);

@@ -70,7 +70,7 @@ static bool ipv6_router(void *userdata, int ifindex, const char *ifname)
 
 static int epoll_add(struct daemon *d, int fd, uint64_t tag, uint32_t events)
 {
-	struct epoll_event ev = {.events = events, .data.u64 = tag};
+	struct epoll_event ev = { .events = events, .data.u64 = tag };
 
 	return epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -94,10 +94,11 @@ int daemon_reload(struct daemon *d, struct buf *ret_err)
 
 			/* key=value like every other line: the message quoted, " and \ escaped */
 			for (size_t i = 0; msg.data && i < msg.len; i++)
-				buf_printf(&q, "%s%c", msg.data[i] == '"' || msg.data[i] == '\\' ? "\\" : "",
+				buf_printf(&q, "%s%c",
+					   msg.data[i] == '"' || msg.data[i] == '\\' ? "\\" : "",
 					   msg.data[i]);
-			log_error("event=reload-failed config=%s error=\"%s\"", d->opts->config_path,
-				  q.data ? q.data : "");
+			log_error("event=reload-failed config=%s error=\"%s\"",
+				  d->opts->config_path, q.data ? q.data : "");
 			buf_free(&q);
 		}
 		if (ret_err)
@@ -110,8 +111,9 @@ int daemon_reload(struct daemon *d, struct buf *ret_err)
 			log_set_level(d->cfg.daemon.log_level);
 		engine_reload_policy(d->engine);
 		daemon_emit(d, CFG_LOG_INFO,
-			    &(struct daemon_event){.event = "reloaded", .key1 = "config",
-						   .val1 = d->opts->config_path});
+			    &(struct daemon_event){ .event = "reloaded",
+						    .key1 = "config",
+						    .val1 = d->opts->config_path });
 	}
 	sd_notify(0, "READY=1");
 	return r;
@@ -119,9 +121,10 @@ int daemon_reload(struct daemon *d, struct buf *ret_err)
 
 int daemon_setup(struct daemon *d)
 {
-	struct gnl_options gopts = {.rcvbuf = (int)d->cfg.daemon.netlink_rcvbuf};
-	struct engine_policy_source policy = {
-		.get = policy_get, .userdata = d, .ipv6_router = ipv6_router};
+	struct gnl_options gopts = { .rcvbuf = (int)d->cfg.daemon.netlink_rcvbuf };
+	struct engine_policy_source policy = { .get = policy_get,
+					       .userdata = d,
+					       .ipv6_router = ipv6_router };
 	sigset_t mask;
 	const char *what, *path;
 	int r;
@@ -187,9 +190,11 @@ int daemon_setup(struct daemon *d)
 				  what, r == -ESRCH ? "not found" : strerror(-r));
 			return r;
 		}
-		r = control_open(&d->control, path, &owner, d->epfd, SRC_CONTROL, daemon_control, d);
+		r = control_open(&d->control, path, &owner, d->epfd, SRC_CONTROL, daemon_control,
+				 d);
 		if (r < 0) {
-			log_error("event=start-failed step=control-socket path=%s error=\"%s\"", path,
+			log_error("event=start-failed step=control-socket path=%s error=\"%s\"",
+				  path,
 				  r == -EADDRINUSE ? "in use by another garpd" : strerror(-r));
 			return r;
 		}

@@ -31,7 +31,7 @@ static void take_link(void *userdata, const struct gnl_link *link)
 		t->oom = true;
 		return;
 	}
-	s->links[s->n_links++] = (struct status_link){.link = *link};
+	s->links[s->n_links++] = (struct status_link){ .link = *link };
 }
 
 static void take_target(void *userdata, const struct engine_target_info *info)
@@ -95,10 +95,10 @@ static const char *link_ignored_reason(struct daemon *d, const struct daemon_sta
 
 int daemon_status_take(struct daemon *d, struct daemon_status *ret)
 {
-	struct take t = {.s = ret};
+	struct take t = { .s = ret };
 	size_t k = 0;
 
-	*ret = (struct daemon_status){.now = d->now, .send_errors = d->send_errors};
+	*ret = (struct daemon_status){ .now = d->now, .send_errors = d->send_errors };
 	gnl_foreach_link(d->gnl, take_link, &t);
 	engine_foreach_target(d->engine, take_target, &t);
 	if (d->n_stats) {
@@ -148,12 +148,12 @@ void daemon_status_free(struct daemon_status *s)
 	free(s->links);
 	free(s->targets);
 	free(s->if_stats);
-	*s = (struct daemon_status){0};
+	*s = (struct daemon_status){ 0 };
 }
 
 const struct status_link *daemon_status_link(const struct daemon_status *s, int ifindex)
 {
-	const struct status_link key = {.link.ifindex = ifindex};
+	const struct status_link key = { .link.ifindex = ifindex };
 
 	if (!s->n_links)
 		return NULL;

@@ -22,26 +22,26 @@
 /* One interface, as netlink reports it and as garpd treats it. */
 struct status_link {
 	struct gnl_link link;
-	const char *state;   /* "up", "down" (not IFF_UP), "no-carrier" */
+	const char *state; /* "up", "down" (not IFF_UP), "no-carrier" */
 	/* why garpd does not announce on it ("loopback", ...); NULL when it does */
 	const char *ignored;
-	struct cfg_sequence policy;       /* what its new sequences get; set when not ignored */
+	struct cfg_sequence policy;	  /* what its new sequences get; set when not ignored */
 	char active_slave[IFNAMSIZ + 12]; /* GNL_KIND_BOND: the active slave's name; "" for none */
-	size_t target, n_targets;         /* its addresses: targets[target .. target + n_targets) */
+	size_t target, n_targets;	  /* its addresses: targets[target .. target + n_targets) */
 };
 
 struct daemon_status {
-	uint64_t now;                       /* the daemon's, when taken */
-	struct status_link *links;          /* by ifindex */
+	uint64_t now;		   /* the daemon's, when taken */
+	struct status_link *links; /* by ifindex */
 	size_t n_links;
 	struct engine_target_info *targets; /* by ifindex, then IPv4 before IPv6, by address */
 	size_t n_targets;
 	struct engine_counters engine;
 	struct gnl_counters netlink;
-	uint64_t send_errors;               /* frames the socket refused (transmit.c) */
+	uint64_t send_errors; /* frames the socket refused (transmit.c) */
 	struct engine_conflict conflicts[ENGINE_CONFLICTS_KEPT]; /* as the engine keeps them */
 	size_t n_conflicts;
-	struct if_stats *if_stats;          /* per interface, kept after it went (metrics) */
+	struct if_stats *if_stats; /* per interface, kept after it went (metrics) */
 	size_t n_if_stats;
 };
 

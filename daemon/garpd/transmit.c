@@ -40,7 +40,7 @@ struct if_stats *daemon_if_stats(struct daemon *d, int ifindex)
 		return NULL;
 	d->stats = p;
 	p = &d->stats[d->n_stats];
-	*p = (struct if_stats){.ifindex = ifindex};
+	*p = (struct if_stats){ .ifindex = ifindex };
 	snprintf(p->name, sizeof(p->name), "%s", daemon_ifname(d, ifindex, b));
 	d->last_stats = d->n_stats++;
 	return p;
@@ -80,7 +80,7 @@ void daemon_outbox_purge(struct daemon *d, int ifindex, const struct garp_addr *
 
 static void set_pollout(struct daemon *d, bool on)
 {
-	struct epoll_event ev = {.events = EPOLLIN | (on ? EPOLLOUT : 0), .data.u64 = SRC_PACKET};
+	struct epoll_event ev = { .events = EPOLLIN | (on ? EPOLLOUT : 0), .data.u64 = SRC_PACKET };
 
 	if (d->pollout == on)
 		return;
@@ -124,7 +124,7 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 	};
 	char nbuf[PKT_IPV4_STRLEN], nbuf6[GARP_ADDR_STRLEN];
 	struct if_stats *st = daemon_if_stats(d, f->ifindex);
-	struct daemon_event ev = {.event = names[f->kind], .ifindex = f->ifindex};
+	struct daemon_event ev = { .event = names[f->kind], .ifindex = f->ifindex };
 
 	if (st) {
 		switch (f->kind) {

@@ -1068,6 +1068,9 @@ def main():
         i = extra.get("idle")
         if i and i["flood_rx"] < i["rate"] * i["seconds"] * 0.9:
             netns.fail(f"idle flood did not reach garpd's interface: {i['flood_rx']} frames")
+        # The profiling tool (scripts/bench profile) still runs: its plain mode, N = 100.
+        import bench_profile
+        bench_profile.main(["--tool", "none", "--n", "100", "--out", workdir])
         print("PASS")
     return 0
 

@@ -37,13 +37,13 @@
 
 /* 24 bytes; the Python side reads it with struct "<QIIHBB4s". */
 struct bench_rec {
-	uint64_t ts_ns;  /* kernel receive time, CLOCK_REALTIME */
-	uint32_t spa;    /* as on the wire (network order) */
+	uint64_t ts_ns; /* kernel receive time, CLOCK_REALTIME */
+	uint32_t spa;	/* as on the wire (network order) */
 	uint32_t tpa;
-	uint16_t op;     /* host order */
-	uint8_t tha0;    /* first byte of THA */
-	uint8_t len;     /* frame length, capped at 255 */
-	uint8_t sha[4];  /* last four bytes of SHA */
+	uint16_t op;	/* host order */
+	uint8_t tha0;	/* first byte of THA */
+	uint8_t len;	/* frame length, capped at 255 */
+	uint8_t sha[4]; /* last four bytes of SHA */
 };
 
 #define VLEN 256
@@ -51,7 +51,8 @@ struct bench_rec {
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_capture -o FILE [-c COUNT] [-t TIMEOUT_MS] [-b RCVBUF] IFACE\n");
+	fprintf(stderr,
+		"usage: bench_capture -o FILE [-c COUNT] [-t TIMEOUT_MS] [-b RCVBUF] IFACE\n");
 	exit(2);
 }
 
@@ -75,11 +76,20 @@ int main(int argc, char **argv)
 
 	while ((c = getopt(argc, argv, "o:c:t:b:")) != -1) {
 		switch (c) {
-		case 'o': out = optarg; break;
-		case 'c': count = strtoul(optarg, NULL, 0); break;
-		case 't': timeout_ms = strtoul(optarg, NULL, 0); break;
-		case 'b': rcvbuf = strtoul(optarg, NULL, 0); break;
-		default: usage();
+		case 'o':
+			out = optarg;
+			break;
+		case 'c':
+			count = strtoul(optarg, NULL, 0);
+			break;
+		case 't':
+			timeout_ms = strtoul(optarg, NULL, 0);
+			break;
+		case 'b':
+			rcvbuf = strtoul(optarg, NULL, 0);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (!out || optind + 1 != argc)
@@ -127,7 +137,8 @@ int main(int argc, char **argv)
 	int stop = 0;
 
 	while (!stop && (!count || n < count)) {
-		struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		struct pollfd p[2] = { { .fd = fd, .events = POLLIN },
+				       { .fd = sfd, .events = POLLIN } };
 		uint64_t t = now_ms();
 		int r;
 
@@ -144,10 +155,12 @@ int main(int argc, char **argv)
 			continue;
 		for (;;) {
 			for (int i = 0; i < VLEN; i++) {
-				iov[i] = (struct iovec){.iov_base = bufs[i], .iov_len = SNAP};
+				iov[i] = (struct iovec){ .iov_base = bufs[i], .iov_len = SNAP };
 				msgs[i].msg_hdr = (struct msghdr){
-					.msg_iov = &iov[i], .msg_iovlen = 1,
-					.msg_control = ctl[i], .msg_controllen = sizeof(ctl[i]),
+					.msg_iov = &iov[i],
+					.msg_iovlen = 1,
+					.msg_control = ctl[i],
+					.msg_controllen = sizeof(ctl[i]),
 				};
 			}
 			r = recvmmsg(fd, msgs, VLEN, MSG_DONTWAIT, NULL);
@@ -176,7 +189,8 @@ int main(int argc, char **argv)
 				memset(rec, 0, sizeof(*rec));
 				for (cm = CMSG_FIRSTHDR(&msgs[i].msg_hdr); cm;
 				     cm = CMSG_NXTHDR(&msgs[i].msg_hdr, cm)) {
-					if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+					if (cm->cmsg_level == SOL_SOCKET &&
+					    cm->cmsg_type == SCM_TIMESTAMPNS) {
 						struct timespec ts;
 
 						memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
@@ -197,7 +211,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	struct tpacket_stats st = {0};
+	struct tpacket_stats st = { 0 };
 	socklen_t sl = sizeof(st);
 
 	getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl);

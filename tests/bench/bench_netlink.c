@@ -13,8 +13,8 @@
  *       The floor: subscribes to RTNLGRP_IPV4_IFADDR and, for every new
  *       address on IFACE, sends one prebuilt ARP frame for it (a probe, or
  *       with "announce" the announcement garpd sends) over one AF_PACKET
- *       socket, nothing else: the least an event-driven announcer does. Prints "ready" to stderr once
- *       subscribed; runs until killed.
+ *       socket, nothing else: the least an event-driven announcer does. Prints "ready" to stderr
+ * once subscribed; runs until killed.
  */
 
 #include <arpa/inet.h>
@@ -119,13 +119,13 @@ struct floor_ctx {
 
 static const uint8_t *floor_mac(struct floor_ctx *c, unsigned int ifindex)
 {
-	struct ifreq ifr = {0};
+	struct ifreq ifr = { 0 };
 
 	for (size_t i = 0; i < c->n_macs; i++)
 		if (c->macs[i].ifindex == ifindex)
 			return c->macs[i].mac;
-	if (c->n_macs == sizeof(c->macs) / sizeof(c->macs[0]) || !if_indextoname(ifindex, ifr.ifr_name) ||
-	    ioctl(c->fd, SIOCGIFHWADDR, &ifr) < 0)
+	if (c->n_macs == sizeof(c->macs) / sizeof(c->macs[0]) ||
+	    !if_indextoname(ifindex, ifr.ifr_name) || ioctl(c->fd, SIOCGIFHWADDR, &ifr) < 0)
 		return NULL;
 	c->macs[c->n_macs].ifindex = ifindex;
 	memcpy(c->macs[c->n_macs].mac, ifr.ifr_hwaddr.sa_data, 6);
@@ -138,7 +138,8 @@ static int floor_addr_attr(const struct nlattr *attr, void *data)
 
 	if (mnl_attr_type_valid(attr, IFA_MAX) < 0)
 		return MNL_CB_OK;
-	if (mnl_attr_get_type(attr) == IFA_LOCAL && mnl_attr_validate2(attr, MNL_TYPE_BINARY, 4) < 0)
+	if (mnl_attr_get_type(attr) == IFA_LOCAL &&
+	    mnl_attr_validate2(attr, MNL_TYPE_BINARY, 4) < 0)
 		return MNL_CB_OK;
 	tb[mnl_attr_get_type(attr)] = attr;
 	return MNL_CB_OK;
@@ -147,7 +148,7 @@ static int floor_addr_attr(const struct nlattr *attr, void *data)
 static int floor_msg(const struct nlmsghdr *nlh, void *data)
 {
 	struct floor_ctx *c = data;
-	const struct nlattr *tb[IFA_MAX + 1] = {0};
+	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
 	const struct ifaddrmsg *ifa;
 	const uint8_t *mac;
 
@@ -165,8 +166,10 @@ static int floor_msg(const struct nlmsghdr *nlh, void *data)
 	memcpy(c->frame + 38, mnl_attr_get_payload(tb[IFA_LOCAL]), 4);
 	if (c->announce)
 		memcpy(c->frame + 28, c->frame + 38, 4);
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ARP),
-				  .sll_ifindex = (int)ifa->ifa_index, .sll_halen = 6};
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
+				   .sll_protocol = htons(ETH_P_ARP),
+				   .sll_ifindex = (int)ifa->ifa_index,
+				   .sll_halen = 6 };
 	memset(sll.sll_addr, 0xff, 6);
 	if (sendto(c->fd, c->frame, sizeof(c->frame), 0, (struct sockaddr *)&sll, sizeof(sll)) < 0)
 		perror("bench_netlink floor: send");
@@ -179,8 +182,8 @@ static int floor_run(int argc, char **argv)
 	static struct floor_ctx c;
 	struct mnl_socket *nl;
 
-	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "probe") &&
-					strcmp(argv[3], "announce")))
+	if (argc < 3 || argc > 4 ||
+	    (argc == 4 && strcmp(argv[3], "probe") && strcmp(argv[3], "announce")))
 		return 2;
 	c.announce = argc == 4 && !strcmp(argv[3], "announce");
 	c.ifindex = strcmp(argv[2], "any") ? if_nametoindex(argv[2]) : 0;

@@ -9,8 +9,8 @@
  *       the same fields as packet/; address i on the (i mod L)-th of the L
  *       interfaces), then sends them all with sendmmsg() in batches of BATCH
  *       (default 64, as garpd) over one unbound AF_PACKET socket, each
- *       message addressed with a sockaddr_ll, as garpd does. Prints "frames=F cpu_ns=C wall_ns=W" (CPU time of
- *       the sending loop only: CLOCK_PROCESS_CPUTIME_ID).
+ *       message addressed with a sockaddr_ll, as garpd does. Prints "frames=F cpu_ns=C wall_ns=W"
+ * (CPU time of the sending loop only: CLOCK_PROCESS_CPUTIME_ID).
  *
  *   bench_send limit IFACE[,IFACE...] BASE N PROFILE BATCH SCHEDULE
  *       The paced limit: the same frames, sent on a schedule instead of
@@ -78,7 +78,7 @@ static void arp(struct frame *f, const uint8_t mac[6], uint16_t op, uint32_t spa
 
 static int open_bound(const char *ifname, uint8_t mac[6])
 {
-	struct ifreq ifr = {0};
+	struct ifreq ifr = { 0 };
 	unsigned int ifindex = if_nametoindex(ifname);
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 
@@ -93,7 +93,7 @@ static int open_bound(const char *ifname, uint8_t mac[6])
 	}
 	memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	/* Protocol 0: this socket receives nothing. */
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_ifindex = (int)ifindex};
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_ifindex = (int)ifindex };
 	if (bind(fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
 		perror("bench_send: bind");
 		exit(1);
@@ -170,7 +170,7 @@ static int read_schedule(const char *path, size_t total, struct burst **ret, siz
 				goto out;
 			b = p;
 		}
-		b[n++] = (struct burst){.offset_ns = off, .count = (size_t)cnt};
+		b[n++] = (struct burst){ .offset_ns = off, .count = (size_t)cnt };
 		sum += (size_t)cnt;
 		last = off;
 	}
@@ -190,7 +190,7 @@ out:
 
 static int limit(int argc, char **argv)
 {
-	static const uint8_t zero[6], bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	static const uint8_t zero[6], bcast[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 	struct in_addr base;
 	uint8_t mac[6], macs[MAXLINKS][6];
 	int ifx[MAXLINKS];
@@ -214,7 +214,8 @@ static int limit(int argc, char **argv)
 		return 2;
 	char *names = strdup(argv[2]), *save = NULL;
 	size_t nl = 0;
-	for (char *t = strtok_r(names, ",", &save); t && nl < MAXLINKS; t = strtok_r(NULL, ",", &save)) {
+	for (char *t = strtok_r(names, ",", &save); t && nl < MAXLINKS;
+	     t = strtok_r(NULL, ",", &save)) {
 		fd = open_bound(t, macs[nl]);
 		close(fd);
 		ifx[nl++] = (int)if_nametoindex(t);
@@ -253,8 +254,8 @@ static int limit(int argc, char **argv)
 
 		for (size_t i = 0; i < nb; i++) {
 			uint64_t t = w0 + bursts[i].offset_ns;
-			struct timespec ts = {.tv_sec = (time_t)(t / 1000000000ULL),
-					      .tv_nsec = (long)(t % 1000000000ULL)};
+			struct timespec ts = { .tv_sec = (time_t)(t / 1000000000ULL),
+					       .tv_nsec = (long)(t % 1000000000ULL) };
 
 			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
 				;
@@ -275,7 +276,7 @@ static int limit(int argc, char **argv)
 static int flood(int argc, char **argv)
 {
 	static const uint8_t zero[6];
-	static const uint8_t src[6] = {0x02, 0, 0, 0, 0xfe, 0x01};
+	static const uint8_t src[6] = { 0x02, 0, 0, 0, 0xfe, 0x01 };
 	static struct frame fr[MAXBATCH];
 	unsigned long rate, secs, sent = 0;
 	uint8_t mac[6];
@@ -292,8 +293,8 @@ static int flood(int argc, char **argv)
 	uint64_t start = ts_ns(CLOCK_MONOTONIC), total = rate * secs;
 	for (uint64_t ms = 1; sent < total; ms++) {
 		uint64_t due = rate * ms / 1000, k = due > total ? total - sent : due - sent;
-		struct timespec t = {.tv_sec = (time_t)((start + ms * 1000000) / 1000000000ULL),
-				     .tv_nsec = (long)((start + ms * 1000000) % 1000000000ULL)};
+		struct timespec t = { .tv_sec = (time_t)((start + ms * 1000000) / 1000000000ULL),
+				      .tv_nsec = (long)((start + ms * 1000000) % 1000000000ULL) };
 
 		for (uint64_t i = 0; i < k; i++) {
 			uint32_t s = htonl(0x0afa0000u | (uint32_t)((sent + i) & 0xffff));
@@ -319,7 +320,8 @@ int main(int argc, char **argv)
 	else if (argc > 1 && !strcmp(argv[1], "flood"))
 		r = flood(argc, argv);
 	if (r == 2)
-		fprintf(stderr, "usage: bench_send limit IFACE[,IFACE...] BASE N win8|immediate [BATCH [SCHEDULE]]\n"
+		fprintf(stderr, "usage: bench_send limit IFACE[,IFACE...] BASE N win8|immediate "
+				"[BATCH [SCHEDULE]]\n"
 				"       bench_send flood IFACE RATE SECONDS\n");
 	return r;
 }

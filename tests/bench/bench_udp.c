@@ -118,9 +118,10 @@ static int neigh_delete(const struct addr *dst, int ifindex)
 		struct rtattr rta;
 		unsigned char dst[16];
 	} req = {
-		.nh = { .nlmsg_len = (uint32_t)(NLMSG_LENGTH(sizeof(struct ndmsg)) +
-						RTA_LENGTH(dst->len)),
-			.nlmsg_type = RTM_DELNEIGH, .nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
+		.nh = { .nlmsg_len =
+			    (uint32_t)(NLMSG_LENGTH(sizeof(struct ndmsg)) + RTA_LENGTH(dst->len)),
+			.nlmsg_type = RTM_DELNEIGH,
+			.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
 			.nlmsg_seq = 1 },
 		.ndm = { .ndm_family = (unsigned char)dst->family, .ndm_ifindex = ifindex },
 		.rta = { .rta_len = (unsigned short)RTA_LENGTH(dst->len), .rta_type = NDA_DST },
@@ -131,8 +132,8 @@ static int neigh_delete(const struct addr *dst, int ifindex)
 		char buf[1024];
 		ssize_t n = recv(nl, buf, sizeof(buf), 0);
 		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
-		if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) && h->nlmsg_type == NLMSG_ERROR &&
-		    h->nlmsg_len <= (size_t)n)
+		if (n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) &&
+		    h->nlmsg_type == NLMSG_ERROR && h->nlmsg_len <= (size_t)n)
 			err = -((const struct nlmsgerr *)NLMSG_DATA(h))->error;
 	}
 	close(nl);
@@ -194,8 +195,8 @@ static int cmd_send(int argc, char **argv)
 		char payload[16] = "garpd-bench";
 		memcpy(payload + 8, &seq, sizeof(seq));
 		seq++;
-		(void)sendto(fd, payload, sizeof(payload), MSG_DONTWAIT,
-			     (struct sockaddr *)&dst, dlen);
+		(void)sendto(fd, payload, sizeof(payload), MSG_DONTWAIT, (struct sockaddr *)&dst,
+			     dlen);
 		next += period;
 		struct timespec ts = { .tv_sec = (time_t)(next / 1000000000u),
 				       .tv_nsec = (long)(next % 1000000000u) };
@@ -203,7 +204,8 @@ static int cmd_send(int argc, char **argv)
 		if (next < now_ns(CLOCK_MONOTONIC))
 			next = now_ns(CLOCK_MONOTONIC);
 		else
-			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR &&
+			while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+				   EINTR &&
 			       !want_delete)
 				;
 	}
@@ -212,7 +214,8 @@ static int cmd_send(int argc, char **argv)
 /* Is @nlh an RTM_NEWADDR for @vip, not tentative? Bounds from the netlink macros. */
 static int is_vip_add(const struct nlmsghdr *nlh, const struct addr *vip)
 {
-	if (nlh->nlmsg_type != RTM_NEWADDR || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg)))
+	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg)))
 		return 0;
 	const struct ifaddrmsg *ifa = NLMSG_DATA(nlh);
 	if (ifa->ifa_family != vip->family || (ifa->ifa_flags & IFA_F_TENTATIVE))
@@ -251,7 +254,8 @@ static int cmd_observe(int argc, char **argv)
 
 	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	int one = 1, zero = 0, rcvbuf = 8 << 20;
-	struct sockaddr_in6 any = { .sin6_family = AF_INET6, .sin6_port = htons(port),
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6,
+				    .sin6_port = htons(port),
 				    .sin6_addr = IN6ADDR_ANY_INIT };
 	/* Dual stack: IPv4 datagrams arrive with v4-mapped sources. */
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0 ||
@@ -310,8 +314,8 @@ static int cmd_observe(int argc, char **argv)
 			uint64_t t = now_ns(CLOCK_REALTIME);
 			/* ENOBUFS (an overflow) loses nothing we need: vip_added is best effort. */
 			int len = (int)n;
-			for (struct nlmsghdr *h = (struct nlmsghdr *)nbuf; n > 0 && NLMSG_OK(h, len);
-			     h = NLMSG_NEXT(h, len)) {
+			for (struct nlmsghdr *h = (struct nlmsghdr *)nbuf;
+			     n > 0 && NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
 				for (int v = 0; v < nvip; v++) {
 					if (!vip_seen[v] && is_vip_add(h, &vips[v])) {
 						vip_seen[v] = 1;
@@ -326,9 +330,12 @@ static int cmd_observe(int argc, char **argv)
 		for (int i = 0; i < VLEN; i++) {
 			iov[i] = (struct iovec){ bufs[i], sizeof(bufs[i]) };
 			msgs[i].msg_hdr = (struct msghdr){
-				.msg_name = &from[i], .msg_namelen = sizeof(from[i]),
-				.msg_iov = &iov[i], .msg_iovlen = 1,
-				.msg_control = ctl[i], .msg_controllen = sizeof(ctl[i]),
+				.msg_name = &from[i],
+				.msg_namelen = sizeof(from[i]),
+				.msg_iov = &iov[i],
+				.msg_iovlen = 1,
+				.msg_control = ctl[i],
+				.msg_controllen = sizeof(ctl[i]),
 			};
 		}
 		int n = recvmmsg(fd, msgs, VLEN, MSG_DONTWAIT, NULL);

@@ -26,7 +26,7 @@ static void check_sequence(const struct cfg_sequence *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const names[] = {"eth0", "bond1", "br0", "eth0.100", ""};
+	static const char *const names[] = { "eth0", "bond1", "br0", "eth0.100", "" };
 	struct cfg c;
 	struct cfg_error e;
 	unsigned int lines = 1;

@@ -46,7 +46,7 @@ void gnl_foreach_link(const struct gnl *g, void (*fn)(void *userdata, const stru
 
 void gnl_get_counters(const struct gnl *g, struct gnl_counters *ret)
 {
-	*ret = (struct gnl_counters){.malformed = 1, .resyncs = 2};
+	*ret = (struct gnl_counters){ .malformed = 1, .resyncs = 2 };
 }
 
 int daemon_reload(struct daemon *d, struct buf *ret_err)
@@ -70,11 +70,11 @@ static void make_link(struct gnl_link *l, int ifindex, const char *name, uint8_t
 
 static void setup(struct daemon *d)
 {
-	static struct if_stats stats[2] = {{.ifindex = 2, .name = "eth0", .probes = 3},
-					   {.ifindex = 3, .name = "bo\"nd\\0\n", .relearn = 1}};
-	static const char *const addrs[] = {"192.0.2.1", "192.0.2.2", "198.51.100.7",
-					    "2001:db8::1"};
-	static const int on[] = {2, 2, 3, 2};
+	static struct if_stats stats[2] = { { .ifindex = 2, .name = "eth0", .probes = 3 },
+					    { .ifindex = 3, .name = "bo\"nd\\0\n", .relearn = 1 } };
+	static const char *const addrs[] = { "192.0.2.1", "192.0.2.2", "198.51.100.7",
+					     "2001:db8::1" };
+	static const int on[] = { 2, 2, 3, 2 };
 
 	make_link(&links[0], 1, "lo", 0);
 	links[0].type = ARPHRD_LOOPBACK;
@@ -96,7 +96,7 @@ static void setup(struct daemon *d)
 	for (size_t i = 0; i < n_links; i++)
 		engine_link(d->engine, d->now, &links[i], 0);
 	for (size_t i = 0; i < 4; i++) {
-		struct gnl_addr a = {.family = AF_INET, .ifindex = on[i], .prefixlen = 24};
+		struct gnl_addr a = { .family = AF_INET, .ifindex = on[i], .prefixlen = 24 };
 
 		if (inet_pton(AF_INET, addrs[i], &a.addr.v4) != 1) {
 			a.family = AF_INET6;
@@ -171,19 +171,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char *line;
 
 		if (fr == CONTROL_FRAME_MORE) {
-			FUZZ_CHECK(!nl && left <= CONTROL_INPUT_MAX, "a whole or overlong line not taken");
+			FUZZ_CHECK(!nl && left <= CONTROL_INPUT_MAX,
+				   "a whole or overlong line not taken");
 			break;
 		}
 		if (fr != CONTROL_FRAME_LINE) {
-			FUZZ_CHECK(control_frame_error(fr) && control_frame_error(fr)[0], "no reason");
+			FUZZ_CHECK(control_frame_error(fr) && control_frame_error(fr)[0],
+				   "no reason");
 			/* refused only for what the protocol refuses */
 			FUZZ_CHECK(!nl || rawlen > CONTROL_LINE_MAX || memchr(in, '\0', rawlen) ||
-					   memchr(in, '\r', rawlen ? rawlen - 1 : 0),
+				       memchr(in, '\r', rawlen ? rawlen - 1 : 0),
 				   "a good line refused");
 			break;
 		}
-		FUZZ_CHECK(nl && used == rawlen + 1 && used <= left, "consumes %zu of a %zu-byte line",
-			   used, rawlen);
+		FUZZ_CHECK(nl && used == rawlen + 1 && used <= left,
+			   "consumes %zu of a %zu-byte line", used, rawlen);
 		FUZZ_CHECK(len == rawlen || (len + 1 == rawlen && in[len] == '\r'), "line length");
 		FUZZ_CHECK(!memchr(in, '\0', len), "a NUL in an accepted line");
 		line = malloc(len + 1);

@@ -83,18 +83,18 @@ struct world {
 };
 
 static const uint8_t our_mac[NL][6] = {
-    {0x02, 0, 0, 0, 0, 0x01},
-    {0x02, 0, 0, 0, 0, 0x02},
-    {0x02, 0, 0, 0, 0, 0x03},
-    {0x02, 0, 0, 0, 0, 0x04},
+	{ 0x02, 0, 0, 0, 0, 0x01 },
+	{ 0x02, 0, 0, 0, 0, 0x02 },
+	{ 0x02, 0, 0, 0, 0, 0x03 },
+	{ 0x02, 0, 0, 0, 0, 0x04 },
 };
 
 static struct garp_addr pool_addr(unsigned int i)
 {
-	struct in6_addr v6 = {{{0x20, 0x01, 0x0d, 0xb8}}};
+	struct in6_addr v6 = { { { 0x20, 0x01, 0x0d, 0xb8 } } };
 
 	if (i < 2)
-		return garp_addr_v4((struct in_addr){htonl(0x0a000001u + i)});
+		return garp_addr_v4((struct in_addr){ htonl(0x0a000001u + i) });
 	v6.s6_addr[15] = (uint8_t)(i - 1);
 	return garp_addr_v6(&v6);
 }
@@ -113,7 +113,7 @@ static int addr_index(const struct garp_addr *a)
 static struct gnl_addr pool_gnl(int ifindex, unsigned int i)
 {
 	struct garp_addr p = pool_addr(i);
-	struct gnl_addr g = {.family = p.family, .ifindex = ifindex, .prefixlen = 24};
+	struct gnl_addr g = { .family = p.family, .ifindex = ifindex, .prefixlen = 24 };
 
 	if (p.family == AF_INET) {
 		g.addr.v4 = p.v4;
@@ -136,7 +136,7 @@ static void policy_get(void *userdata, const char *ifname, struct cfg_sequence *
 
 static void decode_policy(struct fuzz_in *in, struct cfg_sequence *s)
 {
-	static const uint32_t rates[] = {0, 1, 2, 5};
+	static const uint32_t rates[] = { 0, 1, 2, 5 };
 	uint8_t a = fuzz_u8(in), b = fuzz_u8(in), c = fuzz_u8(in);
 
 	*s = (struct cfg_sequence)CFG_SEQUENCE_INIT;
@@ -324,8 +324,8 @@ static void drain(struct world *w)
 
 static void ev_link(struct world *w, struct fuzz_in *in)
 {
-	static const enum gnl_kind kinds[] = {GNL_KIND_NONE, GNL_KIND_BOND,    GNL_KIND_BRIDGE,
-					      GNL_KIND_VLAN, GNL_KIND_MACVLAN, GNL_KIND_VETH};
+	static const enum gnl_kind kinds[] = { GNL_KIND_NONE, GNL_KIND_BOND,	GNL_KIND_BRIDGE,
+					       GNL_KIND_VLAN, GNL_KIND_MACVLAN, GNL_KIND_VETH };
 	uint8_t a = fuzz_u8(in), b = fuzz_u8(in), c = fuzz_u8(in);
 	int ifindex = 1 + a % NL;
 	struct flink *fl = &w->link[ifindex];
@@ -353,8 +353,8 @@ static void ev_link(struct world *w, struct fuzz_in *in)
 		l.master = 0;
 	if (l.master && (c & 0x08))
 		l.slave_kind = GNL_KIND_BOND;
-	l.link = l.kind == GNL_KIND_VLAN || l.kind == GNL_KIND_MACVLAN ? (int)((c >> 4) % (NL + 1))
-								      : 0;
+	l.link =
+	    l.kind == GNL_KIND_VLAN || l.kind == GNL_KIND_MACVLAN ? (int)((c >> 4) % (NL + 1)) : 0;
 	l.vlan_id = l.kind == GNL_KIND_VLAN ? 100 : 0;
 	if (l.kind == GNL_KIND_BOND)
 		l.bond_active_slave = (int)((c >> 4) % (NL + 1));
@@ -412,8 +412,8 @@ static void ev_addr(struct world *w, struct fuzz_in *in, bool add)
 		ga.flags = 0x80; /* IFA_F_PERMANENT: a flag update */
 	if (ga.family == AF_INET6 && add) {
 		/* IPv6: DAD states, from a second byte */
-		static const uint32_t states[] = {0, IFA_TENTATIVE, IFA_TENTATIVE | IFA_OPTIMISTIC,
-						  IFA_DADFAILED | IFA_TENTATIVE, IFA_NODAD};
+		static const uint32_t states[] = { 0, IFA_TENTATIVE, IFA_TENTATIVE | IFA_OPTIMISTIC,
+						   IFA_DADFAILED | IFA_TENTATIVE, IFA_NODAD };
 
 		ga.flags |= states[fuzz_u8(in) % 5];
 	}
@@ -436,7 +436,7 @@ static void ev_arp(struct world *w, struct fuzz_in *in)
 {
 	uint8_t a = fuzz_u8(in), b = fuzz_u8(in);
 	struct pkt_arp arp;
-	static const uint8_t other[6] = {0x02, 0, 0, 0, 0x01, 0x99};
+	static const uint8_t other[6] = { 0x02, 0, 0, 0, 0x01, 0x99 };
 
 	memset(&arp, 0, sizeof(arp));
 	arp.op = a & 1 ? PKT_ARPOP_REPLY : PKT_ARPOP_REQUEST;
@@ -459,7 +459,7 @@ static void ev_arp(struct world *w, struct fuzz_in *in)
 		engine_nd(w->e, w->now, 1 + (b >> 3) % NL, &nd);
 		return;
 	}
-	arp.spa = (a >> 1) % 3 == 0 ? (struct in_addr){0} : pool_addr((a >> 3) % 2).v4;
+	arp.spa = (a >> 1) % 3 == 0 ? (struct in_addr){ 0 } : pool_addr((a >> 3) % 2).v4;
 	arp.tpa = pool_addr((a >> 5) % 2).v4;
 	memcpy(arp.sha, b & 0x80 ? our_mac[b % NL] : other, 6);
 	memcpy(arp.eth_src, b & 0x40 ? our_mac[(b >> 2) % NL] : arp.sha, 6);
@@ -508,10 +508,10 @@ static void ev_fdb(struct world *w, struct fuzz_in *in)
 	for (size_t i = 0; i < nv; i++) {
 		uint8_t b = fuzz_u8(in);
 
-		vl[i] = (struct gnl_port_vlan){.ifindex = 1 + b % NL,
-					       .master = bridge,
-					       .vid = (uint16_t)(1 + (b >> 2) % 4),
-					       .flags = (uint16_t)(b >> 6)};
+		vl[i] = (struct gnl_port_vlan){ .ifindex = 1 + b % NL,
+						.master = bridge,
+						.vid = (uint16_t)(1 + (b >> 2) % 4),
+						.flags = (uint16_t)(b >> 6) };
 		vl[i].vid_end = vl[i].vid + (b & 2);
 	}
 	if (a & 0x80)
@@ -522,7 +522,7 @@ static void ev_fdb(struct world *w, struct fuzz_in *in)
 
 static void ev_clock(struct world *w, struct fuzz_in *in)
 {
-	static const uint64_t steps[] = {0, 1000, MS, 50 * MS, 100 * MS, 250 * MS, SEC, 3 * SEC};
+	static const uint64_t steps[] = { 0, 1000, MS, 50 * MS, 100 * MS, 250 * MS, SEC, 3 * SEC };
 	uint8_t a = fuzz_u8(in);
 	uint64_t target = w->now + (a < 8 ? steps[a] : (a < 128 ? steps[a % 8] : a * 7 * MS));
 
@@ -550,9 +550,9 @@ static void ev_clock(struct world *w, struct fuzz_in *in)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_in in = {data, size};
+	struct fuzz_in in = { data, size };
 	struct world *w = calloc(1, sizeof(*w));
-	struct engine_policy_source src = {.get = policy_get, .userdata = w, .ipv6_router = NULL};
+	struct engine_policy_source src = { .get = policy_get, .userdata = w, .ipv6_router = NULL };
 
 	FUZZ_CHECK(w, "oom");
 	w->now = 1000 * SEC;

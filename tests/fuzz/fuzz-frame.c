@@ -47,11 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	{
 		/* what the kernel says about the frame: from its last bytes (padding) */
-		struct pkt_rx rx = {
-		    .ifindex = 2,
-		    .pkttype = data[size - 1] % 8,
-		    .vlan_valid = data[size - 2] & 1,
-		    .vlan = (uint16_t)((data[size - 3] << 8 | data[size - 4]) & 0x0fff)};
+		struct pkt_rx rx = { .ifindex = 2,
+				     .pkttype = data[size - 1] % 8,
+				     .vlan_valid = data[size - 2] & 1,
+				     .vlan = (uint16_t)((data[size - 3] << 8 | data[size - 4]) &
+							0x0fff) };
 		uint16_t link_vlan = data[size - 2] & 2 ? arp.vlan : 0;
 		bool same =
 		    pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, arp.tha, link_vlan);

@@ -22,6 +22,14 @@
 #include "fuzz.h"
 #include "netlink-private.h"
 
+/* An address's identity, as the kernel's: compared as bytes. */
+struct gnl_addr_key {
+	int ifindex;
+	uint8_t family;
+	uint8_t prefixlen;
+	uint8_t addr[16];
+};
+
 struct model {
 	struct gnl_link *links;
 	size_t n_links;
@@ -142,8 +150,8 @@ static void parse_all(const struct nlmsghdr *nlh)
 			   "an unterminated name");
 	if (r == 0)
 		FUZZ_CHECK(l.kind < _GNL_KIND_MAX && l.slave_kind < _GNL_KIND_MAX &&
-				   (l.kind == GNL_KIND_NONE) == !l.kind_name[0] &&
-				   (l.slave_kind == GNL_KIND_NONE) == !l.slave_kind_name[0],
+			       (l.kind == GNL_KIND_NONE) == !l.kind_name[0] &&
+			       (l.slave_kind == GNL_KIND_NONE) == !l.slave_kind_name[0],
 			   "a kind out of range or not its name's: %d %d", l.kind, l.slave_kind);
 	FUZZ_CHECK(code_ok(r = gnl_parse_addr(nlh, &a)), "gnl_parse_addr: %d", r);
 	if (r == 0)
@@ -179,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gnl_cache c = GNL_CACHE_INIT;
 	struct gnl_evq q = GNL_EVQ_INIT;
-	struct model m = {0};
+	struct model m = { 0 };
 	bool syncing = false;
 	size_t off = 0;
 

@@ -45,13 +45,13 @@ static void put_str(const char *harness, const char *name, const char *s)
 
 /* ---- frames ------------------------------------------------------------ */
 
-static const uint8_t mac1[6] = {0x02, 0, 0, 0, 0, 0x01};
+static const uint8_t mac1[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
 static void frames(void)
 {
 	struct pkt_frame f;
-	struct in_addr a = {htonl(0xc0000201)};
-	static const uint16_t vlans[] = {0, 1, 100, 4094};
+	struct in_addr a = { htonl(0xc0000201) };
+	static const uint16_t vlans[] = { 0, 1, 100, 4094 };
 	char name[64];
 
 	pkt_build_probe(&f, mac1, a, PKT_VLAN_NONE);
@@ -86,8 +86,8 @@ static void frames(void)
 
 static void nd(void)
 {
-	struct in6_addr a = {{{0x20, 0x01, 0x0d, 0xb8, [15] = 1}}};
-	static const uint8_t nonce[PKT_ND_NONCE_LEN] = {1, 2, 3, 4, 5, 6};
+	struct in6_addr a = { { { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 } } };
+	static const uint8_t nonce[PKT_ND_NONCE_LEN] = { 1, 2, 3, 4, 5, 6 };
 	struct pkt_frame f;
 
 	pkt_build_na(&f, mac1, &a, false, PKT_VLAN_NONE);
@@ -120,7 +120,7 @@ static void add(struct stream *s, const struct nlmsghdr *nlh)
 
 static void add_type(struct stream *s, uint16_t type)
 {
-	struct nlmsghdr h = {.nlmsg_len = sizeof(h), .nlmsg_type = type};
+	struct nlmsghdr h = { .nlmsg_len = sizeof(h), .nlmsg_type = type };
 
 	add(s, &h);
 }
@@ -171,80 +171,94 @@ static void netlink(void)
 	put_msg("link-macvlan-down", nlb_link(&b, &l));
 
 	{
-		struct nlb_addr a = {.family = AF_INET,
-				     .ifindex = 7,
-				     .addr = "192.0.2.1",
-				     .prefixlen = 24,
-				     .label = "bond0",
-				     .put_flags = true,
-				     .flags = IFA_F_SECONDARY,
-				     .valid_lft = 300};
+		struct nlb_addr a = { .family = AF_INET,
+				      .ifindex = 7,
+				      .addr = "192.0.2.1",
+				      .prefixlen = 24,
+				      .label = "bond0",
+				      .put_flags = true,
+				      .flags = IFA_F_SECONDARY,
+				      .valid_lft = 300 };
 
 		put_msg("addr-v4", nlb_addr(&b, &a));
 		a.type = RTM_DELADDR;
 		put_msg("addr-v4-del", nlb_addr(&b, &a));
-		a = (struct nlb_addr){.family = AF_INET6,
-				      .ifindex = 7,
-				      .addr = "2001:db8::5",
-				      .prefixlen = 64,
-				      .put_flags = true,
-				      .flags = IFA_F_TENTATIVE};
+		a = (struct nlb_addr){ .family = AF_INET6,
+				       .ifindex = 7,
+				       .addr = "2001:db8::5",
+				       .prefixlen = 64,
+				       .put_flags = true,
+				       .flags = IFA_F_TENTATIVE };
 		put_msg("addr-v6-tentative", nlb_addr(&b, &a));
 	}
 	{
-		struct nlb_neigh n = {.family = AF_BRIDGE,
-				      .ifindex = 11,
-				      .mac = mac1,
-				      .master = 10,
-				      .vlan = 42,
-				      .state = NUD_REACHABLE};
+		struct nlb_neigh n = { .family = AF_BRIDGE,
+				       .ifindex = 11,
+				       .mac = mac1,
+				       .master = 10,
+				       .vlan = 42,
+				       .state = NUD_REACHABLE };
 
 		put_msg("neigh-fdb", nlb_neigh(&b, &n));
-		n = (struct nlb_neigh){.family = AF_INET,
-				       .ifindex = 3,
-				       .mac = mac1,
-				       .dst = "198.51.100.1",
-				       .state = NUD_REACHABLE};
+		n = (struct nlb_neigh){ .family = AF_INET,
+					.ifindex = 3,
+					.mac = mac1,
+					.dst = "198.51.100.1",
+					.state = NUD_REACHABLE };
 		put_msg("neigh-inet", nlb_neigh(&b, &n));
-		n = (struct nlb_neigh){.family = AF_INET6,
-				       .ifindex = 3,
-				       .mac = mac1,
-				       .dst = "fe80::1",
-				       .flags = NTF_ROUTER,
-				       .state = NUD_STALE};
+		n = (struct nlb_neigh){ .family = AF_INET6,
+					.ifindex = 3,
+					.mac = mac1,
+					.dst = "fe80::1",
+					.flags = NTF_ROUTER,
+					.state = NUD_STALE };
 		put_msg("neigh-inet6", nlb_neigh(&b, &n));
 	}
 	{
-		/* What the directed refresh reads: gateways (single, multipath), on-link prefixes. */
-		static const struct nlb_hop hops[] = {{3, "192.0.2.1"}, {4, "198.51.100.1"}, {3, NULL}};
-		static const struct nlb_hop hops6[] = {{3, "fe80::1"}, {4, "fe80::2"}, {3, NULL}};
-		struct nlb_route r = {.gateway = "192.0.2.1", .oif = 3};
+		/* What the directed refresh reads: gateways (single, multipath), on-link prefixes.
+		 */
+		static const struct nlb_hop hops[] = { { 3, "192.0.2.1" },
+						       { 4, "198.51.100.1" },
+						       { 3, NULL } };
+		static const struct nlb_hop hops6[] = { { 3, "fe80::1" },
+							{ 4, "fe80::2" },
+							{ 3, NULL } };
+		struct nlb_route r = { .gateway = "192.0.2.1", .oif = 3 };
 
 		put_msg("route-v4-default", nlb_route(&b, &r));
-		r = (struct nlb_route){.dst = "203.0.113.0", .dst_len = 24, .hops = hops, .n_hops = 3};
+		r = (struct nlb_route){
+			.dst = "203.0.113.0", .dst_len = 24, .hops = hops, .n_hops = 3
+		};
 		put_msg("route-v4-multipath", nlb_route(&b, &r));
-		r = (struct nlb_route){.family = AF_INET6, .gateway = "fe80::1", .oif = 3};
+		r = (struct nlb_route){ .family = AF_INET6, .gateway = "fe80::1", .oif = 3 };
 		put_msg("route-v6-default", nlb_route(&b, &r));
-		r = (struct nlb_route){.family = AF_INET6, .dst = "2001:db8::", .dst_len = 64,
-				       .oif = 3, .scope = RT_SCOPE_LINK};
+		r = (struct nlb_route){ .family = AF_INET6,
+					.dst = "2001:db8::",
+					.dst_len = 64,
+					.oif = 3,
+					.scope = RT_SCOPE_LINK };
 		put_msg("route-v6-onlink", nlb_route(&b, &r));
-		r = (struct nlb_route){.family = AF_INET6, .dst = "2001:db8:7::", .dst_len = 48,
-				       .hops = hops6, .n_hops = 3};
+		r = (struct nlb_route){ .family = AF_INET6,
+					.dst = "2001:db8:7::",
+					.dst_len = 48,
+					.hops = hops6,
+					.n_hops = 3 };
 		put_msg("route-v6-multipath", nlb_route(&b, &r));
 	}
 	{
 		static const struct nlb_vinfo vi[] = {
-		    {BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED, 1},
-		    {0, 100},
-		    {BRIDGE_VLAN_INFO_RANGE_BEGIN, 200},
-		    {BRIDGE_VLAN_INFO_RANGE_END, 300},
-		    {BRIDGE_VLAN_INFO_UNTAGGED, 4094},
+			{ BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED, 1 },
+			{ 0, 100 },
+			{ BRIDGE_VLAN_INFO_RANGE_BEGIN, 200 },
+			{ BRIDGE_VLAN_INFO_RANGE_END, 300 },
+			{ BRIDGE_VLAN_INFO_UNTAGGED, 4094 },
 		};
 		struct nlb_port_vlans p = {
-		    .ifindex = 7, .master = 10, .vinfo = vi, .n = 5, .extra = true};
+			.ifindex = 7, .master = 10, .vinfo = vi, .n = 5, .extra = true
+		};
 
 		put_msg("port-vlans", nlb_port_vlans(big, &p));
-		p = (struct nlb_port_vlans){.ifindex = 10, .master = 10, .no_af_spec = true};
+		p = (struct nlb_port_vlans){ .ifindex = 10, .master = 10, .no_af_spec = true };
 		put_msg("port-vlans-empty", nlb_port_vlans(big, &p));
 	}
 
@@ -259,7 +273,8 @@ static void netlink(void)
 	add(&s, nlb_link(&b, &l));
 	{
 		struct nlb_addr a = {
-		    .family = AF_INET, .ifindex = 7, .addr = "192.0.2.1", .prefixlen = 24};
+			.family = AF_INET, .ifindex = 7, .addr = "192.0.2.1", .prefixlen = 24
+		};
 
 		add(&s, nlb_addr(&b, &a));
 		a.addr = "192.0.2.2";
@@ -274,11 +289,11 @@ static void netlink(void)
 	add(&s, nlb_link(&b, &l));
 	add_type(&s, NLMSG_DONE);
 	{
-		struct nlb_addr a = {.type = RTM_DELADDR,
-				     .family = AF_INET,
-				     .ifindex = 7,
-				     .addr = "192.0.2.1",
-				     .prefixlen = 24};
+		struct nlb_addr a = { .type = RTM_DELADDR,
+				      .family = AF_INET,
+				      .ifindex = 7,
+				      .addr = "192.0.2.1",
+				      .prefixlen = 24 };
 
 		add(&s, nlb_addr(&b, &a));
 	}
@@ -322,11 +337,12 @@ static void config(void)
 	put_str("config", "profiles",
 		"[sequence]\nprofile = win8\n[interface a*]\nprofile = rfc5227\n"
 		"[interface b?]\nprofile = immediate\nignore = yes\n");
-	put_str("config", "refresh",
-		"[sequence]\ndirected_refresh = yes\nrefresh_neighbours_max = 8\n"
-		"refresh_neighbours = 10.0.0.1, 10.0.0.20\n[interface eth*]\n"
-		"refresh_neighbours = 10.0.0.3 fe80::1, 2001:db8::20\nrefresh_neighbours = fe80::2\n"
-		"[interface eth1]\nrefresh_neighbours =\ndirected_refresh = no\n");
+	put_str(
+	    "config", "refresh",
+	    "[sequence]\ndirected_refresh = yes\nrefresh_neighbours_max = 8\n"
+	    "refresh_neighbours = 10.0.0.1, 10.0.0.20\n[interface eth*]\n"
+	    "refresh_neighbours = 10.0.0.3 fe80::1, 2001:db8::20\nrefresh_neighbours = fe80::2\n"
+	    "[interface eth1]\nrefresh_neighbours =\ndirected_refresh = no\n");
 	put_str("config", "bad", "[daemon]\nlog_level = loud\n");
 	put_str("config", "empty", "");
 }
@@ -337,13 +353,13 @@ static void values(void)
 		uint8_t which;
 		const char *text;
 	} v[] = {
-	    {0, "65535"},     {0x80, "18446744073709551615"},
-	    {1, "192.0.2.1"}, {1, "::1"},
-	    {2, "250ms"},     {2, "1s"},
-	    {2, "2m"},	      {2, "1h"},
-	    {3, "4M"},	      {3, "64K"},
-	    {3, "1G"},	      {4, "debug"},
-	    {4, "warning"},   {5, "aa:bb:cc:dd:ee:ff"},
+		{ 0, "65535" },	    { 0x80, "18446744073709551615" },
+		{ 1, "192.0.2.1" }, { 1, "::1" },
+		{ 2, "250ms" },	    { 2, "1s" },
+		{ 2, "2m" },	    { 2, "1h" },
+		{ 3, "4M" },	    { 3, "64K" },
+		{ 3, "1G" },	    { 4, "debug" },
+		{ 4, "warning" },   { 5, "aa:bb:cc:dd:ee:ff" },
 	};
 	char buf[64], name[32];
 

@@ -91,7 +91,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			o->timeout_ms = (long)v;
 			break;
 		case 'e':
-			if (o->n_ethertypes == MAX_ETHERTYPES || parse_ulong(optarg, 0xffff, &v) < 0)
+			if (o->n_ethertypes == MAX_ETHERTYPES ||
+			    parse_ulong(optarg, 0xffff, &v) < 0)
 				usage();
 			o->ethertypes[o->n_ethertypes++] = (uint16_t)v;
 			break;
@@ -145,7 +146,7 @@ static bool wanted(const struct opts *o, const uint8_t *frame, size_t len)
 
 static int open_socket(const char *ifname)
 {
-	struct sockaddr_ll sll = {.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL)};
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
 	int one = 1, rcvbuf = 4 << 20;
 	int fd;
 
@@ -186,7 +187,7 @@ static int handle_frame(int fd, const struct opts *o, uint8_t *buf)
 	} control;
 	struct sockaddr_ll from;
 	/* Room for a tag put back in front of the payload. */
-	struct iovec iov = {.iov_base = buf + 4, .iov_len = FRAME_MAX};
+	struct iovec iov = { .iov_base = buf + 4, .iov_len = FRAME_MAX };
 	struct msghdr msg = {
 		.msg_name = &from,
 		.msg_namelen = sizeof(from),
@@ -195,7 +196,7 @@ static int handle_frame(int fd, const struct opts *o, uint8_t *buf)
 		.msg_control = control.buf,
 		.msg_controllen = sizeof(control.buf),
 	};
-	struct timespec ts = {0};
+	struct timespec ts = { 0 };
 	const struct tpacket_auxdata *aux = NULL;
 	uint8_t *frame = buf + 4;
 	ssize_t n;
@@ -222,8 +223,8 @@ static int handle_frame(int fd, const struct opts *o, uint8_t *buf)
 	if (o->dir == DIR_OUT && from.sll_pkttype != PACKET_OUTGOING)
 		return 0;
 	if (aux && (aux->tp_status & TP_STATUS_VLAN_VALID) && len >= 12) {
-		uint16_t tpid = (aux->tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux->tp_vlan_tpid
-									     : 0x8100;
+		uint16_t tpid =
+		    (aux->tp_status & TP_STATUS_VLAN_TPID_VALID) ? aux->tp_vlan_tpid : 0x8100;
 		uint16_t tci = aux->tp_vlan_tci;
 
 		memmove(buf, frame, 12);
@@ -246,8 +247,8 @@ static int handle_frame(int fd, const struct opts *o, uint8_t *buf)
 
 int main(int argc, char **argv)
 {
-	struct opts o = {.timeout_ms = -1, .dir = DIR_ANY};
-	struct tpacket_stats st = {0};
+	struct opts o = { .timeout_ms = -1, .dir = DIR_ANY };
+	struct tpacket_stats st = { 0 };
 	socklen_t stlen = sizeof(st);
 	unsigned long seen = 0;
 	uint64_t deadline = 0;
@@ -285,7 +286,8 @@ int main(int argc, char **argv)
 	fflush(stderr);
 
 	while (o.count == 0 || seen < o.count) {
-		struct pollfd pfd[2] = {{.fd = fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN },
+					 { .fd = sfd, .events = POLLIN } };
 		int wait = -1, r;
 
 		if (o.timeout_ms >= 0) {

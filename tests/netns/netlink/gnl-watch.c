@@ -10,7 +10,7 @@
  *   neigh IFINDEX    start gnl_query_neigh()
  *   refresh IFINDEX  start gnl_query_refresh()
  *   pause / resume   stop / restart reading the event socket (to overflow it)
- *   stats            print "COUNTERS malformed=N resyncs=N"
+ *   stats            print "COUNTERS malformed=N resyncs=N route_dumps=N route_reused=N"
  *   quit             exit (also on EOF)
  */
 
@@ -26,18 +26,24 @@
 #include <unistd.h>
 
 static const char *const ev_names[] = {
-	[GNL_EV_LINK_NEW] = "LINK_NEW",     [GNL_EV_LINK_CHANGED] = "LINK_CHANGED",
-	[GNL_EV_LINK_DEL] = "LINK_DEL",     [GNL_EV_ADDR_NEW] = "ADDR_NEW",
-	[GNL_EV_ADDR_CHANGED] = "ADDR_CHANGED", [GNL_EV_ADDR_DEL] = "ADDR_DEL",
-	[GNL_EV_FDB] = "FDB",               [GNL_EV_NEIGH] = "NEIGH",
-	[GNL_EV_QUERY_DONE] = "QUERY_DONE", [GNL_EV_SYNCED] = "SYNCED",
-	[GNL_EV_RESYNC] = "RESYNC",         [GNL_EV_PORT_VLAN] = "PORT_VLAN",
+	[GNL_EV_LINK_NEW] = "LINK_NEW",
+	[GNL_EV_LINK_CHANGED] = "LINK_CHANGED",
+	[GNL_EV_LINK_DEL] = "LINK_DEL",
+	[GNL_EV_ADDR_NEW] = "ADDR_NEW",
+	[GNL_EV_ADDR_CHANGED] = "ADDR_CHANGED",
+	[GNL_EV_ADDR_DEL] = "ADDR_DEL",
+	[GNL_EV_FDB] = "FDB",
+	[GNL_EV_NEIGH] = "NEIGH",
+	[GNL_EV_QUERY_DONE] = "QUERY_DONE",
+	[GNL_EV_SYNCED] = "SYNCED",
+	[GNL_EV_RESYNC] = "RESYNC",
+	[GNL_EV_PORT_VLAN] = "PORT_VLAN",
 	[GNL_EV_ROUTE_HOP] = "ROUTE_HOP",
 };
 
 static const char *const change_names[] = {
-	"mac", "carrier_up", "carrier_down", "active_slave", "failover",
-	"master", "name", "flags", "other",
+	"mac",	  "carrier_up", "carrier_down", "active_slave", "failover",
+	"master", "name",	"flags",	"other",
 };
 
 static void fmt_mac(char *buf, const uint8_t *m)
@@ -53,8 +59,8 @@ static void print_link(const struct gnl_link *l)
 		fmt_mac(mac, l->mac);
 	printf(" ifindex=%d name=%s mac=%s type=%u flags=0x%x operstate=%u up=%d master=%d"
 	       " link=%d kind=%s slave_kind=%s vlan=%u active_slave=%d",
-	       l->ifindex, l->name, mac, l->type, l->flags, l->operstate,
-	       gnl_link_is_oper_up(l), l->master, l->link, l->kind_name[0] ? l->kind_name : "-",
+	       l->ifindex, l->name, mac, l->type, l->flags, l->operstate, gnl_link_is_oper_up(l),
+	       l->master, l->link, l->kind_name[0] ? l->kind_name : "-",
 	       l->slave_kind_name[0] ? l->slave_kind_name : "-", l->vlan_id, l->bond_active_slave);
 }
 
@@ -70,7 +76,8 @@ static void print_event(const struct gnl_event *ev)
 		break;
 	case GNL_EV_LINK_CHANGED:
 		printf(" changes=");
-		for (unsigned int i = 0, n = 0; i < sizeof(change_names) / sizeof(*change_names); i++)
+		for (unsigned int i = 0, n = 0; i < sizeof(change_names) / sizeof(*change_names);
+		     i++)
 			if (ev->changes & (1u << i))
 				printf("%s%s", n++ ? "," : "", change_names[i]);
 		print_link(&ev->link);
@@ -89,8 +96,8 @@ static void print_event(const struct gnl_event *ev)
 		break;
 	case GNL_EV_FDB:
 		fmt_mac(mac, ev->fdb.mac);
-		printf(" query=%u mac=%s port=%d master=%d vlan=%u state=0x%x flags=0x%x", ev->query,
-		       mac, ev->fdb.ifindex, ev->fdb.master, ev->fdb.vlan, ev->fdb.state,
+		printf(" query=%u mac=%s port=%d master=%d vlan=%u state=0x%x flags=0x%x",
+		       ev->query, mac, ev->fdb.ifindex, ev->fdb.master, ev->fdb.vlan, ev->fdb.state,
 		       ev->fdb.flags);
 		break;
 	case GNL_EV_NEIGH:
@@ -126,8 +133,9 @@ static void print_counters(const struct gnl *g)
 	struct gnl_counters c;
 
 	gnl_get_counters(g, &c);
-	printf("COUNTERS malformed=%llu resyncs=%llu\n", (unsigned long long)c.malformed,
-	       (unsigned long long)c.resyncs);
+	printf("COUNTERS malformed=%llu resyncs=%llu route_dumps=%llu route_reused=%llu\n",
+	       (unsigned long long)c.malformed, (unsigned long long)c.resyncs,
+	       (unsigned long long)c.route_dumps, (unsigned long long)c.route_reused);
 }
 
 /* Return: 1 to go on, 0 to quit. */

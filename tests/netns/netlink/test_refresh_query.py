@@ -112,6 +112,97 @@ def test():
             w.send("refresh 999999")
             w.wait_line("QUERY_DONE", m)
 
+            check_memo(me, w, eth, idx, want)
+
+
+def refresh(w, idx):
+    """One refresh query of @idx: its next hops as sorted (dst, gateway)."""
+    m = w.mark()
+    w.send(f"refresh {idx}")
+    _, q = w.wait_line("QUERY", m)
+    _, done = w.wait_line("QUERY_DONE", m, where=lambda kv: kv["query"] == q["query"])
+    check(done["error"] == "0", f"finished without error: {done}")
+    return sorted((kv["dst"], kv["gateway"]) for k, kv in w.events(start=m)
+                  if k == "ROUTE_HOP" and kv.get("query") == q["query"])
+
+
+def counters(w):
+    m = w.mark()
+    w.send("stats")
+    _, kv = w.wait_line("COUNTERS", m)
+    return int(kv["route_dumps"]), int(kv["route_reused"])
+
+
+def check_memo(me, w, eth, idx, want):
+    """The route part is given again while nothing can have changed the main
+    table, and dumped again after anything that may have: a main-table
+    route added or removed, a link going down (IPv4 drops its routes
+    without a notification), an address removed. Routes of other tables
+    (every address add brings a local one) change nothing."""
+    d0, _ = counters(w)
+    check(refresh(w, idx) == want, "the same answer")
+    check(refresh(w, idx) == want, "the same answer again")
+    d1, reused = counters(w)
+    check(d1 <= d0 + 1 and reused >= 1, f"given again, not dumped: dumps {d0} -> {d1}, "
+          f"reused {reused}")
+
+    me.ip("route", "add", "192.0.2.0/24", "via", "10.40.0.98", "dev", eth, "table", "101")
+    me.ip("addr", "add", "10.40.0.77/32", "dev", eth)
+    check(refresh(w, idx) == want, "another table's routes are not the main table's")
+    d2, _ = counters(w)
+    check(d2 == d1, f"no dump for a route of another table: {d1} -> {d2}")
+
+    # A host route without a gateway names nobody: in no answer, and it costs no dump;
+    # each IPv6 address brings one (its /128 prefix route).
+    me.ip("route", "add", "10.40.0.99/32", "dev", eth)
+    for i in range(5):
+        me.addr_add(eth, f"2001:db8:40::{100 + i}/128", "nodad")
+    check(refresh(w, idx) == want, f"host routes without a gateway: {refresh(w, idx)}")
+    d3, _ = counters(w)
+    check(d3 == d1, f"no dump for host routes without a gateway: {d1} -> {d3}")
+    # with a gateway it names one
+    me.ip("-6", "route", "add", "2001:db8:55::1/128", "via", "fe80::250", "dev", eth)
+    check(refresh(w, idx) == sorted(want + [("2001:db8:55::1/128", "fe80::250")]),
+          f"a host route with a gateway is seen: {refresh(w, idx)}")
+    me.ip("-6", "route", "del", "2001:db8:55::1/128", "via", "fe80::250", "dev", eth)
+    check(refresh(w, idx) == want, "and its removal")
+
+    me.ip("route", "add", "198.18.0.0/24", "via", "10.40.0.252", "dev", eth)
+    added = sorted(want + [("198.18.0.0/24", "10.40.0.252")])
+    check(refresh(w, idx) == added, f"a route added is seen: {refresh(w, idx)}")
+    me.ip("route", "del", "198.18.0.0/24", "via", "10.40.0.252", "dev", eth)
+    check(refresh(w, idx) == want, "a route removed is gone")
+
+    # A third interface whose routes IPv4 flushes silently when it goes down.
+    third, _ = netns.veth(me, me, addr_a="10.42.0.1/24", prefix="gnrt")
+    me.ip("route", "add", "198.19.0.0/24", "via", "10.42.0.254", "dev", third)
+    i3 = ifindex(me, third)
+    w.settle()
+    up = refresh(w, i3)
+    check(("198.19.0.0/24", "10.42.0.254") in up, f"{third}'s via route: {up}")
+    check(refresh(w, i3) == up, "given again")
+    me.link_down(third)
+    w.settle()
+    down = refresh(w, i3)
+    check(down == [], f"{third} down: its routes are gone: {down}")
+
+    # An address removed: the routes it was the source of go too (a /32:
+    # no prefix route goes with it, only its local route, another table's).
+    me.link_up(third)
+    me.ip("addr", "add", "10.42.0.1/24", "dev", third, check=False)
+    me.ip("addr", "add", "10.42.0.9/32", "dev", third)
+    me.ip("route", "add", "198.20.0.0/24", "via", "10.42.0.254", "dev", third,
+          "src", "10.42.0.9")
+    w.settle()
+    up = refresh(w, i3)
+    check(("198.20.0.0/24", "10.42.0.254") in up, f"{third}'s route from 10.42.0.9: {up}")
+    check(refresh(w, i3) == up, "given again")
+    me.ip("addr", "del", "10.42.0.9/32", "dev", third)
+    w.settle()
+    gone = refresh(w, i3)
+    check(("198.20.0.0/24", "10.42.0.254") not in gone,
+          f"10.42.0.9 removed: the route from it is gone: {gone}")
+
 
 if __name__ == "__main__":
     netns.main(test)

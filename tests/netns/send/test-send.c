@@ -29,15 +29,21 @@
 
 #include "../../../daemon/garpctl/garpctl-send.c"
 
-#define MS(x) ((uint64_t)(x) * CFG_NSEC_PER_MSEC)
-#define S(x) ((uint64_t)(x) * CFG_NSEC_PER_SEC)
+#define MS(x) ((uint64_t)(x)*CFG_NSEC_PER_MSEC)
+#define S(x) ((uint64_t)(x)*CFG_NSEC_PER_SEC)
 #define IFINDEX 4
 #define T0 S(100)
 
 /* ---- the recorder ----------------------------------------------------- */
 
-enum call_kind { CALL_FILTER_ARP, CALL_FILTER_DROP, CALL_PROBE, CALL_REQUEST, CALL_REPLY,
-		 CALL_REFRESH /* addr: the neighbour asked for */ };
+enum call_kind {
+	CALL_FILTER_ARP,
+	CALL_FILTER_DROP,
+	CALL_PROBE,
+	CALL_REQUEST,
+	CALL_REPLY,
+	CALL_REFRESH /* addr: the neighbour asked for */
+};
 
 struct call {
 	enum call_kind kind;
@@ -57,7 +63,7 @@ static uint64_t clock_now;
 static void record(enum call_kind k, struct in_addr a)
 {
 	assert_true(n_calls < CALLS_MAX);
-	calls[n_calls++] = (struct call){.kind = k, .at = clock_now, .addr = a};
+	calls[n_calls++] = (struct call){ .kind = k, .at = clock_now, .addr = a };
 }
 
 int __wrap_pkt_socket_set_filter(int fd, enum pkt_filter filter);
@@ -65,7 +71,7 @@ int __wrap_pkt_socket_set_filter(int fd, enum pkt_filter filter)
 {
 	(void)fd;
 	record(filter == PKT_FILTER_ARP ? CALL_FILTER_ARP : CALL_FILTER_DROP,
-	       (struct in_addr){0});
+	       (struct in_addr){ 0 });
 	return 0;
 }
 
@@ -80,12 +86,15 @@ int __wrap_pkt_send_batch(int fd, const struct pkt_out *out, size_t n)
 		assert_int_equal(out[i].ifindex, IFINDEX);
 		if (pkt_parse_nd(out[i].frame.data, out[i].frame.len, &nd) == 0) {
 			assert_true(n_calls < CALLS_MAX);
-			calls[n_calls++] = (struct call){
-				.kind = nd.type == PKT_ICMPV6_NA	       ? CALL_REQUEST
-					: IN6_IS_ADDR_UNSPECIFIED(&nd.src) ? CALL_PROBE
-									   : CALL_REFRESH,
-				.at = clock_now, .v6 = true, .addr6 = nd.target,
-				.to_group = nd.eth_dst[0] == 0x33};
+			calls[n_calls++] =
+			    (struct call){ .kind = nd.type == PKT_ICMPV6_NA ? CALL_REQUEST
+						   : IN6_IS_ADDR_UNSPECIFIED(&nd.src)
+						       ? CALL_PROBE
+						       : CALL_REFRESH,
+					   .at = clock_now,
+					   .v6 = true,
+					   .addr6 = nd.target,
+					   .to_group = nd.eth_dst[0] == 0x33 };
 			continue;
 		}
 		assert_int_equal(pkt_parse_arp(out[i].frame.data, out[i].frame.len, &arp), 0);
@@ -101,8 +110,8 @@ int __wrap_pkt_send_batch(int fd, const struct pkt_out *out, size_t n)
 
 /* ---- a run without sockets --------------------------------------------- */
 
-static const uint8_t our_mac[6] = {2, 0, 0, 0, 0xa, 1};
-static const uint8_t other_mac[6] = {2, 0, 0, 0, 0xb, 1};
+static const uint8_t our_mac[6] = { 2, 0, 0, 0, 0xa, 1 };
+static const uint8_t other_mac[6] = { 2, 0, 0, 0, 0xb, 1 };
 
 static struct in_addr ip(const char *s)
 {
@@ -136,7 +145,7 @@ static struct gnl_link eth(void)
 	return (struct gnl_link){
 		.ifindex = IFINDEX,
 		.name = "eth0",
-		.mac = {2, 0, 0, 0, 0xa, 1},
+		.mac = { 2, 0, 0, 0, 0xa, 1 },
 		.mac_len = 6,
 		.type = ARPHRD_ETHER,
 		.flags = IFF_UP | IFF_RUNNING | 0x10000 /* IFF_LOWER_UP */,
@@ -147,20 +156,23 @@ static struct gnl_link eth(void)
 static struct gnl_addr gaddr(int ifindex, const char *s)
 {
 	if (strchr(s, ':'))
-		return (struct gnl_addr){.family = AF_INET6, .ifindex = ifindex,
-					 .addr.v6 = ip6(s), .prefixlen = 64};
-	return (struct gnl_addr){.family = AF_INET, .ifindex = ifindex, .addr.v4 = ip(s),
-				 .prefixlen = 24};
+		return (struct gnl_addr){
+			.family = AF_INET6, .ifindex = ifindex, .addr.v6 = ip6(s), .prefixlen = 64
+		};
+	return (struct gnl_addr){
+		.family = AF_INET, .ifindex = ifindex, .addr.v4 = ip(s), .prefixlen = 24
+	};
 }
 
 /* A sender for @addrs on eth0, as after the dump; the engine started at T0. */
 static void start(struct sender *s, const struct cfg_sequence *seq, bool force,
 		  const char *const *addrs, size_t n)
 {
-	struct gnl_event ev = {.type = GNL_EV_LINK_NEW, .link = eth()};
+	struct gnl_event ev = { .type = GNL_EV_LINK_NEW, .link = eth() };
 
-	*s = (struct sender){.seq = *seq, .ifname = "eth0", .force = force, .pkt_fd = 1000,
-			     .nd_fd = -1};
+	*s = (struct sender){
+		.seq = *seq, .ifname = "eth0", .force = force, .pkt_fd = 1000, .nd_fd = -1
+	};
 	send_sequence_oneshot(&s->seq);
 	s->listen = !force && s->seq.probes > 0;
 	s->t = calloc(n, sizeof(*s->t));
@@ -170,7 +182,8 @@ static void start(struct sender *s, const struct cfg_sequence *seq, bool force,
 		s->t[i].addr = tip(addrs[i]);
 	send_collect(s, &ev);
 	for (size_t i = 0; i < n; i++) {
-		ev = (struct gnl_event){.type = GNL_EV_ADDR_NEW, .addr = gaddr(IFINDEX, addrs[i])};
+		ev =
+		    (struct gnl_event){ .type = GNL_EV_ADDR_NEW, .addr = gaddr(IFINDEX, addrs[i]) };
 		send_collect(s, &ev);
 	}
 	send_resolve(s);
@@ -242,7 +255,7 @@ static void test_default_is_win8(void **state)
 	struct call f[16];
 
 	(void)state;
-	start(&s, &seq, false, (const char *[]){"10.0.0.1"}, 1);
+	start(&s, &seq, false, (const char *[]){ "10.0.0.1" }, 1);
 	run(&s, T0 + S(60));
 	assert_int_equal(frames(f), 4);
 	assert_frame(&f[0], 0, CALL_PROBE, "10.0.0.1");
@@ -266,14 +279,16 @@ static void test_both_and_intervals(void **state)
 	seq.announcements = 3;
 	seq.announce_interval_ns = MS(500);
 	seq.frames = CFG_FRAMES_BOTH;
-	start(&s, &seq, false, (const char *[]){"10.0.0.1"}, 1);
+	start(&s, &seq, false, (const char *[]){ "10.0.0.1" }, 1);
 	run(&s, T0 + S(60));
 	assert_int_equal(frames(f), 8);
 	assert_frame(&f[0], 0, CALL_PROBE, "10.0.0.1");
 	assert_frame(&f[1], MS(100), CALL_PROBE, "10.0.0.1");
 	for (int j = 0; j < 3; j++) {
-		assert_frame(&f[2 + 2 * j], MS(350) + (uint64_t)j * MS(500), CALL_REQUEST, "10.0.0.1");
-		assert_frame(&f[3 + 2 * j], MS(350) + (uint64_t)j * MS(500), CALL_REPLY, "10.0.0.1");
+		assert_frame(&f[2 + 2 * j], MS(350) + (uint64_t)j * MS(500), CALL_REQUEST,
+			     "10.0.0.1");
+		assert_frame(&f[3 + 2 * j], MS(350) + (uint64_t)j * MS(500), CALL_REPLY,
+			     "10.0.0.1");
 	}
 	finish(&s);
 }
@@ -287,7 +302,7 @@ static void test_no_probes_announces_at_once(void **state)
 	(void)state;
 	seq.probes = 0;
 	seq.frames = CFG_FRAMES_REPLY;
-	start(&s, &seq, false, (const char *[]){"10.0.0.1"}, 1);
+	start(&s, &seq, false, (const char *[]){ "10.0.0.1" }, 1);
 	run(&s, T0 + S(60));
 	/* no probe: nothing to listen for, the filter is never touched */
 	assert_int_equal(n_calls, 1);
@@ -298,7 +313,7 @@ static void test_no_probes_announces_at_once(void **state)
 
 static void test_addresses_interleaved(void **state)
 {
-	static const char *const a[] = {"10.0.0.1", "10.0.0.2", "10.0.0.3"};
+	static const char *const a[] = { "10.0.0.1", "10.0.0.2", "10.0.0.3" };
 	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
 	struct sender s;
 	struct call f[32];
@@ -311,7 +326,7 @@ static void test_addresses_interleaved(void **state)
 	assert_int_equal(frames(f), 12);
 	/* every step sends each address's frame, all at the same instant */
 	for (size_t step = 0; step < 4; step++) {
-		bool seen[3] = {false};
+		bool seen[3] = { false };
 
 		for (size_t i = 0; i < 3; i++) {
 			const struct call *c = &f[step * 3 + i];
@@ -337,7 +352,7 @@ static void test_filter_before_first_probe(void **state)
 
 	(void)state;
 	seq.probes = 1;
-	start(&s, &seq, false, (const char *[]){"10.0.0.1"}, 1);
+	start(&s, &seq, false, (const char *[]){ "10.0.0.1" }, 1);
 	run(&s, T0 + S(60));
 	assert_int_equal(n_calls, 4);
 	assert_int_equal(calls[0].kind, CALL_FILTER_ARP);
@@ -355,7 +370,7 @@ static void test_force_does_not_listen(void **state)
 	struct sender s;
 
 	(void)state;
-	start(&s, &seq, true, (const char *[]){"10.0.0.1"}, 1);
+	start(&s, &seq, true, (const char *[]){ "10.0.0.1" }, 1);
 	run(&s, T0 + S(60));
 	for (size_t i = 0; i < n_calls; i++)
 		assert_true(calls[i].kind >= CALL_PROBE);
@@ -368,7 +383,7 @@ static void test_force_does_not_listen(void **state)
 static void test_refresh_after_answer(void **state)
 {
 	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
-	struct garp_addr nb[1] = {tip("10.0.0.20")};
+	struct garp_addr nb[1] = { tip("10.0.0.20") };
 	struct engine_query q;
 	struct sender s;
 	struct gnl_event ev;
@@ -376,8 +391,8 @@ static void test_refresh_after_answer(void **state)
 
 	(void)state;
 	seq.probes = 1;
-	seq.refresh_neighbours = (struct cfg_addr_list){.v = nb, .n = 1};
-	start(&s, &seq, false, (const char *[]){"10.0.0.1"}, 1);
+	seq.refresh_neighbours = (struct cfg_addr_list){ .v = nb, .n = 1 };
+	start(&s, &seq, false, (const char *[]){ "10.0.0.1" }, 1);
 	turn(&s, T0);
 	/* the engine asks for the table at the start; the loop runs it */
 	assert_int_equal(engine_pop_query(s.e, &q), 0);
@@ -392,17 +407,25 @@ static void test_refresh_after_answer(void **state)
 	/* announced, but the answer is not in: not over */
 	assert_false(send_finished(&s, clock_now));
 	clock_now = T0 + S(1) + MS(5);
-	ev = (struct gnl_event){.type = GNL_EV_NEIGH, .query = 7,
-				.neigh = {.family = AF_INET, .ifindex = IFINDEX, .ip = ip("10.0.0.3"),
-					  .has_mac = true,
-					  .mac = {2, 0, 0, 0, 0, 3}, .state = NUD_REACHABLE}};
+	ev = (struct gnl_event){ .type = GNL_EV_NEIGH,
+				 .query = 7,
+				 .neigh = { .family = AF_INET,
+					    .ifindex = IFINDEX,
+					    .ip = ip("10.0.0.3"),
+					    .has_mac = true,
+					    .mac = { 2, 0, 0, 0, 0, 3 },
+					    .state = NUD_REACHABLE } };
 	send_event(&s, clock_now, &ev);
-	ev = (struct gnl_event){.type = GNL_EV_NEIGH, .query = 8, /* another query's */
-				.neigh = {.family = AF_INET, .ifindex = IFINDEX, .ip = ip("10.0.0.4"),
-					  .has_mac = true,
-					  .mac = {2, 0, 0, 0, 0, 4}, .state = NUD_REACHABLE}};
+	ev = (struct gnl_event){ .type = GNL_EV_NEIGH,
+				 .query = 8, /* another query's */
+				 .neigh = { .family = AF_INET,
+					    .ifindex = IFINDEX,
+					    .ip = ip("10.0.0.4"),
+					    .has_mac = true,
+					    .mac = { 2, 0, 0, 0, 0, 4 },
+					    .state = NUD_REACHABLE } };
 	send_event(&s, clock_now, &ev);
-	ev = (struct gnl_event){.type = GNL_EV_QUERY_DONE, .query = 7};
+	ev = (struct gnl_event){ .type = GNL_EV_QUERY_DONE, .query = 7 };
 	send_event(&s, clock_now, &ev);
 	assert_false(s.q_busy);
 	assert_int_equal(send_drain(&s, clock_now), 0);
@@ -420,16 +443,16 @@ static void test_refresh_after_answer(void **state)
 static void test_refresh_v6(void **state)
 {
 	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
-	struct garp_addr nb[2] = {tip("2001:db8::20"), tip("10.0.0.20")};
+	struct garp_addr nb[2] = { tip("2001:db8::20"), tip("10.0.0.20") };
 	struct engine_query q;
 	struct sender s;
 	struct gnl_event ev;
 	struct call f[16];
 
 	(void)state;
-	seq.refresh_neighbours = (struct cfg_addr_list){.v = nb, .n = 2};
+	seq.refresh_neighbours = (struct cfg_addr_list){ .v = nb, .n = 2 };
 	/* the kernel's DAD checked it: no probes, the NA at once */
-	start(&s, &seq, false, (const char *[]){"2001:db8::1"}, 1);
+	start(&s, &seq, false, (const char *[]){ "2001:db8::1" }, 1);
 	turn(&s, T0);
 	assert_int_equal(engine_pop_query(s.e, &q), 0);
 	s.q_busy = true;
@@ -438,21 +461,32 @@ static void test_refresh_v6(void **state)
 	assert_int_equal(frames(f), 1);
 	assert_frame(&f[0], 0, CALL_REQUEST, "2001:db8::1");
 	clock_now = T0 + MS(3);
-	ev = (struct gnl_event){.type = GNL_EV_NEIGH, .query = 9,
-				.neigh = {.family = AF_INET6, .ifindex = IFINDEX,
-					  .ip6 = ip6("2001:db8::3"), .has_mac = true,
-					  .mac = {2, 0, 0, 0, 0, 3}, .state = NUD_STALE}};
+	ev = (struct gnl_event){ .type = GNL_EV_NEIGH,
+				 .query = 9,
+				 .neigh = { .family = AF_INET6,
+					    .ifindex = IFINDEX,
+					    .ip6 = ip6("2001:db8::3"),
+					    .has_mac = true,
+					    .mac = { 2, 0, 0, 0, 0, 3 },
+					    .state = NUD_STALE } };
 	send_event(&s, clock_now, &ev);
-	ev = (struct gnl_event){.type = GNL_EV_NEIGH, .query = 9,
-				.neigh = {.family = AF_INET, .ifindex = IFINDEX, .ip = ip("10.0.0.3"),
-					  .has_mac = true, .mac = {2, 0, 0, 0, 0, 4},
-					  .state = NUD_REACHABLE}};
+	ev = (struct gnl_event){ .type = GNL_EV_NEIGH,
+				 .query = 9,
+				 .neigh = { .family = AF_INET,
+					    .ifindex = IFINDEX,
+					    .ip = ip("10.0.0.3"),
+					    .has_mac = true,
+					    .mac = { 2, 0, 0, 0, 0, 4 },
+					    .state = NUD_REACHABLE } };
 	send_event(&s, clock_now, &ev);
-	ev = (struct gnl_event){.type = GNL_EV_ROUTE_HOP, .query = 9,
-				.hop = {.family = AF_INET6, .ifindex = IFINDEX, .has_gateway = true,
-					.gateway6 = ip6("fe80::1")}};
+	ev = (struct gnl_event){ .type = GNL_EV_ROUTE_HOP,
+				 .query = 9,
+				 .hop = { .family = AF_INET6,
+					  .ifindex = IFINDEX,
+					  .has_gateway = true,
+					  .gateway6 = ip6("fe80::1") } };
 	send_event(&s, clock_now, &ev);
-	ev = (struct gnl_event){.type = GNL_EV_QUERY_DONE, .query = 9};
+	ev = (struct gnl_event){ .type = GNL_EV_QUERY_DONE, .query = 9 };
 	send_event(&s, clock_now, &ev);
 	assert_int_equal(send_drain(&s, clock_now), 0);
 	assert_int_equal(frames(f), 4);
@@ -473,11 +507,11 @@ static void test_refresh_v6(void **state)
 /* --neighbour takes IPv4 and IPv6 unicast addresses, link-local ones too. */
 static void test_neighbour_option(void **state)
 {
-	char *argv[] = {"send", "-i", "eth0", "--neighbour", "10.0.0.3", "--neighbour", "fe80::1",
-			"--neighbour", "2001:db8::7", "--neighbour", "fe80::0001", "2001:db8::1",
-			NULL};
-	static const char *const bad[] = {"ff02::1", "::1", "::", "::ffff:10.0.0.1", "fe80::1%eth0",
-					  "224.0.0.1", "10.1", "2001:db8::/64"};
+	char *argv[] = { "send",	"-i",	       "eth0",	      "--neighbour", "10.0.0.3",
+			 "--neighbour", "fe80::1",     "--neighbour", "2001:db8::7", "--neighbour",
+			 "fe80::0001",	"2001:db8::1", NULL };
+	static const char *const bad[] = { "ff02::1",	   "::1",	"::",	"::ffff:10.0.0.1",
+					   "fe80::1%eth0", "224.0.0.1", "10.1", "2001:db8::/64" };
 	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
 	struct garp_addr addrs[4];
 	struct garp_addr nb[CFG_REFRESH_NEIGHBOURS_MAX], want;
@@ -496,7 +530,8 @@ static void test_neighbour_option(void **state)
 	want = tip("2001:db8::7");
 	assert_true(garp_addr_eq(&seq.refresh_neighbours.v[2], &want));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		char *b[] = {"send", "-i", "eth0", "--neighbour", (char *)bad[i], "2001:db8::1", NULL};
+		char *b[] = { "send",	      "-i",	     "eth0", "--neighbour",
+			      (char *)bad[i], "2001:db8::1", NULL };
 
 		seq = (struct cfg_sequence)CFG_SEQUENCE_INIT;
 		assert_int_equal(parse_args(6, b, &seq, &ifname, &force, addrs, &n, nb), -EINVAL);
@@ -505,9 +540,9 @@ static void test_neighbour_option(void **state)
 
 static void test_no_refresh_option(void **state)
 {
-	char *argv[] = {"send", "-i", "eth0", "--no-refresh", "10.0.0.1", NULL};
-	char *bad[] = {"send", "-i", "eth0", "--no-refresh", "--neighbour", "10.0.0.3", "10.0.0.1",
-		       NULL};
+	char *argv[] = { "send", "-i", "eth0", "--no-refresh", "10.0.0.1", NULL };
+	char *bad[] = { "send",	       "-i",	   "eth0",     "--no-refresh",
+			"--neighbour", "10.0.0.3", "10.0.0.1", NULL };
 	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
 	struct garp_addr addrs[4];
 	struct garp_addr nb[CFG_REFRESH_NEIGHBOURS_MAX];
@@ -522,7 +557,7 @@ static void test_no_refresh_option(void **state)
 	assert_false(seq.directed_refresh);
 	assert_int_equal(seq.refresh_neighbours.n, 0);
 	assert_int_equal(parse_args(7, bad, &seq, &ifname, &force, addrs, &n, nb), -EINVAL);
-	start(&s, &seq, false, (const char *[]){"10.0.0.1"}, 1);
+	start(&s, &seq, false, (const char *[]){ "10.0.0.1" }, 1);
 	run(&s, T0 + S(60));
 	assert_int_equal(engine_pop_query(s.e, &q), -EAGAIN);
 	for (size_t i = 0; i < n_calls; i++)
@@ -534,7 +569,7 @@ static void test_no_refresh_option(void **state)
 
 static void collect(struct sender *s, enum gnl_event_type type, const void *what)
 {
-	struct gnl_event ev = {.type = type};
+	struct gnl_event ev = { .type = type };
 
 	if (type == GNL_EV_LINK_NEW || type == GNL_EV_LINK_CHANGED || type == GNL_EV_LINK_DEL)
 		ev.link = *(const struct gnl_link *)what;
@@ -546,10 +581,11 @@ static void collect(struct sender *s, enum gnl_event_type type, const void *what
 static void test_dump(void **state)
 {
 	struct send_target t[5] = {
-		{.addr = tip("10.0.0.1")}, {.addr = tip("10.0.0.2")}, {.addr = tip("10.0.0.3")},
-		{.addr = tip("10.0.0.4")}, {.addr = tip("10.0.0.5")},
+		{ .addr = tip("10.0.0.1") }, { .addr = tip("10.0.0.2") },
+		{ .addr = tip("10.0.0.3") }, { .addr = tip("10.0.0.4") },
+		{ .addr = tip("10.0.0.5") },
 	};
-	struct sender s = {.ifname = "eth0", .t = t, .n = 5};
+	struct sender s = { .ifname = "eth0", .t = t, .n = 5 };
 	struct gnl_link other = eth(), l = eth();
 	struct gnl_addr a;
 
@@ -565,7 +601,7 @@ static void test_dump(void **state)
 	a = gaddr(9, "10.0.0.2");
 	collect(&s, GNL_EV_ADDR_NEW, &a);
 	/* IPv6 is not looked at */
-	a = (struct gnl_addr){.family = AF_INET6, .ifindex = IFINDEX};
+	a = (struct gnl_addr){ .family = AF_INET6, .ifindex = IFINDEX };
 	collect(&s, GNL_EV_ADDR_NEW, &a);
 	/* configured, then removed before the dump ended */
 	a = gaddr(IFINDEX, "10.0.0.3");
@@ -594,8 +630,8 @@ static void test_dump(void **state)
 
 static void test_dump_no_such_interface(void **state)
 {
-	struct send_target t[1] = {{.addr = tip("10.0.0.1")}};
-	struct sender s = {.ifname = "eth7", .t = t, .n = 1};
+	struct send_target t[1] = { { .addr = tip("10.0.0.1") } };
+	struct sender s = { .ifname = "eth7", .t = t, .n = 1 };
 	struct gnl_link l = eth();
 	struct gnl_addr a = gaddr(IFINDEX, "10.0.0.1");
 
@@ -615,7 +651,7 @@ static void test_dump_no_such_interface(void **state)
 
 static struct pkt_arp answer(const char *addr)
 {
-	struct pkt_arp arp = {.op = 2, .spa = ip(addr), .tpa = ip(addr)};
+	struct pkt_arp arp = { .op = 2, .spa = ip(addr), .tpa = ip(addr) };
 
 	memcpy(arp.sha, other_mac, 6);
 	memcpy(arp.eth_src, other_mac, 6);
@@ -625,7 +661,7 @@ static struct pkt_arp answer(const char *addr)
 
 static void test_conflict_holds_the_address(void **state)
 {
-	static const char *const a[] = {"10.0.0.1", "10.0.0.2"};
+	static const char *const a[] = { "10.0.0.1", "10.0.0.2" };
 	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
 	struct pkt_arp arp = answer("10.0.0.2");
 	struct sender s;
@@ -663,7 +699,7 @@ static void test_own_frames_are_not_a_conflict(void **state)
 	(void)state;
 	memcpy(arp.sha, our_mac, 6);
 	memcpy(arp.eth_src, our_mac, 6);
-	start(&s, &seq, false, (const char *[]){"10.0.0.1"}, 1);
+	start(&s, &seq, false, (const char *[]){ "10.0.0.1" }, 1);
 	turn(&s, T0);
 	engine_arp(s.e, T0 + MS(1), IFINDEX, &arp);
 	run(&s, T0 + S(60));
@@ -673,9 +709,9 @@ static void test_own_frames_are_not_a_conflict(void **state)
 
 static void test_removed_stops_before_announcing(void **state)
 {
-	static const char *const a[] = {"10.0.0.1", "10.0.0.20"};
+	static const char *const a[] = { "10.0.0.1", "10.0.0.20" };
 	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
-	struct gnl_event ev = {.type = GNL_EV_ADDR_DEL, .addr = gaddr(IFINDEX, "10.0.0.20")};
+	struct gnl_event ev = { .type = GNL_EV_ADDR_DEL, .addr = gaddr(IFINDEX, "10.0.0.20") };
 	struct sender s;
 	struct call f[16];
 
@@ -701,12 +737,12 @@ static void test_removed_stops_before_announcing(void **state)
 static void test_removed_and_back_is_announced(void **state)
 {
 	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
-	struct gnl_event ev = {.type = GNL_EV_ADDR_DEL, .addr = gaddr(IFINDEX, "10.0.0.1")};
+	struct gnl_event ev = { .type = GNL_EV_ADDR_DEL, .addr = gaddr(IFINDEX, "10.0.0.1") };
 	struct sender s;
 	struct call f[16];
 
 	(void)state;
-	start(&s, &seq, false, (const char *[]){"10.0.0.1"}, 1);
+	start(&s, &seq, false, (const char *[]){ "10.0.0.1" }, 1);
 	turn(&s, T0);
 	send_event(&s, T0 + MS(150), &ev);
 	ev.type = GNL_EV_ADDR_NEW;
@@ -720,12 +756,12 @@ static void test_removed_and_back_is_announced(void **state)
 static void test_force_ignores_removal(void **state)
 {
 	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
-	struct gnl_event ev = {.type = GNL_EV_ADDR_DEL, .addr = gaddr(IFINDEX, "10.0.0.1")};
+	struct gnl_event ev = { .type = GNL_EV_ADDR_DEL, .addr = gaddr(IFINDEX, "10.0.0.1") };
 	struct sender s;
 	struct call f[16];
 
 	(void)state;
-	start(&s, &seq, true, (const char *[]){"10.0.0.1"}, 1);
+	start(&s, &seq, true, (const char *[]){ "10.0.0.1" }, 1);
 	turn(&s, T0);
 	send_event(&s, T0 + MS(150), &ev);
 	run(&s, T0 + S(60));
@@ -737,13 +773,14 @@ static void test_force_ignores_removal(void **state)
 static void test_link_down_then_gone(void **state)
 {
 	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
-	struct gnl_event ev = {.type = GNL_EV_LINK_CHANGED, .link = eth(),
-			       .changes = GNL_CHANGE_CARRIER_DOWN | GNL_CHANGE_FLAGS};
+	struct gnl_event ev = { .type = GNL_EV_LINK_CHANGED,
+				.link = eth(),
+				.changes = GNL_CHANGE_CARRIER_DOWN | GNL_CHANGE_FLAGS };
 	struct sender s;
 	struct call f[16];
 
 	(void)state;
-	start(&s, &seq, false, (const char *[]){"10.0.0.1"}, 1);
+	start(&s, &seq, false, (const char *[]){ "10.0.0.1" }, 1);
 	turn(&s, T0);
 	turn(&s, T0 + S(1));
 	ev.link.flags = 0;
@@ -765,12 +802,13 @@ static void test_link_down_then_gone(void **state)
 static void test_link_down_settles(void **state)
 {
 	struct cfg_sequence seq = CFG_SEQUENCE_INIT;
-	struct gnl_event ev = {.type = GNL_EV_LINK_CHANGED, .link = eth(),
-			       .changes = GNL_CHANGE_CARRIER_DOWN | GNL_CHANGE_FLAGS};
+	struct gnl_event ev = { .type = GNL_EV_LINK_CHANGED,
+				.link = eth(),
+				.changes = GNL_CHANGE_CARRIER_DOWN | GNL_CHANGE_FLAGS };
 	struct sender s;
 
 	(void)state;
-	start(&s, &seq, false, (const char *[]){"10.0.0.1"}, 1);
+	start(&s, &seq, false, (const char *[]){ "10.0.0.1" }, 1);
 	turn(&s, T0);
 	ev.link.flags = 0;
 	ev.link.operstate = 2;

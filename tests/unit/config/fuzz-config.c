@@ -53,9 +53,26 @@ static const char seed[] = "[daemon]\n"
 			   "[interface bond[0-9]]\n"
 			   "probes = 0\n";
 
-static const char *const tokens[] = { "[", "]", "=", "#", ";", "\n", " ", "\t", "\0", "\r",
-				      "[interface ", "[daemon]", "probes", "1s", "4M", "yes",
-				      "\xef\xbb\xbf", "\xff", "999999999999999999999", "*" };
+static const char *const tokens[] = { "[",
+				      "]",
+				      "=",
+				      "#",
+				      ";",
+				      "\n",
+				      " ",
+				      "\t",
+				      "\0",
+				      "\r",
+				      "[interface ",
+				      "[daemon]",
+				      "probes",
+				      "1s",
+				      "4M",
+				      "yes",
+				      "\xef\xbb\xbf",
+				      "\xff",
+				      "999999999999999999999",
+				      "*" };
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -147,7 +164,8 @@ static void test_mutations(void **state)
 				break;
 			}
 			case 2: /* insert a token */ {
-				const char *t = tokens[rnd() % (sizeof(tokens) / sizeof(tokens[0]))];
+				const char *t =
+				    tokens[rnd() % (sizeof(tokens) / sizeof(tokens[0]))];
 				size_t k = t[0] ? strlen(t) : 1;
 
 				if (len + k > MAX)

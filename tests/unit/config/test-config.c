@@ -302,7 +302,8 @@ static void test_daemon_strings(void **state)
 	struct cfg c;
 	struct cfg_error e;
 
-	assert_int_equal(parse(&c, "[daemon]\ncontrol_socket = /tmp/ns1/garpd.sock\nuser = garpd\n", &e), 0);
+	assert_int_equal(
+	    parse(&c, "[daemon]\ncontrol_socket = /tmp/ns1/garpd.sock\nuser = garpd\n", &e), 0);
 	assert_string_equal(c.daemon.control_socket, "/tmp/ns1/garpd.sock");
 	assert_string_equal(c.daemon.user, "garpd");
 	cfg_free(&c);
@@ -314,7 +315,8 @@ static void test_daemon_strings(void **state)
 	assert_string_equal(c.daemon.control_group, "netadmin");
 	cfg_free(&c);
 	/* The documented form: an empty value, then a comment. */
-	assert_int_equal(parse(&c, "[daemon]\nuser =                      # empty: stay root\n", &e), 0);
+	assert_int_equal(
+	    parse(&c, "[daemon]\nuser =                      # empty: stay root\n", &e), 0);
 	assert_string_equal(c.daemon.user, "");
 	cfg_free(&c);
 	/* '#' and ';' inside a value (no blank before them) are kept. */
@@ -364,15 +366,18 @@ static void test_bad_values(void **state)
 		{ "[sequence]\nprobe_interval = 61m\n", 2,
 		  "probe_interval: expected a duration from 1ms to 1h, got \"61m\"" },
 		{ "[sequence]\nprobe_interval = 99999999999999999999s\n", 2,
-		  "probe_interval: expected a duration like 250ms or 1s, got \"99999999999999999999s\"" },
+		  "probe_interval: expected a duration like 250ms or 1s, got "
+		  "\"99999999999999999999s\"" },
 		{ "[sequence]\nannounce_delay = 2h\n", 2,
 		  "announce_delay: expected a duration from 0 to 1h, got \"2h\"" },
 		{ "[sequence]\nannounce_interval = 0ms\n", 2,
 		  "announce_interval: expected a duration from 1ms to 1h, got \"0ms\"" },
 		{ "[sequence]\nrefresh_interval = 500ms\n", 2,
-		  "refresh_interval: expected 0 (never) or a duration from 1s to 24h, got \"500ms\"" },
+		  "refresh_interval: expected 0 (never) or a duration from 1s to 24h, got "
+		  "\"500ms\"" },
 		{ "[sequence]\nrefresh_interval = 25h\n", 2,
-		  "refresh_interval: expected 0 (never) or a duration from 1s to 24h, got \"25h\"" },
+		  "refresh_interval: expected 0 (never) or a duration from 1s to 24h, got "
+		  "\"25h\"" },
 		{ "[sequence]\nprobes = 101\n", 2,
 		  "probes: expected an integer from 0 to 100, got \"101\"" },
 		{ "[sequence]\nprobes = -1\n", 2,
@@ -414,39 +419,54 @@ static void test_bad_values(void **state)
 		{ "[sequence]\nrefresh_neighbours_max = 5000\n", 2,
 		  "refresh_neighbours_max: expected an integer from 1 to 4096, got \"5000\"" },
 		{ "[interface eth0]\nrefresh_neighbours = 10.0.0.1 gateway\n", 2,
-		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, got \"gateway\"" },
+		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or "
+		  "2001:db8::1, got \"gateway\"" },
 		{ "[interface eth0]\nrefresh_neighbours = 10.0.0.256\n", 2,
-		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, got \"10.0.0.256\"" },
+		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or "
+		  "2001:db8::1, got \"10.0.0.256\"" },
 		{ "[interface eth0]\nrefresh_neighbours = 10.1\n", 2,
-		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, got \"10.1\"" },
+		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or "
+		  "2001:db8::1, got \"10.1\"" },
 		{ "[interface eth0]\nrefresh_neighbours = 2001:db8::1/64\n", 2,
-		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, got \"2001:db8::1/64\"" },
+		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or "
+		  "2001:db8::1, got \"2001:db8::1/64\"" },
 		{ "[interface eth0]\nrefresh_neighbours = fe80::1%eth0\n", 2,
-		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, got \"fe80::1%eth0\"" },
+		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or "
+		  "2001:db8::1, got \"fe80::1%eth0\"" },
 		{ "[interface eth0]\nrefresh_neighbours = 2001:db8:::1\n", 2,
-		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or 2001:db8::1, got \"2001:db8:::1\"" },
+		  "refresh_neighbours: expected IPv4 or IPv6 addresses like 192.0.2.1 or "
+		  "2001:db8::1, got \"2001:db8:::1\"" },
 		{ "[interface eth0]\nrefresh_neighbours = fe80::1 ff02::1\n", 2,
-		  "refresh_neighbours: ff02::1 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		  "refresh_neighbours: ff02::1 is not a neighbour's address (unspecified, "
+		  "loopback, multicast or broadcast)" },
 		{ "[interface eth0]\nrefresh_neighbours = ::\n", 2,
-		  "refresh_neighbours: :: is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		  "refresh_neighbours: :: is not a neighbour's address (unspecified, loopback, "
+		  "multicast or broadcast)" },
 		{ "[interface eth0]\nrefresh_neighbours = ::1\n", 2,
-		  "refresh_neighbours: ::1 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		  "refresh_neighbours: ::1 is not a neighbour's address (unspecified, loopback, "
+		  "multicast or broadcast)" },
 		{ "[interface eth0]\nrefresh_neighbours = ::ffff:10.0.0.1\n", 2,
-		  "refresh_neighbours: ::ffff:10.0.0.1 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		  "refresh_neighbours: ::ffff:10.0.0.1 is not a neighbour's address (unspecified, "
+		  "loopback, multicast or broadcast)" },
 		{ "[interface eth0]\nrefresh_neighbours = fe80::1 10.0.0.1 FE80::0:1\n", 2,
 		  "refresh_neighbours: FE80::0:1 is listed twice" },
 		{ "[interface eth0]\nrefresh_neighbours = 10.0.0.1 224.0.0.1\n", 2,
-		  "refresh_neighbours: 224.0.0.1 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		  "refresh_neighbours: 224.0.0.1 is not a neighbour's address (unspecified, "
+		  "loopback, multicast or broadcast)" },
 		{ "[interface eth0]\nrefresh_neighbours = 0.0.0.0\n", 2,
-		  "refresh_neighbours: 0.0.0.0 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		  "refresh_neighbours: 0.0.0.0 is not a neighbour's address (unspecified, "
+		  "loopback, multicast or broadcast)" },
 		{ "[interface eth0]\nrefresh_neighbours = 255.255.255.255\n", 2,
-		  "refresh_neighbours: 255.255.255.255 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		  "refresh_neighbours: 255.255.255.255 is not a neighbour's address (unspecified, "
+		  "loopback, multicast or broadcast)" },
 		{ "[interface eth0]\nrefresh_neighbours = 127.0.0.1\n", 2,
-		  "refresh_neighbours: 127.0.0.1 is not a neighbour's address (unspecified, loopback, multicast or broadcast)" },
+		  "refresh_neighbours: 127.0.0.1 is not a neighbour's address (unspecified, "
+		  "loopback, multicast or broadcast)" },
 		{ "[interface eth0]\nrefresh_neighbours = 10.0.0.1, 10.0.0.2 10.0.0.1\n", 2,
 		  "refresh_neighbours: 10.0.0.1 is listed twice" },
 		{ "[daemon]\nrefresh_neighbours = 10.0.0.1\n", 2,
-		  "refresh_neighbours: belongs in [sequence] or [interface PATTERN], not in [daemon]" },
+		  "refresh_neighbours: belongs in [sequence] or [interface PATTERN], not in "
+		  "[daemon]" },
 		{ "[sequence]\nipv6 = v6\n", 2, "ipv6: expected yes or no, got \"v6\"" },
 		{ "[interface eth*]\nipv4 =\n", 2, "ipv4: expected yes or no, got \"\"" },
 		{ "[daemon]\nlog_level = verbose\n", 2,
@@ -464,24 +484,34 @@ static void test_bad_values(void **state)
 		{ "[daemon]\nbatch_window = soon\n", 2,
 		  "batch_window: expected a duration like 250ms or 1s, got \"soon\"" },
 		{ "[daemon]\ncontrol_socket = run/garpd\n", 2,
-		  "control_socket: expected an absolute path of at most 107 bytes, got \"run/garpd\"" },
+		  "control_socket: expected an absolute path of at most 107 bytes, got "
+		  "\"run/garpd\"" },
 		{ "[daemon]\ncontrol_socket =\n", 2,
 		  "control_socket: expected an absolute path of at most 107 bytes, got \"\"" },
-		{ "[daemon]\ncontrol_socket = /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+		{ "[daemon]\ncontrol_socket = "
+		  "/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
 		  2,
-		  "control_socket: expected an absolute path of at most 107 bytes, got \"/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\"" },
+		  "control_socket: expected an absolute path of at most 107 bytes, got "
+		  "\"/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\"" },
 		{ "[daemon]\nuser = 0day\n", 2,
-		  "user: expected a user name (a letter or '_', then letters, digits, '_', '-' or '.', at most 31) or nothing, got \"0day\"" },
+		  "user: expected a user name (a letter or '_', then letters, digits, '_', '-' or "
+		  "'.', at most 31) or nothing, got \"0day\"" },
 		{ "[daemon]\nuser = ro ot\n", 2,
-		  "user: expected a user name (a letter or '_', then letters, digits, '_', '-' or '.', at most 31) or nothing, got \"ro ot\"" },
+		  "user: expected a user name (a letter or '_', then letters, digits, '_', '-' or "
+		  "'.', at most 31) or nothing, got \"ro ot\"" },
 		{ "[daemon]\nuser = ../etc\n", 2,
-		  "user: expected a user name (a letter or '_', then letters, digits, '_', '-' or '.', at most 31) or nothing, got \"../etc\"" },
+		  "user: expected a user name (a letter or '_', then letters, digits, '_', '-' or "
+		  "'.', at most 31) or nothing, got \"../etc\"" },
 		{ "[daemon]\nuser = abcdefghijabcdefghijabcdefghijab\n", 2,
-		  "user: expected a user name (a letter or '_', then letters, digits, '_', '-' or '.', at most 31) or nothing, got \"abcdefghijabcdefghijabcdefghijab\"" },
+		  "user: expected a user name (a letter or '_', then letters, digits, '_', '-' or "
+		  "'.', at most 31) or nothing, got \"abcdefghijabcdefghijabcdefghijab\"" },
 		{ "[daemon]\ncontrol_group = 1ops\n", 2,
-		  "control_group: expected a group name (a letter or '_', then letters, digits, '_', '-' or '.', at most 31) or nothing, got \"1ops\"" },
+		  "control_group: expected a group name (a letter or '_', then letters, digits, "
+		  "'_', '-' or '.', at most 31) or nothing, got \"1ops\"" },
 		/* An error on a later line reports that line. */
-		{ "# header\n\n[daemon]\nlog_level = debug\n\n[sequence]\nprobes = 2\n\n\n\n\nprobe_interval = fast\n",
+		{ "# header\n\n[daemon]\nlog_level = debug\n\n[sequence]\nprobes = "
+		  "2\n\n\n\n\nprobe_interval = fast\n",
 		  12, "probe_interval: expected a duration like 250ms or 1s, got \"fast\"" },
 		/* The first error wins. */
 		{ "[sequence]\nprobes = 500\nframes = all\n", 2,
@@ -545,8 +575,9 @@ static void test_refresh_neighbours(void **state)
 
 		n += (size_t)snprintf(big + n, sizeof(big) - n, "[sequence]\n");
 		for (int i = 0; i < CFG_REFRESH_NEIGHBOURS_MAX; i++)
-			n += (size_t)snprintf(big + n, sizeof(big) - n, "refresh_neighbours = 10.0.%d.%d\n",
-					      i / 200, i % 200 + 1);
+			n += (size_t)snprintf(big + n, sizeof(big) - n,
+					      "refresh_neighbours = 10.0.%d.%d\n", i / 200,
+					      i % 200 + 1);
 		assert_int_equal(parse(&c, big, &e), 0);
 		assert_int_equal(c.sequence.refresh_neighbours.n, CFG_REFRESH_NEIGHBOURS_MAX);
 		assert_string_equal(nb_str(&c.sequence, 255, a), "10.0.1.56");
@@ -580,19 +611,27 @@ static void test_bad_structure(void **state)
 		{ "[bogus]", 1,
 		  "unknown section [bogus]; expected [daemon], [sequence] or [interface PATTERN]" },
 		{ "[Daemon]\n", 1,
-		  "unknown section [Daemon]; expected [daemon], [sequence] or [interface PATTERN]" },
+		  "unknown section [Daemon]; expected [daemon], [sequence] or [interface "
+		  "PATTERN]" },
 		{ "[interface]\n", 1,
-		  "unknown section [interface]; expected [daemon], [sequence] or [interface PATTERN]" },
+		  "unknown section [interface]; expected [daemon], [sequence] or [interface "
+		  "PATTERN]" },
 		{ "[interfaceeth0]\n", 1,
-		  "unknown section [interfaceeth0]; expected [daemon], [sequence] or [interface PATTERN]" },
+		  "unknown section [interfaceeth0]; expected [daemon], [sequence] or [interface "
+		  "PATTERN]" },
 		{ "[interface eth 0]\n", 1,
-		  "interface: expected a pattern of at most 63 characters without blanks or '/', got \"eth 0\"" },
+		  "interface: expected a pattern of at most 63 characters without blanks or '/', "
+		  "got \"eth 0\"" },
 		{ "[interface a/b]\n", 1,
-		  "interface: expected a pattern of at most 63 characters without blanks or '/', got \"a/b\"" },
-		{ "[interface aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n", 1,
-		  "interface: expected a pattern of at most 63 characters without blanks or '/', got \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\"" },
+		  "interface: expected a pattern of at most 63 characters without blanks or '/', "
+		  "got \"a/b\"" },
+		{ "[interface aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\n",
+		  1,
+		  "interface: expected a pattern of at most 63 characters without blanks or '/', "
+		  "got \"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...\"" },
 		{ "[daemon\n", 1, "syntax error: expected \"[section]\", got \"[daemon\"" },
-		{ "[daemon] junk\n", 1, "syntax error: expected \"[section]\", got \"[daemon] junk\"" },
+		{ "[daemon] junk\n", 1,
+		  "syntax error: expected \"[section]\", got \"[daemon] junk\"" },
 		{ "probes = 1\n[sequence]\n", 1, "probes: key outside any section" },
 		{ "[daemon]\nnoequals\n", 2,
 		  "syntax error: expected \"key = value\" or \"[section]\", got \"noequals\"" },
@@ -608,8 +647,10 @@ static void test_bad_structure(void **state)
 		  "probes: set twice in this section (first on line 2)" },
 		{ "[interface e*]\nignore = no\n\nignore = yes\n", 4,
 		  "ignore: set twice in this section (first on line 2)" },
-		{ "[daemon]\n[sequence]\n[daemon]\n", 3, "section [daemon] appears twice (first on line 1)" },
-		{ "[sequence]\n[sequence]\n", 2, "section [sequence] appears twice (first on line 1)" },
+		{ "[daemon]\n[sequence]\n[daemon]\n", 3,
+		  "section [daemon] appears twice (first on line 1)" },
+		{ "[sequence]\n[sequence]\n", 2,
+		  "section [sequence] appears twice (first on line 1)" },
 		/* libinih would split "k: v"; we do not accept it. */
 		{ "[daemon]\nuser: root\n", 2,
 		  "syntax error: expected \"key = value\" or \"[section]\", got \"user: root\"" },
@@ -696,7 +737,8 @@ static void test_profiles(void **state)
 	cfg_free(&c);
 
 	/* A key before the profile is overwritten by it (documented). */
-	assert_int_equal(parse(&c, "[sequence]\nannouncements = 5\nframes = both\nprofile = rfc5227\n", &e), 0);
+	assert_int_equal(
+	    parse(&c, "[sequence]\nannouncements = 5\nframes = both\nprofile = rfc5227\n", &e), 0);
 	assert_int_equal(c.sequence.announcements, 2);
 	assert_int_equal(c.sequence.frames, CFG_FRAMES_BOTH); /* not a timing key */
 	cfg_free(&c);
@@ -862,7 +904,8 @@ static void test_load(void **state)
 	assert_int_equal(cfg_load(&c, path, true, &e), -EINVAL);
 	assert_string_equal(e.file, path);
 	assert_int_equal(e.line, 4);
-	assert_string_equal(e.message, "announcements: expected an integer from 1 to 100, got \"many\"");
+	assert_string_equal(e.message,
+			    "announcements: expected an integer from 1 to 100, got \"many\"");
 
 	f = fopen(path, "we");
 	assert_non_null(f);
@@ -885,7 +928,7 @@ static void test_names(void **state)
 	assert_string_equal(cfg_action_to_string(CFG_ACTION_ANNOUNCE), "announce");
 	assert_string_equal(cfg_action_to_string(CFG_ACTION_SEQUENCE), "sequence");
 	assert_string_equal(cfg_log_level_to_string(CFG_LOG_WARNING), "warning");
-	assert_string_equal(cfg_log_level_to_string((enum cfg_log_level)-1), "?");
+	assert_string_equal(cfg_log_level_to_string((enum cfg_log_level) - 1), "?");
 	assert_int_equal(cfg_log_level_from_string("notice", &l), 0);
 	assert_int_equal(l, CFG_LOG_NOTICE);
 	assert_int_equal(cfg_log_level_from_string("NOTICE", &l), -EINVAL);
@@ -903,12 +946,14 @@ static void test_hostile(void **state)
 	assert_non_null(buf);
 
 	/* Embedded NUL: the length, not the NUL, ends the buffer. */
-	assert_int_equal(cfg_parse_buffer(&c, "[daemon]\nuser = ro\0ot\n", 22, "garpd.conf", &e), -EINVAL);
+	assert_int_equal(cfg_parse_buffer(&c, "[daemon]\nuser = ro\0ot\n", 22, "garpd.conf", &e),
+			 -EINVAL);
 	assert_int_equal(e.line, 2);
 	assert_string_equal(e.message, "line contains a NUL byte");
 	assert_int_equal(cfg_parse_buffer(&c, "\0", 1, "garpd.conf", &e), -EINVAL);
 	assert_int_equal(e.line, 1);
-	assert_int_equal(cfg_parse_buffer(&c, "[daemon]\n\x1b[31m\n", 15, "garpd.conf", &e), -EINVAL);
+	assert_int_equal(cfg_parse_buffer(&c, "[daemon]\n\x1b[31m\n", 15, "garpd.conf", &e),
+			 -EINVAL);
 	assert_string_equal(e.message, "line contains a control character (0x1b)");
 	/* Not NUL-terminated: the parser must stop at len (ASan checks). */
 	{

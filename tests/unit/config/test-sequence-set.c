@@ -49,13 +49,13 @@ static void test_agrees_with_the_file(void **state)
 		const char *key;
 		const char *values[8];
 	} cases[] = {
-		{"probes", {"0", "3", "100", "101", "x", "-1", "1k"}},
-		{"probe_interval", {"0", "1ms", "250ms", "1h", "2h", "fast", "1.5s"}},
-		{"announce_delay", {"0", "1ms", "1h", "61m"}},
-		{"announcements", {"0", "1", "100", "101", "100000"}},
-		{"announce_interval", {"0", "1ms", "3600s", "3601s"}},
-		{"frames", {"request", "reply", "both", "all"}},
-		{"target_mac", {"broadcast", "zero", "multicast"}},
+		{ "probes", { "0", "3", "100", "101", "x", "-1", "1k" } },
+		{ "probe_interval", { "0", "1ms", "250ms", "1h", "2h", "fast", "1.5s" } },
+		{ "announce_delay", { "0", "1ms", "1h", "61m" } },
+		{ "announcements", { "0", "1", "100", "101", "100000" } },
+		{ "announce_interval", { "0", "1ms", "3600s", "3601s" } },
+		{ "frames", { "request", "reply", "both", "all" } },
+		{ "target_mac", { "broadcast", "zero", "multicast" } },
 	};
 
 	(void)state;
@@ -71,7 +71,8 @@ static void test_refusals(void **state)
 
 	(void)state;
 	assert_int_equal(cfg_sequence_set(&seq, "announcements", "0", &err), -EINVAL);
-	assert_string_equal(err.message, "announcements: expected an integer from 1 to 100, got \"0\"");
+	assert_string_equal(err.message,
+			    "announcements: expected an integer from 1 to 100, got \"0\"");
 	assert_int_equal(cfg_sequence_set(&seq, "probe_interval", "0", &err), -EINVAL);
 	/* daemon keys, internal ones and [interface]-only ones are not sequence keys */
 	assert_int_equal(cfg_sequence_set(&seq, "user", "nobody", &err), -ENOENT);

@@ -44,12 +44,24 @@ static void test_duration_bad(void **state)
 		const char *s;
 		int err;
 	} bad[] = {
-		{ "", -EINVAL },        { "s", -EINVAL },     { "ms", -EINVAL },
-		{ "-1", -EINVAL },      { "-1s", -EINVAL },   { "+1s", -EINVAL },
-		{ " 1s", -EINVAL },     { "1s ", -EINVAL },   { "1 s", -EINVAL },
-		{ "1.5s", -EINVAL },    { "1x", -EINVAL },    { "1sec", -EINVAL },
-		{ "1S", -EINVAL },      { "1ms1", -EINVAL },  { "fast", -EINVAL },
-		{ "0x10", -EINVAL },    { "1d", -EINVAL },    { "1us", -EINVAL },
+		{ "", -EINVAL },
+		{ "s", -EINVAL },
+		{ "ms", -EINVAL },
+		{ "-1", -EINVAL },
+		{ "-1s", -EINVAL },
+		{ "+1s", -EINVAL },
+		{ " 1s", -EINVAL },
+		{ "1s ", -EINVAL },
+		{ "1 s", -EINVAL },
+		{ "1.5s", -EINVAL },
+		{ "1x", -EINVAL },
+		{ "1sec", -EINVAL },
+		{ "1S", -EINVAL },
+		{ "1ms1", -EINVAL },
+		{ "fast", -EINVAL },
+		{ "0x10", -EINVAL },
+		{ "1d", -EINVAL },
+		{ "1us", -EINVAL },
 		/* 18446744074 s is just over UINT64_MAX ns */
 		{ "18446744074s", -ERANGE },
 		{ "18446744073710ms", -ERANGE },
@@ -74,12 +86,8 @@ static void test_size_good(void **state)
 		const char *s;
 		uint64_t b;
 	} good[] = {
-		{ "0", 0 },
-		{ "65536", 65536 },
-		{ "64K", 65536 },
-		{ "4M", 4ull << 20 },
-		{ "1G", 1ull << 30 },
-		{ "16777215G", 16777215ull << 30 },
+		{ "0", 0 },	      { "65536", 65536 },   { "64K", 65536 },
+		{ "4M", 4ull << 20 }, { "1G", 1ull << 30 }, { "16777215G", 16777215ull << 30 },
 	};
 
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {

@@ -44,7 +44,7 @@ static void test_max(void **state)
 
 			assert_int_equal(m, engine_action_max(all[j], all[i]));
 			assert_int_equal(engine_action_rank(m), i > j ? engine_action_rank(all[i])
-							       : engine_action_rank(all[j]));
+								      : engine_action_rank(all[j]));
 			assert_int_equal(engine_action_max(m, m), m);
 		}
 }

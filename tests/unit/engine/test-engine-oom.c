@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
 
 #include "engine.h"
@@ -29,8 +30,8 @@
 #define IFF_LOWER_UP 0x10000
 #endif
 #define OPER_UP 6
-#define S(x) ((uint64_t)(x) * CFG_NSEC_PER_SEC)
-#define MS(x) ((uint64_t)(x) * CFG_NSEC_PER_MSEC)
+#define S(x) ((uint64_t)(x)*CFG_NSEC_PER_SEC)
+#define MS(x) ((uint64_t)(x)*CFG_NSEC_PER_MSEC)
 
 /* ---- the failing allocator -------------------------------------------- */
 
@@ -117,7 +118,10 @@ static struct gnl_link mk_link(int ifindex, const char *name)
 static struct gnl_addr mk_addr(int i)
 {
 	struct gnl_addr a = {
-		.family = AF_INET, .ifindex = 2, .prefixlen = 24, .scope = RT_SCOPE_UNIVERSE,
+		.family = AF_INET,
+		.ifindex = 2,
+		.prefixlen = 24,
+		.scope = RT_SCOPE_UNIVERSE,
 	};
 
 	a.addr.v4.s_addr = htonl(0x0a000001u + (uint32_t)i);
@@ -198,6 +202,59 @@ static void timeline(struct run *r, long fail_at)
 	engine_free(r->e);
 }
 
+/* Answer every neighbour query with one neighbour, until none is asked. */
+static void answer_queries(struct run *r)
+{
+	struct gnl_neigh nb = { .family = AF_INET,
+				.ifindex = 2,
+				.has_mac = true,
+				.state = NUD_REACHABLE,
+				.mac = { 0x52, 0x54, 0, 0, 0, 0x0a } };
+	struct engine_query q;
+
+	nb.ip.s_addr = htonl(0x0a0000feu);
+	while (engine_pop_query(r->e, &q) == 0) {
+		r->now += MS(1);
+		engine_neighbours(r->e, r->now, q.ifindex, &nb, 1, NULL, 0);
+		drain(r);
+	}
+}
+
+/*
+ * The directed refresh in a burst: N_ADDRS addresses announced at once
+ * (immediate), their refreshes waiting for the neighbour list, which is
+ * answered after the last one started.
+ */
+static void timeline_refresh(struct run *r, long fail_at)
+{
+	struct engine_policy_source src = { .get = policy_get, .userdata = r };
+	struct gnl_link l = mk_link(2, "eth0");
+
+	memset(r, 0, sizeof(*r));
+	r->seq = (struct cfg_sequence)CFG_SEQUENCE_INIT;
+	r->seq.probes = 0;
+	arm(0);
+	assert_int_equal(engine_new(&r->e, &src, 42), 0);
+	arm(fail_at);
+	engine_link(r->e, r->now, &l, 0);
+	drain(r);
+	for (int i = 0; i < N_ADDRS; i++) {
+		struct gnl_addr a = mk_addr(i);
+
+		r->now = MS(10 * i);
+		engine_addr(r->e, r->now, &a, true);
+		drain(r);
+	}
+	answer_queries(r);
+	advance(r, S(30));
+	answer_queries(r);
+	r->allocs = allocs;
+	r->failed = failed;
+	arm(0);
+	engine_get_counters(r->e, &r->c);
+	engine_free(r->e);
+}
+
 /* ---- tests ------------------------------------------------------------- */
 
 /* Failing each allocation in turn: every frame missing is counted and noted. */
@@ -235,6 +292,37 @@ static void test_every_allocation_fails_once(void **state)
 		/* never more frames than asked for */
 		for (int i = 0; i < N_ADDRS; i++)
 			assert_true(r.frames[i] <= base.frames[i]);
+	}
+}
+
+/* The same for the directed refresh of a burst: a refresh missing is counted. */
+static void test_refresh_allocation_fails_once(void **state)
+{
+	struct run base, r;
+	long total;
+
+	(void)state;
+	timeline_refresh(&base, 0);
+	assert_int_equal(base.c.lost, 0);
+	for (int i = 0; i < N_ADDRS; i++)
+		assert_int_equal(base.frames[i], 2); /* the announcement and one refresh */
+	assert_int_equal(base.c.refreshes, N_ADDRS);
+	total = base.allocs;
+	assert_true(total > 3);
+
+	for (long n = 1; n <= total; n++) {
+		bool short_of = false;
+
+		timeline_refresh(&r, n);
+		assert_int_equal(r.failed, 1);
+		for (int i = 0; i < N_ADDRS; i++) {
+			if (r.frames[i] < base.frames[i])
+				short_of = true;
+			assert_true(r.frames[i] <= base.frames[i]);
+		}
+		if (short_of && !r.c.lost)
+			fail_msg("allocation %ld of %ld failed: frames missing, nothing counted", n,
+				 total);
 	}
 }
 
@@ -289,6 +377,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_target_creation_fails),
 		cmocka_unit_test(test_every_allocation_fails_once),
+		cmocka_unit_test(test_refresh_allocation_fails_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,8 +26,8 @@
 
 #include "engine.h"
 
-#define S(x) ((uint64_t)(x) * CFG_NSEC_PER_SEC)
-#define MS(x) ((uint64_t)(x) * CFG_NSEC_PER_MSEC)
+#define S(x) ((uint64_t)(x)*CFG_NSEC_PER_SEC)
+#define MS(x) ((uint64_t)(x)*CFG_NSEC_PER_MSEC)
 
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP 0x10000
@@ -152,24 +152,25 @@ static void tl_drain(struct tl *x)
 
 			/* the invariant: only for an address configured on that interface, now */
 			if (!m || !m->on)
-				fail_msg("frame for %s on ifindex %d, which is not configured there",
-					 garp_addr_to_str(&f.addr, as), f.ifindex);
+				fail_msg(
+				    "frame for %s on ifindex %d, which is not configured there",
+				    garp_addr_to_str(&f.addr, as), f.ifindex);
 			/* and from the link's current MAC */
 			assert_memory_equal(f.frame.data + 6, x->links[f.ifindex].mac, 6);
 			/* and of the family its address is */
 			if (f.kind != ENGINE_FRAME_REFRESH)
 				assert_int_equal(f.kind == ENGINE_FRAME_NS_PROBE ||
-							 f.kind == ENGINE_FRAME_NA,
+						     f.kind == ENGINE_FRAME_NA,
 						 f.addr.family == AF_INET6);
 			else /* an NS for IPv6, an ARP request for IPv4 */
-				assert_int_equal(
-					be16(f.frame.data + 12) == 0x86dd ||
-						(be16(f.frame.data + 12) == 0x8100 &&
-						 be16(f.frame.data + 16) == 0x86dd),
-					f.addr.family == AF_INET6);
+				assert_int_equal(be16(f.frame.data + 12) == 0x86dd ||
+						     (be16(f.frame.data + 12) == 0x8100 &&
+						      be16(f.frame.data + 16) == 0x86dd),
+						 f.addr.family == AF_INET6);
 			if (f.kind == ENGINE_FRAME_PROBE || f.kind == ENGINE_FRAME_NS_PROBE)
 				m->probes++;
-			else if (f.kind == ENGINE_FRAME_ANNOUNCE_REQUEST || f.kind == ENGINE_FRAME_NA)
+			else if (f.kind == ENGINE_FRAME_ANNOUNCE_REQUEST ||
+				 f.kind == ENGINE_FRAME_NA)
 				m->requests++;
 			else if (f.kind == ENGINE_FRAME_REFRESH)
 				m->refreshes++;
@@ -193,7 +194,8 @@ static void tl_drain(struct tl *x)
 /* With @def's directed_refresh as it is (the refresh tests). */
 static void tl_init_refresh(struct tl *x, const struct cfg_sequence *def)
 {
-	struct engine_policy_source src = { .get = policy_get, .userdata = &x->pol,
+	struct engine_policy_source src = { .get = policy_get,
+					    .userdata = &x->pol,
 					    .ipv6_router = policy_router };
 
 	memset(x, 0, sizeof(*x));
@@ -293,7 +295,10 @@ static struct garp_addr ga(const char *s)
 static struct gnl_addr mk_addr(int ifindex, const char *s)
 {
 	struct gnl_addr a = {
-		.family = AF_INET, .ifindex = ifindex, .prefixlen = 24, .scope = RT_SCOPE_UNIVERSE,
+		.family = AF_INET,
+		.ifindex = ifindex,
+		.prefixlen = 24,
+		.scope = RT_SCOPE_UNIVERSE,
 	};
 
 	a.addr.v4 = ip(s);
@@ -355,7 +360,8 @@ static void expect_rec(struct tl *x, uint64_t t, int ifindex, enum engine_frame_
 
 	if (x->cursor >= x->n) {
 		dump(x);
-		fail_msg("expected a frame (kind %d) at %llu ns, got none", kind, (unsigned long long)t);
+		fail_msg("expected a frame (kind %d) at %llu ns, got none", kind,
+			 (unsigned long long)t);
 	}
 	r = &x->recs[x->cursor];
 	if (r->t != t || r->f.ifindex != ifindex || r->f.kind != kind ||
@@ -381,9 +387,8 @@ static void expect_request_tha(struct tl *x, uint64_t t, int ifindex, const char
 {
 	struct pkt_frame f;
 
-	assert_int_equal(pkt_build_announce_request(&f, x->links[ifindex].mac, ip(addr), tha,
-						    PKT_VLAN_NONE),
-			 0);
+	assert_int_equal(
+	    pkt_build_announce_request(&f, x->links[ifindex].mac, ip(addr), tha, PKT_VLAN_NONE), 0);
 	expect_rec(x, t, ifindex, ENGINE_FRAME_ANNOUNCE_REQUEST, addr, &f);
 }
 
@@ -396,8 +401,8 @@ static void expect_reply(struct tl *x, uint64_t t, int ifindex, const char *addr
 {
 	struct pkt_frame f;
 
-	assert_int_equal(pkt_build_announce_reply(&f, x->links[ifindex].mac, ip(addr), PKT_VLAN_NONE),
-			 0);
+	assert_int_equal(
+	    pkt_build_announce_reply(&f, x->links[ifindex].mac, ip(addr), PKT_VLAN_NONE), 0);
 	expect_rec(x, t, ifindex, ENGINE_FRAME_ANNOUNCE_REPLY, addr, &f);
 }
 
@@ -1150,12 +1155,15 @@ static void test_bond_failover(void **state)
 	static const uint8_t remote[6] = { 0x00, 0x11, 0x22, 0x33, 0x44, 0x55 };
 	static const uint8_t perm[6] = { 0x52, 0x54, 0, 0, 0, 0xc };
 	struct gnl_fdb fdb[6] = {
-		{ .ifindex = 20, .master = 10, .state = NUD_REACHABLE },            /* guest A */
+		{ .ifindex = 20, .master = 10, .state = NUD_REACHABLE },	      /* guest A */
 		{ .ifindex = 21, .master = 10, .vlan = 100, .state = NUD_REACHABLE }, /* guest B */
-		{ .ifindex = 4, .master = 10, .state = NUD_REACHABLE },  /* learned on the bond */
+		{ .ifindex = 4, .master = 10, .state = NUD_REACHABLE },	 /* learned on the bond */
 		{ .ifindex = 21, .master = 10, .state = NUD_PERMANENT }, /* local */
-		{ .ifindex = 10, .master = 10, .state = NUD_NOARP },     /* the bridge's own */
-		{ .ifindex = 20, .master = 10, .vlan = 100, .state = NUD_STALE }, /* A on VLAN 100 */
+		{ .ifindex = 10, .master = 10, .state = NUD_NOARP },	 /* the bridge's own */
+		{ .ifindex = 20,
+		  .master = 10,
+		  .vlan = 100,
+		  .state = NUD_STALE }, /* A on VLAN 100 */
 	};
 
 	s.probes = 0;
@@ -1293,24 +1301,45 @@ static void test_bond_failover_port_vlans(void **state)
 	struct gnl_fdb fdb[4] = {
 		{ .ifindex = 20, .master = 10, .vlan = 1, .state = NUD_REACHABLE },   /* PVID */
 		{ .ifindex = 21, .master = 10, .vlan = 100, .state = NUD_REACHABLE }, /* tagged */
-		{ .ifindex = 20, .master = 10, .state = NUD_REACHABLE },              /* no VLAN */
+		{ .ifindex = 20, .master = 10, .state = NUD_REACHABLE },	      /* no VLAN */
 		{ .ifindex = 21, .master = 10, .vlan = 300, .state = NUD_REACHABLE }, /* a range */
 	};
 	const struct gnl_port_vlan vlans[] = {
 		/* the guests' ports: access ports, untagged, must not matter */
-		{ .ifindex = 20, .master = 10, .vid = 1, .vid_end = 1,
+		{ .ifindex = 20,
+		  .master = 10,
+		  .vid = 1,
+		  .vid_end = 1,
 		  .flags = GNL_VLAN_PVID | GNL_VLAN_UNTAGGED },
-		{ .ifindex = 21, .master = 10, .vid = 100, .vid_end = 100,
+		{ .ifindex = 21,
+		  .master = 10,
+		  .vid = 100,
+		  .vid_end = 100,
 		  .flags = GNL_VLAN_PVID | GNL_VLAN_UNTAGGED },
 		/* the bridge itself */
-		{ .ifindex = 10, .master = 0, .vid = 1, .vid_end = 4094, .flags = GNL_VLAN_UNTAGGED },
+		{ .ifindex = 10,
+		  .master = 0,
+		  .vid = 1,
+		  .vid_end = 4094,
+		  .flags = GNL_VLAN_UNTAGGED },
 		/* bond0's port: bridge vlan show dev bond0 */
-		{ .ifindex = 4, .master = 10, .vid = 1, .vid_end = 1,
+		{ .ifindex = 4,
+		  .master = 10,
+		  .vid = 1,
+		  .vid_end = 1,
 		  .flags = GNL_VLAN_PVID | GNL_VLAN_UNTAGGED },
 		{ .ifindex = 4, .master = 10, .vid = 100, .vid_end = 100 },
-		{ .ifindex = 4, .master = 10, .vid = 200, .vid_end = 400, .flags = GNL_VLAN_UNTAGGED },
+		{ .ifindex = 4,
+		  .master = 10,
+		  .vid = 200,
+		  .vid_end = 400,
+		  .flags = GNL_VLAN_UNTAGGED },
 		/* a port 4 of another bridge (an answer that was not filtered) */
-		{ .ifindex = 4, .master = 99, .vid = 100, .vid_end = 100, .flags = GNL_VLAN_UNTAGGED },
+		{ .ifindex = 4,
+		  .master = 99,
+		  .vid = 100,
+		  .vid_end = 100,
+		  .flags = GNL_VLAN_UNTAGGED },
 	};
 
 	memcpy(fdb[0].mac, guest_a, 6);
@@ -1410,7 +1439,8 @@ static void test_rate_limit(void **state)
 	tl_init(&x, &s);
 	build_bond_lab(&x);
 	for (size_t i = 0; i < 4; i++) {
-		fdb[i] = (struct gnl_fdb){ .ifindex = 20, .state = NUD_REACHABLE,
+		fdb[i] = (struct gnl_fdb){ .ifindex = 20,
+					   .state = NUD_REACHABLE,
 					   .mac = { 0x52, 0x54, 0, 0, 0, (uint8_t)i } };
 	}
 	x.now = S(10);
@@ -1510,7 +1540,8 @@ static void test_ineligible(void **state)
 
 	for (int i = 1; i <= 5; i++) {
 		assert_false(engine_link_eligible(x.e, i));
-		assert_int_equal(engine_announce(x.e, x.now, i, &any, ENGINE_ANNOUNCE_ONLY), -ENODEV);
+		assert_int_equal(engine_announce(x.e, x.now, i, &any, ENGINE_ANNOUNCE_ONLY),
+				 -ENODEV);
 	}
 	assert_true(engine_link_eligible(x.e, 6));
 	assert_true(engine_link_eligible(x.e, 7));
@@ -1530,7 +1561,8 @@ static void test_ineligible(void **state)
 	tl_fini(&x);
 }
 
-/* engine_announce_now(): the operator's announce cuts probes short; a defended address is refused. */
+/* engine_announce_now(): the operator's announce cuts probes short; a defended address is refused.
+ */
 static void test_announce_now(void **state)
 {
 	struct tl x;
@@ -1689,7 +1721,8 @@ static void test_many_targets(void **state)
 	assert_int_equal(c.announcements, TOTAL);
 	assert_int_equal(x.frames, 4 * TOTAL);
 	for (int i = 0; i < TOTAL; i++) {
-		struct garp_addr a = garp_addr_v4((struct in_addr){ htonl(0x0a000000u + (uint32_t)i + 1) });
+		struct garp_addr a =
+		    garp_addr_v4((struct in_addr){ htonl(0x0a000000u + (uint32_t)i + 1) });
 		struct model_entry *m = model_get(&x, 2 + i % LINKS, &a, false);
 
 		assert_non_null(m);
@@ -2136,8 +2169,9 @@ static void expect_no_query(struct tl *x)
 
 static struct gnl_neigh mk_neigh(int ifindex, const char *addr, uint16_t state, const uint8_t *mac)
 {
-	struct gnl_neigh n = { .family = AF_INET, .ifindex = ifindex, .ip = ip(addr),
-			       .state = state };
+	struct gnl_neigh n = {
+		.family = AF_INET, .ifindex = ifindex, .ip = ip(addr), .state = state
+	};
 
 	if (mac) {
 		memcpy(n.mac, mac, 6);
@@ -2148,14 +2182,16 @@ static struct gnl_neigh mk_neigh(int ifindex, const char *addr, uint16_t state, 
 
 static struct gnl_route_hop mk_gw(int ifindex, const char *gw)
 {
-	return (struct gnl_route_hop){ .family = AF_INET, .ifindex = ifindex, .has_gateway = true,
-				       .gateway = ip(gw) };
+	return (struct gnl_route_hop){
+		.family = AF_INET, .ifindex = ifindex, .has_gateway = true, .gateway = ip(gw)
+	};
 }
 
 static struct gnl_route_hop mk_onlink(int ifindex, const char *dst, uint8_t len)
 {
-	return (struct gnl_route_hop){ .family = AF_INET, .ifindex = ifindex, .dst = ip(dst),
-				       .dst_len = len };
+	return (struct gnl_route_hop){
+		.family = AF_INET, .ifindex = ifindex, .dst = ip(dst), .dst_len = len
+	};
 }
 
 static void tl_answer(struct tl *x, int ifindex, const struct gnl_neigh *n, size_t nn,
@@ -2180,17 +2216,16 @@ static void test_refresh_who(void **state)
 		mk_neigh(2, "10.0.0.8", NUD_FAILED, NULL),
 		mk_neigh(2, "10.0.0.9", NUD_NOARP, nb_a),
 		mk_neigh(2, "192.168.5.5", NUD_REACHABLE, nb_a), /* another subnet */
-		mk_neigh(2, "10.0.0.2", NUD_PERMANENT, nb_a),    /* our own address */
-		mk_neigh(2, "10.0.0.1", NUD_STALE, nb_g),        /* the gateway */
+		mk_neigh(2, "10.0.0.2", NUD_PERMANENT, nb_a),	 /* our own address */
+		mk_neigh(2, "10.0.0.1", NUD_STALE, nb_g),	 /* the gateway */
 		mk_neigh(2, "10.0.0.11", NUD_DELAY, nb_b),
-		mk_neigh(3, "10.0.0.12", NUD_REACHABLE, nb_b),   /* another interface */
-		mk_neigh(2, "10.0.0.100", NUD_STALE, nb_b),      /* the address itself */
+		mk_neigh(3, "10.0.0.12", NUD_REACHABLE, nb_b), /* another interface */
+		mk_neigh(2, "10.0.0.100", NUD_STALE, nb_b),    /* the address itself */
 	};
 	struct gnl_route_hop hops[] = {
-		mk_gw(2, "10.0.0.1"),
-		mk_onlink(2, "10.0.0.0", 24),
+		mk_gw(2, "10.0.0.1"), mk_onlink(2, "10.0.0.0", 24),
 		mk_gw(2, "10.0.0.254"), /* never talked to: broadcast */
-		mk_gw(3, "10.9.9.1"),   /* through another interface */
+		mk_gw(3, "10.9.9.1"),	/* through another interface */
 	};
 
 	conf[0] = ga("10.0.0.50");
@@ -2206,7 +2241,8 @@ static void test_refresh_who(void **state)
 	expect_nb_query(&x, 2);
 	/* the answer comes while probing: kept for the end of the sequence */
 	x.now = S(100) + MS(10);
-	tl_answer(&x, 2, neigh, sizeof(neigh) / sizeof(neigh[0]), hops, sizeof(hops) / sizeof(hops[0]));
+	tl_answer(&x, 2, neigh, sizeof(neigh) / sizeof(neigh[0]), hops,
+		  sizeof(hops) / sizeof(hops[0]));
 	tl_advance(&x, S(110));
 
 	expect_probe(&x, S(100), 2, "10.0.0.100");
@@ -2287,8 +2323,7 @@ static void test_refresh_waits_for_the_list(void **state)
 
 	/* every trigger that announces refreshes: a new sequence reads the table again */
 	x.now = S(10);
-	assert_int_equal(engine_announce(x.e, x.now, 2, gap("10.0.0.100"),
-					 ENGINE_ANNOUNCE_ONLY),
+	assert_int_equal(engine_announce(x.e, x.now, 2, gap("10.0.0.100"), ENGINE_ANNOUNCE_ONLY),
 			 1);
 	tl_drain(&x);
 	expect_request(&x, S(10), 2, "10.0.0.100");
@@ -2308,8 +2343,7 @@ static void test_refresh_waits_for_the_list(void **state)
 		engine_reload_policy(x.e);
 	}
 	x.now = S(20);
-	engine_announce(x.e, x.now, 2, gap("10.0.0.101"),
-			ENGINE_ANNOUNCE_ONLY);
+	engine_announce(x.e, x.now, 2, gap("10.0.0.101"), ENGINE_ANNOUNCE_ONLY);
 	tl_drain(&x);
 	expect_nb_query(&x, 2);
 	tl_answer(&x, 2, NULL, 0, NULL, 0);
@@ -2320,6 +2354,70 @@ static void test_refresh_waits_for_the_list(void **state)
 }
 
 /* Removal, link down, MAC change: a pending refresh never leaves. */
+/*
+ * A burst: addresses announced while the query is out wait for the next
+ * answer, which refreshes each of them once, in the order they were
+ * announced; one removed meanwhile gets none, one removed and added again
+ * gets one for its new sequence, and one announced twice while waiting
+ * gets one.
+ */
+static void test_refresh_burst_waits(void **state)
+{
+	static const char *const a[] = { "10.0.0.100", "10.0.0.101", "10.0.0.102", "10.0.0.103" };
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct gnl_neigh neigh[] = { mk_neigh(2, "10.0.0.5", NUD_REACHABLE, nb_a) };
+	struct engine_counters c;
+
+	(void)state;
+	s.probes = 0;
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.99");
+	expect_request(&x, 0, 2, "10.0.0.99");
+	expect_nb_query(&x, 2);
+	for (size_t i = 0; i < 4; i++) {
+		x.now = MS(1 + i);
+		tl_addr(&x, 2, a[i]);
+		expect_request(&x, MS(1 + i), 2, a[i]);
+	}
+	x.now = MS(5);
+	tl_addr_del(&x, 2, "10.0.0.101");
+	tl_addr_del(&x, 2, "10.0.0.102");
+	/* after the hold-down: added again, and announced again */
+	x.now = S(2);
+	tl_addr(&x, 2, "10.0.0.102");
+	expect_request(&x, S(2), 2, "10.0.0.102");
+	x.now = S(2) + MS(1);
+	assert_int_equal(engine_announce(x.e, x.now, 2, gap("10.0.0.100"), ENGINE_ANNOUNCE_ONLY),
+			 1);
+	tl_drain(&x);
+	expect_request(&x, S(2) + MS(1), 2, "10.0.0.100");
+	expect_none(&x);
+	expect_no_query(&x);
+	/* the first answer was read before the others started: only .99 */
+	x.now = S(3);
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	expect_refresh(&x, S(3), 2, "10.0.0.99", "10.0.0.5", nb_a);
+	expect_none(&x);
+	expect_nb_query(&x, 2);
+	x.now = S(3) + MS(1);
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	expect_refresh(&x, S(3) + MS(1), 2, "10.0.0.100", "10.0.0.5", nb_a);
+	expect_refresh(&x, S(3) + MS(1), 2, "10.0.0.102", "10.0.0.5", nb_a);
+	expect_refresh(&x, S(3) + MS(1), 2, "10.0.0.103", "10.0.0.5", nb_a);
+	expect_none(&x);
+	expect_no_query(&x);
+	/* nothing waits any more */
+	x.now = S(4);
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	expect_none(&x);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.refreshes, 4);
+	assert_int_equal(count_notes(&x, ENGINE_NOTE_REFRESHED), 4);
+	tl_fini(&x);
+}
+
 static void test_refresh_cancelled(void **state)
 {
 	struct cfg_sequence s = CFG_SEQUENCE_INIT;
@@ -2536,7 +2634,10 @@ static struct in6_addr ip6(const char *s)
 static struct gnl_addr mk_addr6(int ifindex, const char *s, uint32_t flags)
 {
 	struct gnl_addr a = {
-		.family = AF_INET6, .ifindex = ifindex, .prefixlen = 64, .scope = RT_SCOPE_UNIVERSE,
+		.family = AF_INET6,
+		.ifindex = ifindex,
+		.prefixlen = 64,
+		.scope = RT_SCOPE_UNIVERSE,
 		.flags = flags,
 	};
 
@@ -2678,8 +2779,7 @@ static void test_v6_optimistic(void **state)
 	tl_addr6_flags(&x, 2, "2001:db8::11", IFA_F_OPTIMISTIC);
 	tl_advance(&x, S(2));
 	/* an operator asking changes nothing while it is not usable */
-	assert_int_equal(announce_addr(&x, 2, "2001:db8::11", ENGINE_ANNOUNCE_ONLY),
-			 0);
+	assert_int_equal(announce_addr(&x, 2, "2001:db8::11", ENGINE_ANNOUNCE_ONLY), 0);
 	tl_advance(&x, S(3));
 	expect_none(&x);
 	tl_addr6_flags(&x, 2, "2001:db8::11", 0);
@@ -2791,7 +2891,8 @@ static void test_v6_nodad_conflict(void **state)
 	tl_addr6(&x, 2, "2001:db8::30", IFA_F_NODAD);
 	tl_advance(&x, MS(500));
 	expect_ns(&x, 0, 2, "2001:db8::30", nonce);
-	/* not conflicts: our own NA and NS, our probe looped back, someone resolving it, another target */
+	/* not conflicts: our own NA and NS, our probe looped back, someone resolving it, another
+	 * target */
 	nd = mk_nd(PKT_ICMPV6_NA, own, "2001:db8::30", "2001:db8::30");
 	tl_nd(&x, 2, &nd);
 	nd = mk_nd(PKT_ICMPV6_NS, other_mac, "::", "2001:db8::30");
@@ -3102,8 +3203,7 @@ static void test_v6_link_local(void **state)
 	tl_link(&x, l, GNL_CHANGE_MAC);
 	/* an operator names one */
 	x.now = S(110);
-	assert_int_equal(announce_addr(&x, 2, "fe80::3", ENGINE_ANNOUNCE_ONLY),
-			 1);
+	assert_int_equal(announce_addr(&x, 2, "fe80::3", ENGINE_ANNOUNCE_ONLY), 1);
 	tl_drain(&x);
 	/* and the refresh timer does not repeat them */
 	tl_advance(&x, S(300));
@@ -3124,7 +3224,7 @@ static void test_v6_bond_failover(void **state)
 	s.relearn_guests = false;
 	tl_init(&x, &s);
 	build_bond_lab(&x);
-	tl_addr6(&x, 10, "2001:db8::a", 0);     /* br0 */
+	tl_addr6(&x, 10, "2001:db8::a", 0);	/* br0 */
 	tl_addr6(&x, 11, "2001:db8:100::a", 0); /* br0.100 */
 	tl_addr6(&x, 11, "fe80::11", 0);
 	tl_addr6(&x, 12, "2001:db8:200::a", 0); /* mv0 */
@@ -3210,17 +3310,16 @@ static void expect_refresh6(struct tl *x, uint64_t t, int ifindex, const char *a
 	struct in6_addr a = ip6(addr), nb = ip6(neighbour);
 	struct pkt_frame f;
 
-	assert_int_equal(pkt_build_directed_ns(&f, x->links[ifindex].mac, &a, mac, &nb,
-					       PKT_VLAN_NONE),
-			 0);
+	assert_int_equal(
+	    pkt_build_directed_ns(&f, x->links[ifindex].mac, &a, mac, &nb, PKT_VLAN_NONE), 0);
 	expect_rec(x, t, ifindex, ENGINE_FRAME_REFRESH, addr, &f);
 }
 
-static struct gnl_neigh mk_neigh6(int ifindex, const char *addr, uint16_t state,
-				  const uint8_t *mac)
+static struct gnl_neigh mk_neigh6(int ifindex, const char *addr, uint16_t state, const uint8_t *mac)
 {
-	struct gnl_neigh n = { .family = AF_INET6, .ifindex = ifindex, .ip6 = ip6(addr),
-			       .state = state };
+	struct gnl_neigh n = {
+		.family = AF_INET6, .ifindex = ifindex, .ip6 = ip6(addr), .state = state
+	};
 
 	if (mac) {
 		memcpy(n.mac, mac, 6);
@@ -3231,14 +3330,16 @@ static struct gnl_neigh mk_neigh6(int ifindex, const char *addr, uint16_t state,
 
 static struct gnl_route_hop mk_gw6(int ifindex, const char *gw)
 {
-	return (struct gnl_route_hop){ .family = AF_INET6, .ifindex = ifindex, .has_gateway = true,
-				       .gateway6 = ip6(gw) };
+	return (struct gnl_route_hop){
+		.family = AF_INET6, .ifindex = ifindex, .has_gateway = true, .gateway6 = ip6(gw)
+	};
 }
 
 static struct gnl_route_hop mk_onlink6(int ifindex, const char *dst, uint8_t len)
 {
-	return (struct gnl_route_hop){ .family = AF_INET6, .ifindex = ifindex, .dst6 = ip6(dst),
-				       .dst_len = len };
+	return (struct gnl_route_hop){
+		.family = AF_INET6, .ifindex = ifindex, .dst6 = ip6(dst), .dst_len = len
+	};
 }
 
 /*
@@ -3262,22 +3363,20 @@ static void test_refresh6_who(void **state)
 		mk_neigh6(2, "2001:db8::9", NUD_NOARP, nb_a),
 		mk_neigh6(2, "2001:db8:1::5", NUD_REACHABLE, nb_a), /* another prefix */
 		mk_neigh6(2, "2001:db8::2", NUD_PERMANENT, nb_a),   /* our own address */
-		mk_neigh6(2, "fe80::2", NUD_PERMANENT, nb_a),       /* our own link-local */
-		mk_neigh6(2, "fe80::1", NUD_STALE, nb_g),           /* the router */
-		mk_neigh6(2, "fe80::5", NUD_REACHABLE, nb_a),       /* link-local, no gateway */
+		mk_neigh6(2, "fe80::2", NUD_PERMANENT, nb_a),	    /* our own link-local */
+		mk_neigh6(2, "fe80::1", NUD_STALE, nb_g),	    /* the router */
+		mk_neigh6(2, "fe80::5", NUD_REACHABLE, nb_a),	    /* link-local, no gateway */
 		mk_neigh6(2, "2001:db8::11", NUD_DELAY, nb_b),
-		mk_neigh6(3, "2001:db8::12", NUD_REACHABLE, nb_b),  /* another interface */
-		mk_neigh6(2, "2001:db8::100", NUD_STALE, nb_b),     /* the address itself */
-		mk_neigh6(2, "ff02::1:ff00:5", NUD_NOARP, nb_a),    /* a group */
-		mk_neigh(2, "10.0.0.5", NUD_REACHABLE, nb_a),       /* IPv4: the IPv4 address's */
+		mk_neigh6(3, "2001:db8::12", NUD_REACHABLE, nb_b), /* another interface */
+		mk_neigh6(2, "2001:db8::100", NUD_STALE, nb_b),	   /* the address itself */
+		mk_neigh6(2, "ff02::1:ff00:5", NUD_NOARP, nb_a),   /* a group */
+		mk_neigh(2, "10.0.0.5", NUD_REACHABLE, nb_a),	   /* IPv4: the IPv4 address's */
 	};
 	struct gnl_route_hop hops[] = {
-		mk_gw6(2, "fe80::1"),
-		mk_onlink6(2, "2001:db8::", 64),
-		mk_onlink6(2, "fe80::", 64),
-		mk_gw6(2, "fe80::fe"),  /* never talked to: its solicited-node group */
-		mk_gw6(3, "fe80::99"),  /* through another interface */
-		mk_gw(2, "10.0.0.1"),   /* IPv4 */
+		mk_gw6(2, "fe80::1"),  mk_onlink6(2, "2001:db8::", 64), mk_onlink6(2, "fe80::", 64),
+		mk_gw6(2, "fe80::fe"), /* never talked to: its solicited-node group */
+		mk_gw6(3, "fe80::99"), /* through another interface */
+		mk_gw(2, "10.0.0.1"),  /* IPv4 */
 	};
 
 	conf[0] = ga("2001:db8::50");
@@ -3295,9 +3394,10 @@ static void test_refresh6_who(void **state)
 	x.now = S(100);
 	tl_addr(&x, 2, "10.0.0.100");
 	tl_addr6(&x, 2, "2001:db8::100", 0); /* DAD done: the NA at once */
-	expect_nb_query(&x, 2);              /* one for both families */
+	expect_nb_query(&x, 2);		     /* one for both families */
 	x.now = S(100) + MS(10);
-	tl_answer(&x, 2, neigh, sizeof(neigh) / sizeof(neigh[0]), hops, sizeof(hops) / sizeof(hops[0]));
+	tl_answer(&x, 2, neigh, sizeof(neigh) / sizeof(neigh[0]), hops,
+		  sizeof(hops) / sizeof(hops[0]));
 	tl_advance(&x, S(110));
 
 	expect_request(&x, S(100), 2, "10.0.0.100");
@@ -3438,7 +3538,8 @@ static void test_refresh6_host_route_vip(void **state)
 	struct gnl_addr vip = mk_addr6(2, "2001:db8::100", 0), ll = mk_addr6(2, "fe80::2", 0);
 	struct gnl_neigh neigh[] = {
 		mk_neigh6(2, "2001:db8:0:f::5", NUD_REACHABLE, nb_a), /* the /60's last /64 */
-		mk_neigh6(2, "2001:db8:7::5", NUD_REACHABLE, nb_b), /* on the wire, another prefix */
+		mk_neigh6(2, "2001:db8:7::5", NUD_REACHABLE,
+			  nb_b), /* on the wire, another prefix */
 		mk_neigh6(2, "fe80::9", NUD_STALE, nb_b),
 		mk_neigh6(2, "2001:db8:0:10::5", NUD_REACHABLE, nb_b), /* just past the /60 */
 	};
@@ -3518,6 +3619,7 @@ int main(void)
 		cmocka_unit_test(test_conflict_ring),
 		cmocka_unit_test(test_refresh_who),
 		cmocka_unit_test(test_refresh_waits_for_the_list),
+		cmocka_unit_test(test_refresh_burst_waits),
 		cmocka_unit_test(test_refresh_cancelled),
 		cmocka_unit_test(test_refresh_cap_and_rate),
 		cmocka_unit_test(test_refresh_conflict_and_off),

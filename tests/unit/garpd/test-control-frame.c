@@ -140,12 +140,9 @@ static void test_lengths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_lf),
-		cmocka_unit_test(test_crlf),
-		cmocka_unit_test(test_incomplete),
-		cmocka_unit_test(test_lone_cr_refused),
-		cmocka_unit_test(test_nul_refused),
-		cmocka_unit_test(test_pipelined),
+		cmocka_unit_test(test_lf),	    cmocka_unit_test(test_crlf),
+		cmocka_unit_test(test_incomplete),  cmocka_unit_test(test_lone_cr_refused),
+		cmocka_unit_test(test_nul_refused), cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_lengths),
 	};
 

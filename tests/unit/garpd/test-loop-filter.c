@@ -99,7 +99,7 @@ int __wrap_gnl_query_refresh(struct gnl *g, int ifindex, uint32_t *ret_id)
 
 /* ---- a daemon without sockets ------------------------------------------ */
 
-#define S(x) ((uint64_t)(x) * CFG_NSEC_PER_SEC)
+#define S(x) ((uint64_t)(x)*CFG_NSEC_PER_SEC)
 #define IFINDEX 7
 #define ADDR "10.0.0.50"
 
@@ -114,11 +114,11 @@ static void test_policy(void *userdata, const char *ifname, struct cfg_sequence 
 
 static void daemon_up(struct daemon *d, uint64_t now)
 {
-	struct engine_policy_source src = {.get = test_policy};
+	struct engine_policy_source src = { .get = test_policy };
 	struct gnl_link l = {
 		.ifindex = IFINDEX,
 		.name = "eth0",
-		.mac = {2, 0, 0, 0, 1, 1},
+		.mac = { 2, 0, 0, 0, 1, 1 },
 		.mac_len = 6,
 		.type = ARPHRD_ETHER,
 		.flags = IFF_UP | IFF_RUNNING | 0x10000 /* IFF_LOWER_UP */,
@@ -146,7 +146,7 @@ static void daemon_down(struct daemon *d)
 
 static struct gnl_addr addr(void)
 {
-	struct gnl_addr a = {.family = AF_INET, .ifindex = IFINDEX, .prefixlen = 24};
+	struct gnl_addr a = { .family = AF_INET, .ifindex = IFINDEX, .prefixlen = 24 };
 
 	assert_int_equal(inet_pton(AF_INET, ADDR, &a.addr.v4), 1);
 	return a;
@@ -178,17 +178,17 @@ static void test_new_address_default(void **state)
 	daemon_up(&d, S(10));
 	engine_addr(d.engine, S(10), &a, true);
 	drain_engine(&d);
-	assert_calls((enum call_kind[]){CALL_FILTER_ARP, CALL_PROBE}, 2);
+	assert_calls((enum call_kind[]){ CALL_FILTER_ARP, CALL_PROBE }, 2);
 	step(&d, S(11));
-	assert_calls((enum call_kind[]){CALL_PROBE}, 1);
+	assert_calls((enum call_kind[]){ CALL_PROBE }, 1);
 	step(&d, S(12));
-	assert_calls((enum call_kind[]){CALL_PROBE}, 1);
+	assert_calls((enum call_kind[]){ CALL_PROBE }, 1);
 	/* the pause after the last probe: still listening */
 	step(&d, S(12) + S(1) / 2);
 	assert_calls(NULL, 0);
 	assert_true(d.filter_arp);
 	step(&d, S(13));
-	assert_calls((enum call_kind[]){CALL_ANNOUNCE, CALL_FILTER_DROP}, 2);
+	assert_calls((enum call_kind[]){ CALL_ANNOUNCE, CALL_FILTER_DROP }, 2);
 	daemon_down(&d);
 }
 
@@ -204,12 +204,12 @@ static void test_one_probe(void **state)
 	daemon_up(&d, S(10));
 	engine_addr(d.engine, S(10), &a, true);
 	drain_engine(&d);
-	assert_calls((enum call_kind[]){CALL_FILTER_ARP, CALL_PROBE}, 2);
+	assert_calls((enum call_kind[]){ CALL_FILTER_ARP, CALL_PROBE }, 2);
 	step(&d, S(10) + S(1) / 2);
 	assert_calls(NULL, 0);
 	assert_true(d.filter_arp);
 	step(&d, S(11));
-	assert_calls((enum call_kind[]){CALL_ANNOUNCE, CALL_FILTER_DROP}, 2);
+	assert_calls((enum call_kind[]){ CALL_ANNOUNCE, CALL_FILTER_DROP }, 2);
 	daemon_down(&d);
 }
 
@@ -226,12 +226,11 @@ static void test_announce_sequence(void **state)
 	engine_addr(d.engine, S(10), &a, false); /* found by the first dump: not announced */
 	drain_engine(&d);
 	assert_calls(NULL, 0);
-	assert_int_equal(engine_announce(d.engine, S(20), IFINDEX, &ga,
-					 ENGINE_ANNOUNCE_SEQUENCE),
+	assert_int_equal(engine_announce(d.engine, S(20), IFINDEX, &ga, ENGINE_ANNOUNCE_SEQUENCE),
 			 1);
 	d.now = S(20);
 	drain_engine(&d);
-	assert_calls((enum call_kind[]){CALL_FILTER_ARP, CALL_PROBE}, 2);
+	assert_calls((enum call_kind[]){ CALL_FILTER_ARP, CALL_PROBE }, 2);
 	daemon_down(&d);
 }
 
@@ -246,12 +245,10 @@ static void test_announce_only(void **state)
 	policy = (struct cfg_sequence)CFG_SEQUENCE_INIT;
 	daemon_up(&d, S(10));
 	engine_addr(d.engine, S(10), &a, false);
-	assert_int_equal(engine_announce(d.engine, S(20), IFINDEX, &ga,
-					 ENGINE_ANNOUNCE_ONLY),
-			 1);
+	assert_int_equal(engine_announce(d.engine, S(20), IFINDEX, &ga, ENGINE_ANNOUNCE_ONLY), 1);
 	d.now = S(20);
 	drain_engine(&d);
-	assert_calls((enum call_kind[]){CALL_ANNOUNCE}, 1);
+	assert_calls((enum call_kind[]){ CALL_ANNOUNCE }, 1);
 	daemon_down(&d);
 }
 
@@ -259,8 +256,9 @@ static void test_announce_only(void **state)
 static void test_dad_probe(void **state)
 {
 	struct daemon d;
-	struct gnl_addr a = {.family = AF_INET6, .ifindex = IFINDEX, .prefixlen = 64,
-			     .flags = IFA_F_NODAD};
+	struct gnl_addr a = {
+		.family = AF_INET6, .ifindex = IFINDEX, .prefixlen = 64, .flags = IFA_F_NODAD
+	};
 	bool probed = false;
 
 	(void)state;
@@ -285,10 +283,8 @@ static void test_dad_probe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_new_address_default),
-		cmocka_unit_test(test_one_probe),
-		cmocka_unit_test(test_announce_sequence),
-		cmocka_unit_test(test_announce_only),
+		cmocka_unit_test(test_new_address_default), cmocka_unit_test(test_one_probe),
+		cmocka_unit_test(test_announce_sequence),   cmocka_unit_test(test_announce_only),
 		cmocka_unit_test(test_dad_probe),
 	};
 

@@ -44,8 +44,8 @@
 #define OPER_DOWN 2
 #define OPER_UP 6
 
-#define MS(x) ((uint64_t)(x) * 1000000ull)
-#define S(x) ((uint64_t)(x) * 1000000000ull)
+#define MS(x) ((uint64_t)(x)*1000000ull)
+#define S(x) ((uint64_t)(x)*1000000000ull)
 
 static const char *golden_dir;
 
@@ -67,7 +67,7 @@ void gnl_foreach_link(const struct gnl *g, void (*fn)(void *userdata, const stru
 void gnl_get_counters(const struct gnl *g, struct gnl_counters *ret)
 {
 	(void)g;
-	*ret = (struct gnl_counters){.malformed = 1, .resyncs = 2};
+	*ret = (struct gnl_counters){ .malformed = 1, .resyncs = 2 };
 }
 
 int daemon_reload(struct daemon *d, struct buf *ret_err)
@@ -118,7 +118,7 @@ static void policy_from_cfg(void *userdata, const char *ifname, struct cfg_seque
 	cfg_sequence_for(&d->cfg, ifname, ret);
 }
 
-static const uint8_t other_mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+static const uint8_t other_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
 /* Run the engine to @t, a millisecond at a time, throwing its output away. */
 static void run_to(struct daemon *d, uint64_t t)
@@ -141,7 +141,7 @@ static void run_to(struct daemon *d, uint64_t t)
 
 static void add_addr(struct daemon *d, int ifindex, const char *text, uint32_t flags, bool announce)
 {
-	struct gnl_addr a = {.ifindex = ifindex, .flags = flags};
+	struct gnl_addr a = { .ifindex = ifindex, .flags = flags };
 
 	if (inet_pton(AF_INET, text, &a.addr.v4) == 1) {
 		a.family = AF_INET;
@@ -156,7 +156,7 @@ static void add_addr(struct daemon *d, int ifindex, const char *text, uint32_t f
 
 static void defend(struct daemon *d, int ifindex, const char *text)
 {
-	struct pkt_arp a = {.op = PKT_ARPOP_REPLY};
+	struct pkt_arp a = { .op = PKT_ARPOP_REPLY };
 
 	memcpy(a.eth_src, other_mac, 6);
 	memcpy(a.sha, other_mac, 6);
@@ -166,21 +166,20 @@ static void defend(struct daemon *d, int ifindex, const char *text)
 }
 
 static struct if_stats stats[2] = {
-	{.ifindex = 2, .name = "eth0", .probes = 9, .announcements = 4, .replies = 1, .na = 2},
-	{.ifindex = 3, .name = "bo\"nd\\0\n", .relearn = 1, .conflicts = 1, .send_errors = 7},
+	{ .ifindex = 2, .name = "eth0", .probes = 9, .announcements = 4, .replies = 1, .na = 2 },
+	{ .ifindex = 3, .name = "bo\"nd\\0\n", .relearn = 1, .conflicts = 1, .send_errors = 7 },
 };
 
 static void daemon_up(struct daemon *d)
 {
-	struct engine_policy_source src = {.get = policy_from_cfg, .userdata = d};
+	struct engine_policy_source src = { .get = policy_from_cfg, .userdata = d };
 	struct cfg_error err;
 	struct gnl_link *l;
 
 	memset(d, 0, sizeof(*d));
 	n_links = 0;
-	assert_int_equal(cfg_parse_buffer(&d->cfg, config_text, strlen(config_text), "garpd.conf",
-					  &err),
-			 0);
+	assert_int_equal(
+	    cfg_parse_buffer(&d->cfg, config_text, strlen(config_text), "garpd.conf", &err), 0);
 	l = add_link(1, "lo", 0);
 	l->type = ARPHRD_LOOPBACK;
 	l->flags |= IFF_LOOPBACK;
@@ -289,12 +288,12 @@ static char *mask(const struct buf *b)
 		size_t k = 0;
 
 		while (k < 27 && i + k < b->len &&
-		       (k == 4 || k == 7    ? s[i + k] == '-'
-			: k == 10	    ? s[i + k] == 'T'
+		       (k == 4 || k == 7     ? s[i + k] == '-'
+			: k == 10	     ? s[i + k] == 'T'
 			: k == 13 || k == 16 ? s[i + k] == ':'
-			: k == 19	    ? s[i + k] == '.'
-			: k == 26	    ? s[i + k] == 'Z'
-					    : isdigit((unsigned char)s[i + k])))
+			: k == 19	     ? s[i + k] == '.'
+			: k == 26	     ? s[i + k] == 'Z'
+					     : isdigit((unsigned char)s[i + k])))
 			k++;
 		if (k == 27) {
 			buf_printf(&m, "@TIME@");

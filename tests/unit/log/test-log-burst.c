@@ -40,7 +40,7 @@ static void emit(void *userdata, int ifindex, const char *fields, size_t len)
 
 static struct garp_addr ip(uint32_t host)
 {
-	return garp_addr_v4((struct in_addr){.s_addr = htonl(host)});
+	return garp_addr_v4((struct in_addr){ .s_addr = htonl(host) });
 }
 
 #define A(x) ip(0x0a000000u + (x)) /* 10.0.0.0 + x */
@@ -49,7 +49,7 @@ static void test_lone_event_is_logged_as_is(void **state)
 {
 	struct log_burst *b;
 	struct garp_addr a = A(6);
-	struct sink s = {0};
+	struct sink s = { 0 };
 
 	assert_int_equal(log_burst_new(&b), 0);
 	assert_true(log_burst_add(b, T0, 2, "announced", NULL, NULL, &a));
@@ -64,7 +64,7 @@ static void test_lone_event_is_logged_as_is(void **state)
 static void test_burst_of_10000_is_one_line(void **state)
 {
 	struct log_burst *b;
-	struct sink s = {0};
+	struct sink s = { 0 };
 	uint64_t now = T0;
 	int summarised = 0;
 
@@ -92,16 +92,17 @@ static void test_burst_of_10000_is_one_line(void **state)
 			unsigned c;
 
 			assert_int_equal(s.ifindex[i], 2);
-			assert_non_null(strstr(s.lines[i], "event=sequence-started probes=3 count="));
+			assert_non_null(
+			    strstr(s.lines[i], "event=sequence-started probes=3 count="));
 			assert_int_equal(sscanf(strstr(s.lines[i], "count="), "count=%u", &c), 1);
 			total += c;
 		}
 		assert_int_equal(total, 9999);
 	}
 	assert_non_null(strstr(s.lines[0], " range=10.0.0.2-"));
-	assert_non_null(strstr(s.lines[0],
-			       " addrs=10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,10.0.0.8,"
-			       "10.0.0.9,+"));
+	assert_non_null(strstr(
+	    s.lines[0], " addrs=10.0.0.2,10.0.0.3,10.0.0.4,10.0.0.5,10.0.0.6,10.0.0.7,10.0.0.8,"
+			"10.0.0.9,+"));
 	assert_true(strlen(s.lines[0]) < 200);
 	log_burst_free(b);
 }
@@ -109,7 +110,7 @@ static void test_burst_of_10000_is_one_line(void **state)
 static void test_groups_split_by_interface_event_and_value(void **state)
 {
 	struct log_burst *b;
-	struct sink s = {0};
+	struct sink s = { 0 };
 	struct garp_addr a = A(1), c = A(2), e = A(3);
 
 	assert_int_equal(log_burst_new(&b), 0);
@@ -119,8 +120,8 @@ static void test_groups_split_by_interface_event_and_value(void **state)
 
 		assert_true(log_burst_add(b, T0 + k * MS, 2, "announced", NULL, NULL, &a) == want);
 		assert_true(log_burst_add(b, T0 + k * MS, 3, "announced", NULL, NULL, &c) == want);
-		assert_true(log_burst_add(b, T0 + k * MS, 2, "cancelled", "reason", "removed", &e) ==
-			    want);
+		assert_true(
+		    log_burst_add(b, T0 + k * MS, 2, "cancelled", "reason", "removed", &e) == want);
 		assert_true(log_burst_add(b, T0 + k * MS, 2, "cancelled", "reason", "link-down",
 					  &e) == want);
 	}
@@ -141,7 +142,7 @@ static void test_groups_split_by_interface_event_and_value(void **state)
 static void test_a_summary_is_held_at_most_a_second(void **state)
 {
 	struct log_burst *b;
-	struct sink s = {0};
+	struct sink s = { 0 };
 	uint64_t now = T0;
 
 	assert_int_equal(log_burst_new(&b), 0);
@@ -163,7 +164,7 @@ static void test_a_summary_is_held_at_most_a_second(void **state)
 static void test_after_a_burst_silence_makes_the_next_lone(void **state)
 {
 	struct log_burst *b;
-	struct sink s = {0};
+	struct sink s = { 0 };
 	struct garp_addr a = A(1);
 
 	assert_int_equal(log_burst_new(&b), 0);
@@ -175,26 +176,26 @@ static void test_after_a_burst_silence_makes_the_next_lone(void **state)
 	assert_false(log_burst_add(b, T0 + 900 * MS, 2, "announced", NULL, NULL, &a));
 	log_burst_flush(b, T0 + 1900 * MS, false, emit, &s);
 	assert_int_equal(s.n, 2);
-	assert_false(log_burst_add(b, T0 + 900 * MS + LOG_BURST_GAP_NS - 1, 2, "announced", NULL,
-				   NULL, &a));
+	assert_false(
+	    log_burst_add(b, T0 + 900 * MS + LOG_BURST_GAP_NS - 1, 2, "announced", NULL, NULL, &a));
 	log_burst_flush(b, T0 + 10 * S, true, emit, &s);
-	assert_true(log_burst_add(b, T0 + 900 * MS + 2 * LOG_BURST_GAP_NS, 2, "announced", NULL,
-				  NULL, &a));
+	assert_true(
+	    log_burst_add(b, T0 + 900 * MS + 2 * LOG_BURST_GAP_NS, 2, "announced", NULL, NULL, &a));
 	log_burst_free(b);
 }
 
 static void test_many_interfaces_do_not_grow_without_bound(void **state)
 {
 	struct log_burst *b;
-	struct sink s = {0};
+	struct sink s = { 0 };
 
 	assert_int_equal(log_burst_new(&b), 0);
 	/* 100,000 interfaces, one lone event each, a gap apart in groups of 10. */
 	for (int i = 0; i < 100000; i++) {
 		struct garp_addr a = A(1);
 
-		assert_true(log_burst_add(b, T0 + (uint64_t)(i / 10) * 2 * S, i + 1, "announced", NULL,
-					  NULL, &a));
+		assert_true(log_burst_add(b, T0 + (uint64_t)(i / 10) * 2 * S, i + 1, "announced",
+					  NULL, NULL, &a));
 	}
 	log_burst_flush(b, T0 + 1000000 * S, true, emit, &s);
 	assert_int_equal(s.n, 0);
@@ -204,7 +205,7 @@ static void test_many_interfaces_do_not_grow_without_bound(void **state)
 static void test_ipv6_is_its_own_group_without_a_range(void **state)
 {
 	struct log_burst *b;
-	struct sink s = {0};
+	struct sink s = { 0 };
 	struct in6_addr x;
 	struct garp_addr v4 = A(1), v6;
 
@@ -220,9 +221,10 @@ static void test_ipv6_is_its_own_group_without_a_range(void **state)
 	log_burst_flush(b, T0 + MS + LOG_BURST_HOLD_NS, false, emit, &s);
 	assert_int_equal(s.n, 2);
 	assert_non_null(strstr(s.lines[0], "count=20 range=10.0.0.1-10.0.0.1 addrs=10.0.0.1,"));
-	assert_string_equal(s.lines[1], "event=announced count=20 addrs=2001:db8::1,2001:db8::1,"
-					"2001:db8::1,2001:db8::1,2001:db8::1,2001:db8::1,2001:db8::1,"
-					"2001:db8::1,+12");
+	assert_string_equal(s.lines[1],
+			    "event=announced count=20 addrs=2001:db8::1,2001:db8::1,"
+			    "2001:db8::1,2001:db8::1,2001:db8::1,2001:db8::1,2001:db8::1,"
+			    "2001:db8::1,+12");
 	log_burst_free(b);
 }
 

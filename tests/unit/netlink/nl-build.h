@@ -28,7 +28,7 @@ struct nlb {
 };
 
 struct nlb_link {
-	uint16_t type;     /* RTM_NEWLINK/DELLINK */
+	uint16_t type; /* RTM_NEWLINK/DELLINK */
 	int ifindex;
 	uint32_t flags;
 	const char *name;
@@ -38,10 +38,10 @@ struct nlb_link {
 	int link;
 	const char *kind;
 	const char *slave_kind;
-	int active_slave;   /* kind bond: IFLA_BOND_ACTIVE_SLAVE when > 0 */
-	int vlan_id;        /* kind vlan: IFLA_VLAN_ID when > 0 */
-	int slave_state;    /* slave kind bond: IFLA_BOND_SLAVE_STATE when >= 0 */
-	uint32_t event;     /* IFLA_EVENT when != 0 */
+	int active_slave; /* kind bond: IFLA_BOND_ACTIVE_SLAVE when > 0 */
+	int vlan_id;	  /* kind vlan: IFLA_VLAN_ID when > 0 */
+	int slave_state;  /* slave kind bond: IFLA_BOND_SLAVE_STATE when >= 0 */
+	uint32_t event;	  /* IFLA_EVENT when != 0 */
 };
 
 #define NLB_LINK_INIT                                                                              \
@@ -98,7 +98,8 @@ static inline struct nlmsghdr *nlb_link(struct nlb *b, const struct nlb_link *l)
 			mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, l->slave_kind);
 			d = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
 			if (l->slave_state >= 0)
-				mnl_attr_put_u8(nlh, IFLA_BOND_SLAVE_STATE, (uint8_t)l->slave_state);
+				mnl_attr_put_u8(nlh, IFLA_BOND_SLAVE_STATE,
+						(uint8_t)l->slave_state);
 			mnl_attr_put_u32(nlh, IFLA_BOND_SLAVE_LINK_FAILURE_COUNT, 0);
 			mnl_attr_nest_end(nlh, d);
 		}
@@ -167,8 +168,8 @@ struct nlb_neigh {
 	uint8_t flags;
 	const uint8_t *mac;
 	const char *dst; /* AF_INET, AF_INET6 */
-	int master;      /* NDA_MASTER when > 0 */
-	int vlan;        /* NDA_VLAN when > 0 */
+	int master;	 /* NDA_MASTER when > 0 */
+	int vlan;	 /* NDA_VLAN when > 0 */
 };
 
 static inline struct nlmsghdr *nlb_neigh(struct nlb *b, const struct nlb_neigh *n)
@@ -201,11 +202,11 @@ struct nlb_vinfo {
 
 struct nlb_port_vlans {
 	int ifindex;
-	int master;                    /* IFLA_MASTER when > 0 */
+	int master;		       /* IFLA_MASTER when > 0 */
 	const struct nlb_vinfo *vinfo; /* in IFLA_AF_SPEC, in this order */
 	size_t n;
-	bool no_af_spec;               /* a port without VLANs: no IFLA_AF_SPEC */
-	bool extra;                    /* IFLA_BRIDGE_MODE and an unknown type in IFLA_AF_SPEC too */
+	bool no_af_spec; /* a port without VLANs: no IFLA_AF_SPEC */
+	bool extra;	 /* IFLA_BRIDGE_MODE and an unknown type in IFLA_AF_SPEC too */
 };
 
 /*
@@ -250,16 +251,16 @@ struct nlb_hop {
 };
 
 struct nlb_route {
-	uint16_t type;       /* RTM_NEWROUTE (default) / RTM_DELROUTE */
-	uint8_t family;      /* AF_INET (default) or AF_INET6: the addresses' size */
-	const char *dst;     /* RTA_DST when set */
+	uint16_t type;	 /* RTM_NEWROUTE (default) / RTM_DELROUTE */
+	uint8_t family;	 /* AF_INET (default) or AF_INET6: the addresses' size */
+	const char *dst; /* RTA_DST when set */
 	uint8_t dst_len;
-	uint8_t table;       /* rtm_table; RT_TABLE_MAIN when 0 */
-	uint32_t rta_table;  /* RTA_TABLE when != 0 */
-	uint8_t rtn;         /* rtm_type; RTN_UNICAST when 0 */
+	uint8_t table;	    /* rtm_table; RT_TABLE_MAIN when 0 */
+	uint32_t rta_table; /* RTA_TABLE when != 0 */
+	uint8_t rtn;	    /* rtm_type; RTN_UNICAST when 0 */
 	uint8_t scope;
-	int oif;             /* RTA_OIF when > 0 */
-	const char *gateway; /* RTA_GATEWAY when set */
+	int oif;		    /* RTA_OIF when > 0 */
+	const char *gateway;	    /* RTA_GATEWAY when set */
 	const struct nlb_hop *hops; /* RTA_MULTIPATH when n_hops > 0 */
 	size_t n_hops;
 };

@@ -59,9 +59,14 @@ static void addr_msg(struct fx *f, uint16_t type, int ifindex, const char *ip, u
 		     uint32_t flags, uint32_t lft)
 {
 	struct nlb b;
-	struct nlb_addr a = { .type = type, .family = strchr(ip, ':') ? AF_INET6 : AF_INET,
-			      .ifindex = ifindex, .addr = ip, .prefixlen = plen,
-			      .put_flags = true, .flags = flags, .valid_lft = lft };
+	struct nlb_addr a = { .type = type,
+			      .family = strchr(ip, ':') ? AF_INET6 : AF_INET,
+			      .ifindex = ifindex,
+			      .addr = ip,
+			      .prefixlen = plen,
+			      .put_flags = true,
+			      .flags = flags,
+			      .valid_lft = lft };
 
 	apply(f, nlb_addr(&b, &a));
 }

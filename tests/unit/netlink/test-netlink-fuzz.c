@@ -42,21 +42,33 @@ static size_t sample(int i, struct nlb *b)
 		nlh = nlb_link(b, &l);
 		break;
 	case 3: {
-		struct nlb_addr a = { .family = AF_INET, .ifindex = 7, .addr = "192.0.2.1",
-				      .prefixlen = 24, .label = "bond0", .put_flags = true,
+		struct nlb_addr a = { .family = AF_INET,
+				      .ifindex = 7,
+				      .addr = "192.0.2.1",
+				      .prefixlen = 24,
+				      .label = "bond0",
+				      .put_flags = true,
 				      .flags = IFA_F_SECONDARY };
 		nlh = nlb_addr(b, &a);
 		break;
 	}
 	case 4: {
-		struct nlb_addr a = { .family = AF_INET6, .ifindex = 7, .addr = "2001:db8::5",
-				      .prefixlen = 64, .put_flags = true, .flags = IFA_F_TENTATIVE };
+		struct nlb_addr a = { .family = AF_INET6,
+				      .ifindex = 7,
+				      .addr = "2001:db8::5",
+				      .prefixlen = 64,
+				      .put_flags = true,
+				      .flags = IFA_F_TENTATIVE };
 		nlh = nlb_addr(b, &a);
 		break;
 	}
 	case 5: {
-		struct nlb_neigh n = { .family = AF_BRIDGE, .ifindex = 11, .mac = mac1,
-				       .master = 10, .vlan = 42, .state = NUD_REACHABLE };
+		struct nlb_neigh n = { .family = AF_BRIDGE,
+				       .ifindex = 11,
+				       .mac = mac1,
+				       .master = 10,
+				       .vlan = 42,
+				       .state = NUD_REACHABLE };
 		nlh = nlb_neigh(b, &n);
 		break;
 	}
@@ -68,15 +80,20 @@ static size_t sample(int i, struct nlb *b)
 			{ BRIDGE_VLAN_INFO_RANGE_BEGIN, 200 },
 			{ BRIDGE_VLAN_INFO_RANGE_END, 300 },
 		};
-		struct nlb_port_vlans p = { .ifindex = 7, .master = 10, .vinfo = vi, .n = 4,
-					    .extra = true };
+		struct nlb_port_vlans p = {
+			.ifindex = 7, .master = 10, .vinfo = vi, .n = 4, .extra = true
+		};
 		nlh = nlb_port_vlans(b->buf, &p);
 		break;
 	}
 	case 8: {
 		/* IPv6 with every DAD-related flag and a lifetime: what garpd acts on */
-		struct nlb_addr a = { .family = AF_INET6, .ifindex = 7, .addr = "fe80::5054:ff:fe12:3456",
-				      .prefixlen = 64, .scope = RT_SCOPE_LINK, .put_flags = true,
+		struct nlb_addr a = { .family = AF_INET6,
+				      .ifindex = 7,
+				      .addr = "fe80::5054:ff:fe12:3456",
+				      .prefixlen = 64,
+				      .scope = RT_SCOPE_LINK,
+				      .put_flags = true,
 				      .flags = IFA_F_NODAD | IFA_F_OPTIMISTIC | IFA_F_DADFAILED |
 					       IFA_F_DEPRECATED | IFA_F_TENTATIVE | IFA_F_PERMANENT,
 				      .valid_lft = 600 };
@@ -86,10 +103,13 @@ static size_t sample(int i, struct nlb *b)
 	case 9: {
 		/* A multipath route: two gateways and an on-link hop. */
 		static const struct nlb_hop hops[] = {
-			{ 3, "192.0.2.1" }, { 4, "198.51.100.1" }, { 3, NULL },
+			{ 3, "192.0.2.1" },
+			{ 4, "198.51.100.1" },
+			{ 3, NULL },
 		};
-		struct nlb_route r = { .dst = "203.0.113.0", .dst_len = 24, .hops = hops,
-				       .n_hops = 3 };
+		struct nlb_route r = {
+			.dst = "203.0.113.0", .dst_len = 24, .hops = hops, .n_hops = 3
+		};
 		nlh = nlb_route(b, &r);
 		break;
 	}
@@ -108,23 +128,35 @@ static size_t sample(int i, struct nlb *b)
 	case 12: {
 		/* IPv6 multipath: two link-local gateways and an on-link hop. */
 		static const struct nlb_hop hops[] = {
-			{ 3, "fe80::1" }, { 4, "fe80::2" }, { 3, NULL },
+			{ 3, "fe80::1" },
+			{ 4, "fe80::2" },
+			{ 3, NULL },
 		};
-		struct nlb_route r = { .family = AF_INET6, .dst = "2001:db8:7::", .dst_len = 48,
-				       .hops = hops, .n_hops = 3 };
+		struct nlb_route r = { .family = AF_INET6,
+				       .dst = "2001:db8:7::",
+				       .dst_len = 48,
+				       .hops = hops,
+				       .n_hops = 3 };
 		nlh = nlb_route(b, &r);
 		break;
 	}
 	case 13: {
 		/* An IPv6 neighbour (a router's link-local entry). */
-		struct nlb_neigh n = { .family = AF_INET6, .ifindex = 3, .mac = mac1,
-				       .dst = "fe80::1", .state = NUD_STALE, .flags = NTF_ROUTER };
+		struct nlb_neigh n = { .family = AF_INET6,
+				       .ifindex = 3,
+				       .mac = mac1,
+				       .dst = "fe80::1",
+				       .state = NUD_STALE,
+				       .flags = NTF_ROUTER };
 		nlh = nlb_neigh(b, &n);
 		break;
 	}
 	default: {
-		struct nlb_neigh n = { .family = AF_INET, .ifindex = 3, .mac = mac1,
-				       .dst = "198.51.100.1", .state = NUD_REACHABLE };
+		struct nlb_neigh n = { .family = AF_INET,
+				       .ifindex = 3,
+				       .mac = mac1,
+				       .dst = "198.51.100.1",
+				       .state = NUD_REACHABLE };
 		nlh = nlb_neigh(b, &n);
 		break;
 	}
@@ -144,7 +176,7 @@ static void feed(const uint8_t *bytes, size_t len, struct gnl_cache *c, struct g
 		struct gnl_port_vlans v;
 		struct gnl_route rt;
 	} out;
-	static const uint16_t types[] = { RTM_NEWLINK, RTM_DELLINK, RTM_NEWADDR,
+	static const uint16_t types[] = { RTM_NEWLINK, RTM_DELLINK,  RTM_NEWADDR,
 					  RTM_DELADDR, RTM_NEWNEIGH, RTM_NEWROUTE };
 	int r;
 
@@ -236,8 +268,8 @@ static void test_truncated_family_header(void **state)
 
 		sample(i, &b);
 		nlh = (struct nlmsghdr *)b.buf;
-		hdr = nlh->nlmsg_type == RTM_NEWLINK    ? sizeof(struct ifinfomsg)
-		      : nlh->nlmsg_type == RTM_NEWADDR  ? sizeof(struct ifaddrmsg)
+		hdr = nlh->nlmsg_type == RTM_NEWLINK	? sizeof(struct ifinfomsg)
+		      : nlh->nlmsg_type == RTM_NEWADDR	? sizeof(struct ifaddrmsg)
 		      : nlh->nlmsg_type == RTM_NEWROUTE ? sizeof(struct rtmsg)
 							: sizeof(struct ndmsg);
 		for (size_t l = MNL_NLMSG_HDRLEN; l < MNL_NLMSG_HDRLEN + hdr; l++) {

@@ -200,12 +200,9 @@ static void test_link_kinds(void **state)
 		const char *name;
 		enum gnl_kind kind;
 	} known[] = {
-		{ "bond", GNL_KIND_BOND },
-		{ "bridge", GNL_KIND_BRIDGE },
-		{ "vlan", GNL_KIND_VLAN },
-		{ "macvlan", GNL_KIND_MACVLAN },
-		{ "macvtap", GNL_KIND_MACVTAP },
-		{ "ipvlan", GNL_KIND_IPVLAN },
+		{ "bond", GNL_KIND_BOND },	 { "bridge", GNL_KIND_BRIDGE },
+		{ "vlan", GNL_KIND_VLAN },	 { "macvlan", GNL_KIND_MACVLAN },
+		{ "macvtap", GNL_KIND_MACVTAP }, { "ipvlan", GNL_KIND_IPVLAN },
 		{ "veth", GNL_KIND_VETH },
 	};
 	/* 15 bytes: the longest name kept whole; then longer ones, cut */
@@ -412,9 +409,14 @@ static void test_addr_v4(void **state)
 {
 	struct nlb b;
 	struct gnl_addr a;
-	struct nlb_addr m = { .family = AF_INET, .ifindex = 7, .addr = "192.0.2.10",
-			      .prefixlen = 24, .label = "bond0:1", .put_flags = true,
-			      .flags = IFA_F_SECONDARY | IFA_F_NOPREFIXROUTE, .ifa_flags = 0 };
+	struct nlb_addr m = { .family = AF_INET,
+			      .ifindex = 7,
+			      .addr = "192.0.2.10",
+			      .prefixlen = 24,
+			      .label = "bond0:1",
+			      .put_flags = true,
+			      .flags = IFA_F_SECONDARY | IFA_F_NOPREFIXROUTE,
+			      .ifa_flags = 0 };
 	struct in_addr want;
 
 	inet_pton(AF_INET, "192.0.2.10", &want);
@@ -439,16 +441,27 @@ static void test_addr_v4(void **state)
 static void test_addr_v6_flags(void **state)
 {
 	static const uint32_t flags[] = {
-		IFA_F_TENTATIVE, IFA_F_OPTIMISTIC, IFA_F_DADFAILED, IFA_F_DEPRECATED, IFA_F_NODAD,
-		IFA_F_PERMANENT, IFA_F_TENTATIVE | IFA_F_DADFAILED, IFA_F_NODAD | IFA_F_PERMANENT,
+		IFA_F_TENTATIVE,
+		IFA_F_OPTIMISTIC,
+		IFA_F_DADFAILED,
+		IFA_F_DEPRECATED,
+		IFA_F_NODAD,
+		IFA_F_PERMANENT,
+		IFA_F_TENTATIVE | IFA_F_DADFAILED,
+		IFA_F_NODAD | IFA_F_PERMANENT,
 	};
 	struct nlb b;
 	struct gnl_addr a;
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
-		struct nlb_addr m = { .family = AF_INET6, .ifindex = 3, .addr = "fe80::1",
-				      .prefixlen = 64, .scope = RT_SCOPE_LINK, .put_flags = true,
-				      .flags = flags[i], .ifa_flags = 0xff };
+		struct nlb_addr m = { .family = AF_INET6,
+				      .ifindex = 3,
+				      .addr = "fe80::1",
+				      .prefixlen = 64,
+				      .scope = RT_SCOPE_LINK,
+				      .put_flags = true,
+				      .flags = flags[i],
+				      .ifa_flags = 0xff };
 
 		assert_int_equal(parse_addr_exact(nlb_addr(&b, &m), &a), 0);
 		assert_int_equal(a.flags, flags[i]); /* not the (made up) ifa_flags byte */
@@ -456,8 +469,11 @@ static void test_addr_v6_flags(void **state)
 	}
 	/* without IFA_FLAGS (old kernels), the 8-bit ifa_flags, which hold these bits too */
 	{
-		struct nlb_addr m = { .family = AF_INET6, .ifindex = 3, .addr = "2001:db8::7",
-				      .prefixlen = 64, .ifa_flags = IFA_F_DADFAILED | IFA_F_TENTATIVE };
+		struct nlb_addr m = { .family = AF_INET6,
+				      .ifindex = 3,
+				      .addr = "2001:db8::7",
+				      .prefixlen = 64,
+				      .ifa_flags = IFA_F_DADFAILED | IFA_F_TENTATIVE };
 
 		assert_int_equal(parse_addr_exact(nlb_addr(&b, &m), &a), 0);
 		assert_int_equal(a.flags, IFA_F_DADFAILED | IFA_F_TENTATIVE);
@@ -468,8 +484,11 @@ static void test_addr_v6_tentative(void **state)
 {
 	struct nlb b;
 	struct gnl_addr a;
-	struct nlb_addr m = { .family = AF_INET6, .ifindex = 2, .addr = "2001:db8::1",
-			      .prefixlen = 64, .put_flags = true,
+	struct nlb_addr m = { .family = AF_INET6,
+			      .ifindex = 2,
+			      .addr = "2001:db8::1",
+			      .prefixlen = 64,
+			      .put_flags = true,
 			      .flags = IFA_F_TENTATIVE | IFA_F_MANAGETEMPADDR };
 	struct in6_addr want;
 
@@ -487,8 +506,11 @@ static void test_addr_malformed(void **state)
 	struct gnl_addr a;
 	struct nlmsghdr *nlh;
 	struct nlattr *at;
-	struct nlb_addr m = { .family = AF_INET, .ifindex = 7, .addr = "192.0.2.10",
-			      .prefixlen = 24, .put_flags = true };
+	struct nlb_addr m = { .family = AF_INET,
+			      .ifindex = 7,
+			      .addr = "192.0.2.10",
+			      .prefixlen = 24,
+			      .put_flags = true };
 
 	/* Truncated family header. */
 	nlh = nlb_addr(&b, &m);
@@ -540,8 +562,13 @@ static void test_fdb(void **state)
 	struct nlb b;
 	struct gnl_fdb f;
 	struct nlmsghdr *c;
-	struct nlb_neigh m = { .family = AF_BRIDGE, .ifindex = 11, .state = NUD_REACHABLE,
-			       .flags = NTF_MASTER, .mac = mac2, .master = 10, .vlan = 42 };
+	struct nlb_neigh m = { .family = AF_BRIDGE,
+			       .ifindex = 11,
+			       .state = NUD_REACHABLE,
+			       .flags = NTF_MASTER,
+			       .mac = mac2,
+			       .master = 10,
+			       .vlan = 42 };
 
 	c = exact(nlb_neigh(&b, &m));
 	assert_int_equal(gnl_parse_fdb(c, &f), 0);
@@ -569,8 +596,9 @@ static void test_fdb_malformed(void **state)
 	struct gnl_fdb f;
 	struct nlmsghdr *nlh, *c;
 	struct nlattr *a;
-	struct nlb_neigh m = { .family = AF_BRIDGE, .ifindex = 11, .mac = mac2, .master = 10,
-			       .vlan = 42 };
+	struct nlb_neigh m = {
+		.family = AF_BRIDGE, .ifindex = 11, .mac = mac2, .master = 10, .vlan = 42
+	};
 
 	/* NDA_LLADDR of 5 bytes. */
 	nlh = nlb_neigh(&b, &m);
@@ -607,8 +635,11 @@ static void test_neigh(void **state)
 	struct nlb b;
 	struct gnl_neigh n;
 	struct nlmsghdr *c;
-	struct nlb_neigh m = { .family = AF_INET, .ifindex = 3, .state = NUD_STALE,
-			       .dst = "198.51.100.7", .mac = mac1 };
+	struct nlb_neigh m = { .family = AF_INET,
+			       .ifindex = 3,
+			       .state = NUD_STALE,
+			       .dst = "198.51.100.7",
+			       .mac = mac1 };
 	struct in_addr want;
 
 	inet_pton(AF_INET, "198.51.100.7", &want);
@@ -649,8 +680,11 @@ static void test_neigh6(void **state)
 	struct nlb b;
 	struct gnl_neigh n;
 	struct nlmsghdr *c, *nlh;
-	struct nlb_neigh m = { .family = AF_INET6, .ifindex = 4, .state = NUD_REACHABLE,
-			       .dst = "fe80::1", .mac = mac1 };
+	struct nlb_neigh m = { .family = AF_INET6,
+			       .ifindex = 4,
+			       .state = NUD_REACHABLE,
+			       .dst = "fe80::1",
+			       .mac = mac1 };
 	struct in6_addr want;
 	struct in_addr z4 = { 0 };
 
@@ -764,7 +798,9 @@ static void test_port_vlans(void **state)
 		{ 7, 10, 100, 101, 0 },
 		{ 7, 10, 200, 200, GNL_VLAN_UNTAGGED },
 	};
-	struct nlb_port_vlans m = { .ifindex = 7, .master = 10, .vinfo = vi, .n = 4, .extra = true };
+	struct nlb_port_vlans m = {
+		.ifindex = 7, .master = 10, .vinfo = vi, .n = 4, .extra = true
+	};
 	struct gnl_port_vlans v;
 	struct nlmsghdr *nlh;
 
@@ -775,7 +811,8 @@ static void test_port_vlans(void **state)
 	assert_int_equal(v.master, 10);
 	assert_int_equal(v.pvid, 1);
 	for (unsigned int vid = 0; vid <= 4095; vid++) {
-		assert_int_equal(vbit(v.member, vid), vid == 1 || vid == 100 || vid == 101 || vid == 200);
+		assert_int_equal(vbit(v.member, vid),
+				 vid == 1 || vid == 100 || vid == 101 || vid == 200);
 		assert_int_equal(vbit(v.untagged, vid), vid == 1 || vid == 200);
 	}
 	check_runs(&v, want, 3);
@@ -817,8 +854,9 @@ static void test_port_vlans_full_table(void **state)
 	struct gnl_port_vlans v;
 
 	for (uint16_t i = 0; i < GNL_VLAN_MAX; i++)
-		vi[i] = (struct nlb_vinfo){ i + 1 == 5 ? BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED
-						       : 0,
+		vi[i] = (struct nlb_vinfo){ i + 1 == 5
+						? BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED
+						: 0,
 					    (uint16_t)(i + 1) };
 	assert_int_equal(parse_vlans_exact(nlb_port_vlans(big.buf, &m), &v), 0);
 	check_runs(&v, want, 3);
@@ -996,8 +1034,9 @@ static void test_route_default(void **state)
 	assert_int_equal(r.nexthops[0].gateway.s_addr, ip4("192.0.2.1").s_addr);
 
 	/* An on-link prefix: no gateway. */
-	m = (struct nlb_route){ .dst = "192.0.2.0", .dst_len = 24, .oif = 3,
-				.scope = RT_SCOPE_LINK };
+	m = (struct nlb_route){
+		.dst = "192.0.2.0", .dst_len = 24, .oif = 3, .scope = RT_SCOPE_LINK
+	};
 	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
 	assert_int_equal(r.dst_len, 24);
 	assert_int_equal(r.dst.s_addr, ip4("192.0.2.0").s_addr);
@@ -1006,8 +1045,9 @@ static void test_route_default(void **state)
 	assert_false(r.nexthops[0].has_gateway);
 
 	/* RTA_TABLE wins over rtm_table (tables above 255). */
-	m = (struct nlb_route){ .gateway = "192.0.2.1", .oif = 3, .table = RT_TABLE_COMPAT,
-				.rta_table = 1000 };
+	m = (struct nlb_route){
+		.gateway = "192.0.2.1", .oif = 3, .table = RT_TABLE_COMPAT, .rta_table = 1000
+	};
 	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
 	assert_int_equal(r.table, 1000);
 
@@ -1082,8 +1122,9 @@ static void test_route6(void **state)
 	assert_memory_equal(&r.nexthops[0].gateway6, &want, 16);
 
 	/* An on-link /64. */
-	m = (struct nlb_route){ .family = AF_INET6, .dst = "2001:db8:1::", .dst_len = 64,
-				.oif = 3 };
+	m = (struct nlb_route){
+		.family = AF_INET6, .dst = "2001:db8:1::", .dst_len = 64, .oif = 3
+	};
 	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
 	assert_int_equal(r.dst_len, 64);
 	want = ip6("2001:db8:1::");
@@ -1092,14 +1133,18 @@ static void test_route6(void **state)
 	assert_false(r.nexthops[0].has_gateway);
 
 	/* A /128 host route is the longest there is. */
-	m = (struct nlb_route){ .family = AF_INET6, .dst = "2001:db8::7", .dst_len = 128,
-				.gateway = "fe80::1", .oif = 3 };
+	m = (struct nlb_route){ .family = AF_INET6,
+				.dst = "2001:db8::7",
+				.dst_len = 128,
+				.gateway = "fe80::1",
+				.oif = 3 };
 	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
 	assert_int_equal(r.dst_len, 128);
 
 	/* Multipath (an ECMP route, as the kernel dumps IPv6 siblings). */
-	m = (struct nlb_route){ .family = AF_INET6, .dst = "2001:db8:9::", .dst_len = 48,
-				.hops = hops, .n_hops = 3 };
+	m = (struct nlb_route){
+		.family = AF_INET6, .dst = "2001:db8:9::", .dst_len = 48, .hops = hops, .n_hops = 3
+	};
 	assert_int_equal(parse_route_exact(nlb_route(&b, &m), &r), 0);
 	assert_int_equal(r.n_nexthops, 3);
 	want = ip6("fe80::2");
@@ -1114,8 +1159,11 @@ static void test_route6_malformed(void **state)
 	static const struct nlb_hop hops[] = { { 3, "fe80::1" }, { 4, "fe80::2" } };
 	struct nlb b;
 	struct gnl_route r;
-	struct nlb_route m = { .family = AF_INET6, .dst = "2001:db8::", .dst_len = 64,
-			       .gateway = "fe80::1", .oif = 3 };
+	struct nlb_route m = { .family = AF_INET6,
+			       .dst = "2001:db8::",
+			       .dst_len = 64,
+			       .gateway = "fe80::1",
+			       .oif = 3 };
 	struct nlmsghdr *nlh;
 	struct nlattr *a;
 	struct rtnexthop *nh;
@@ -1279,9 +1327,9 @@ static void test_neigh_usable(void **state)
 		uint16_t state;
 		bool usable;
 	} cases[] = {
-		{ NUD_REACHABLE, true }, { NUD_STALE, true },      { NUD_DELAY, true },
-		{ NUD_PROBE, true },     { NUD_PERMANENT, true },  { NUD_INCOMPLETE, false },
-		{ NUD_FAILED, false },   { NUD_NOARP, false },     { NUD_NONE, false },
+		{ NUD_REACHABLE, true }, { NUD_STALE, true },	  { NUD_DELAY, true },
+		{ NUD_PROBE, true },	 { NUD_PERMANENT, true }, { NUD_INCOMPLETE, false },
+		{ NUD_FAILED, false },	 { NUD_NOARP, false },	  { NUD_NONE, false },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -22,12 +22,13 @@
 
 #define FD_EV 100
 #define FD_Q 101
+#define FD_RT 102 /* the route watch: never polled, read with recv() */
 #define MAX_ITEMS 256
-#define MAX_SENT 64
+#define MAX_SENT 128
 
 struct item {
-	int err;      /* errno to fail recvmsg() with, or 0 */
-	size_t len;   /* bytes in buf */
+	int err;    /* errno to fail recvmsg() with, or 0 */
+	size_t len; /* bytes in buf */
 	uint8_t *buf;
 };
 
@@ -42,23 +43,27 @@ struct sent {
 	uint32_t seq;
 	uint8_t family;
 	uint32_t filter; /* NDA_MASTER / NDA_IFINDEX, IFLA_EXT_MASK of RTM_GETLINK; 0 */
-	bool ifi_zero;   /* RTM_GETLINK/GETROUTE: the header is zero but for family/table (strict check) */
+	bool ifi_zero;	 /* RTM_GETLINK/GETROUTE: the header is zero but for family/table (strict
+			    check) */
 	int n_attrs;
 };
 
 /* The fake kernel is the test's one piece of shared state, reset per test. */
 static struct {
-	struct item q[2][MAX_ITEMS];
-	size_t head[2], n[2];
+	struct item q[3][MAX_ITEMS];
+	size_t head[3], n[3];
 	struct sent sent[MAX_SENT];
 	size_t n_sent;
 	unsigned int groups;
+	unsigned int rt_groups; /* of the route watch */
+	bool rt_filter;		/* a BPF filter on the route watch, before its groups */
+	int mmsg_calls;		/* recvmmsg() calls that returned datagrams */
 	int n_open;
 } k;
 
 static int fdi(int fd)
 {
-	assert_true(fd == FD_EV || fd == FD_Q);
+	assert_true(fd == FD_EV || fd == FD_Q || fd == FD_RT);
 	return fd - FD_EV;
 }
 
@@ -101,6 +106,15 @@ int __wrap_mnl_socket_close(struct mnl_socket *nl)
 int __wrap_setsockopt(int fd, int level, int name, const void *val, socklen_t len);
 int __wrap_setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
+	if (fd == FD_RT) {
+		if (level == SOL_SOCKET && name == SO_ATTACH_FILTER)
+			k.rt_filter = true;
+		if (level == SOL_NETLINK && name == NETLINK_ADD_MEMBERSHIP) {
+			assert_true(k.rt_filter); /* nothing unfiltered is ever queued */
+			k.rt_groups |= 1u << *(const unsigned int *)val;
+		}
+		return 0;
+	}
 	if (level == SOL_NETLINK && name == NETLINK_ADD_MEMBERSHIP) {
 		assert_int_equal(fd, FD_EV);
 		/* Subscriptions come before any dump request. */
@@ -203,9 +217,60 @@ ssize_t __wrap_recvmsg(int fd, struct msghdr *mh, int flags)
 	return (ssize_t)it->len;
 }
 
+/* As the kernel: datagrams until one is missing; an error after the first is the next call's. */
+int __wrap_recvmmsg(int fd, struct mmsghdr *mh, unsigned int vlen, int flags,
+		    struct timespec *timeout);
+int __wrap_recvmmsg(int fd, struct mmsghdr *mh, unsigned int vlen, int flags,
+		    struct timespec *timeout)
+{
+	int i = fdi(fd);
+	unsigned int j;
+
+	assert_null(timeout);
+	for (j = 0; j < vlen; j++) {
+		bool was_err = k.head[i] < k.n[i] && k.q[i][k.head[i]].err;
+		ssize_t n = __wrap_recvmsg(fd, &mh[j].msg_hdr, flags);
+
+		if (n < 0) {
+			if (j == 0)
+				return -1;
+			if (was_err)
+				k.head[i]--; /* reported by the next call */
+			break;
+		}
+		mh[j].msg_len = (unsigned int)n;
+	}
+	k.mmsg_calls++;
+	return (int)j;
+}
+
+/* The route watch: a datagram queued means "the main table changed". */
+ssize_t __wrap_recv(int fd, void *buf, size_t len, int flags);
+ssize_t __wrap_recv(int fd, void *buf, size_t len, int flags)
+{
+	int i = fdi(fd);
+	struct item *it;
+
+	assert_int_equal(fd, FD_RT);
+	assert_true(flags & MSG_DONTWAIT);
+	if (k.head[i] == k.n[i]) {
+		errno = EAGAIN;
+		return -1;
+	}
+	it = &k.q[i][k.head[i]++];
+	if (it->err) {
+		errno = it->err;
+		return -1;
+	}
+	memcpy(buf, it->buf, it->len < len ? it->len : len);
+	free(it->buf);
+	it->buf = NULL;
+	return (ssize_t)it->len;
+}
+
 static void reset(void)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		for (size_t j = 0; j < k.n[i]; j++)
 			free(k.q[i][j].buf);
 	memset(&k, 0, sizeof(k));
@@ -274,8 +339,12 @@ static void queue_addr(uint16_t type, uint32_t seq, int ifindex, const char *ip,
 		       uint16_t flags)
 {
 	struct nlb b;
-	struct nlb_addr a = { .type = type, .family = AF_INET, .ifindex = ifindex, .addr = ip,
-			      .prefixlen = 24, .put_flags = true };
+	struct nlb_addr a = { .type = type,
+			      .family = AF_INET,
+			      .ifindex = ifindex,
+			      .addr = ip,
+			      .prefixlen = 24,
+			      .put_flags = true };
 
 	queue_msg(FD_EV, nlb_addr(&b, &a), seq, dump ? 1000u + FD_EV : 4242,
 		  (uint16_t)((dump ? NLM_F_MULTI : 0) | flags));
@@ -304,10 +373,10 @@ static int drain(struct gnl *g, int fd)
 static void pop_all(struct gnl *g, char *out, size_t size)
 {
 	static const char letters[] = {
-		[GNL_EV_LINK_NEW] = 'L', [GNL_EV_LINK_CHANGED] = 'C', [GNL_EV_LINK_DEL] = 'D',
-		[GNL_EV_ADDR_NEW] = 'a', [GNL_EV_ADDR_CHANGED] = 'c', [GNL_EV_ADDR_DEL] = 'd',
-		[GNL_EV_FDB] = 'F',      [GNL_EV_NEIGH] = 'N',        [GNL_EV_QUERY_DONE] = 'Q',
-		[GNL_EV_SYNCED] = 'S',   [GNL_EV_RESYNC] = 'R',       [GNL_EV_PORT_VLAN] = 'V',
+		[GNL_EV_LINK_NEW] = 'L',  [GNL_EV_LINK_CHANGED] = 'C', [GNL_EV_LINK_DEL] = 'D',
+		[GNL_EV_ADDR_NEW] = 'a',  [GNL_EV_ADDR_CHANGED] = 'c', [GNL_EV_ADDR_DEL] = 'd',
+		[GNL_EV_FDB] = 'F',	  [GNL_EV_NEIGH] = 'N',	       [GNL_EV_QUERY_DONE] = 'Q',
+		[GNL_EV_SYNCED] = 'S',	  [GNL_EV_RESYNC] = 'R',       [GNL_EV_PORT_VLAN] = 'V',
 		[GNL_EV_ROUTE_HOP] = 'H',
 	};
 	struct gnl_event ev;
@@ -343,7 +412,7 @@ static void test_start_sequence(void **state)
 	assert_int_equal(fds[0], FD_EV);
 	assert_int_equal(fds[1], FD_Q);
 	assert_int_equal(k.groups, (1u << RTNLGRP_LINK) | (1u << RTNLGRP_IPV4_IFADDR) |
-					   (1u << RTNLGRP_IPV6_IFADDR));
+				       (1u << RTNLGRP_IPV6_IFADDR));
 	assert_int_equal(k.n_sent, 1);
 	assert_int_equal(last_sent()->type, RTM_GETLINK);
 	assert_true(last_sent()->flags & NLM_F_DUMP);
@@ -557,7 +626,7 @@ static void test_malformed_counted(void **state)
 	nlh = nlb_link(&b, &l);
 	/* A bad attribute length inside an otherwise whole message. */
 	((struct nlattr *)mnl_nlmsg_get_payload_offset(nlh, sizeof(struct ifinfomsg)))->nla_len =
-		3000;
+	    3000;
 	queue_msg(FD_EV, nlh, 0, 0, 0);
 	queue_addr(RTM_NEWADDR, 0, 2, "192.0.2.7", false, 0);
 	drain(g, FD_EV);
@@ -582,9 +651,13 @@ static void test_batch_bounded(void **state)
 		snprintf(ip, sizeof(ip), "198.51.100.%d", i);
 		queue_addr(RTM_NEWADDR, 0, 2, ip, false, 0);
 	}
+	k.mmsg_calls = 0;
 	assert_int_equal(gnl_dispatch(g, FD_EV), 1); /* more pending */
+	/* no dump runs: sixteen events per system call */
+	assert_int_equal(k.mmsg_calls, 2);
 	calls = 1 + drain(g, FD_EV);
 	assert_true(calls >= 4);
+	assert_int_equal(k.mmsg_calls, 7); /* 6 x 16 + 4 */
 	pop_all(g, ev, sizeof(ev));
 	assert_int_equal(strlen(ev), 100);
 	gnl_free(g);
@@ -594,8 +667,12 @@ static void test_batch_bounded(void **state)
 static void queue_fdb(uint32_t seq, int port, int master, int vlan)
 {
 	struct nlb b;
-	struct nlb_neigh n = { .family = AF_BRIDGE, .ifindex = port, .mac = mac1,
-			       .master = master, .vlan = vlan, .state = NUD_REACHABLE };
+	struct nlb_neigh n = { .family = AF_BRIDGE,
+			       .ifindex = port,
+			       .mac = mac1,
+			       .master = master,
+			       .vlan = vlan,
+			       .state = NUD_REACHABLE };
 
 	queue_msg(FD_Q, nlb_neigh(&b, &n), seq, 1000u + FD_Q, NLM_F_MULTI);
 }
@@ -622,8 +699,8 @@ static void test_queries(void **state)
 	seq = last_sent()->seq;
 
 	queue_fdb(seq, 12, 10, 5);
-	queue_fdb(seq, 13, 11, 0);  /* another bridge's: filtered out */
-	queue_fdb(seq, 10, 0, 0);   /* on the bridge itself */
+	queue_fdb(seq, 13, 11, 0);     /* another bridge's: filtered out */
+	queue_fdb(seq, 10, 0, 0);      /* on the bridge itself */
 	queue_fdb(seq + 7, 12, 10, 0); /* a stale answer */
 	queue_done(FD_Q, seq, 0);
 	drain(g, FD_Q);
@@ -647,10 +724,16 @@ static void test_queries(void **state)
 	seq = last_sent()->seq;
 	{
 		struct nlb b;
-		struct nlb_neigh n = { .family = AF_INET, .ifindex = 2, .mac = mac1,
-				       .dst = "192.0.2.77", .state = NUD_STALE };
-		struct nlb_neigh o = { .family = AF_INET, .ifindex = 3, .mac = mac1,
-				       .dst = "192.0.2.78", .state = NUD_STALE };
+		struct nlb_neigh n = { .family = AF_INET,
+				       .ifindex = 2,
+				       .mac = mac1,
+				       .dst = "192.0.2.77",
+				       .state = NUD_STALE };
+		struct nlb_neigh o = { .family = AF_INET,
+				       .ifindex = 3,
+				       .mac = mac1,
+				       .dst = "192.0.2.78",
+				       .state = NUD_STALE };
 
 		queue_msg(FD_Q, nlb_neigh(&b, &n), seq, 1000u + FD_Q, NLM_F_MULTI);
 		queue_msg(FD_Q, nlb_neigh(&b, &o), seq, 1000u + FD_Q, NLM_F_MULTI);
@@ -736,9 +819,9 @@ static void test_query_fdb_vlans(void **state)
 	assert_true(seq != fdb_seq);
 
 	queue_port(seq, 4, 10, bond, 3);
-	queue_port(seq, 13, 11, one, 1);   /* another bridge's port: not ours */
-	queue_port(seq, 10, 0, one, 1);    /* the bridge itself */
-	queue_port(seq, 14, 10, bad, 1);   /* malformed: counted, skipped */
+	queue_port(seq, 13, 11, one, 1);    /* another bridge's port: not ours */
+	queue_port(seq, 10, 0, one, 1);	    /* the bridge itself */
+	queue_port(seq, 14, 10, bad, 1);    /* malformed: counted, skipped */
 	queue_port(fdb_seq, 4, 10, one, 1); /* stale seq */
 	queue_done(FD_Q, seq, 0);
 	drain(g, FD_Q);
@@ -867,6 +950,298 @@ static uint32_t expect_part(size_t n_sent, uint16_t type, uint8_t family)
 }
 
 /* Four dumps (neighbours v4, v6, routes v4, v6), each after the one before, all filtered. */
+/* A main-table route notification on the route watch. */
+static void queue_rt(const struct nlb_route *r, uint16_t flags)
+{
+	struct nlb b;
+
+	queue_msg(FD_RT, nlb_route(&b, r), 0, 0, flags);
+}
+
+static void queue_rt_change(void)
+{
+	queue_rt(&(struct nlb_route){ .gateway = "192.0.2.99", .oif = 2 }, 0);
+}
+
+/*
+ * A refresh query of @ifindex whose neighbour parts answer one IPv4
+ * neighbour and no IPv6 one; its events so far as letters.
+ */
+static void refresh_neigh_part(struct gnl *g, int ifindex, char *ev, size_t size)
+{
+	struct nlb b;
+	uint32_t id;
+
+	assert_int_equal(gnl_query_refresh(g, ifindex, &id), 0);
+	assert_int_equal(last_sent()->type, RTM_GETNEIGH);
+	queue_msg(FD_Q,
+		  nlb_neigh(&b, &(struct nlb_neigh){ .family = AF_INET,
+						     .ifindex = ifindex,
+						     .mac = mac1,
+						     .dst = "192.0.2.77",
+						     .state = NUD_STALE }),
+		  last_sent()->seq, 1000u + FD_Q, NLM_F_MULTI);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	assert_int_equal(last_sent()->type, RTM_GETNEIGH);
+	assert_int_equal(last_sent()->family, AF_INET6);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	pop_all(g, ev, size);
+}
+
+/* The routes of ifindex 2, as the kernel answers the dumps just asked for: IPv4, then IPv6. */
+static void answer_routes(struct gnl *g, const char *gateway)
+{
+	assert_int_equal(last_sent()->type, RTM_GETROUTE);
+	assert_int_equal(last_sent()->family, AF_INET);
+	queue_route(last_sent()->seq, &(struct nlb_route){ .gateway = gateway, .oif = 2 });
+	queue_route(last_sent()->seq,
+		    &(struct nlb_route){
+			.dst = "192.0.2.0", .dst_len = 24, .oif = 2, .scope = RT_SCOPE_LINK });
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	assert_int_equal(last_sent()->type, RTM_GETROUTE);
+	assert_int_equal(last_sent()->family, AF_INET6);
+	queue_route(last_sent()->seq,
+		    &(struct nlb_route){ .family = AF_INET6, .gateway = "fe80::1", .oif = 2 });
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+}
+
+/*
+ * The route part is given again, not dumped, while nothing can have
+ * changed the main table: no notification on the route watch, no link
+ * message, no address removal, no overflow. Each of those makes the next
+ * query dump again, and only a complete route part is kept.
+ */
+static void test_query_refresh_memo(void **state)
+{
+	struct gnl *g = started();
+	struct gnl_counters c;
+	struct gnl_event e;
+	size_t before;
+	uint32_t id;
+	char ev[64];
+
+	(void)state;
+	assert_true(k.rt_filter);
+	assert_true(k.rt_groups & (1u << RTNLGRP_IPV4_ROUTE));
+	assert_true(k.rt_groups & (1u << RTNLGRP_IPV6_ROUTE));
+	sync_initial(g);
+
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "HHHQ");
+
+	/* again: the same hops, no dump */
+	before = k.n_sent;
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_int_equal(k.n_sent, before + 2); /* the neighbour dumps only */
+	assert_string_equal(ev, "NHHHQ");
+	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
+	assert_int_equal(e.query, id);
+	assert_int_equal(e.hop.family, AF_INET);
+	assert_true(e.hop.has_gateway);
+	assert_int_equal(e.hop.gateway.s_addr, htonl(0xc0000201));
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
+	assert_int_equal(e.hop.dst_len, 24);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_ROUTE_HOP);
+	assert_int_equal(e.hop.family, AF_INET6);
+	assert_true(e.hop.has_gateway);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
+	assert_int_equal(e.error, 0);
+	gnl_get_counters(g, &c);
+	assert_int_equal(c.route_dumps, 1);
+	assert_int_equal(c.route_reused, 2);
+
+	/* another interface has its own */
+	refresh_neigh_part(g, 3, ev, sizeof(ev));
+	assert_int_equal(last_sent()->type, RTM_GETROUTE);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "Q");
+
+	/* a main-table notification: dumped again, and the new answer kept */
+	queue_rt_change();
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	answer_routes(g, "192.0.2.254");
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "HHHQ");
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "NHHHQ");
+
+	/* a notification that arrives while the route dump runs: the answer is used, not kept */
+	queue_rt_change();
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	assert_int_equal(last_sent()->type, RTM_GETROUTE);
+	queue_route(last_sent()->seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
+	queue_rt_change();
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	queue_done(FD_Q, last_sent()->seq, 0); /* IPv6: none */
+	drain(g, FD_Q);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "HQ");
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+
+	/* a route part's error (an IPv6 dump refused) is kept and given again */
+	queue_rt_change();
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	queue_error(FD_Q, last_sent()->seq, -EAFNOSUPPORT);
+	drain(g, FD_Q);
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
+	assert_int_equal(e.error, -EAFNOSUPPORT);
+	before = k.n_sent;
+	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	assert_int_equal(k.n_sent, before + 2); /* the neighbour dumps only */
+	assert_int_equal(gnl_pop_event(g, &e), 0);
+	assert_int_equal(e.type, GNL_EV_QUERY_DONE);
+	assert_int_equal(e.error, -EAFNOSUPPORT);
+	queue_rt_change();
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+
+	/*
+	 * What no answer holds changes none: a host route without a gateway
+	 * (each IPv6 address brings its /128), added or removed, another
+	 * table's, a local one. A host route with a gateway, or one that
+	 * replaces another, does.
+	 */
+	queue_rt(
+	    &(struct nlb_route){
+		.family = AF_INET6, .dst = "2001:db8::7", .dst_len = 128, .oif = 2 },
+	    0);
+	queue_rt(
+	    &(struct nlb_route){
+		.type = RTM_DELROUTE, .dst = "192.0.2.8", .dst_len = 32, .oif = 2 },
+	    0);
+	queue_rt(&(struct nlb_route){ .dst = "192.0.2.0", .dst_len = 24, .oif = 2, .table = 100 },
+		 0);
+	queue_rt(
+	    &(struct nlb_route){ .dst = "192.0.2.5", .dst_len = 32, .oif = 2, .rtn = RTN_LOCAL },
+	    0);
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "NHHHQ");
+	/* and a /128 host route is in no answer */
+	queue_rt_change();
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	queue_route(last_sent()->seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
+	queue_route(last_sent()->seq,
+		    &(struct nlb_route){ .dst = "192.0.2.9", .dst_len = 32, .oif = 2 });
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	queue_route(last_sent()->seq,
+		    &(struct nlb_route){
+			.family = AF_INET6, .dst = "2001:db8::7", .dst_len = 128, .oif = 2 });
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "HQ");
+	queue_rt(&(struct nlb_route){ .family = AF_INET6,
+				      .dst = "2001:db8::8",
+				      .dst_len = 128,
+				      .oif = 2,
+				      .gateway = "fe80::9" },
+		 0);
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+	queue_rt(&(struct nlb_route){ .dst = "192.0.2.8", .dst_len = 32, .oif = 2 }, NLM_F_REPLACE);
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+
+	/* a link message (IPv4 drops a link's routes silently when it goes down) */
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "NHHHQ");
+	queue_link(0, 2, false);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+
+	/* an address removed (its routes go too, silently) */
+	queue_addr(RTM_DELADDR, 0, 2, "192.0.2.3", false, 0);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "d");
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+	/* an address added changes the main table only with a notification (its prefix route) */
+	queue_addr(RTM_NEWADDR, 0, 2, "192.0.2.3", false, 0);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "NHHHQ");
+
+	/* an overflow of the event socket: link events may be lost */
+	queue_err(FD_EV, ENOBUFS);
+	drain(g, FD_EV);
+	pop_all(g, ev, sizeof(ev));
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+
+	/* an overflow of the route watch: changes were lost */
+	queue_err(FD_RT, ENOBUFS);
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	answer_routes(g, "192.0.2.1");
+	pop_all(g, ev, sizeof(ev));
+
+	/* an incomplete route part (a hole) is not kept */
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "NHHHQ");
+	queue_rt_change();
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	queue_route(last_sent()->seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
+	queue_err(FD_Q, ENOBUFS);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	queue_done(FD_Q, last_sent()->seq, 0);
+	drain(g, FD_Q);
+	pop_all(g, ev, sizeof(ev));
+	assert_string_equal(ev, "HQ");
+	refresh_neigh_part(g, 2, ev, sizeof(ev));
+	assert_string_equal(ev, "N");
+	assert_int_equal(last_sent()->type, RTM_GETROUTE);
+	gnl_free(g);
+}
+
 static void test_query_refresh(void **state)
 {
 	static const struct nlb_hop hops[] = { { 2, "192.0.2.2" }, { 3, "198.51.100.1" } };
@@ -884,40 +1259,61 @@ static void test_query_refresh(void **state)
 	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
 	assert_int_equal(gnl_query_neigh(g, 5, &id2), 0);
 	nseq = seq = expect_part(before + 1, RTM_GETNEIGH, AF_INET);
-	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET, .ifindex = 2, .mac = mac1,
-					      .dst = "192.0.2.77", .state = NUD_REACHABLE });
-	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET, .ifindex = 3, .mac = mac1,
-					      .dst = "192.0.2.78", .state = NUD_STALE });
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET,
+					      .ifindex = 2,
+					      .mac = mac1,
+					      .dst = "192.0.2.77",
+					      .state = NUD_REACHABLE });
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET,
+					      .ifindex = 3,
+					      .mac = mac1,
+					      .dst = "192.0.2.78",
+					      .state = NUD_STALE });
 	queue_done(FD_Q, seq, 0);
 	drain(g, FD_Q);
 
 	/* The IPv6 neighbours: only the interface's, only IPv6. */
 	seq = expect_part(before + 2, RTM_GETNEIGH, AF_INET6);
 	assert_true(seq != nseq);
-	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET6, .ifindex = 2, .mac = mac1,
-					      .dst = "fe80::77", .state = NUD_STALE });
-	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET6, .ifindex = 3, .mac = mac1,
-					      .dst = "fe80::78", .state = NUD_STALE });
-	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET, .ifindex = 2, .mac = mac1,
-					      .dst = "192.0.2.79", .state = NUD_STALE });
-	queue_neigh(nseq, &(struct nlb_neigh){ .family = AF_INET6, .ifindex = 2, .mac = mac1,
-					       .dst = "fe80::66", .state = NUD_STALE }); /* stale */
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET6,
+					      .ifindex = 2,
+					      .mac = mac1,
+					      .dst = "fe80::77",
+					      .state = NUD_STALE });
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET6,
+					      .ifindex = 3,
+					      .mac = mac1,
+					      .dst = "fe80::78",
+					      .state = NUD_STALE });
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET,
+					      .ifindex = 2,
+					      .mac = mac1,
+					      .dst = "192.0.2.79",
+					      .state = NUD_STALE });
+	queue_neigh(nseq, &(struct nlb_neigh){ .family = AF_INET6,
+					       .ifindex = 2,
+					       .mac = mac1,
+					       .dst = "fe80::66",
+					       .state = NUD_STALE }); /* stale */
 	queue_done(FD_Q, seq, 0);
 	drain(g, FD_Q);
 
 	/* Then the main table's routes, filtered by the kernel where it can. */
 	seq = expect_part(before + 3, RTM_GETROUTE, AF_INET);
 	queue_route(seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
-	queue_route(seq, &(struct nlb_route){ .dst = "192.0.2.0", .dst_len = 24, .oif = 2,
-					      .scope = RT_SCOPE_LINK });
+	queue_route(seq, &(struct nlb_route){
+			     .dst = "192.0.2.0", .dst_len = 24, .oif = 2, .scope = RT_SCOPE_LINK });
 	/* Another interface's, another table's, a local route: not ours. */
 	queue_route(seq, &(struct nlb_route){ .gateway = "198.51.100.1", .oif = 3 });
 	queue_route(seq, &(struct nlb_route){ .gateway = "192.0.2.9", .oif = 2, .table = 100 });
-	queue_route(seq, &(struct nlb_route){ .dst = "192.0.2.5", .dst_len = 32, .oif = 2,
-					      .rtn = RTN_LOCAL, .table = RT_TABLE_LOCAL });
+	queue_route(seq, &(struct nlb_route){ .dst = "192.0.2.5",
+					      .dst_len = 32,
+					      .oif = 2,
+					      .rtn = RTN_LOCAL,
+					      .table = RT_TABLE_LOCAL });
 	/* Multipath: only the hop through ifindex 2. */
-	queue_route(seq, &(struct nlb_route){ .dst = "203.0.113.0", .dst_len = 24, .hops = hops,
-					      .n_hops = 2 });
+	queue_route(seq, &(struct nlb_route){
+			     .dst = "203.0.113.0", .dst_len = 24, .hops = hops, .n_hops = 2 });
 	/* Malformed: counted, skipped. */
 	{
 		struct nlb b;
@@ -933,16 +1329,19 @@ static void test_query_refresh(void **state)
 	/* The IPv6 routes: link-local gateways; an IPv4 route here is a kernel without IPv6's. */
 	seq = expect_part(before + 4, RTM_GETROUTE, AF_INET6);
 	queue_route(seq, &(struct nlb_route){ .family = AF_INET6, .gateway = "fe80::1", .oif = 2 });
-	queue_route(seq, &(struct nlb_route){ .family = AF_INET6, .dst = "2001:db8::",
-					      .dst_len = 64, .oif = 2 });
+	queue_route(seq, &(struct nlb_route){
+			     .family = AF_INET6, .dst = "2001:db8::", .dst_len = 64, .oif = 2 });
 	queue_route(seq, &(struct nlb_route){ .gateway = "192.0.2.1", .oif = 2 });
 	queue_route(seq, &(struct nlb_route){ .family = AF_INET6, .gateway = "fe80::9", .oif = 3 });
-	queue_route(seq, &(struct nlb_route){ .family = AF_INET6, .dst = "2001:db8:5::",
-					      .dst_len = 48, .hops = hops6, .n_hops = 2 });
+	queue_route(seq, &(struct nlb_route){ .family = AF_INET6,
+					      .dst = "2001:db8:5::",
+					      .dst_len = 48,
+					      .hops = hops6,
+					      .n_hops = 2 });
 	{
 		struct nlb b;
-		struct nlmsghdr *nlh = nlb_route(&b, &(struct nlb_route){ .family = AF_INET6,
-									   .oif = 2 });
+		struct nlmsghdr *nlh =
+		    nlb_route(&b, &(struct nlb_route){ .family = AF_INET6, .oif = 2 });
 
 		((struct rtmsg *)mnl_nlmsg_get_payload(nlh))->rtm_dst_len = 129;
 		queue_msg(FD_Q, nlh, seq, 1000u + FD_Q, NLM_F_MULTI);
@@ -1016,12 +1415,21 @@ static void test_query_refresh(void **state)
 	pop_all(g, ev, sizeof(ev));
 	assert_string_equal(ev, "Q");
 
+	/*
+	 * A failed neighbour dump still asks for the routes; the error is
+	 * reported at the end. (The table changed since the last answer, so
+	 * the routes are dumped: see test_query_refresh_memo.)
+	 */
+	queue_rt_change();
 	/* A failed neighbour dump still asks for the rest; the error is reported at the end. */
 	before = k.n_sent;
 	assert_int_equal(gnl_query_refresh(g, 2, &id), 0);
 	seq = expect_part(before + 1, RTM_GETNEIGH, AF_INET);
-	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET, .ifindex = 2, .mac = mac1,
-					      .dst = "192.0.2.77", .state = NUD_STALE });
+	queue_neigh(seq, &(struct nlb_neigh){ .family = AF_INET,
+					      .ifindex = 2,
+					      .mac = mac1,
+					      .dst = "192.0.2.77",
+					      .state = NUD_STALE });
 	queue_err(FD_Q, ENOBUFS);
 	queue_done(FD_Q, seq, 0);
 	drain(g, FD_Q);
@@ -1039,6 +1447,8 @@ static void test_query_refresh(void **state)
 	pop_all(g, ev, sizeof(ev));
 	assert_string_equal(ev, "NHHQ");
 
+	/* A route dump the kernel refuses (the interface went): done, with its error. */
+	queue_rt_change();
 	/*
 	 * Dumps the kernel refuses (the interface went): each part is still
 	 * asked for, and the query ends with the first error.
@@ -1075,6 +1485,7 @@ int main(void)
 		cmocka_unit_test(test_queries),
 		cmocka_unit_test(test_query_fdb_vlans),
 		cmocka_unit_test(test_query_refresh),
+		cmocka_unit_test(test_query_refresh_memo),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,8 +24,15 @@ static struct garp_addr ga(const char *s)
 static void test_parse_format(void **state)
 {
 	static const char *const ok[] = {
-		"0.0.0.0", "192.0.2.1", "255.255.255.255", "::", "::1", "2001:db8::10",
-		"fe80::1:2ff:fe03:405", "2001:db8:1:2:3:4:5:6", "::ffff:192.0.2.1",
+		"0.0.0.0",
+		"192.0.2.1",
+		"255.255.255.255",
+		"::",
+		"::1",
+		"2001:db8::10",
+		"fe80::1:2ff:fe03:405",
+		"2001:db8:1:2:3:4:5:6",
+		"::ffff:192.0.2.1",
 	};
 	char buf[GARP_ADDR_STRLEN];
 	struct garp_addr a;
@@ -42,8 +49,18 @@ static void test_parse_format(void **state)
 	assert_int_equal(a.v4.s_addr, htonl(0x0a010203));
 
 	static const char *const bad[] = {
-		"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "10.0.0.1/24", "2001:db8::1/64",
-		"fe80::1%eth0", ":::", "2001:db8::g", " 10.0.0.1", "10.0.0.1 ", "eth0",
+		"",
+		"1.2.3",
+		"1.2.3.4.5",
+		"256.1.1.1",
+		"10.0.0.1/24",
+		"2001:db8::1/64",
+		"fe80::1%eth0",
+		":::",
+		"2001:db8::g",
+		" 10.0.0.1",
+		"10.0.0.1 ",
+		"eth0",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(garp_addr_from_str(bad[i], &a), -EINVAL);
