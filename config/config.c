@@ -163,7 +163,7 @@ enum key_type {
 	KT_PATH,
 	KT_USER,
 	KT_GROUP,
-	KT_ADDR_LIST, /* blank- or comma-separated IPv4 unicast addresses, none twice */
+	KT_ADDR_LIST, /* blank- or comma-separated unicast addresses, none twice */
 	KT_INTERNAL,  /* set by a profile only, not a key of its own */
 };
 

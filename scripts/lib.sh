@@ -31,12 +31,12 @@ garpd_install() {
 
 # What building garpd needs.
 GARPD_BUILD_DEPS=(gcc libc6-dev pkg-config meson ninja-build libmnl-dev libcap-dev libinih-dev
-	libsystemd-dev scdoc)
+	scdoc)
 # What scripts/package needs on top: Debian's packaging tools and lintian.
 GARPD_PACKAGE_DEPS=(debhelper dpkg-dev fakeroot lintian)
 # What the tests need on top.
 GARPD_TEST_DEPS=(libcmocka-dev iproute2 python3 man-db systemd qemu-system-x86 busybox-static kmod cpio
-	systemd-container mmdebstrap binutils nftables)
+	systemd-container mmdebstrap binutils nftables clang-format)
 # What scripts/fuzz needs on top: clang with libFuzzer, llvm-cov/llvm-profdata for --coverage.
 GARPD_FUZZ_DEPS=(clang libclang-rt-dev llvm)
 

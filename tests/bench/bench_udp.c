@@ -3,7 +3,7 @@
  * bench_udp: the convergence scenario's client traffic and its observer.
  *
  *   bench_udp send DST PORT PPS [IFACE]
- *     Sends one 16-byte UDP datagram to DST:PORT every 1/PPS seconds
+ *     Sends one 16-byte UDP datagram to DST:PORT (IPv4 or IPv6) every 1/PPS seconds
  *     (absolute CLOCK_MONOTONIC deadlines, unconnected socket, every send
  *     error ignored: while the destination is unresolved the kernel drops
  *     the datagrams, which is what a client does). Runs until SIGTERM or
@@ -12,14 +12,18 @@
  *     stdout once the kernel acknowledged it ("deleted error=E" if not):
  *     the benchmark empties many clients' entries at the same instant.
  *
- *   bench_udp observe PORT VIP TIMEOUT_MS COUNT
- *     The node that takes the address over: a UDP socket bound to
- *     0.0.0.0:PORT (so the kernel answers no datagram with an ICMP error)
- *     with SO_TIMESTAMPNS, and a netlink socket on RTNLGRP_IPV4_IFADDR.
- *     Prints on stdout, as it happens:
- *       vip_added TS      the first RTM_NEWADDR for VIP (time it was read)
+ *   bench_udp observe PORT VIP[,VIP6] TIMEOUT_MS COUNT
+ *     The node that takes the address(es) over: a dual-stack UDP socket
+ *     bound to [::]:PORT (so the kernel answers no datagram with an ICMP
+ *     error) with SO_TIMESTAMPNS, and a netlink socket on
+ *     RTNLGRP_IPV4_IFADDR and RTNLGRP_IPV6_IFADDR. Prints on stdout, as it
+ *     happens:
+ *       vip_added ADDR TS the first RTM_NEWADDR for VIP ADDR that is not
+ *                         tentative (time it was read; an IPv6 VIP added
+ *                         with nodad is usable at once)
  *       first SRC TS      the first datagram from source address SRC
- *                         (kernel receive time)
+ *                         (kernel receive time; IPv4 sources printed as
+ *                         IPv4, not v4-mapped)
  *     TS in ns, CLOCK_REALTIME. "ready" goes to stderr once both sockets
  *     are bound. Stops after COUNT distinct sources, after TIMEOUT_MS, or
  *     on SIGTERM/SIGINT; then "stats datagrams=N sources=M" on stderr.
@@ -50,8 +54,8 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_udp send DST PORT PPS\n"
-			"       bench_udp observe PORT VIP TIMEOUT_MS COUNT\n");
+	fprintf(stderr, "usage: bench_udp send DST PORT PPS [IFACE]\n"
+			"       bench_udp observe PORT VIP[,VIP6] TIMEOUT_MS COUNT\n");
 	exit(2);
 }
 
@@ -80,8 +84,30 @@ static void on_usr1(int sig)
 	want_delete = 1;
 }
 
+/* An IPv4 or IPv6 address, as the kernel's netlink attributes carry it. */
+struct addr {
+	int family;
+	size_t len;
+	unsigned char b[16];
+};
+
+static int parse_addr(const char *s, struct addr *a)
+{
+	if (inet_pton(AF_INET, s, a->b) == 1) {
+		a->family = AF_INET;
+		a->len = 4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, a->b) == 1) {
+		a->family = AF_INET6;
+		a->len = 16;
+		return 0;
+	}
+	return -1;
+}
+
 /* RTM_DELNEIGH for @dst on @ifindex; 0 or the kernel's errno. */
-static int neigh_delete(struct in_addr dst, int ifindex)
+static int neigh_delete(const struct addr *dst, int ifindex)
 {
 	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (nl < 0)
@@ -90,18 +116,19 @@ static int neigh_delete(struct in_addr dst, int ifindex)
 		struct nlmsghdr nh;
 		struct ndmsg ndm;
 		struct rtattr rta;
-		struct in_addr dst;
+		unsigned char dst[16];
 	} req = {
-		.nh = { .nlmsg_len = sizeof(req),
+		.nh = { .nlmsg_len =
+			    (uint32_t)(NLMSG_LENGTH(sizeof(struct ndmsg)) + RTA_LENGTH(dst->len)),
 			.nlmsg_type = RTM_DELNEIGH,
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK,
 			.nlmsg_seq = 1 },
-		.ndm = { .ndm_family = AF_INET, .ndm_ifindex = ifindex },
-		.rta = { .rta_len = RTA_LENGTH(sizeof(struct in_addr)), .rta_type = NDA_DST },
-		.dst = dst,
+		.ndm = { .ndm_family = (unsigned char)dst->family, .ndm_ifindex = ifindex },
+		.rta = { .rta_len = (unsigned short)RTA_LENGTH(dst->len), .rta_type = NDA_DST },
 	};
+	memcpy(req.dst, dst->b, dst->len);
 	int err = EIO;
-	if (send(nl, &req, sizeof(req), 0) == (ssize_t)sizeof(req)) {
+	if (send(nl, &req, req.nh.nlmsg_len, 0) == (ssize_t)req.nh.nlmsg_len) {
 		char buf[1024];
 		ssize_t n = recv(nl, buf, sizeof(buf), 0);
 		const struct nlmsghdr *h = (const struct nlmsghdr *)buf;
@@ -120,17 +147,30 @@ static int cmd_send(int argc, char **argv)
 	int ifindex = 0;
 	if (argc == 6 && !(ifindex = (int)if_nametoindex(argv[5])))
 		usage();
-	struct sockaddr_in dst = { .sin_family = AF_INET };
-	if (inet_pton(AF_INET, argv[2], &dst.sin_addr) != 1)
+	struct addr to;
+	if (parse_addr(argv[2], &to))
 		usage();
-	dst.sin_port = htons((uint16_t)num(argv[3], 1, 65535));
+	uint16_t port = htons((uint16_t)num(argv[3], 1, 65535));
+	struct sockaddr_storage dst = { .ss_family = (sa_family_t)to.family };
+	socklen_t dlen;
+	if (to.family == AF_INET) {
+		struct sockaddr_in *d = (struct sockaddr_in *)&dst;
+		memcpy(&d->sin_addr, to.b, 4);
+		d->sin_port = port;
+		dlen = sizeof(*d);
+	} else {
+		struct sockaddr_in6 *d = (struct sockaddr_in6 *)&dst;
+		memcpy(&d->sin6_addr, to.b, 16);
+		d->sin6_port = port;
+		dlen = sizeof(*d);
+	}
 	long pps = num(argv[4], 1, 100000);
 
 	/* Started by the benchmark: never outlive it. */
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() == 1)
 		return 0;
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int fd = socket(to.family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		perror("socket");
 		return 1;
@@ -145,7 +185,7 @@ static int cmd_send(int argc, char **argv)
 	for (;;) {
 		if (want_delete) {
 			want_delete = 0;
-			int err = neigh_delete(dst.sin_addr, ifindex);
+			int err = neigh_delete(&to, ifindex);
 			if (err)
 				printf("deleted error=%d\n", err);
 			else
@@ -156,7 +196,7 @@ static int cmd_send(int argc, char **argv)
 		memcpy(payload + 8, &seq, sizeof(seq));
 		seq++;
 		(void)sendto(fd, payload, sizeof(payload), MSG_DONTWAIT, (struct sockaddr *)&dst,
-			     sizeof(dst));
+			     dlen);
 		next += period;
 		struct timespec ts = { .tv_sec = (time_t)(next / 1000000000u),
 				       .tv_nsec = (long)(next % 1000000000u) };
@@ -171,20 +211,19 @@ static int cmd_send(int argc, char **argv)
 	}
 }
 
-/* Is @nlh an RTM_NEWADDR for @vip? Bounds from the netlink macros. */
-static int is_vip_add(const struct nlmsghdr *nlh, struct in_addr vip)
+/* Is @nlh an RTM_NEWADDR for @vip, not tentative? Bounds from the netlink macros. */
+static int is_vip_add(const struct nlmsghdr *nlh, const struct addr *vip)
 {
 	if (nlh->nlmsg_type != RTM_NEWADDR ||
 	    nlh->nlmsg_len < NLMSG_LENGTH(sizeof(struct ifaddrmsg)))
 		return 0;
 	const struct ifaddrmsg *ifa = NLMSG_DATA(nlh);
-	if (ifa->ifa_family != AF_INET)
+	if (ifa->ifa_family != vip->family || (ifa->ifa_flags & IFA_F_TENTATIVE))
 		return 0;
 	int len = (int)IFA_PAYLOAD(nlh);
 	for (const struct rtattr *rta = IFA_RTA(ifa); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
 		if ((rta->rta_type == IFA_LOCAL || rta->rta_type == IFA_ADDRESS) &&
-		    RTA_PAYLOAD(rta) == sizeof(struct in_addr) &&
-		    memcmp(RTA_DATA(rta), &vip, sizeof(vip)) == 0)
+		    RTA_PAYLOAD(rta) == vip->len && memcmp(RTA_DATA(rta), vip->b, vip->len) == 0)
 			return 1;
 	}
 	return 0;
@@ -195,23 +234,40 @@ static int cmd_observe(int argc, char **argv)
 	if (argc != 6)
 		usage();
 	uint16_t port = (uint16_t)num(argv[2], 1, 65535);
-	struct in_addr vip;
-	if (inet_pton(AF_INET, argv[3], &vip) != 1)
+	struct addr vips[2];
+	const char *vipname[2];
+	int nvip = 0;
+	char vipbuf[128];
+	if (strlen(argv[3]) >= sizeof(vipbuf))
+		usage();
+	strcpy(vipbuf, argv[3]);
+	for (char *save = NULL, *t = strtok_r(vipbuf, ",", &save); t;
+	     t = strtok_r(NULL, ",", &save)) {
+		if (nvip == 2 || parse_addr(t, &vips[nvip]))
+			usage();
+		vipname[nvip++] = t;
+	}
+	if (!nvip)
 		usage();
 	long timeout_ms = num(argv[4], 1, 24L * 3600 * 1000);
 	long want = num(argv[5], 0, MAX_SOURCES);
 
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	int one = 1, rcvbuf = 8 << 20;
-	struct sockaddr_in any = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int one = 1, zero = 0, rcvbuf = 8 << 20;
+	struct sockaddr_in6 any = { .sin6_family = AF_INET6,
+				    .sin6_port = htons(port),
+				    .sin6_addr = IN6ADDR_ANY_INIT };
+	/* Dual stack: IPv4 datagrams arrive with v4-mapped sources. */
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0 ||
 	    bind(fd, (struct sockaddr *)&any, sizeof(any)) < 0) {
 		perror("udp socket");
 		return 1;
 	}
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
 	int nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-	struct sockaddr_nl snl = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_IPV4_IFADDR };
+	struct sockaddr_nl snl = { .nl_family = AF_NETLINK,
+				   .nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR };
 	if (nl < 0 || bind(nl, (struct sockaddr *)&snl, sizeof(snl)) < 0) {
 		perror("netlink socket");
 		return 1;
@@ -229,13 +285,13 @@ static int cmd_observe(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	fprintf(stderr, "ready\n");
 
-	static uint32_t seen[MAX_SOURCES];
+	static struct in6_addr seen[MAX_SOURCES];
 	long nseen = 0, datagrams = 0;
-	int vip_seen = 0;
+	int vip_seen[2] = { 0, 0 };
 	uint64_t end = now_ns(CLOCK_MONOTONIC) + (uint64_t)timeout_ms * 1000000u;
 	static char bufs[VLEN][64];
 	static char ctl[VLEN][CMSG_SPACE(sizeof(struct timespec))];
-	static struct sockaddr_in from[VLEN];
+	static struct sockaddr_in6 from[VLEN];
 	struct iovec iov[VLEN];
 	struct mmsghdr msgs[VLEN];
 	while (want == 0 || nseen < want) {
@@ -260,9 +316,12 @@ static int cmd_observe(int argc, char **argv)
 			int len = (int)n;
 			for (struct nlmsghdr *h = (struct nlmsghdr *)nbuf;
 			     n > 0 && NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
-				if (!vip_seen && is_vip_add(h, vip)) {
-					vip_seen = 1;
-					printf("vip_added %llu\n", (unsigned long long)t);
+				for (int v = 0; v < nvip; v++) {
+					if (!vip_seen[v] && is_vip_add(h, &vips[v])) {
+						vip_seen[v] = 1;
+						printf("vip_added %s %llu\n", vipname[v],
+						       (unsigned long long)t);
+					}
 				}
 			}
 		}
@@ -288,9 +347,9 @@ static int cmd_observe(int argc, char **argv)
 		}
 		for (int i = 0; i < n; i++) {
 			datagrams++;
-			uint32_t src = from[i].sin_addr.s_addr;
+			struct in6_addr src = from[i].sin6_addr;
 			long k;
-			for (k = 0; k < nseen && seen[k] != src; k++)
+			for (k = 0; k < nseen && memcmp(&seen[k], &src, sizeof(src)) != 0; k++)
 				;
 			if (k < nseen || nseen == MAX_SOURCES)
 				continue;
@@ -307,8 +366,11 @@ static int cmd_observe(int argc, char **argv)
 			}
 			if (!ts)
 				ts = now_ns(CLOCK_REALTIME);
-			char a[INET_ADDRSTRLEN];
-			inet_ntop(AF_INET, &src, a, sizeof(a));
+			char a[INET6_ADDRSTRLEN];
+			if (IN6_IS_ADDR_V4MAPPED(&src))
+				inet_ntop(AF_INET, &src.s6_addr[12], a, sizeof(a));
+			else
+				inet_ntop(AF_INET6, &src, a, sizeof(a));
 			printf("first %s %llu\n", a, (unsigned long long)ts);
 		}
 	}

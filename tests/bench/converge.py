@@ -8,6 +8,8 @@ from A to B (A removes it, B adds it; or, for keepalived, A's keepalived
 stops and B's takes over), and an observer on B (`bench_udp observe`)
 records when each client's first datagram reaches B's stack. Per
 announcer on B and per client kind: the time from the move until then.
+An IPv6 VIP moves with the IPv4 one (nodad: no DAD wait); IPv6 clients
+send to it.
 
 The topology is built once and reset before every run (the VIP back on A,
 every client's entry for the VIP back on A's MAC in its kind's state);
@@ -15,6 +17,7 @@ everything lives in namespaces created here, removed on every exit path
 (netns.py). Each run is bounded by --converge-timeout.
 """
 
+import ipaddress
 import os
 import shutil
 import signal
@@ -26,13 +29,21 @@ import netns
 VIP = "10.9.0.100"
 PREFIX = 16
 A_IP, B_IP, ROUTER_IP = "10.9.0.1", "10.9.0.2", "10.9.0.254"
+# The IPv6 VIP moves with the IPv4 one; every IPv6 address is added with
+# nodad (as cluster managers add VIPs): usable at once, no DAD wait.
+VIP6 = "fd00:9::100"
+PREFIX6 = 64
+A_IP6, B_IP6 = "fd00:9::1", "fd00:9::2"
 PORT = 5001
 
 
 class Kind:
-    def __init__(self, key, label, state, arp_accept=0, ignores=False, known=False, router=False):
+    def __init__(self, key, label, state, arp_accept=0, ignores=False, known=False, router=False,
+                 v6=False):
         self.key, self.label, self.state = key, label, state
         self.arp_accept, self.ignores, self.known, self.router = arp_accept, ignores, known, router
+        self.v6 = v6
+        self.vip = VIP6 if v6 else VIP
 
 
 # state: the client's entry for the VIP at the move. 'stale' clients keep
@@ -50,19 +61,38 @@ KINDS = [
     Kind("ignunknown", "ignores GARP, not in B's table", "reachable", ignores=True),
     Kind("router", "router (B's gateway), ignores GARP, 4 h entries", "reachable",
          ignores=True, router=True),
+    Kind("reach6", "IPv6, REACHABLE", "reachable", v6=True),
+    Kind("stale6", "IPv6, STALE", "stale", v6=True),
+    Kind("absent6", "IPv6, absent", "absent", v6=True),
+    Kind("ignna6known", "IPv6, ignores unsolicited NAs, in B's neighbour table", "reachable",
+         ignores=True, known=True, v6=True),
+    Kind("ignna6unknown", "IPv6, ignores unsolicited NAs, not in B's table", "reachable",
+         ignores=True, v6=True),
 ]
 KIND = {k.key: k for k in KINDS}
 
-# The nftables rule that makes a Linux stack ignore gratuitous ARP for the
-# VIP (issue 13): drop ARP frames whose sender IP and target IP are the VIP.
-# Directed refreshes (target = the client's own IP) still pass.
-NFT_IGNORE = f"""table arp garpbench {{
-  chain in {{
-    type filter hook input priority 0; policy accept;
-    arp saddr ip {VIP} arp daddr ip {VIP} drop
-  }}
-}}
-"""
+# A stack that ignores gratuitous ARP is netns.ignore_garp(): ARP from the
+# VIP reaches it only when it asks for the client's own address (Microsoft's
+# description of Vista/7/2008: no update from a broadcast "unless it is part
+# of a broadcast ARP request for the receiver"). A directed refresh passes;
+# the VIP's announcements and its requests for other hosts do not.
+
+
+def ignore_unsolicited_na(ns):
+    """Drop neighbour advertisements for VIP6 with Solicited clear.
+
+    Like netns.ignore_na() but only unsolicited ones: a stack that ignores
+    them still takes the answer to its own solicitation (else it could never
+    resolve the VIP again), and a solicitation from the VIP (RFC 4861
+    7.2.3), i.e. a directed refresh, updates it.
+    """
+    target = "0x" + ipaddress.IPv6Address(VIP6).packed.hex()
+    ns.run(["nft", "add", "table", "ip6", netns.IGNORE_TABLE6])
+    ns.run(["nft", "add", "chain", "ip6", netns.IGNORE_TABLE6, "input",
+            "{ type filter hook input priority 0; policy accept; }"])
+    # ICMPv6 NA: type, code, checksum, then R|S|O flags (bit 33: S), the target at bit 64.
+    ns.run(["nft", "add", "rule", "ip6", netns.IGNORE_TABLE6, "input", "icmpv6", "type",
+            "nd-neighbor-advert", "@th,64,128", target, "@th,33,1", "0", "counter", "drop"])
 
 
 def send_arp_path():
@@ -81,6 +111,10 @@ def garpd_has(key):
 
 # Announcers, in the order they run: (name, what, extra). 'what' is the
 # program; for garpd, extra is its configuration.
+# Announcers that send nothing for the IPv6 VIP: their IPv6 cells are n/a.
+IPV4_ONLY = ("send_arp", "arping")
+
+
 def announcers(smoke=False):
     dr = garpd_has("directed_refresh")
     out = []
@@ -111,12 +145,15 @@ def missing_rows():
     if not garpd_has("directed_refresh"):
         out.append(("garpd with / without directed refresh",
                     "directed refresh (issue 13) is not in this build yet"))
+    out.append(("IPv6 clients with send_arp, arping",
+                "both are IPv4 only; Debian's ndisc6 package has no ndsend"))
     return out
 
 
 class Node:
     def __init__(self, ns, dev, ip, mac, kind=None):
         self.ns, self.dev, self.ip, self.mac, self.kind = ns, dev, ip, mac, kind
+        self.sender = None
 
 
 class Lab:
@@ -125,13 +162,21 @@ class Lab:
     def __init__(self, per_kind, pps):
         self.nss = []
         self.seg = self._ns("gcs")
-        self.br = self.seg.bridge(prefix="gcb")
-        self.a = self._node("gca", A_IP)
-        self.b = self._node("gcb", B_IP)
+        # No multicast snooping: NS to solicited-node groups reach every port.
+        self.br = self.seg.bridge(prefix="gcb", snooping=False)
+        self.a = self._node("gca", A_IP, ip6=A_IP6)
+        self.b = self._node("gcb", B_IP, ip6=B_IP6)
         self.clients = []
-        i = 0
+        i = j = 0
         for k in KINDS:
             for _ in range(1 if k.router else per_kind):
+                if k.v6:
+                    j += 1
+                    c = self._node("gcc", None, ip6=f"fd00:9::1:{j:x}", kind=k)
+                    if k.ignores:
+                        ignore_unsolicited_na(c.ns)
+                    self.clients.append(c)
+                    continue
                 ip = ROUTER_IP if k.router else f"10.9.{1 + i // 250}.{1 + i % 250}"
                 i += 0 if k.router else 1
                 c = self._node("gcc", ip, kind=k)
@@ -139,7 +184,7 @@ class Lab:
                     c.ns.sysctl("net.ipv4.conf.all.arp_accept", "1")
                     c.ns.sysctl(f"net.ipv4.conf.{c.dev}.arp_accept", "1")
                 if k.ignores:
-                    c.ns.run(["nft", "-f", "-"], input=NFT_IGNORE)
+                    netns.ignore_garp(c.ns, VIP, ip)
                 if k.router:
                     c.ns.sysctl("net.ipv4.ip_forward", "1")
                     # A router's ARP entries last hours (Cisco IOS: 4 h).
@@ -149,29 +194,39 @@ class Lab:
         self.senders = []
         for c in self.clients:
             # Every client first resolves the VIP on A.
-            c.ns.ip("neigh", "replace", VIP, "lladdr", self.a.mac, "dev", c.dev, "nud",
+            c.ns.ip("neigh", "replace", c.kind.vip, "lladdr", self.a.mac, "dev", c.dev, "nud",
                     "reachable")
         self.a.ns.ip("addr", "add", f"{VIP}/{PREFIX}", "dev", self.a.dev)
+        self.a.ns.ip("addr", "add", f"{VIP6}/{PREFIX6}", "dev", self.a.dev, "nodad")
         for c in self.clients:
             # An 'absent' client's sender deletes its entry on SIGUSR1.
             absent = c.kind.state == "absent"
             c.sender = c.ns.popen(
-                [netns.binary("GARPD_BENCH_UDP"), "send", VIP, str(PORT), str(pps)] +
+                [netns.binary("GARPD_BENCH_UDP"), "send", c.kind.vip, str(PORT), str(pps)] +
                 ([c.dev] if absent else []), stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE if absent else subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, text=True)
             self.senders.append(c.sender)
 
-    def _ns(self, prefix):
-        ns = netns.Netns(prefix, ipv6=False)
+    def _ns(self, prefix, ipv6=False):
+        ns = netns.Netns(prefix, ipv6=ipv6)
+        if ipv6:
+            # Link-local addresses too: no DAD (nor its wait) on this segment.
+            ns.sysctl("net.ipv6.conf.all.accept_dad", "0")
+            ns.sysctl("net.ipv6.conf.default.accept_dad", "0")
         self.nss.append(ns)
         return ns
 
-    def _node(self, prefix, ip, kind=None):
-        ns = self._ns(prefix)
-        dev, peer = netns.veth(ns, self.seg, prefix="gcv", addr_a=f"{ip}/{PREFIX}")
+    def _node(self, prefix, ip, ip6=None, kind=None):
+        """A namespace on the segment: IPv4 @ip and/or IPv6 @ip6 (nodad).
+        A node's address is @ip, or @ip6 for an IPv6 client."""
+        ns = self._ns(prefix, ipv6=ip6 is not None)
+        dev, peer = netns.veth(ns, self.seg, prefix="gcv",
+                               addr_a=f"{ip}/{PREFIX}" if ip else None)
+        if ip6:
+            ns.addr_add(dev, f"{ip6}/{PREFIX6}", "nodad")
         self.seg.enslave(peer, self.br)
-        return Node(ns, dev, ip, ns.mac(dev), kind)
+        return Node(ns, dev, ip or ip6, ns.mac(dev), kind)
 
     def delete(self):
         for p in self.senders:
@@ -203,8 +258,8 @@ def _stop(p, sig=signal.SIGTERM, timeout=10):
             p.wait()
 
 
-def _has_vip(node):
-    return any(a.get("local") == VIP for i in node.ns.ip_json("addr", "show", "dev", node.dev)
+def _has_vip(node, vip=VIP):
+    return any(a.get("local") == vip for i in node.ns.ip_json("addr", "show", "dev", node.dev)
                for a in i.get("addr_info", []))
 
 
@@ -221,10 +276,15 @@ def _keepalived(node, workdir, tag, state, priority):
     with open(conf, "w") as f:
         # keepalived's own defaults otherwise (garp_master_delay 5,
         # garp_master_repeat 5): what a user of a VRRP pair gets.
+        # A VRRPv2 (IPv4) instance refuses an IPv6 address in
+        # virtual_ipaddress ("address family must match VRRP instance");
+        # virtual_ipaddress_excluded carries it, added and announced (NA)
+        # with the instance's state.
         f.write(f"global_defs {{\n  router_id bench{tag}\n}}\n"
                 f"vrrp_instance conv {{\n  state {state}\n  interface {node.dev}\n"
                 f"  virtual_router_id 77\n  priority {priority}\n  advert_int 1\n"
-                f"  virtual_ipaddress {{\n    {VIP}/{PREFIX}\n  }}\n}}\n")
+                f"  virtual_ipaddress {{\n    {VIP}/{PREFIX}\n  }}\n"
+                f"  virtual_ipaddress_excluded {{\n    {VIP6}/{PREFIX6}\n  }}\n}}\n")
     return node.ns.popen([shutil.which("keepalived"), "-n", "-l", "--vrrp", "-f", conf,
                           "-p", os.path.join(workdir, f"k{tag}.pid"),
                           "-r", os.path.join(workdir, f"k{tag}-vrrp.pid")],
@@ -241,32 +301,36 @@ def run_one(lab, workdir, name, what, extra, timeout_s, Garpd):
     try:
         # Reset: the VIP on A only, B knows only the 'known' clients.
         b.ns.ip("addr", "del", f"{VIP}/{PREFIX}", "dev", b.dev, check=False)
+        b.ns.ip("addr", "del", f"{VIP6}/{PREFIX6}", "dev", b.dev, check=False)
         b.ns.ip("neigh", "flush", "dev", b.dev)
+        b.ns.ip("-6", "neigh", "flush", "dev", b.dev)
         known = [c for c in lab.clients if c.kind.known]
         if known:
             b.ns.ip_batch([f"neigh replace {c.ip} lladdr {c.mac} dev {b.dev} nud stale"
                            for c in known])
         if what == "keepalived":
             a.ns.ip("addr", "del", f"{VIP}/{PREFIX}", "dev", a.dev, check=False)
+            a.ns.ip("addr", "del", f"{VIP6}/{PREFIX6}", "dev", a.dev, check=False)
             ka = _keepalived(a, workdir, "A", "MASTER", 150)
             procs.append(ka)
             _wait_vip(a, 10)
             procs.append(_keepalived(b, workdir, "B", "BACKUP", 100))
             # A's second round of gratuitous ARP comes 5 s after it became master.
             time.sleep(6)
-            if not _has_vip(a) or _has_vip(b):
-                raise RuntimeError("keepalived pair: the VIP is not on A only")
+            if not _has_vip(a) or _has_vip(b) or not _has_vip(a, VIP6) or _has_vip(b, VIP6):
+                raise RuntimeError("keepalived pair: the VIPs are not on A only")
         else:
-            a.ns.ip("addr", "replace", f"{VIP}/{PREFIX}", "dev", a.dev)
+            a.ns.ip_batch([f"addr replace {VIP}/{PREFIX} dev {a.dev}",
+                           f"addr replace {VIP6}/{PREFIX6} dev {a.dev} nodad"])
         if what == "garpd":
             g = Garpd(b.ns, extra, workdir)
         # Every client's entry for the VIP on A's MAC, in its kind's state.
-        _parallel([["ip", "-n", c.ns.name, "neigh", "replace", VIP, "lladdr", a.mac,
+        _parallel([["ip", "-n", c.ns.name, "neigh", "replace", c.kind.vip, "lladdr", a.mac,
                     "dev", c.dev, "nud", "stale" if c.kind.state == "stale" else "reachable"]
                    for c in lab.clients])
         time.sleep(2)   # past the entries' lock time; the STALE ones are in DELAY by now
 
-        obs = b.ns.popen([netns.binary("GARPD_BENCH_UDP"), "observe", str(PORT), VIP,
+        obs = b.ns.popen([netns.binary("GARPD_BENCH_UDP"), "observe", str(PORT), f"{VIP},{VIP6}",
                           str(int(timeout_s * 1000)), str(len(lab.clients))],
                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
@@ -277,7 +341,9 @@ def run_one(lab, workdir, name, what, extra, timeout_s, Garpd):
         if what == "keepalived":
             ka.send_signal(signal.SIGTERM)
         else:
-            a.ns.ip("addr", "del", f"{VIP}/{PREFIX}", "dev", a.dev)
+            # Both VIPs leave A in one `ip -batch` (and arrive on B in one).
+            a.ns.ip_batch([f"addr del {VIP}/{PREFIX} dev {a.dev}",
+                           f"addr del {VIP6}/{PREFIX6} dev {a.dev}"])
         # The 'absent' entries go at one instant, before B has the VIP.
         absent = [c for c in lab.clients if c.kind.state == "absent"]
         for c in absent:
@@ -288,7 +354,8 @@ def run_one(lab, workdir, name, what, extra, timeout_s, Garpd):
                 raise RuntimeError(f"client {c.ip}: deleting its entry: {line or 'no answer'}")
         t_absent = time.time_ns()
         if what != "keepalived":
-            b.ns.ip("addr", "add", f"{VIP}/{PREFIX}", "dev", b.dev)
+            b.ns.ip_batch([f"addr add {VIP}/{PREFIX} dev {b.dev}",
+                           f"addr add {VIP6}/{PREFIX6} dev {b.dev} nodad"])
         if what == "send_arp":
             # As resource-agents' IPaddr2 calls it (its defaults).
             procs.append(b.ns.popen([send_arp_path(), "-i", "200", "-r", "5", "-p",
@@ -300,21 +367,24 @@ def run_one(lab, workdir, name, what, extra, timeout_s, Garpd):
                                      VIP], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.DEVNULL))
         out, err = obs.communicate(timeout=timeout_s + 30)
-        vip_added = None
+        vip_added = {}
         first = {}
         for line in out.splitlines():
             f = line.split()
             if f[0] == "vip_added":
-                vip_added = int(f[1])
+                vip_added[f[1]] = int(f[2])
             elif f[0] == "first":
-                first[f[1]] = int(f[2])
+                first[str(ipaddress.ip_address(f[1]))] = int(f[2])
         early = [ip for ip, ts in first.items() if ts < t0]
         if early:
             raise RuntimeError(f"{name}: traffic reached B before the move from {early}")
         if what == "keepalived" and not _has_vip(b):
             raise RuntimeError("keepalived: B did not take the VIP over")
+        v4, v6 = vip_added.get(VIP), vip_added.get(VIP6)
         res = {"announcer": name, "timeout_s": timeout_s,
-               "vip_on_b_ms": (vip_added - t0) / 1e6 if vip_added else None,
+               "ipv6": what not in IPV4_ONLY,
+               "vip_on_b_ms": (v4 - t0) / 1e6 if v4 else None,
+               "vip6_on_b_ms": (v6 - t0) / 1e6 if v6 else None,
                "absent_deleted_ms": (t_absent - t0) / 1e6,
                "clients": {c.ip: ((first[c.ip] - t0) / 1e6 if c.ip in first
                                   and first[c.ip] - t0 <= timeout_s * 1e9 else None)
@@ -405,22 +475,30 @@ def fmt_span(vals):
     return f"{lo}–{hi}"
 
 
-def table_md(conv):
-    """One row per client kind, one column per announcer: 'p50 / max' from
-    the move, each as min–max over the runs, and how many clients never
-    reached B within the timeout (min–max over the runs)."""
-    kinds = [k for k in KINDS if any(k.key in r["kinds"] for r in conv["runs"])]
+def table_md(conv, v6=False):
+    """One row per client kind (IPv4 ones, or with @v6 the IPv6 ones), one
+    column per announcer: 'p50 / max' from the move, each as min–max over
+    the runs, and how many clients never reached B within the timeout
+    (min–max over the runs). An announcer that sends nothing for IPv6 gets
+    n/a in the IPv6 rows."""
+    kinds = [k for k in KINDS if k.v6 == v6 and any(k.key in r["kinds"] for r in conv["runs"])]
+    if not kinds:
+        return ""
     by = {}
     for r in conv["runs"]:
         by.setdefault(r["announcer"], []).append(r)
     names = list(by)
+    key = "vip6_on_b_ms" if v6 else "vip_on_b_ms"
     lines = ["| client kind (clients) | " + " | ".join(names) + " |",
              "|---|" + "---|" * len(names),
-             "| *the VIP on B* | " + " | ".join(
-                 fmt_span([r["vip_on_b_ms"] for r in rs]) for rs in by.values()) + " |"]
+             f"| *the {'IPv6' if v6 else 'IPv4'} VIP on B* | " + " | ".join(
+                 fmt_span([r.get(key) for r in rs]) for rs in by.values()) + " |"]
     for k in kinds:
         cells = []
         for rs in by.values():
+            if v6 and not rs[0].get("ipv6", True):
+                cells.append("n/a (IPv4 only)")
+                continue
             vs = [r["kinds"][k.key] for r in rs]
             c = f"{fmt_span([v['p50_ms'] for v in vs])} / {fmt_span([v['max_ms'] for v in vs])}"
             nev = sorted({v["never"] for v in vs})
@@ -433,37 +511,42 @@ def table_md(conv):
 
 
 def table_text(conv):
-    return table_md(conv)
+    return "\n\n".join(t for t in (table_md(conv), table_md(conv, v6=True)) if t)
 
 
-def plot(conv, outdir, palette):
-    """Clients converged against time since the move, one line per
-    announcer (all runs pooled), log time axis."""
+def plot(conv, outdir, palette, v6=False):
+    """Clients (the IPv4 ones, or with @v6 the IPv6 ones) converged against
+    time since the move, one line per announcer (all runs pooled; none for
+    an announcer without IPv6), log time axis."""
     gp = shutil.which("gnuplot")
-    if not gp or not conv["runs"]:
+    fam = {c["ip"] for c in conv["clients"] if KIND[c["kind"]].v6 == v6}
+    if not gp or not conv["runs"] or not fam:
         return None
     series = {}
     for r in conv["runs"]:
+        if v6 and not r.get("ipv6", True):
+            continue
         series.setdefault(r["announcer"], []).append(r)
     files = []
+    tag = "converge-v6" if v6 else "converge"
     for i, (name, rs) in enumerate(series.items()):
-        vals = [v for r in rs for v in r["clients"].values()]
+        vals = [v for r in rs for ip, v in r["clients"].items() if ip in fam]
         done = sorted(max(v, 1.0) / 1000 for v in vals if v is not None)
         n = len(vals)
-        path = os.path.join(outdir, f"converge_{i}.dat")
+        path = os.path.join(outdir, f"{tag}_{i}.dat")
         with open(path, "w") as f:
             f.write(f"0.001 0\n")
             for j, t in enumerate(done):
                 f.write(f"{t:.4f} {100.0 * (j + 1) / n:.2f}\n")
             f.write(f"{conv['timeout_s']} {100.0 * len(done) / n:.2f}\n")
         files.append((path, name))
-    png = os.path.join(outdir, "converge.png")
+    png = os.path.join(outdir, f"{tag}.png")
     script = (f"set terminal pngcairo size 900,600 font ',11'\nset output '{png}'\n"
               f"set logscale x\nset xrange [0.01:{conv['timeout_s']}]\nset yrange [0:100]\n"
               "set xlabel 'seconds since the VIP left A'\n"
               "set ylabel 'clients whose traffic reaches B (%)'\nset key outside right\n"
               "set grid\nset title 'Failover A to B: clients converged against time, "
-              f"{len(conv['clients'])} clients'\n"
+              f"{len(fam)} {'IPv6' if v6 else 'IPv4'} clients'\n"
               "plot " + ", ".join(
                   f"'{p}' using 1:2 with steps lw 2 lc rgb '{palette[i % len(palette)]}' "
                   f"title '{t}' noenhanced" for i, (p, t) in enumerate(files)) + "\n")
