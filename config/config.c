@@ -645,7 +645,8 @@ static int parse_addr_list(struct parser *p, const struct key_desc *k, const cha
 			free(all);
 			goto fail;
 		}
-		memcpy(all + dst->n, v, n * sizeof(*all));
+		if (n) /* v is NULL for an empty line: memcpy() wants a pointer all the same */
+			memcpy(all + dst->n, v, n * sizeof(*all));
 		free(v);
 		free((void *)dst->v);
 		*dst = (struct cfg_addr_list){ .v = all, .n = dst->n + n };

@@ -56,11 +56,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		bool same =
 		    pkt_rx_same_vlan(arp.eth_dst, arp.tagged, arp.vlan, &rx, arp.tha, link_vlan);
 
+		/* "not for us" though addressed to us or to all: a tag the kernel dropped */
+		bool dropped_tag = rx.pkttype == PKT_PACKET_OTHERHOST &&
+				   ((arp.eth_dst[0] & 1) || !memcmp(arp.eth_dst, arp.tha, 6));
+
 		if (!rx.vlan_valid && !arp.tagged && rx.pkttype != PKT_PACKET_OTHERHOST)
 			FUZZ_CHECK(same, "an untagged frame for us refused");
 		if (rx.vlan_valid && arp.tagged)
 			FUZZ_CHECK(!same, "a double-tagged frame accepted");
-		if (rx.vlan_valid != arp.tagged) {
+		if (dropped_tag)
+			FUZZ_CHECK(!same, "a frame whose tag the kernel dropped accepted");
+		if (rx.vlan_valid != arp.tagged && !dropped_tag) {
 			uint16_t v = rx.vlan_valid ? rx.vlan : arp.vlan;
 
 			FUZZ_CHECK(same == (v == 0 || v == link_vlan), "VID %u on VLAN %u: %d", v,
