@@ -241,6 +241,19 @@ class Netns:
             self.name = None
 
 
+def talk(ns, dev, ip):
+    """One UDP datagram from @ns to @ip, and wait until @ns has resolved it."""
+    code = ("import socket,sys\n"
+            "socket.socket(socket.AF_INET,socket.SOCK_DGRAM).sendto(b'x',(sys.argv[1],9))\n")
+    ns.run([sys.executable, "-c", code, ip])
+    end = time.monotonic() + 5
+    while time.monotonic() < end:
+        if [e for e in ns.neigh(ip, dev=dev) if e.get("lladdr")]:
+            return
+        time.sleep(0.05)
+    raise TestFailure(f"{ns} could not resolve {ip}")
+
+
 def veth(ns_a, ns_b, name_a=None, name_b=None, mac_a=None, mac_b=None,
          addr_a=None, addr_b=None, up=True, prefix="gv"):
     """A veth pair from @ns_a to @ns_b (may be the same namespace).

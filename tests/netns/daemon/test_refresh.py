@@ -51,19 +51,6 @@ BCAST = "ff:ff:ff:ff:ff:ff"
 ZERO = "00:00:00:00:00:00"
 
 
-def talk(ns, dev, ip):
-    """One UDP datagram from @ns to @ip, and wait until @ns has resolved it."""
-    code = ("import socket,sys\n"
-            "socket.socket(socket.AF_INET,socket.SOCK_DGRAM).sendto(b'x',(sys.argv[1],9))\n")
-    ns.run([sys.executable, "-c", code, ip])
-    end = time.monotonic() + 5
-    while time.monotonic() < end:
-        if [e for e in ns.neigh(ip, dev=dev) if e.get("lladdr")]:
-            return
-        time.sleep(0.05)
-    raise netns.TestFailure(f"{ns} could not resolve {ip}")
-
-
 def lladdr(ns, dev):
     e = ns.neigh(VIP, dev=dev)
     return e[0].get("lladdr") if e else None
@@ -88,10 +75,10 @@ class Lab:
         self.b.ip("route", "add", "default", "via", IP_R, "dev", self.ib)
         self.a.addr_add(self.ia, VIP + "/24")
         # The client and the router reach the VIP on node-a.
-        talk(self.c, self.ic, VIP)
-        talk(self.r, self.ir, VIP)
+        netns.talk(self.c, self.ic, VIP)
+        netns.talk(self.r, self.ir, VIP)
         # The client talks to node-b: node-b's neighbour table has it.
-        talk(self.c, self.ic, IP_B)
+        netns.talk(self.c, self.ic, IP_B)
         check(lladdr(self.c, self.ic) == MAC_A, f"client starts on {lladdr(self.c, self.ic)}")
         check(lladdr(self.r, self.ir) == MAC_A, f"router starts on {lladdr(self.r, self.ir)}")
         check(self.b.neigh(IP_C, dev=self.ib), "node-b should know the client")

@@ -46,19 +46,6 @@ BCAST = "ff:ff:ff:ff:ff:ff"
 ZERO = "00:00:00:00:00:00"
 
 
-def talk(ns, dev, ip):
-    """One UDP datagram from @ns to @ip, and wait until @ns has resolved it."""
-    code = ("import socket,sys\n"
-            "socket.socket(socket.AF_INET,socket.SOCK_DGRAM).sendto(b'x',(sys.argv[1],9))\n")
-    ns.run([sys.executable, "-c", code, ip])
-    end = time.monotonic() + 5
-    while time.monotonic() < end:
-        if [e for e in ns.neigh(ip, dev=dev) if e.get("lladdr")]:
-            return
-        time.sleep(0.05)
-    raise netns.TestFailure(f"{ns} could not resolve {ip}")
-
-
 def lladdr(ns, dev):
     e = ns.neigh(VIP, dev=dev)
     return e[0].get("lladdr") if e else None
@@ -84,8 +71,8 @@ class Lab:
         self.a.addr_add(self.ia, VIP + "/24")
         self.peers = ((self.c, self.ic, IP_C), (self.d, self.id, IP_D), (self.r, self.ir, IP_R))
         for ns, dev, _ in self.peers:
-            talk(ns, dev, VIP)
-        talk(self.c, self.ic, IP_B)
+            netns.talk(ns, dev, VIP)
+        netns.talk(self.c, self.ic, IP_B)
         for ns, dev, own in self.peers:
             check(lladdr(ns, dev) == MAC_A, f"{own} starts on {lladdr(ns, dev)}")
         check(self.b.neigh(IP_C, dev=self.ib), "node-b should know the client")
