@@ -55,9 +55,9 @@ static struct {
 	struct sent sent[MAX_SENT];
 	size_t n_sent;
 	unsigned int groups;
-	unsigned int rt_groups; /* of the route watch */
-	bool rt_filter;		/* a BPF filter on the route watch, before its groups */
-	int mmsg_calls;		/* recvmmsg() calls that returned datagrams */
+	uint64_t rt_groups; /* of the route watch; RTNLGRP_NEXTHOP is 32 */
+	bool rt_filter;	    /* a BPF filter on the route watch, before its groups */
+	int mmsg_calls;	    /* recvmmsg() calls that returned datagrams */
 	int n_open;
 } k;
 
@@ -111,7 +111,8 @@ int __wrap_setsockopt(int fd, int level, int name, const void *val, socklen_t le
 			k.rt_filter = true;
 		if (level == SOL_NETLINK && name == NETLINK_ADD_MEMBERSHIP) {
 			assert_true(k.rt_filter); /* nothing unfiltered is ever queued */
-			k.rt_groups |= 1u << *(const unsigned int *)val;
+			assert_in_range(*(const unsigned int *)val, 1, 63);
+			k.rt_groups |= 1ull << *(const unsigned int *)val;
 		}
 		return 0;
 	}
@@ -119,6 +120,7 @@ int __wrap_setsockopt(int fd, int level, int name, const void *val, socklen_t le
 		assert_int_equal(fd, FD_EV);
 		/* Subscriptions come before any dump request. */
 		assert_int_equal(k.n_sent, 0);
+		assert_in_range(*(const unsigned int *)val, 1, 31);
 		k.groups |= 1u << *(const unsigned int *)val;
 	}
 	return 0;
@@ -1026,8 +1028,9 @@ static void test_query_refresh_memo(void **state)
 
 	(void)state;
 	assert_true(k.rt_filter);
-	assert_true(k.rt_groups & (1u << RTNLGRP_IPV4_ROUTE));
-	assert_true(k.rt_groups & (1u << RTNLGRP_IPV6_ROUTE));
+	assert_true(k.rt_groups & (1ull << RTNLGRP_IPV4_ROUTE));
+	assert_true(k.rt_groups & (1ull << RTNLGRP_IPV6_ROUTE));
+	assert_true(k.rt_groups & (1ull << RTNLGRP_NEXTHOP));
 	sync_initial(g);
 
 	refresh_neigh_part(g, 2, ev, sizeof(ev));
