@@ -568,6 +568,23 @@ static void test_refresh_neighbours(void **state)
 	assert_int_equal(s.refresh_neighbours_max, 8);
 	cfg_free(&c);
 
+	/*
+	 * Written again in its section with an empty value, the key adds
+	 * nothing: the list of the lines before stays (this was a memcpy()
+	 * from NULL, found by fuzz-config).
+	 */
+	assert_int_equal(parse(&c,
+			       "[interface eth*]\n"
+			       "refresh_neighbours = 10.0.0.1, fe80::1\n"
+			       "refresh_neighbours =\n",
+			       &e),
+			 0);
+	cfg_sequence_for(&c, "eth0", &s);
+	assert_int_equal(s.refresh_neighbours.n, 2);
+	assert_string_equal(nb_str(&s, 0, a), "10.0.0.1");
+	assert_string_equal(nb_str(&s, 1, a), "fe80::1");
+	cfg_free(&c);
+
 	/* A list on several lines adds up; the most a list takes, and one more. */
 	{
 		char big[CFG_REFRESH_NEIGHBOURS_MAX * 40 + 64];
