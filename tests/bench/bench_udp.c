@@ -34,6 +34,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netlink.h>
+#include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -314,8 +315,8 @@ static int cmd_observe(int argc, char **argv)
 			uint64_t t = now_ns(CLOCK_REALTIME);
 			/* ENOBUFS (an overflow) loses nothing we need: vip_added is best effort. */
 			int len = (int)n;
-			for (struct nlmsghdr *h = (struct nlmsghdr *)nbuf;
-			     n > 0 && NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+			for (const struct nlmsghdr *h = (const struct nlmsghdr *)nbuf;
+			     n > 0 && mnl_nlmsg_ok(h, len); h = mnl_nlmsg_next(h, &len)) {
 				for (int v = 0; v < nvip; v++) {
 					if (!vip_seen[v] && is_vip_add(h, &vips[v])) {
 						vip_seen[v] = 1;
