@@ -220,30 +220,76 @@ static void text_target(const struct daemon_status *s, const struct status_link 
 		buf_printf(out, "  announced %.1f s ago\n", when);
 }
 
+/*
+ * The daemon-wide counters, in the order status shows them: the text
+ * report (a line ends where eol is set), the JSON "counters" object and,
+ * for those with a metric name, the metrics. The per-interface metrics
+ * (cmd_metrics()'s per_if) break the frame counters down instead.
+ */
+enum counter_src { COUNTER_ENGINE, COUNTER_NETLINK, COUNTER_DAEMON };
+
+static const struct counter_desc {
+	const char *text, *json, *metric, *help;
+	enum counter_src src;
+	size_t off;
+	bool eol;
+} counters[] = {
+/* The offset of @f in @type, which must be a uint64_t (counter_value() reads 8 bytes). */
+#define U64_AT(type, f)                                                                            \
+	(offsetof(type, f) + 0 * sizeof(char[sizeof(((type *)0)->f) == sizeof(uint64_t) ? 1 : -1]))
+#define EC(f) COUNTER_ENGINE, U64_AT(struct engine_counters, f)
+#define GC(f) COUNTER_NETLINK, U64_AT(struct gnl_counters, f)
+	{ "probes", "probes", NULL, NULL, EC(probes), false },
+	{ "announcements", "announcements", NULL, NULL, EC(announcements), false },
+	{ "replies", "replies", NULL, NULL, EC(replies), false },
+	{ "relearn", "relearn", NULL, NULL, EC(relearn), true },
+	{ "neighbour advertisements", "neighbour_advertisements", NULL, NULL, EC(na), false },
+	{ "ns probes", "ns_probes", NULL, NULL, EC(ns_probes), false },
+	{ "dad failures", "dad_failures", "dad_failures_total",
+	  "IPv6 addresses whose kernel DAD failed.", EC(dad_failures), true },
+	{ "conflicts", "conflicts", NULL, NULL, EC(conflicts), false },
+	{ "cancellations", "cancellations", "cancellations_total",
+	  "Sequences cancelled before they finished.", EC(cancellations), false },
+	{ "rate-limit delays", "rate_limited", "rate_limit_delays_total",
+	  "Frames delayed by the per-interface rate limit.", EC(rate_limited), false },
+	{ "sequences", "sequences", "sequences_total", "Announcement sequences started.",
+	  EC(sequences), true },
+	{ "netlink resyncs", "resyncs", "netlink_resyncs_total",
+	  "Netlink overflows recovered by a re-dump.", GC(resyncs), false },
+	{ "malformed netlink", "malformed_netlink", "netlink_malformed_total",
+	  "Malformed netlink messages skipped.", GC(malformed), false },
+	{ "send errors", "send_errors", NULL, NULL, COUNTER_DAEMON,
+	  U64_AT(struct daemon_status, send_errors), true },
+	{ "directed refreshes", "refreshes", NULL, NULL, EC(refreshes), false },
+	{ "refresh capped", "refresh_capped", NULL, NULL, EC(refresh_capped), true },
+	{ "lost (out of memory)", "lost", "lost_total",
+	  "Frames, targets or queries dropped: out of memory.", EC(lost), false },
+	{ "notes dropped", "notes_dropped", "notes_dropped_total",
+	  "Engine notes not logged: too many waiting or no memory.", EC(notes_dropped), true },
+#undef EC
+#undef GC
+#undef U64_AT
+};
+
+static unsigned long long counter_value(const struct daemon_status *s, const struct counter_desc *c)
+{
+	const void *base = c->src == COUNTER_ENGINE    ? (const void *)&s->engine
+			   : c->src == COUNTER_NETLINK ? (const void *)&s->netlink
+						       : (const void *)s;
+	uint64_t v;
+
+	memcpy(&v, (const char *)base + c->off, sizeof(v));
+	return (unsigned long long)v;
+}
+
 static void text_end(const struct daemon_status *s, struct buf *out)
 {
-	const struct engine_counters *ec = &s->engine;
-	const struct gnl_counters *gc = &s->netlink;
 	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12];
 
-	buf_printf(out,
-		   "\nCOUNTERS\n"
-		   "  probes %llu  announcements %llu  replies %llu  relearn %llu\n"
-		   "  neighbour advertisements %llu  ns probes %llu  dad failures %llu\n"
-		   "  conflicts %llu  cancellations %llu  rate-limit delays %llu  sequences %llu\n"
-		   "  netlink resyncs %llu  malformed netlink %llu  send errors %llu\n"
-		   "  directed refreshes %llu  refresh capped %llu\n",
-		   (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
-		   (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
-		   (unsigned long long)ec->na, (unsigned long long)ec->ns_probes,
-		   (unsigned long long)ec->dad_failures, (unsigned long long)ec->conflicts,
-		   (unsigned long long)ec->cancellations, (unsigned long long)ec->rate_limited,
-		   (unsigned long long)ec->sequences, (unsigned long long)gc->resyncs,
-		   (unsigned long long)gc->malformed, (unsigned long long)s->send_errors,
-		   (unsigned long long)ec->refreshes, (unsigned long long)ec->refresh_capped);
-
-	buf_printf(out, "  lost (out of memory) %llu  notes dropped %llu\n",
-		   (unsigned long long)ec->lost, (unsigned long long)ec->notes_dropped);
+	buf_printf(out, "\nCOUNTERS\n");
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		buf_printf(out, "  %s %llu%s", counters[i].text, counter_value(s, &counters[i]),
+			   counters[i].eol ? "\n" : "");
 
 	buf_printf(out, "\nRECENT CONFLICTS%s\n", s->n_conflicts ? "" : ": none");
 	for (size_t i = 0; i < s->n_conflicts; i++) {
@@ -350,27 +396,13 @@ static void json_link_end(struct buf *out)
 
 static void json_end(const struct daemon_status *s, struct buf *out)
 {
-	const struct engine_counters *ec = &s->engine;
-	const struct gnl_counters *gc = &s->netlink;
 	char mac[PKT_MAC_STRLEN], a[GARP_ADDR_STRLEN], b[IFNAMSIZ + 12];
 
-	buf_printf(
-	    out,
-	    "],\"counters\":{\"probes\":%llu,\"announcements\":%llu,\"replies\":%llu,"
-	    "\"relearn\":%llu,\"conflicts\":%llu,\"cancellations\":%llu,"
-	    "\"rate_limited\":%llu,\"sequences\":%llu,\"resyncs\":%llu,"
-	    "\"malformed_netlink\":%llu,\"send_errors\":%llu,\"neighbour_advertisements\":%llu,"
-	    "\"ns_probes\":%llu,\"dad_failures\":%llu,\"refreshes\":%llu,"
-	    "\"refresh_capped\":%llu,\"lost\":%llu,\"notes_dropped\":%llu},\"conflicts\":[",
-	    (unsigned long long)ec->probes, (unsigned long long)ec->announcements,
-	    (unsigned long long)ec->replies, (unsigned long long)ec->relearn,
-	    (unsigned long long)ec->conflicts, (unsigned long long)ec->cancellations,
-	    (unsigned long long)ec->rate_limited, (unsigned long long)ec->sequences,
-	    (unsigned long long)gc->resyncs, (unsigned long long)gc->malformed,
-	    (unsigned long long)s->send_errors, (unsigned long long)ec->na,
-	    (unsigned long long)ec->ns_probes, (unsigned long long)ec->dad_failures,
-	    (unsigned long long)ec->refreshes, (unsigned long long)ec->refresh_capped,
-	    (unsigned long long)ec->lost, (unsigned long long)ec->notes_dropped);
+	buf_printf(out, "],\"counters\":{");
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		buf_printf(out, "%s\"%s\":%llu", i ? "," : "", counters[i].json,
+			   counter_value(s, &counters[i]));
+	buf_printf(out, "},\"conflicts\":[");
 	for (size_t i = 0; i < s->n_conflicts; i++) {
 		const struct engine_conflict *c = &s->conflicts[i];
 
@@ -710,7 +742,7 @@ static void metrics_gauges(const struct daemon_status *s, struct buf *out)
 	static const struct {
 		const char *name, *help;
 	} fam[] = {
-		{ "addresses", "IPv4 addresses garpd tracks." },
+		{ "addresses", "Addresses garpd tracks, IPv4 and IPv6." },
 		{ "addresses_in_flight", "Addresses with a sequence in flight (probing, waiting "
 					 "or announcing)." },
 		{ "addresses_in_conflict", "Addresses another host defended (state conflict)." },
@@ -774,8 +806,6 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 		  offsetof(struct if_stats, refresh_capped) },
 	};
 	struct daemon_status s;
-	const struct engine_counters *ec = &s.engine;
-	const struct gnl_counters *gc = &s.netlink;
 
 	if (daemon_status_take(d, &s) < 0) {
 		daemon_status_free(&s);
@@ -793,25 +823,13 @@ static enum control_reply cmd_metrics(struct daemon *d, struct buf *out)
 			buf_printf(out, "\"} %llu\n", (unsigned long long)*v);
 		}
 	}
-	prom_family(out, "sequences_total", "Announcement sequences started.");
-	buf_printf(out, "garpd_sequences_total %llu\n", (unsigned long long)ec->sequences);
-	prom_family(out, "cancellations_total", "Sequences cancelled before they finished.");
-	buf_printf(out, "garpd_cancellations_total %llu\n", (unsigned long long)ec->cancellations);
-	prom_family(out, "rate_limit_delays_total",
-		    "Frames delayed by the per-interface rate limit.");
-	buf_printf(out, "garpd_rate_limit_delays_total %llu\n",
-		   (unsigned long long)ec->rate_limited);
-	prom_family(out, "dad_failures_total", "IPv6 addresses whose kernel DAD failed.");
-	buf_printf(out, "garpd_dad_failures_total %llu\n", (unsigned long long)ec->dad_failures);
-	prom_family(out, "lost_total", "Frames, targets or queries dropped: out of memory.");
-	buf_printf(out, "garpd_lost_total %llu\n", (unsigned long long)ec->lost);
-	prom_family(out, "notes_dropped_total",
-		    "Engine notes not logged: too many waiting or no memory.");
-	buf_printf(out, "garpd_notes_dropped_total %llu\n", (unsigned long long)ec->notes_dropped);
-	prom_family(out, "netlink_resyncs_total", "Netlink overflows recovered by a re-dump.");
-	buf_printf(out, "garpd_netlink_resyncs_total %llu\n", (unsigned long long)gc->resyncs);
-	prom_family(out, "netlink_malformed_total", "Malformed netlink messages skipped.");
-	buf_printf(out, "garpd_netlink_malformed_total %llu\n", (unsigned long long)gc->malformed);
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		if (!counters[i].metric)
+			continue;
+		prom_family(out, counters[i].metric, counters[i].help);
+		buf_printf(out, "garpd_%s %llu\n", counters[i].metric,
+			   counter_value(&s, &counters[i]));
+	}
 	metrics_gauges(&s, out);
 	daemon_status_free(&s);
 	return CONTROL_REPLY_OK;
