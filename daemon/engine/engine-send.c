@@ -164,7 +164,7 @@ void engine_target_emit(struct engine *e, uint64_t now, struct engine_target *t,
 	case ENGINE_FRAME_ANNOUNCE_REQUEST:
 		r = pkt_build_announce_request(
 		    &p.f.frame, t->mac, t->addr.v4,
-		    t->seq.target_mac == CFG_THA_ZERO ? PKT_THA_ZERO : PKT_THA_BROADCAST,
+		    t->seq->target_mac == CFG_THA_ZERO ? PKT_THA_ZERO : PKT_THA_BROADCAST,
 		    PKT_VLAN_NONE);
 		break;
 	case ENGINE_FRAME_ANNOUNCE_REPLY:

@@ -100,6 +100,7 @@ void engine_free(struct engine *e)
 		engine_refresh_link_free(l);
 		free(l);
 	}
+	engine_targets_release(e);
 	free(e->thash);
 	free(e->lhash);
 	free(e->heap.v);
