@@ -289,6 +289,9 @@ struct engine {
 	struct engine_target **thash;
 	size_t thash_size, n_targets;
 	struct engine_seq *seqs; /* the policies sequences started with, still held by a target */
+	/* the targets' storage: chunks of ENGINE_TARGET_CHUNK, freed slots listed by hnext */
+	struct engine_target_chunk *tchunks;
+	struct engine_target *tfree;
 
 	size_t n_probing;    /* targets PROBING or WAITING */
 	size_t n_probing_v6; /* of which IPv6 (own DAD for nodad addresses) */

@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
@@ -112,6 +113,66 @@ static void seq_put(struct engine *e, struct engine_seq *s)
 			break;
 		}
 	free(s);
+}
+
+/* ---- the targets' storage ---------------------------------------------- */
+
+/*
+ * Targets come from chunks, not one malloc() each: no allocator header per
+ * target, and 10,000 of them lie together. A freed slot is reused by the
+ * next target; the chunks go with the engine (engine_targets_release()).
+ */
+#define ENGINE_TARGET_CHUNK 64
+
+struct engine_target_chunk {
+	struct engine_target_chunk *next;
+	struct engine_target t[ENGINE_TARGET_CHUNK];
+};
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+/* A free slot is poisoned but for its link (hnext, the first field): a use after free is
+ * caught. */
+#define SLOT_POISON(t)                                                                             \
+	ASAN_POISON_MEMORY_REGION((char *)(t) + sizeof((t)->hnext),                                \
+				  sizeof(*(t)) - sizeof((t)->hnext))
+#define SLOT_UNPOISON(t) ASAN_UNPOISON_MEMORY_REGION((t), sizeof(*(t)))
+#else
+#define SLOT_POISON(t) ((void)(t))
+#define SLOT_UNPOISON(t) ((void)(t))
+#endif
+
+_Static_assert(offsetof(struct engine_target, hnext) == 0, "a free slot's link comes first");
+
+static struct engine_target *target_alloc(struct engine *e)
+{
+	struct engine_target *t;
+
+	if (!e->tfree) {
+		struct engine_target_chunk *c = malloc(sizeof(*c));
+
+		if (!c)
+			return NULL;
+		c->next = e->tchunks;
+		e->tchunks = c;
+		for (size_t i = ENGINE_TARGET_CHUNK; i-- > 0;) {
+			c->t[i].hnext = e->tfree;
+			e->tfree = &c->t[i];
+			SLOT_POISON(&c->t[i]);
+		}
+	}
+	t = e->tfree;
+	e->tfree = t->hnext;
+	SLOT_UNPOISON(t);
+	memset(t, 0, sizeof(*t));
+	return t;
+}
+
+static void target_release(struct engine *e, struct engine_target *t)
+{
+	t->hnext = e->tfree;
+	e->tfree = t;
+	SLOT_POISON(t);
 }
 
 /* ---- targets ---------------------------------------------------------- */
@@ -316,7 +377,7 @@ static struct engine_target *target_new(struct engine *e, const struct gnl_addr 
 		return NULL;
 	if (e->n_targets + 1 > e->thash_size && engine_target_hash_grow(e) < 0)
 		return NULL;
-	t = calloc(1, sizeof(*t));
+	t = target_alloc(e);
 	if (!t)
 		return NULL;
 	t->ifindex = a->ifindex;
@@ -356,7 +417,7 @@ void engine_target_free(struct engine *e, struct engine_target *t)
 		t->lnext->lprev = t->lprev;
 	e->n_targets--;
 	seq_put(e, t->seq);
-	free(t);
+	target_release(e, t);
 }
 
 void engine_targets_release(struct engine *e)
@@ -368,6 +429,15 @@ void engine_targets_release(struct engine *e)
 		free(s);
 	}
 	e->seqs = NULL;
+	while (e->tchunks) {
+		struct engine_target_chunk *c = e->tchunks;
+
+		e->tchunks = c->next;
+		for (size_t i = 0; i < ENGINE_TARGET_CHUNK; i++)
+			SLOT_UNPOISON(&c->t[i]);
+		free(c);
+	}
+	e->tfree = NULL;
 }
 
 /* ---- the state machine ------------------------------------------------ */
