@@ -56,26 +56,29 @@ struct gnl_link_entry {
  * its key (ifindex, family, prefixlen, address) and what decides whether a
  * repeated RTM_NEWADDR changed it (flags, scope). Nothing else: the events
  * carry what their message said; a removal the cache works out itself
- * (a sweep, a link gone) carries the key and these. 32 bytes.
+ * (a sweep, a link gone) carries the key and these. A slot is the address
+ * (4 or 16 bytes: one table per family) followed by this: 16 bytes an
+ * IPv4 address, 28 an IPv6 one.
  */
-struct gnl_addr_slot {
-	union {
-		struct in_addr v4;
-		struct in6_addr v6;
-	} addr; /* an IPv4 address's last 12 bytes are 0 */
+struct gnl_addr_meta {
 	int ifindex;
 	uint32_t flags;
-	uint32_t gen;	/* the sync generation that last saw it */
 	uint8_t family; /* 0: the slot is empty */
 	uint8_t prefixlen;
 	uint8_t scope;
+	/*
+	 * The sync generation that last saw it, its low byte: a sync's
+	 * beginning moves every address that has the new one's (seen 256
+	 * generations ago) to the one before, so "not this one" stays exact.
+	 */
+	uint8_t gen;
 };
 
 struct gnl_addr_table {
-	struct gnl_addr_slot *s;
+	uint8_t *s; /* cap slots of alen + sizeof(struct gnl_addr_meta) bytes */
 	size_t cap; /* power of two, or 0; at most 3/4 used */
 	size_t n;
-	size_t n_orphans; /* on an ifindex without a cached link */
+	uint8_t alen; /* 4 (IPv4) or 16 (IPv6) */
 };
 
 /*
@@ -91,12 +94,14 @@ struct gnl_addr_table {
  */
 struct gnl_cache {
 	struct gnl_htab links;
-	struct gnl_addr_table addrs;
+	struct gnl_addr_table addrs4, addrs6;
+	size_t n_orphans; /* addresses on an ifindex without a cached link */
 	uint32_t gen;
 	bool syncing;
 };
 
-#define GNL_CACHE_INIT ((struct gnl_cache){ .gen = 1 })
+#define GNL_CACHE_INIT                                                                             \
+	((struct gnl_cache){ .gen = 1, .addrs4 = { .alen = 4 }, .addrs6 = { .alen = 16 } })
 
 void gnl_cache_clear(struct gnl_cache *c);
 

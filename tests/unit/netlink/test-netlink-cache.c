@@ -521,6 +521,45 @@ static void test_addr_table_removals(void **state)
 	assert_int_equal(gnl_cache_n_addrs(&f->c), count);
 }
 
+/*
+ * A slot keeps its sync generation's low byte: a re-dump begun again 256
+ * times (and more) without an end still sweeps what the last one did not
+ * see, and keeps what it saw, in both families' tables.
+ */
+static void test_sync_restarted_256(void **state)
+{
+	struct fx *f = *state;
+	unsigned int n[GNL_EV_RESYNC + 1] = { 0 };
+	struct gnl_addr a, got;
+	struct gnl_event ev;
+
+	addr_msg(f, RTM_NEWADDR, 2, "192.0.2.1", 24, 0, 0);
+	addr_msg(f, RTM_NEWADDR, 2, "192.0.2.2", 24, 0, 0);
+	addr_msg(f, RTM_NEWADDR, 2, "2001:db8::1", 64, 0, 0);
+	addr_msg(f, RTM_NEWADDR, 2, "2001:db8::2", 64, 0, 0);
+	drain(f, n);
+	assert_int_equal(n[GNL_EV_ADDR_NEW], 4);
+	for (int i = 0; i < 256 + 3; i++)
+		gnl_cache_sync_begin(&f->c);
+	addr_msg(f, RTM_NEWADDR, 2, "192.0.2.2", 24, 0, 0);
+	addr_msg(f, RTM_NEWADDR, 2, "2001:db8::2", 64, 0, 0);
+	assert_empty(f);
+	for (int i = 0; i < 256; i++)
+		gnl_cache_sync_begin(&f->c);
+	/* seen 256 generations before this one: not seen by this one */
+	addr_msg(f, RTM_NEWADDR, 2, "192.0.2.2", 24, 0, 0);
+	assert_int_equal(gnl_cache_sync_end(&f->c, &f->q), 0);
+	memset(n, 0, sizeof(n));
+	while (gnl_evq_pop(&f->q, &ev) == 0) {
+		n[ev.type]++;
+		assert_int_equal(ev.type, GNL_EV_ADDR_DEL);
+	}
+	assert_int_equal(n[GNL_EV_ADDR_DEL], 3);
+	assert_int_equal(gnl_cache_n_addrs(&f->c), 1);
+	a = key4(2, "192.0.2.2", 24);
+	assert_true(gnl_cache_addr(&f->c, &a, &got));
+}
+
 static void test_evq_wraps(void **state)
 {
 	struct gnl_evq q = GNL_EVQ_INIT;
@@ -557,6 +596,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_link_del_drops_earlier_addresses, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_addr_table_removals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_restarted_256, setup, teardown),
 		cmocka_unit_test(test_evq_wraps),
 	};
 
