@@ -375,7 +375,8 @@ static struct engine_target *target_new(struct engine *e, const struct gnl_addr 
 
 	if (!l)
 		return NULL;
-	if (e->n_targets + 1 > e->thash_size && engine_target_hash_grow(e) < 0)
+	/* two targets a chain on average at most: the table is 8 bytes a bucket */
+	if (e->n_targets + 1 > 2 * e->thash_size && engine_target_hash_grow(e) < 0)
 		return NULL;
 	t = target_alloc(e);
 	if (!t)
