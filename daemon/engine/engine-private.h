@@ -230,14 +230,6 @@ struct engine_target {
 	uint64_t last_frame_at; /* when an announcement frame (not a probe) left, plus one */
 	/* when an announcement frame was handed out (engine_pop_frame()), plus one */
 	uint64_t sent_at;
-	/*
-	 * Plus one: the instant in which this sequence replaced one whose
-	 * announcement was already handed out. Its first announcement step,
-	 * when due in that very instant, is satisfied by that frame.
-	 */
-	uint64_t covered_at;
-	/* engine-refresh.c's: gen when it was announced: a cancel since voids the refresh */
-	uint64_t refresh_gen;
 	uint32_t sent, total;
 
 	int ifindex;
@@ -257,8 +249,20 @@ struct engine_target {
 	bool configured : 1;  /* state != ENGINE_TS_REMOVED (for engine-refresh.c) */
 	bool router : 1;      /* IPv6: the Router flag of this sequence's advertisements */
 	bool has_started : 1; /* last_started is set */
+	/*
+	 * This sequence replaced, in the instant it started (last_started),
+	 * one whose announcement was already handed out. Its first
+	 * announcement step, when due in that very instant, is satisfied by
+	 * that frame.
+	 */
+	bool covered : 1;
 	/* engine-refresh.c's: announced; its directed refresh waits for the neighbour list */
 	bool refresh_wait : 1;
+	/*
+	 * engine-refresh.c's: what it queued was voided (gen moved on) since
+	 * it was announced: a cancel voids the refresh.
+	 */
+	bool refresh_void : 1;
 };
 
 /* A relearn waiting for its FDB answer. */

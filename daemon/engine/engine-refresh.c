@@ -326,7 +326,7 @@ void engine_refresh_announced(struct engine *e, struct engine_target *t, uint64_
 	if (!l || !l->policy.directed_refresh || !engine_target_can_send(e, t) ||
 	    !(r = refresh_get(e, l, now)))
 		return;
-	t->refresh_gen = t->gen;
+	t->refresh_void = false;
 	if (r->have && r->have_time >= t->last_started) {
 		refresh_send(e, l, r, t, now);
 		return;
@@ -507,8 +507,7 @@ static int lists_build(struct engine_link *l, struct engine_refresh_link *r,
 static bool refresh_waiting(struct engine *e, struct engine_link *l, struct engine_refresh_link *r,
 			    struct engine_target *t, uint64_t now)
 {
-	if (t->gen != t->refresh_gen || !engine_target_can_send(e, t) ||
-	    !l->policy.directed_refresh) {
+	if (t->refresh_void || !engine_target_can_send(e, t) || !l->policy.directed_refresh) {
 		t->refresh_wait = false; /* cancelled since it was announced */
 		return false;
 	}

@@ -302,6 +302,7 @@ bool engine_target_listens(const struct engine_target *t)
 static void target_void_queued(struct engine *e, struct engine_target *t)
 {
 	t->gen = ++e->gen;
+	t->refresh_void = true;
 }
 
 /* target_set()'s deadline: a time, none, or the one already armed. */
@@ -512,7 +513,7 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 	t->sent = 0;
 	t->has_started = true;
 	t->last_started = now;
-	t->covered_at = covered ? now + 1 : 0;
+	t->covered = covered;
 	/* a sequence without probes is an announcement: what a duplicate would be */
 	t->started_kind = kind == ENGINE_ACTION_SEQUENCE && !probe ? ENGINE_ACTION_ANNOUNCE : kind;
 	e->counters.sequences++;
@@ -647,7 +648,7 @@ static void target_step_announce(struct engine *e, struct engine_target *t, uint
 {
 	bool last = t->sent + 1 >= t->total;
 
-	if (!t->sent && t->covered_at == due + 1) {
+	if (!t->sent && t->covered && t->last_started == due) {
 		/* satisfied by the announcement the replaced sequence sent this instant */
 		if (last && t->last_announced != due) {
 			t->last_announced = due;
