@@ -189,8 +189,8 @@ static inline bool engine_tstate_probing(enum engine_tstate s)
 struct engine_target_addr {
 	uint32_t flags; /* IFA_F_* */
 	uint8_t prefixlen;
-	uint8_t scope; /* RT_SCOPE_* */
-};
+	uint8_t scope;	   /* RT_SCOPE_* */
+} __attribute__((packed)); /* 6 bytes, in a target's tail */
 
 /*
  * The part of a link's policy a sequence runs by, taken when it starts:
@@ -200,7 +200,9 @@ struct engine_target_addr {
 struct engine_seq {
 	uint64_t probe_interval_ns, probe_max_ns, probe_wait_ns;
 	uint64_t announce_delay_ns, announce_interval_ns, refresh_interval_ns;
-	uint32_t probes, announcements;
+	/* config allows 0..100; more than UINT16_MAX is taken as UINT16_MAX (a target counts in
+	 * 16 bits) */
+	uint16_t probes, announcements;
 	uint8_t frames;		 /* enum cfg_frames */
 	uint8_t target_mac;	 /* enum cfg_tha */
 	uint8_t on_conflict;	 /* enum cfg_on_conflict */
@@ -230,22 +232,22 @@ struct engine_target {
 	uint64_t last_frame_at; /* when an announcement frame (not a probe) left, plus one */
 	/* when an announcement frame was handed out (engine_pop_frame()), plus one */
 	uint64_t sent_at;
-	uint32_t sent, total;
 
 	int ifindex;
+	struct garp_addr addr; /* the key, with ifindex */
 	struct engine_target_addr a;
-	struct garp_addr addr;		 /* the key, with ifindex */
 	uint8_t mac[PKT_ETH_ALEN];	 /* set when the sequence starts */
 	uint8_t nonce[PKT_ND_NONCE_LEN]; /* IPv6: the nonce of this sequence's DAD probes */
+	uint16_t sent, total;		 /* of this sequence's probes, or announcements */
 
 	/* The condition: written by target_set() alone. */
-	uint8_t state; /* enum engine_tstate */
+	unsigned int state : 4; /* enum engine_tstate */
 	/* enum engine_action: to start when the link can send / the address is usable / the
 	 * hold-down ends */
-	uint8_t want;
+	unsigned int want : 2;
 	/* enum engine_action: what started at last_started, until cancelled: coinciding
 	 * triggers coalesce into it */
-	uint8_t started_kind;
+	unsigned int started_kind : 2;
 	bool configured : 1;  /* state != ENGINE_TS_REMOVED (for engine-refresh.c) */
 	bool router : 1;      /* IPv6: the Router flag of this sequence's advertisements */
 	bool has_started : 1; /* last_started is set */
@@ -264,6 +266,9 @@ struct engine_target {
 	 */
 	bool refresh_void : 1;
 };
+
+_Static_assert(_ENGINE_TS_MAX <= 16 && ENGINE_ACTION_SEQUENCE <= 3,
+	       "struct engine_target's state and actions fit their bits");
 
 /* A relearn waiting for its FDB answer. */
 struct engine_relearn {

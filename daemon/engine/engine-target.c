@@ -57,8 +57,9 @@ static struct engine_seq seq_of(const struct cfg_sequence *c)
 		.announce_delay_ns = c->announce_delay_ns,
 		.announce_interval_ns = c->announce_interval_ns,
 		.refresh_interval_ns = c->refresh_interval_ns,
-		.probes = c->probes,
-		.announcements = c->announcements,
+		.probes = c->probes < UINT16_MAX ? (uint16_t)c->probes : UINT16_MAX,
+		.announcements =
+		    c->announcements < UINT16_MAX ? (uint16_t)c->announcements : UINT16_MAX,
 		.frames = (uint8_t)c->frames,
 		.target_mac = (uint8_t)c->target_mac,
 		.on_conflict = (uint8_t)c->on_conflict,
