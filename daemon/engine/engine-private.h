@@ -193,9 +193,10 @@ struct engine_target_addr {
 } __attribute__((packed)); /* 6 bytes, in a target's tail */
 
 /*
- * The part of a link's policy a sequence runs by, taken when it starts:
- * shared (refcounted) by every target that started with the same one, so
- * 10,000 addresses hold one copy, not 10,000 (engine_seq_get()).
+ * The part of a link's policy a sequence runs by, and the link's MAC,
+ * taken when it starts: shared (refcounted) by every target that started
+ * with the same ones, so 10,000 addresses hold one copy, not 10,000
+ * (seq_get() in engine-target.c).
  */
 struct engine_seq {
 	uint64_t probe_interval_ns, probe_max_ns, probe_wait_ns;
@@ -203,11 +204,12 @@ struct engine_seq {
 	/* config allows 0..100; more than UINT16_MAX is taken as UINT16_MAX (a target counts in
 	 * 16 bits) */
 	uint16_t probes, announcements;
-	uint8_t frames;		 /* enum cfg_frames */
-	uint8_t target_mac;	 /* enum cfg_tha */
-	uint8_t on_conflict;	 /* enum cfg_on_conflict */
-	uint32_t refs;		 /* targets holding it; 0 for engine_seq_none */
-	struct engine_seq *next; /* struct engine's seqs */
+	uint8_t frames;		   /* enum cfg_frames */
+	uint8_t target_mac;	   /* enum cfg_tha */
+	uint8_t on_conflict;	   /* enum cfg_on_conflict */
+	uint8_t mac[PKT_ETH_ALEN]; /* the link's when the sequence started: its frames' */
+	uint32_t refs;		   /* targets holding it; 0 for the one of a target never started */
+	struct engine_seq *next;   /* struct engine's seqs */
 };
 
 /*
@@ -236,9 +238,8 @@ struct engine_target {
 	int ifindex;
 	struct garp_addr addr; /* the key, with ifindex */
 	struct engine_target_addr a;
-	uint8_t mac[PKT_ETH_ALEN];	 /* set when the sequence starts */
 	uint8_t nonce[PKT_ND_NONCE_LEN]; /* IPv6: the nonce of this sequence's DAD probes */
-	uint16_t sent, total;		 /* of this sequence's probes, or announcements */
+	uint16_t sent; /* of this sequence's probes, or announcements: engine_target_total() */
 
 	/* The condition: written by target_set() alone. */
 	unsigned int state : 4; /* enum engine_tstate */
@@ -265,7 +266,15 @@ struct engine_target {
 	 * it was announced: a cancel voids the refresh.
 	 */
 	bool refresh_void : 1;
+	/* sent counts probes (of seq->probes), else announcements (of seq->announcements) */
+	bool counts_probes : 1;
 };
+
+/* How many probes, or announcements, the sequence sends (status: sent of total). */
+static inline uint16_t engine_target_total(const struct engine_target *t)
+{
+	return t->counts_probes ? t->seq->probes : t->seq->announcements;
+}
 
 _Static_assert(_ENGINE_TS_MAX <= 16 && ENGINE_ACTION_SEQUENCE <= 3,
 	       "struct engine_target's state and actions fit their bits");

@@ -250,9 +250,10 @@ static int refresh_build(struct pkt_frame *ret, const struct engine_target *t,
 	const uint8_t *mac = (nb->flags & NB_MAC) ? nb->mac : NULL;
 
 	if (t->addr.family == AF_INET6)
-		return pkt_build_directed_ns(ret, t->mac, &t->addr.v6, mac, &nb->ip.v6,
+		return pkt_build_directed_ns(ret, t->seq->mac, &t->addr.v6, mac, &nb->ip.v6,
 					     PKT_VLAN_NONE);
-	return pkt_build_directed_request(ret, t->mac, t->addr.v4, mac, nb->ip.v4, PKT_VLAN_NONE);
+	return pkt_build_directed_request(ret, t->seq->mac, t->addr.v4, mac, nb->ip.v4,
+					  PKT_VLAN_NONE);
 }
 
 /* One directed refresh per neighbour of @t's link, now. */

@@ -48,9 +48,9 @@ static uint64_t rng_range(struct engine *e, uint64_t lo, uint64_t hi)
 /* What a target that never started holds: nothing to count, nothing to free. */
 static struct engine_seq seq_none;
 
-static struct engine_seq seq_of(const struct cfg_sequence *c)
+static struct engine_seq seq_of(const struct cfg_sequence *c, const uint8_t *mac)
 {
-	return (struct engine_seq){
+	struct engine_seq s = {
 		.probe_interval_ns = c->probe_interval_ns,
 		.probe_max_ns = c->probe_max_ns,
 		.probe_wait_ns = c->probe_wait_ns,
@@ -64,6 +64,9 @@ static struct engine_seq seq_of(const struct cfg_sequence *c)
 		.target_mac = (uint8_t)c->target_mac,
 		.on_conflict = (uint8_t)c->on_conflict,
 	};
+
+	memcpy(s.mac, mac, PKT_ETH_ALEN);
+	return s;
 }
 
 static bool seq_eq(const struct engine_seq *x, const struct engine_seq *y)
@@ -74,18 +77,21 @@ static bool seq_eq(const struct engine_seq *x, const struct engine_seq *y)
 	       x->announce_interval_ns == y->announce_interval_ns &&
 	       x->refresh_interval_ns == y->refresh_interval_ns && x->probes == y->probes &&
 	       x->announcements == y->announcements && x->frames == y->frames &&
-	       x->target_mac == y->target_mac && x->on_conflict == y->on_conflict;
+	       x->target_mac == y->target_mac && x->on_conflict == y->on_conflict &&
+	       engine_mac_eq(x->mac, y->mac);
 }
 
 /*
- * @policy's sequence part, shared: the one already held by a target when
- * there is one (few distinct policies exist: one per interface section at
- * most), else a new one. The most recently used is found first.
- * Return: a reference (engine_seq_put() drops it), NULL when out of memory.
+ * @policy's sequence part with @mac, shared: the one already held by a
+ * target when there is one (few distinct ones exist: a policy per
+ * interface section, a MAC per link at most), else a new one. The most
+ * recently used is found first: the targets of one link start together.
+ * Return: a reference (seq_put() drops it), NULL when out of memory.
  */
-static struct engine_seq *seq_get(struct engine *e, const struct cfg_sequence *policy)
+static struct engine_seq *seq_get(struct engine *e, const struct cfg_sequence *policy,
+				  const uint8_t *mac)
 {
-	struct engine_seq want = seq_of(policy), *s, **p;
+	struct engine_seq want = seq_of(policy, mac), *s, **p;
 
 	for (p = &e->seqs; (s = *p); p = &s->next)
 		if (seq_eq(s, &want)) {
@@ -493,7 +499,7 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 	bool probe;
 
 	assert(l && kind != ENGINE_ACTION_NONE);
-	seq = seq_get(e, &l->policy);
+	seq = seq_get(e, &l->policy, l->l.mac);
 	if (!seq) {
 		/* out of memory: nothing starts, and that is noted, as for the timer heap */
 		target_set(e, t, ENGINE_TS_CANCELLED, t->want, DEADLINE_NONE);
@@ -502,7 +508,6 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 	}
 	seq_put(e, t->seq);
 	t->seq = seq;
-	memcpy(t->mac, l->l.mac, PKT_ETH_ALEN);
 	probe = target_would_probe(t, t->seq->probes, kind);
 	if (target_is_v6(t)) {
 		uint64_t r = rng_next(e);
@@ -521,7 +526,7 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 	engine_refresh_started(e, l, t, now);
 	if (probe) {
 		n.probes = t->seq->probes;
-		t->total = t->seq->probes;
+		t->counts_probes = true;
 		engine_note_push(e, &n);
 		/* RFC 5227 §2.1.1: wait PROBE_WAIT (random) before the first probe */
 		target_set(e, t, ENGINE_TS_PROBING, ENGINE_ACTION_NONE,
@@ -529,7 +534,7 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 						  ? rng_range(e, 0, t->seq->probe_wait_ns)
 						  : 0)));
 	} else {
-		t->total = t->seq->announcements;
+		t->counts_probes = false;
 		engine_note_push(e, &n);
 		target_set(e, t,
 			   kind == ENGINE_ACTION_SEQUENCE ? ENGINE_TS_SEQ_ANNOUNCING
@@ -647,7 +652,7 @@ int engine_target_trigger_rebind(struct engine *e, struct engine_target *t, enum
 
 static void target_step_announce(struct engine *e, struct engine_target *t, uint64_t due)
 {
-	bool last = t->sent + 1 >= t->total;
+	bool last = t->sent + 1 >= engine_target_total(t);
 
 	if (!t->sent && t->covered && t->last_started == due) {
 		/* satisfied by the announcement the replaced sequence sent this instant */
@@ -694,7 +699,7 @@ void engine_target_timer(struct engine *e, struct engine_target *t, uint64_t due
 		    e, due, t, target_is_v6(t) ? ENGINE_FRAME_NS_PROBE : ENGINE_FRAME_PROBE, false);
 		t->last_probe = due;
 		t->sent++;
-		if (t->sent < t->total)
+		if (t->sent < engine_target_total(t))
 			target_set(e, t, ENGINE_TS_PROBING, t->want,
 				   deadline_at(engine_add_sat(due, probe_interval(e, t))));
 		else if (t->seq->announcements)
@@ -706,12 +711,12 @@ void engine_target_timer(struct engine *e, struct engine_target *t, uint64_t due
 	case ENGINE_TS_WAITING:
 	case ENGINE_TS_DEFENDED:
 		t->sent = 0;
-		t->total = t->seq->announcements;
+		t->counts_probes = false;
 		target_set(e, t, ENGINE_TS_SEQ_ANNOUNCING, t->want, DEADLINE_NONE);
 		/* fall through */
 	case ENGINE_TS_ANNOUNCING:
 	case ENGINE_TS_SEQ_ANNOUNCING:
-		if (!t->total) {
+		if (!engine_target_total(t)) {
 			target_done(e, t, due);
 			return;
 		}
@@ -1047,7 +1052,7 @@ void engine_foreach_target(const struct engine *e,
 				.addr = t->addr,
 				.state = engine_tstate_public(t->state),
 				.sent = t->sent,
-				.total = t->total,
+				.total = engine_target_total(t),
 				.last_announced = t->last_announced,
 				.addr_flags = t->a.flags,
 			};
