@@ -645,6 +645,18 @@ static void test_seq_shared(void **state)
 	assert_int_equal(n_seqs(&x), 1);
 	assert_ptr_equal(t4->seq, t3->seq);
 	assert_int_equal(t3->seq->refs, 2);
+
+	/* the MAC a sequence sends from is part of it: a new MAC, a new one for what restarts */
+	advance(&x, S(10));
+	x.nf = 0;
+	x.link.mac[5] = 0x77;
+	engine_link(x.e, x.now, &x.link, GNL_CHANGE_MAC);
+	drain(&x);
+	assert_int_equal(x.e->seqs->mac[5], 0x77);
+	assert_ptr_equal(t3->seq, x.e->seqs);
+	assert_ptr_equal(t4->seq, x.e->seqs);
+	assert_int_equal(n_seqs(&x), 1);
+	assert_true(x.nf > 0);
 	fini(&x);
 }
 
