@@ -47,15 +47,38 @@ struct gnl_htab {
 struct gnl_link_entry {
 	struct gnl_hnode node; /* by ifindex */
 	uint32_t gen;	       /* the sync generation that last saw it */
+	uint32_t n_addrs;      /* cached addresses on it: a link's removal looks for them */
 	struct gnl_link link;
 };
 
-struct gnl_addr_entry {
-	struct gnl_hnode node;	  /* by key: addr's ifindex, family, prefixlen and address */
-	struct gnl_hnode if_node; /* by ifindex, to drop a link's addresses */
-	uint32_t gen;
-	uint32_t hash; /* of the key, kept for the table's growth */
-	struct gnl_addr addr;
+/*
+ * One cached address, a slot of an open-addressing table (linear probing):
+ * its key (ifindex, family, prefixlen, address) and what decides whether a
+ * repeated RTM_NEWADDR changed it (flags, scope). Nothing else: the events
+ * carry what their message said; a removal the cache works out itself
+ * (a sweep, a link gone) carries the key and these. A slot is the address
+ * (4 or 16 bytes: one table per family) followed by this: 16 bytes an
+ * IPv4 address, 28 an IPv6 one.
+ */
+struct gnl_addr_meta {
+	int ifindex;
+	uint32_t flags;
+	uint8_t family; /* 0: the slot is empty */
+	uint8_t prefixlen;
+	uint8_t scope;
+	/*
+	 * The sync generation that last saw it, its low byte: a sync's
+	 * beginning moves every address that has the new one's (seen 256
+	 * generations ago) to the one before, so "not this one" stays exact.
+	 */
+	uint8_t gen;
+};
+
+struct gnl_addr_table {
+	uint8_t *s; /* cap slots of alen + sizeof(struct gnl_addr_meta) bytes */
+	size_t cap; /* power of two, or 0; at most 3/4 used */
+	size_t n;
+	uint8_t alen; /* 4 (IPv4) or 16 (IPv6) */
 };
 
 /*
@@ -71,13 +94,14 @@ struct gnl_addr_entry {
  */
 struct gnl_cache {
 	struct gnl_htab links;
-	struct gnl_htab addrs;
-	struct gnl_htab addrs_by_if;
+	struct gnl_addr_table addrs4, addrs6;
+	size_t n_orphans; /* addresses on an ifindex without a cached link */
 	uint32_t gen;
 	bool syncing;
 };
 
-#define GNL_CACHE_INIT ((struct gnl_cache){ .gen = 1 })
+#define GNL_CACHE_INIT                                                                             \
+	((struct gnl_cache){ .gen = 1, .addrs4 = { .alen = 4 }, .addrs6 = { .alen = 16 } })
 
 void gnl_cache_clear(struct gnl_cache *c);
 
@@ -93,7 +117,8 @@ void gnl_cache_sync_begin(struct gnl_cache *c);
 int gnl_cache_sync_end(struct gnl_cache *c, struct gnl_evq *q);
 
 const struct gnl_link *gnl_cache_link(const struct gnl_cache *c, int ifindex);
-const struct gnl_addr *gnl_cache_addr(const struct gnl_cache *c, const struct gnl_addr *a);
+/* @a's key as cached: flags, scope and key into @ret (no label). Return: false when not cached. */
+bool gnl_cache_addr(const struct gnl_cache *c, const struct gnl_addr *a, struct gnl_addr *ret);
 size_t gnl_cache_n_links(const struct gnl_cache *c);
 void gnl_cache_foreach_link(const struct gnl_cache *c,
 			    void (*fn)(void *userdata, const struct gnl_link *link),

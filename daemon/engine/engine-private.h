@@ -182,52 +182,102 @@ static inline bool engine_tstate_probing(enum engine_tstate s)
 	return s == ENGINE_TS_PROBING || s == ENGINE_TS_WAITING || s == ENGINE_TS_DEFENDED;
 }
 
+/*
+ * What a target keeps of the address netlink reported: what decides
+ * whether it may be announced, and the prefix (engine-refresh.c).
+ */
+struct engine_target_addr {
+	uint32_t flags; /* IFA_F_* */
+	uint8_t prefixlen;
+	uint8_t scope;	   /* RT_SCOPE_* */
+} __attribute__((packed)); /* 6 bytes, in a target's tail */
+
+/*
+ * The part of a link's policy a sequence runs by, and the link's MAC,
+ * taken when it starts: shared (refcounted) by every target that started
+ * with the same ones, so 10,000 addresses hold one copy, not 10,000
+ * (seq_get() in engine-target.c).
+ */
+struct engine_seq {
+	uint64_t probe_interval_ns, probe_max_ns, probe_wait_ns;
+	uint64_t announce_delay_ns, announce_interval_ns, refresh_interval_ns;
+	/* config allows 0..100; more than UINT16_MAX is taken as UINT16_MAX (a target counts in
+	 * 16 bits) */
+	uint16_t probes, announcements;
+	uint8_t frames;		   /* enum cfg_frames */
+	uint8_t target_mac;	   /* enum cfg_tha */
+	uint8_t on_conflict;	   /* enum cfg_on_conflict */
+	uint8_t mac[PKT_ETH_ALEN]; /* the link's when the sequence started: its frames' */
+	uint32_t refs;		   /* targets holding it; 0 for the one of a target never started */
+	struct engine_seq *next;   /* struct engine's seqs */
+};
+
+/*
+ * One address. Laid out small (10,000 of them is the design point):
+ * pointers and times first, the enums as bytes, the flags as bits.
+ */
 struct engine_target {
-	int ifindex;
-	struct garp_addr addr; /* the key, with ifindex */
-	struct gnl_addr a;
-
-	/* The condition: written by target_set() alone. */
-	enum engine_tstate state;
-	enum engine_action
-	    want; /* to start when the link can send / the address is usable / the hold-down ends */
+	struct engine_target *hnext;
+	struct engine_target *lprev, *lnext; /* on the link */
+	/* the policy of the sequence in flight (or the last one); engine_seq_none before any */
+	struct engine_seq *seq;
 	struct engine_tnode timer; /* the state's deadline */
-	bool configured;	   /* state != ENGINE_TS_REMOVED (for engine-refresh.c) */
 
-	/* The sequence in flight (or the last one): set when it starts, advanced by its steps. */
-	struct cfg_sequence seq; /* the policy it started with */
-	uint8_t mac[PKT_ETH_ALEN];
-	bool router; /* IPv6: the Router flag of this sequence's advertisements */
-	uint8_t nonce[PKT_ND_NONCE_LEN]; /* IPv6: the nonce of this sequence's DAD probes */
-	uint32_t sent, total;
 	uint64_t last_probe;
 	uint64_t gen; /* frames queued under another generation are void */
-
 	/*
 	 * What happened when: coinciding triggers coalesce against it (one
 	 * instant, one sequence), the hold-down counts from last_started.
 	 */
-	bool has_started;
 	uint64_t last_started;
-	/* what started at last_started, until cancelled: coinciding triggers coalesce into it */
-	enum engine_action started_kind;
 	uint64_t last_announced;
 	uint64_t last_frame_at; /* when an announcement frame (not a probe) left, plus one */
 	/* when an announcement frame was handed out (engine_pop_frame()), plus one */
 	uint64_t sent_at;
-	/*
-	 * Plus one: the instant in which this sequence replaced one whose
-	 * announcement was already handed out. Its first announcement step,
-	 * when due in that very instant, is satisfied by that frame.
-	 */
-	uint64_t covered_at;
 
-	struct engine_target *hnext;
-	struct engine_target *lprev, *lnext; /* on the link */
-	/* engine-refresh.c's: the directed refresh of the last announcement */
-	bool refresh_wait;    /* announced; its directed refresh waits for the neighbour list */
-	uint64_t refresh_gen; /* gen when it was announced: a cancel since voids the refresh */
+	int ifindex;
+	struct garp_addr addr; /* the key, with ifindex */
+	struct engine_target_addr a;
+	uint8_t nonce[PKT_ND_NONCE_LEN]; /* IPv6: the nonce of this sequence's DAD probes */
+	uint16_t sent; /* of this sequence's probes, or announcements: engine_target_total() */
+
+	/* The condition: written by target_set() alone. */
+	unsigned int state : 4; /* enum engine_tstate */
+	/* enum engine_action: to start when the link can send / the address is usable / the
+	 * hold-down ends */
+	unsigned int want : 2;
+	/* enum engine_action: what started at last_started, until cancelled: coinciding
+	 * triggers coalesce into it */
+	unsigned int started_kind : 2;
+	bool configured : 1;  /* state != ENGINE_TS_REMOVED (for engine-refresh.c) */
+	bool router : 1;      /* IPv6: the Router flag of this sequence's advertisements */
+	bool has_started : 1; /* last_started is set */
+	/*
+	 * This sequence replaced, in the instant it started (last_started),
+	 * one whose announcement was already handed out. Its first
+	 * announcement step, when due in that very instant, is satisfied by
+	 * that frame.
+	 */
+	bool covered : 1;
+	/* engine-refresh.c's: announced; its directed refresh waits for the neighbour list */
+	bool refresh_wait : 1;
+	/*
+	 * engine-refresh.c's: what it queued was voided (gen moved on) since
+	 * it was announced: a cancel voids the refresh.
+	 */
+	bool refresh_void : 1;
+	/* sent counts probes (of seq->probes), else announcements (of seq->announcements) */
+	bool counts_probes : 1;
 };
+
+/* How many probes, or announcements, the sequence sends (status: sent of total). */
+static inline uint16_t engine_target_total(const struct engine_target *t)
+{
+	return t->counts_probes ? t->seq->probes : t->seq->announcements;
+}
+
+_Static_assert(_ENGINE_TS_MAX <= 16 && ENGINE_ACTION_SEQUENCE <= 3,
+	       "struct engine_target's state and actions fit their bits");
 
 /* A relearn waiting for its FDB answer. */
 struct engine_relearn {
@@ -256,6 +306,10 @@ struct engine {
 
 	struct engine_target **thash;
 	size_t thash_size, n_targets;
+	struct engine_seq *seqs; /* the policies sequences started with, still held by a target */
+	/* the targets' storage: chunks of ENGINE_TARGET_CHUNK, freed slots listed by hnext */
+	struct engine_target_chunk *tchunks;
+	struct engine_target *tfree;
 
 	size_t n_probing;    /* targets PROBING or WAITING */
 	size_t n_probing_v6; /* of which IPv6 (own DAD for nodad addresses) */
@@ -345,6 +399,8 @@ bool engine_target_can_send(const struct engine *e, const struct engine_target *
 bool engine_target_listens(const struct engine_target *t);
 enum engine_action engine_target_take_want(struct engine *e, struct engine_target *t);
 void engine_target_free(struct engine *e, struct engine_target *t);
+/* Frees what engine_free() leaves of the targets' storage (their targets freed already). */
+void engine_targets_release(struct engine *e);
 /* Stops what is in flight (return: true) and keeps it in want; voids what is queued. */
 bool engine_target_cancel(struct engine *e, struct engine_target *t,
 			  enum engine_cancel_reason reason, uint64_t now);

@@ -58,8 +58,8 @@ void engine_arp(struct engine *e, uint64_t now, int ifindex, const struct pkt_ar
 			for (size_t k = 0; k < n && !own; k++)
 				own = engine_mac_eq(chain[k]->l.mac, arp->sha) ||
 				      engine_mac_eq(chain[k]->l.mac, arp->eth_src);
-			own = own || engine_mac_eq(t->mac, arp->sha) ||
-			      engine_mac_eq(t->mac, arp->eth_src);
+			own = own || engine_mac_eq(t->seq->mac, arp->sha) ||
+			      engine_mac_eq(t->seq->mac, arp->eth_src);
 			if (own)
 				continue;
 			/*
@@ -93,8 +93,8 @@ void engine_nd(struct engine *e, uint64_t now, int ifindex, const struct pkt_nd 
 		for (size_t k = 0; k < n && !own; k++)
 			own = engine_mac_eq(chain[k]->l.mac, nd->eth_src) ||
 			      (nd->has_lladdr && engine_mac_eq(chain[k]->l.mac, nd->lladdr));
-		own = own || engine_mac_eq(t->mac, nd->eth_src) ||
-		      (nd->has_lladdr && engine_mac_eq(t->mac, nd->lladdr));
+		own = own || engine_mac_eq(t->seq->mac, nd->eth_src) ||
+		      (nd->has_lladdr && engine_mac_eq(t->seq->mac, nd->lladdr));
 		if (own)
 			continue;
 		if (nd->type == PKT_ICMPV6_NS) {

@@ -250,9 +250,10 @@ static int refresh_build(struct pkt_frame *ret, const struct engine_target *t,
 	const uint8_t *mac = (nb->flags & NB_MAC) ? nb->mac : NULL;
 
 	if (t->addr.family == AF_INET6)
-		return pkt_build_directed_ns(ret, t->mac, &t->addr.v6, mac, &nb->ip.v6,
+		return pkt_build_directed_ns(ret, t->seq->mac, &t->addr.v6, mac, &nb->ip.v6,
 					     PKT_VLAN_NONE);
-	return pkt_build_directed_request(ret, t->mac, t->addr.v4, mac, nb->ip.v4, PKT_VLAN_NONE);
+	return pkt_build_directed_request(ret, t->seq->mac, t->addr.v4, mac, nb->ip.v4,
+					  PKT_VLAN_NONE);
 }
 
 /* One directed refresh per neighbour of @t's link, now. */
@@ -326,7 +327,7 @@ void engine_refresh_announced(struct engine *e, struct engine_target *t, uint64_
 	if (!l || !l->policy.directed_refresh || !engine_target_can_send(e, t) ||
 	    !(r = refresh_get(e, l, now)))
 		return;
-	t->refresh_gen = t->gen;
+	t->refresh_void = false;
 	if (r->have && r->have_time >= t->last_started) {
 		refresh_send(e, l, r, t, now);
 		return;
@@ -507,8 +508,7 @@ static int lists_build(struct engine_link *l, struct engine_refresh_link *r,
 static bool refresh_waiting(struct engine *e, struct engine_link *l, struct engine_refresh_link *r,
 			    struct engine_target *t, uint64_t now)
 {
-	if (t->gen != t->refresh_gen || !engine_target_can_send(e, t) ||
-	    !l->policy.directed_refresh) {
+	if (t->refresh_void || !engine_target_can_send(e, t) || !l->policy.directed_refresh) {
 		t->refresh_wait = false; /* cancelled since it was announced */
 		return false;
 	}

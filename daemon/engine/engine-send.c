@@ -159,22 +159,22 @@ void engine_target_emit(struct engine *e, uint64_t now, struct engine_target *t,
 
 	switch (kind) {
 	case ENGINE_FRAME_PROBE:
-		r = pkt_build_probe(&p.f.frame, t->mac, t->addr.v4, PKT_VLAN_NONE);
+		r = pkt_build_probe(&p.f.frame, t->seq->mac, t->addr.v4, PKT_VLAN_NONE);
 		break;
 	case ENGINE_FRAME_ANNOUNCE_REQUEST:
 		r = pkt_build_announce_request(
-		    &p.f.frame, t->mac, t->addr.v4,
-		    t->seq.target_mac == CFG_THA_ZERO ? PKT_THA_ZERO : PKT_THA_BROADCAST,
+		    &p.f.frame, t->seq->mac, t->addr.v4,
+		    t->seq->target_mac == CFG_THA_ZERO ? PKT_THA_ZERO : PKT_THA_BROADCAST,
 		    PKT_VLAN_NONE);
 		break;
 	case ENGINE_FRAME_ANNOUNCE_REPLY:
-		r = pkt_build_announce_reply(&p.f.frame, t->mac, t->addr.v4, PKT_VLAN_NONE);
+		r = pkt_build_announce_reply(&p.f.frame, t->seq->mac, t->addr.v4, PKT_VLAN_NONE);
 		break;
 	case ENGINE_FRAME_NS_PROBE:
-		r = pkt_build_dad_ns(&p.f.frame, t->mac, &t->addr.v6, t->nonce, PKT_VLAN_NONE);
+		r = pkt_build_dad_ns(&p.f.frame, t->seq->mac, &t->addr.v6, t->nonce, PKT_VLAN_NONE);
 		break;
 	case ENGINE_FRAME_NA:
-		r = pkt_build_na(&p.f.frame, t->mac, &t->addr.v6, t->router, PKT_VLAN_NONE);
+		r = pkt_build_na(&p.f.frame, t->seq->mac, &t->addr.v6, t->router, PKT_VLAN_NONE);
 		break;
 	default:
 		r = -EINVAL;

@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
@@ -42,7 +43,153 @@ static uint64_t rng_range(struct engine *e, uint64_t lo, uint64_t hi)
 	return lo + rng_next(e) % (hi - lo + 1);
 }
 
+/* ---- the policies sequences run by -------------------------------------- */
+
+/* What a target that never started holds: nothing to count, nothing to free. */
+static struct engine_seq seq_none;
+
+static struct engine_seq seq_of(const struct cfg_sequence *c, const uint8_t *mac)
+{
+	struct engine_seq s = {
+		.probe_interval_ns = c->probe_interval_ns,
+		.probe_max_ns = c->probe_max_ns,
+		.probe_wait_ns = c->probe_wait_ns,
+		.announce_delay_ns = c->announce_delay_ns,
+		.announce_interval_ns = c->announce_interval_ns,
+		.refresh_interval_ns = c->refresh_interval_ns,
+		.probes = c->probes < UINT16_MAX ? (uint16_t)c->probes : UINT16_MAX,
+		.announcements =
+		    c->announcements < UINT16_MAX ? (uint16_t)c->announcements : UINT16_MAX,
+		.frames = (uint8_t)c->frames,
+		.target_mac = (uint8_t)c->target_mac,
+		.on_conflict = (uint8_t)c->on_conflict,
+	};
+
+	memcpy(s.mac, mac, PKT_ETH_ALEN);
+	return s;
+}
+
+static bool seq_eq(const struct engine_seq *x, const struct engine_seq *y)
+{
+	return x->probe_interval_ns == y->probe_interval_ns && x->probe_max_ns == y->probe_max_ns &&
+	       x->probe_wait_ns == y->probe_wait_ns &&
+	       x->announce_delay_ns == y->announce_delay_ns &&
+	       x->announce_interval_ns == y->announce_interval_ns &&
+	       x->refresh_interval_ns == y->refresh_interval_ns && x->probes == y->probes &&
+	       x->announcements == y->announcements && x->frames == y->frames &&
+	       x->target_mac == y->target_mac && x->on_conflict == y->on_conflict &&
+	       engine_mac_eq(x->mac, y->mac);
+}
+
+/*
+ * @policy's sequence part with @mac, shared: the one already held by a
+ * target when there is one (few distinct ones exist: a policy per
+ * interface section, a MAC per link at most), else a new one. The most
+ * recently used is found first: the targets of one link start together.
+ * Return: a reference (seq_put() drops it), NULL when out of memory.
+ */
+static struct engine_seq *seq_get(struct engine *e, const struct cfg_sequence *policy,
+				  const uint8_t *mac)
+{
+	struct engine_seq want = seq_of(policy, mac), *s, **p;
+
+	for (p = &e->seqs; (s = *p); p = &s->next)
+		if (seq_eq(s, &want)) {
+			*p = s->next; /* to the front */
+			break;
+		}
+	if (!s) {
+		s = malloc(sizeof(*s));
+		if (!s)
+			return NULL;
+		*s = want;
+	}
+	s->next = e->seqs;
+	e->seqs = s;
+	s->refs++;
+	return s;
+}
+
+static void seq_put(struct engine *e, struct engine_seq *s)
+{
+	if (s == &seq_none || --s->refs)
+		return;
+	for (struct engine_seq **p = &e->seqs; *p; p = &(*p)->next)
+		if (*p == s) {
+			*p = s->next;
+			break;
+		}
+	free(s);
+}
+
+/* ---- the targets' storage ---------------------------------------------- */
+
+/*
+ * Targets come from chunks, not one malloc() each: no allocator header per
+ * target, and 10,000 of them lie together. A freed slot is reused by the
+ * next target; the chunks go with the engine (engine_targets_release()).
+ */
+#define ENGINE_TARGET_CHUNK 64
+
+struct engine_target_chunk {
+	struct engine_target_chunk *next;
+	struct engine_target t[ENGINE_TARGET_CHUNK];
+};
+
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/asan_interface.h>
+/* A free slot is poisoned but for its link (hnext, the first field): a use after free is
+ * caught. */
+#define SLOT_POISON(t)                                                                             \
+	ASAN_POISON_MEMORY_REGION((char *)(t) + sizeof((t)->hnext),                                \
+				  sizeof(*(t)) - sizeof((t)->hnext))
+#define SLOT_UNPOISON(t) ASAN_UNPOISON_MEMORY_REGION((t), sizeof(*(t)))
+#else
+#define SLOT_POISON(t) ((void)(t))
+#define SLOT_UNPOISON(t) ((void)(t))
+#endif
+
+_Static_assert(offsetof(struct engine_target, hnext) == 0, "a free slot's link comes first");
+
+static struct engine_target *target_alloc(struct engine *e)
+{
+	struct engine_target *t;
+
+	if (!e->tfree) {
+		struct engine_target_chunk *c = malloc(sizeof(*c));
+
+		if (!c)
+			return NULL;
+		c->next = e->tchunks;
+		e->tchunks = c;
+		for (size_t i = ENGINE_TARGET_CHUNK; i-- > 0;) {
+			c->t[i].hnext = e->tfree;
+			e->tfree = &c->t[i];
+			SLOT_POISON(&c->t[i]);
+		}
+	}
+	t = e->tfree;
+	e->tfree = t->hnext;
+	SLOT_UNPOISON(t);
+	memset(t, 0, sizeof(*t));
+	return t;
+}
+
+static void target_release(struct engine *e, struct engine_target *t)
+{
+	t->hnext = e->tfree;
+	e->tfree = t;
+	SLOT_POISON(t);
+}
+
 /* ---- targets ---------------------------------------------------------- */
+
+static struct engine_target_addr target_addr_of(const struct gnl_addr *a)
+{
+	return (struct engine_target_addr){ .flags = a->flags,
+					    .prefixlen = a->prefixlen,
+					    .scope = a->scope };
+}
 
 /* The key of a gnl_addr: its family and address. */
 static struct garp_addr addr_key(const struct gnl_addr *a)
@@ -162,6 +309,7 @@ bool engine_target_listens(const struct engine_target *t)
 static void target_void_queued(struct engine *e, struct engine_target *t)
 {
 	t->gen = ++e->gen;
+	t->refresh_void = true;
 }
 
 /* target_set()'s deadline: a time, none, or the one already armed. */
@@ -235,14 +383,16 @@ static struct engine_target *target_new(struct engine *e, const struct gnl_addr 
 
 	if (!l)
 		return NULL;
-	if (e->n_targets + 1 > e->thash_size && engine_target_hash_grow(e) < 0)
+	/* two targets a chain on average at most: the table is 8 bytes a bucket */
+	if (e->n_targets + 1 > 2 * e->thash_size && engine_target_hash_grow(e) < 0)
 		return NULL;
-	t = calloc(1, sizeof(*t));
+	t = target_alloc(e);
 	if (!t)
 		return NULL;
 	t->ifindex = a->ifindex;
 	t->addr = addr_key(a);
-	t->a = *a;
+	t->a = target_addr_of(a);
+	t->seq = &seq_none;
 	/* not configured until engine_addr() says so */
 	t->state = ENGINE_TS_REMOVED;
 	t->timer = (struct engine_tnode){ .idx = ENGINE_TNODE_NONE, .type = ENGINE_TNODE_TARGET };
@@ -275,7 +425,28 @@ void engine_target_free(struct engine *e, struct engine_target *t)
 	if (t->lnext)
 		t->lnext->lprev = t->lprev;
 	e->n_targets--;
-	free(t);
+	seq_put(e, t->seq);
+	target_release(e, t);
+}
+
+void engine_targets_release(struct engine *e)
+{
+	struct engine_seq *s, *next;
+
+	for (s = e->seqs; s; s = next) {
+		next = s->next;
+		free(s);
+	}
+	e->seqs = NULL;
+	while (e->tchunks) {
+		struct engine_target_chunk *c = e->tchunks;
+
+		e->tchunks = c->next;
+		for (size_t i = 0; i < ENGINE_TARGET_CHUNK; i++)
+			SLOT_UNPOISON(&c->t[i]);
+		free(c);
+	}
+	e->tfree = NULL;
 }
 
 /* ---- the state machine ------------------------------------------------ */
@@ -283,18 +454,18 @@ void engine_target_free(struct engine *e, struct engine_target *t)
 static uint64_t probe_interval(struct engine *e, const struct engine_target *t)
 {
 	/* RFC 5227 §2.1.1: PROBE_MIN..PROBE_MAX apart when jitter is configured */
-	if (t->seq.probe_max_ns > t->seq.probe_interval_ns)
-		return rng_range(e, t->seq.probe_interval_ns, t->seq.probe_max_ns);
-	return t->seq.probe_interval_ns;
+	if (t->seq->probe_max_ns > t->seq->probe_interval_ns)
+		return rng_range(e, t->seq->probe_interval_ns, t->seq->probe_max_ns);
+	return t->seq->probe_interval_ns;
 }
 
 static void target_done(struct engine *e, struct engine_target *t, uint64_t due)
 {
-	if (!t->seq.announcements)
+	if (!t->seq->announcements)
 		engine_note_target(e, ENGINE_NOTE_ANNOUNCED, due, t);
 	target_set(e, t, ENGINE_TS_DONE, t->want,
-		   t->seq.refresh_interval_ns
-		       ? deadline_at(engine_add_sat(due, t->seq.refresh_interval_ns))
+		   t->seq->refresh_interval_ns
+		       ? deadline_at(engine_add_sat(due, t->seq->refresh_interval_ns))
 		       : DEADLINE_NONE);
 }
 
@@ -303,10 +474,10 @@ static void target_done(struct engine *e, struct engine_target *t, uint64_t due)
  * kernel's DAD already checked the address, unless it was added with
  * nodad: then garpd probes itself, as for ARP.
  */
-static bool target_would_probe(const struct engine_target *t, const struct cfg_sequence *seq,
+static bool target_would_probe(const struct engine_target *t, uint32_t probes,
 			       enum engine_action kind)
 {
-	return kind == ENGINE_ACTION_SEQUENCE && seq->probes &&
+	return kind == ENGINE_ACTION_SEQUENCE && probes &&
 	       (!target_is_v6(t) || (t->a.flags & IFA_F_NODAD));
 }
 
@@ -324,12 +495,20 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 		.type = ENGINE_NOTE_STARTED, .time = now, .ifindex = t->ifindex, .addr = t->addr
 	};
 
+	struct engine_seq *seq;
 	bool probe;
 
 	assert(l && kind != ENGINE_ACTION_NONE);
-	t->seq = l->policy;
-	memcpy(t->mac, l->l.mac, PKT_ETH_ALEN);
-	probe = target_would_probe(t, &t->seq, kind);
+	seq = seq_get(e, &l->policy, l->l.mac);
+	if (!seq) {
+		/* out of memory: nothing starts, and that is noted, as for the timer heap */
+		target_set(e, t, ENGINE_TS_CANCELLED, t->want, DEADLINE_NONE);
+		engine_lost(e, now, t->ifindex, &t->addr);
+		return;
+	}
+	seq_put(e, t->seq);
+	t->seq = seq;
+	probe = target_would_probe(t, t->seq->probes, kind);
 	if (target_is_v6(t)) {
 		uint64_t r = rng_next(e);
 
@@ -340,22 +519,22 @@ static void target_start(struct engine *e, struct engine_target *t, enum engine_
 	t->sent = 0;
 	t->has_started = true;
 	t->last_started = now;
-	t->covered_at = covered ? now + 1 : 0;
+	t->covered = covered;
 	/* a sequence without probes is an announcement: what a duplicate would be */
 	t->started_kind = kind == ENGINE_ACTION_SEQUENCE && !probe ? ENGINE_ACTION_ANNOUNCE : kind;
 	e->counters.sequences++;
 	engine_refresh_started(e, l, t, now);
 	if (probe) {
-		n.probes = t->seq.probes;
-		t->total = t->seq.probes;
+		n.probes = t->seq->probes;
+		t->counts_probes = true;
 		engine_note_push(e, &n);
 		/* RFC 5227 §2.1.1: wait PROBE_WAIT (random) before the first probe */
-		target_set(
-		    e, t, ENGINE_TS_PROBING, ENGINE_ACTION_NONE,
-		    deadline_at(
-			now + (t->seq.probe_wait_ns ? rng_range(e, 0, t->seq.probe_wait_ns) : 0)));
+		target_set(e, t, ENGINE_TS_PROBING, ENGINE_ACTION_NONE,
+			   deadline_at(now + (t->seq->probe_wait_ns
+						  ? rng_range(e, 0, t->seq->probe_wait_ns)
+						  : 0)));
 	} else {
-		t->total = t->seq.announcements;
+		t->counts_probes = false;
 		engine_note_push(e, &n);
 		target_set(e, t,
 			   kind == ENGINE_ACTION_SEQUENCE ? ENGINE_TS_SEQ_ANNOUNCING
@@ -418,7 +597,7 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 		 * instant is not sent again.
 		 */
 		if (((t->has_started && t->last_started == now) || t->last_frame_at == now + 1) &&
-		    l && !target_would_probe(t, &l->policy, kind))
+		    l && !target_would_probe(t, l->policy.probes, kind))
 			return 0;
 		target_void_queued(e, t); /* what the lesser sequence queued is superseded */
 		covered = t->sent_at == now + 1;
@@ -432,7 +611,7 @@ static int target_trigger_any(struct engine *e, struct engine_target *t, enum en
 		 * and what it queued is dropped.
 		 */
 		const struct engine_link *l = engine_link_find(e, t->ifindex);
-		bool probes = l && target_would_probe(t, &l->policy, kind);
+		bool probes = l && target_would_probe(t, l->policy.probes, kind);
 
 		if (engine_action_rank(probes ? ENGINE_ACTION_SEQUENCE : ENGINE_ACTION_ANNOUNCE) <=
 		    engine_action_rank(t->started_kind))
@@ -473,9 +652,9 @@ int engine_target_trigger_rebind(struct engine *e, struct engine_target *t, enum
 
 static void target_step_announce(struct engine *e, struct engine_target *t, uint64_t due)
 {
-	bool last = t->sent + 1 >= t->total;
+	bool last = t->sent + 1 >= engine_target_total(t);
 
-	if (!t->sent && t->covered_at == due + 1) {
+	if (!t->sent && t->covered && t->last_started == due) {
 		/* satisfied by the announcement the replaced sequence sent this instant */
 		if (last && t->last_announced != due) {
 			t->last_announced = due;
@@ -484,10 +663,10 @@ static void target_step_announce(struct engine *e, struct engine_target *t, uint
 	} else if (target_is_v6(t)) {
 		engine_target_emit(e, due, t, ENGINE_FRAME_NA, last);
 	} else {
-		if (t->seq.frames != CFG_FRAMES_REPLY)
+		if (t->seq->frames != CFG_FRAMES_REPLY)
 			engine_target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REQUEST,
-					   last && t->seq.frames == CFG_FRAMES_REQUEST);
-		if (t->seq.frames != CFG_FRAMES_REQUEST)
+					   last && t->seq->frames == CFG_FRAMES_REQUEST);
+		if (t->seq->frames != CFG_FRAMES_REQUEST)
 			engine_target_emit(e, due, t, ENGINE_FRAME_ANNOUNCE_REPLY, last);
 	}
 	if (last)
@@ -495,7 +674,7 @@ static void target_step_announce(struct engine *e, struct engine_target *t, uint
 	t->sent++;
 	if (!last)
 		target_set(e, t, t->state, t->want,
-			   deadline_at(engine_add_sat(due, t->seq.announce_interval_ns)));
+			   deadline_at(engine_add_sat(due, t->seq->announce_interval_ns)));
 	else
 		target_done(e, t, due);
 }
@@ -520,24 +699,24 @@ void engine_target_timer(struct engine *e, struct engine_target *t, uint64_t due
 		    e, due, t, target_is_v6(t) ? ENGINE_FRAME_NS_PROBE : ENGINE_FRAME_PROBE, false);
 		t->last_probe = due;
 		t->sent++;
-		if (t->sent < t->total)
+		if (t->sent < engine_target_total(t))
 			target_set(e, t, ENGINE_TS_PROBING, t->want,
 				   deadline_at(engine_add_sat(due, probe_interval(e, t))));
-		else if (t->seq.announcements)
+		else if (t->seq->announcements)
 			target_set(e, t, ENGINE_TS_WAITING, t->want,
-				   deadline_at(engine_add_sat(due, t->seq.announce_delay_ns)));
+				   deadline_at(engine_add_sat(due, t->seq->announce_delay_ns)));
 		else
 			target_done(e, t, due);
 		return;
 	case ENGINE_TS_WAITING:
 	case ENGINE_TS_DEFENDED:
 		t->sent = 0;
-		t->total = t->seq.announcements;
+		t->counts_probes = false;
 		target_set(e, t, ENGINE_TS_SEQ_ANNOUNCING, t->want, DEADLINE_NONE);
 		/* fall through */
 	case ENGINE_TS_ANNOUNCING:
 	case ENGINE_TS_SEQ_ANNOUNCING:
-		if (!t->total) {
+		if (!engine_target_total(t)) {
 			target_done(e, t, due);
 			return;
 		}
@@ -599,7 +778,7 @@ static void target_addr_update(struct engine *e, struct engine_target *t, const 
 {
 	bool was = target_addr_eligible(t), failed = t->a.flags & IFA_F_DADFAILED;
 
-	t->a = *a;
+	t->a = target_addr_of(a);
 	if (target_is_v6(t) && !failed && (a->flags & IFA_F_DADFAILED)) {
 		engine_target_cancel(e, t, ENGINE_CANCEL_NOT_ELIGIBLE, now);
 		target_dad_failed(e, t, now);
@@ -617,7 +796,7 @@ void engine_target_conflict(struct engine *e, struct engine_target *t, const uin
 {
 	conflict_record(e, t, mac, false, now);
 
-	if (t->seq.on_conflict == CFG_CONFLICT_ABORT) {
+	if (t->seq->on_conflict == CFG_CONFLICT_ABORT) {
 		target_void_queued(e, t); /* queued probes are moot too */
 		target_set(e, t, ENGINE_TS_CONFLICT, t->want, DEADLINE_NONE);
 		return;
@@ -625,7 +804,7 @@ void engine_target_conflict(struct engine *e, struct engine_target *t, const uin
 	/* on_conflict = announce: stop probing, announce when the last probe's pause ends */
 	if (t->state == ENGINE_TS_PROBING) {
 		uint64_t when =
-		    t->sent ? engine_add_sat(t->last_probe, t->seq.announce_delay_ns) : now;
+		    t->sent ? engine_add_sat(t->last_probe, t->seq->announce_delay_ns) : now;
 
 		target_set(e, t, ENGINE_TS_DEFENDED, t->want, deadline_at(when > now ? when : now));
 	} else {
@@ -660,7 +839,7 @@ void engine_addr(struct engine *e, uint64_t now, const struct gnl_addr *addr, bo
 			goto out;
 		}
 	}
-	t->a = *addr;
+	t->a = target_addr_of(addr);
 	target_void_queued(e, t);
 	if (!is_new) {
 		/*
@@ -873,7 +1052,7 @@ void engine_foreach_target(const struct engine *e,
 				.addr = t->addr,
 				.state = engine_tstate_public(t->state),
 				.sent = t->sent,
-				.total = t->total,
+				.total = engine_target_total(t),
 				.last_announced = t->last_announced,
 				.addr_flags = t->a.flags,
 			};

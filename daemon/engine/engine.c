@@ -86,20 +86,13 @@ void engine_free(struct engine *e)
 
 	if (!e)
 		return;
-	for (size_t i = 0; i < e->thash_size; i++) {
-		struct engine_target *t = e->thash[i], *tn;
-
-		for (; t; t = tn) {
-			tn = t->hnext;
-			free(t);
-		}
-	}
 	for (l = e->links; l; l = next) {
 		next = l->next;
 		engine_ring_free(&l->fifo);
 		engine_refresh_link_free(l);
 		free(l);
 	}
+	engine_targets_release(e); /* the targets with their storage */
 	free(e->thash);
 	free(e->lhash);
 	free(e->heap.v);

@@ -576,6 +576,90 @@ static void test_conflict_then_trigger(void **state)
 	fini(&x);
 }
 
+static size_t n_seqs(const struct st *x)
+{
+	size_t n = 0;
+
+	for (const struct engine_seq *q = x->e->seqs; q; q = q->next)
+		n++;
+	return n;
+}
+
+/*
+ * The policy a sequence runs by is shared by the targets that started with
+ * the same one, kept while one holds it (a reload does not change it under
+ * a sequence in flight), freed with the last: a target holds a pointer, not
+ * a copy.
+ */
+static void test_seq_shared(void **state)
+{
+	struct cfg_sequence p = CFG_SEQUENCE_INIT;
+	struct engine_target *t1, *t2, *t3, *t4;
+	struct st x;
+
+	(void)state;
+	p.probes = 0;
+	p.announcements = 2;
+	p.announce_interval_ns = S(1);
+	init(&x, &p);
+	add(&x, "10.0.0.4", false, 0); /* there before us: nothing started */
+	t4 = target(&x, "10.0.0.4");
+	assert_int_equal(t4->seq->refs, 0);
+	assert_int_equal(n_seqs(&x), 0);
+	add(&x, "10.0.0.1", true, 0);
+	add(&x, "10.0.0.2", true, 0);
+	t1 = target(&x, "10.0.0.1");
+	t2 = target(&x, "10.0.0.2");
+	assert_ptr_equal(t1->seq, t2->seq);
+	assert_int_equal(t1->seq->refs, 2);
+	assert_int_equal(n_seqs(&x), 1);
+
+	x.pol.announce_interval_ns = S(2);
+	engine_reload_policy(x.e);
+	add(&x, "10.0.0.3", true, 0);
+	t3 = target(&x, "10.0.0.3");
+	assert_ptr_not_equal(t3->seq, t1->seq);
+	assert_int_equal(t1->seq->announce_interval_ns, S(1));
+	assert_int_equal(t3->seq->announce_interval_ns, S(2));
+	assert_int_equal(n_seqs(&x), 2);
+	expect_frames(&x, 3, (uint64_t)0, ENGINE_FRAME_ANNOUNCE_REQUEST, (uint64_t)0,
+		      ENGINE_FRAME_ANNOUNCE_REQUEST, (uint64_t)0, ENGINE_FRAME_ANNOUNCE_REQUEST);
+	advance(&x, S(1));
+	expect_frames(&x, 2, S(1), ENGINE_FRAME_ANNOUNCE_REQUEST, S(1),
+		      ENGINE_FRAME_ANNOUNCE_REQUEST);
+
+	/* the old policy goes with the last target holding it (the hold-down is over) */
+	del(&x, "10.0.0.1");
+	assert_int_equal(n_seqs(&x), 2);
+	assert_int_equal(t2->seq->refs, 1);
+	del(&x, "10.0.0.2");
+	assert_null(target(&x, "10.0.0.1"));
+	assert_null(target(&x, "10.0.0.2"));
+	assert_int_equal(n_seqs(&x), 1);
+	assert_int_equal(x.e->seqs->refs, 1);
+	assert_ptr_equal(x.e->seqs, t3->seq);
+
+	/* the same policy again: the one held is shared, not a second copy */
+	engine_announce(x.e, x.now, IF, NULL, ENGINE_ANNOUNCE_ONLY);
+	drain(&x);
+	assert_int_equal(n_seqs(&x), 1);
+	assert_ptr_equal(t4->seq, t3->seq);
+	assert_int_equal(t3->seq->refs, 2);
+
+	/* the MAC a sequence sends from is part of it: a new MAC, a new one for what restarts */
+	advance(&x, S(10));
+	x.nf = 0;
+	x.link.mac[5] = 0x77;
+	engine_link(x.e, x.now, &x.link, GNL_CHANGE_MAC);
+	drain(&x);
+	assert_int_equal(x.e->seqs->mac[5], 0x77);
+	assert_ptr_equal(t3->seq, x.e->seqs);
+	assert_ptr_equal(t4->seq, x.e->seqs);
+	assert_int_equal(n_seqs(&x), 1);
+	assert_true(x.nf > 0);
+	fini(&x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -590,6 +674,7 @@ int main(void)
 		cmocka_unit_test(test_idle_wants_link),
 		cmocka_unit_test(test_done_refresh),
 		cmocka_unit_test(test_conflict_then_trigger),
+		cmocka_unit_test(test_seq_shared),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

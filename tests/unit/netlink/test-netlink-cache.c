@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The cache/diff model: messages in, gnl_events out, no sockets. */
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -418,6 +419,147 @@ static void test_scale_100k(void **state)
 	assert_int_equal(gnl_cache_n_addrs(&f->c), 50000);
 }
 
+static struct gnl_addr key4(int ifindex, const char *ip, uint8_t plen)
+{
+	struct gnl_addr a = { .family = AF_INET, .ifindex = ifindex, .prefixlen = plen };
+
+	assert_int_equal(inet_pton(AF_INET, ip, &a.addr.v4), 1);
+	return a;
+}
+
+/*
+ * Addresses that arrive before their link are that link's once it comes:
+ * its removal reports them gone (the cache counts a link's addresses to
+ * know whether to look for them), and nothing of another link.
+ */
+static void test_link_del_drops_earlier_addresses(void **state)
+{
+	struct fx *f = *state;
+	struct nlb_link l = bond();
+	unsigned int n[GNL_EV_RESYNC + 1] = { 0 };
+	struct gnl_event ev;
+
+	addr_msg(f, RTM_NEWADDR, 7, "192.0.2.1", 24, 0, 100);
+	addr_msg(f, RTM_NEWADDR, 7, "192.0.2.2", 24, 0, 100);
+	addr_msg(f, RTM_NEWADDR, 8, "192.0.2.3", 24, 0, 100);
+	link_msg(f, &l);
+	addr_msg(f, RTM_NEWADDR, 7, "192.0.2.4", 24, 0, 100);
+	drain(f, n);
+	assert_int_equal(n[GNL_EV_ADDR_NEW], 4);
+	assert_int_equal(n[GNL_EV_LINK_NEW], 1);
+
+	l.type = RTM_DELLINK;
+	link_msg(f, &l);
+	memset(n, 0, sizeof(n));
+	while (gnl_evq_pop(&f->q, &ev) == 0) {
+		n[ev.type]++;
+		if (ev.type == GNL_EV_ADDR_DEL) {
+			assert_int_equal(ev.addr.ifindex, 7);
+			assert_int_equal(n[GNL_EV_LINK_DEL], 0);
+		}
+	}
+	assert_int_equal(n[GNL_EV_ADDR_DEL], 3);
+	assert_int_equal(n[GNL_EV_LINK_DEL], 1);
+	assert_int_equal(gnl_cache_n_addrs(&f->c), 1);
+}
+
+/*
+ * The address table: what it keeps of an address (key, flags, scope),
+ * and removals in the middle of probe runs at its fullest (3/4), checked
+ * against every key: none lost, none left behind.
+ */
+static void test_addr_table_removals(void **state)
+{
+	struct fx *f = *state;
+	unsigned int n[GNL_EV_RESYNC + 1] = { 0 };
+	struct gnl_addr a, got;
+	char ip[32];
+	const int count = 3072; /* 3/4 of 4096 slots */
+
+	addr_msg(f, RTM_NEWADDR, 2, "192.0.2.1", 24, IFA_F_PERMANENT, 0);
+	a = key4(2, "192.0.2.1", 24);
+	assert_true(gnl_cache_addr(&f->c, &a, &got));
+	assert_int_equal(got.family, AF_INET);
+	assert_int_equal(got.ifindex, 2);
+	assert_int_equal(got.prefixlen, 24);
+	assert_int_equal(got.flags, IFA_F_PERMANENT);
+	assert_memory_equal(&got.addr.v4, &a.addr.v4, sizeof(a.addr.v4));
+	a.prefixlen = 25;
+	assert_false(gnl_cache_addr(&f->c, &a, &got));
+	addr_msg(f, RTM_DELADDR, 2, "192.0.2.1", 24, IFA_F_PERMANENT, 0);
+	drain(f, n);
+
+	for (int i = 0; i < count; i++) {
+		snprintf(ip, sizeof(ip), "10.0.%d.%d", i >> 8, i & 0xff);
+		addr_msg(f, RTM_NEWADDR, 1 + (i % 3), ip, 8, 0, 0);
+	}
+	memset(n, 0, sizeof(n));
+	drain(f, n);
+	assert_int_equal(n[GNL_EV_ADDR_NEW], count);
+	for (int i = 0; i < count; i += 3) {
+		snprintf(ip, sizeof(ip), "10.0.%d.%d", i >> 8, i & 0xff);
+		addr_msg(f, RTM_DELADDR, 1 + (i % 3), ip, 8, 0, 0);
+	}
+	memset(n, 0, sizeof(n));
+	drain(f, n);
+	assert_int_equal(n[GNL_EV_ADDR_DEL], count / 3);
+	assert_int_equal(gnl_cache_n_addrs(&f->c), count - count / 3);
+	for (int i = 0; i < count; i++) {
+		snprintf(ip, sizeof(ip), "10.0.%d.%d", i >> 8, i & 0xff);
+		a = key4(1 + (i % 3), ip, 8);
+		assert_int_equal(gnl_cache_addr(&f->c, &a, &got), i % 3 != 0);
+	}
+	/* the removed ones are new again, the others are not */
+	for (int i = 0; i < count; i++) {
+		snprintf(ip, sizeof(ip), "10.0.%d.%d", i >> 8, i & 0xff);
+		addr_msg(f, RTM_NEWADDR, 1 + (i % 3), ip, 8, 0, 0);
+	}
+	memset(n, 0, sizeof(n));
+	drain(f, n);
+	assert_int_equal(n[GNL_EV_ADDR_NEW], count / 3);
+	assert_int_equal(n[GNL_EV_ADDR_CHANGED], 0);
+	assert_int_equal(gnl_cache_n_addrs(&f->c), count);
+}
+
+/*
+ * A slot keeps its sync generation's low byte: a re-dump begun again 256
+ * times (and more) without an end still sweeps what the last one did not
+ * see, and keeps what it saw, in both families' tables.
+ */
+static void test_sync_restarted_256(void **state)
+{
+	struct fx *f = *state;
+	unsigned int n[GNL_EV_RESYNC + 1] = { 0 };
+	struct gnl_addr a, got;
+	struct gnl_event ev;
+
+	addr_msg(f, RTM_NEWADDR, 2, "192.0.2.1", 24, 0, 0);
+	addr_msg(f, RTM_NEWADDR, 2, "192.0.2.2", 24, 0, 0);
+	addr_msg(f, RTM_NEWADDR, 2, "2001:db8::1", 64, 0, 0);
+	addr_msg(f, RTM_NEWADDR, 2, "2001:db8::2", 64, 0, 0);
+	drain(f, n);
+	assert_int_equal(n[GNL_EV_ADDR_NEW], 4);
+	for (int i = 0; i < 256 + 3; i++)
+		gnl_cache_sync_begin(&f->c);
+	addr_msg(f, RTM_NEWADDR, 2, "192.0.2.2", 24, 0, 0);
+	addr_msg(f, RTM_NEWADDR, 2, "2001:db8::2", 64, 0, 0);
+	assert_empty(f);
+	for (int i = 0; i < 256; i++)
+		gnl_cache_sync_begin(&f->c);
+	/* seen 256 generations before this one: not seen by this one */
+	addr_msg(f, RTM_NEWADDR, 2, "192.0.2.2", 24, 0, 0);
+	assert_int_equal(gnl_cache_sync_end(&f->c, &f->q), 0);
+	memset(n, 0, sizeof(n));
+	while (gnl_evq_pop(&f->q, &ev) == 0) {
+		n[ev.type]++;
+		assert_int_equal(ev.type, GNL_EV_ADDR_DEL);
+	}
+	assert_int_equal(n[GNL_EV_ADDR_DEL], 3);
+	assert_int_equal(gnl_cache_n_addrs(&f->c), 1);
+	a = key4(2, "192.0.2.2", 24);
+	assert_true(gnl_cache_addr(&f->c, &a, &got));
+}
+
 static void test_evq_wraps(void **state)
 {
 	struct gnl_evq q = GNL_EVQ_INIT;
@@ -451,6 +593,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_changes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reconcile_after_redump, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_scale_100k, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_del_drops_earlier_addresses, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_addr_table_removals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync_restarted_256, setup, teardown),
 		cmocka_unit_test(test_evq_wraps),
 	};
 
