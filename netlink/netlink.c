@@ -1064,8 +1064,16 @@ static int read_events(struct gnl *g, int fd, int max, int *ret_read)
 			return r;
 	}
 	*ret_read = k;
-	/* fewer than asked: drained, or an error after the first, which the next call says */
-	return 1;
+	/*
+	 * Fewer than asked: drained (the kernel stopped at an empty queue),
+	 * or an error after the first datagram, which the kernel keeps for
+	 * the next call and which wakes the loop meanwhile (EPOLLERR is
+	 * reported even while the socket is out of the epoll set). Either
+	 * way no second call now: in a trickle of events that call found
+	 * nothing in nearly every wakeup. Not after an overflow: the re-dump
+	 * starts at the EAGAIN that says the stale queue is read.
+	 */
+	return k < max && !g->resync_pending ? 0 : 1;
 }
 
 int gnl_dispatch(struct gnl *g, int fd)
