@@ -285,9 +285,15 @@ static int nl_read_burst(struct daemon *d)
 	}
 	if (r < 0)
 		return r;
-	/* query answers do not keep a burst going: only the events count */
+	/*
+	 * Query answers do not keep a burst going: only the events count.
+	 * The query socket carries only the answers to our queries: with
+	 * none in flight there is nothing to read (a stray datagram waits
+	 * until the socket is back in the epoll set), and a trickle of
+	 * events found it empty at every window.
+	 */
 	events = d->nl_window_events;
-	for (int i = 1; i < d->n_gnl_fds && q >= 0; i++)
+	for (int i = 1; i < d->n_gnl_fds && q >= 0 && (d->n_queries || d->n_nb_queries); i++)
 		q = handle_netlink(d, d->gnl_fds[i]);
 	d->nl_window_events = events;
 	if (q < 0)
