@@ -58,7 +58,13 @@ static void arm_timer(struct daemon *d)
 		deadline = log_burst_next_deadline(d->burst);
 	if (control_next_deadline(d->control) < deadline)
 		deadline = control_next_deadline(d->control);
-	if (deadline != d->armed) {
+	/*
+	 * A timer that fired is not read: setting it again (a deadline, or
+	 * none: disarmed) clears its expiry, so it is set again even for the
+	 * same deadline. In a trickle of events every batch window is a
+	 * timer wakeup, and the read was one system call of six.
+	 */
+	if (deadline != d->armed || d->timer_fired) {
 		struct itimerspec its = { 0 };
 
 		if (deadline != ENGINE_NO_DEADLINE) {
@@ -68,8 +74,15 @@ static void arm_timer(struct daemon *d)
 			its.it_value.tv_sec = (time_t)(t / GARP_NSEC_PER_SEC);
 			its.it_value.tv_nsec = (long)(t % GARP_NSEC_PER_SEC);
 		}
-		if (timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		if (timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0) {
 			d->armed = deadline;
+		} else if (d->timer_fired) {
+			uint64_t ticks;
+
+			/* not cleared: read, or it wakes the loop at once again and again */
+			(void)!read(d->timer_fd, &ticks, sizeof(ticks));
+		}
+		d->timer_fired = false;
 	}
 }
 
@@ -405,9 +418,8 @@ static int loop_dispatch(struct daemon *d)
 			if (evs[i].events & EPOLLIN)
 				handle_packet(d);
 		} else if (tag == SRC_TIMER) {
-			uint64_t ticks;
-
-			(void)!read(d->timer_fd, &ticks, sizeof(ticks));
+			/* read (cleared) by the next arm_timer(), which sets it again */
+			d->timer_fired = true;
 			d->armed = ENGINE_NO_DEADLINE;
 		} else if (tag == SRC_SIGNAL) {
 			handle_signal(d);
