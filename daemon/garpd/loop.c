@@ -86,16 +86,13 @@ static void arm_timer(struct daemon *d)
 	}
 }
 
-/* Hand everything the engine produced to the world, then re-arm the timer. */
-static void drain_engine(struct daemon *d)
+/* Hand the engine's notes and frames to the world. */
+static void drain_output(struct daemon *d)
 {
 	struct engine_frame f;
-	struct engine_query q;
 	struct engine_note n;
 	bool want, want_nd;
 
-	while (engine_pop_query(d->engine, &q) == 0)
-		daemon_query_start(d, &q);
 	/* "announced" and "refreshed" are told once their frames are out; the rest before. */
 	d->n_announced = 0;
 	while (engine_pop_note(d->engine, &n) == 0) {
@@ -133,7 +130,29 @@ static void drain_engine(struct daemon *d)
 	if (d->nd_fd >= 0 && !want_nd && d->filter_nd &&
 	    pkt_socket_set_filter(d->nd_fd, PKT_FILTER_DROP_ALL) == 0)
 		d->filter_nd = false;
+}
 
+/*
+ * Hand everything the engine produced to the world, then re-arm the
+ * timer. The queries last: the kernel runs a dump within its request (a
+ * neighbour dump walks the host's whole table, every namespace's
+ * entries: 55 ms was seen on a busy host), and the frames that are due,
+ * a sequence's first probe among them, must not wait for it. A query
+ * that cannot be asked is answered at once (empty); what that brings
+ * goes out too.
+ */
+static void drain_engine(struct daemon *d)
+{
+	struct engine_query q;
+	bool asked = false;
+
+	drain_output(d);
+	while (engine_pop_query(d->engine, &q) == 0) {
+		daemon_query_start(d, &q);
+		asked = true;
+	}
+	if (asked)
+		drain_output(d);
 	arm_timer(d);
 }
 
