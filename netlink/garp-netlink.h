@@ -234,6 +234,7 @@ struct gnl_counters {
 	uint64_t resyncs;      /* overflows recovered by a re-dump */
 	uint64_t route_dumps;  /* route dumps asked for by gnl_query_refresh() */
 	uint64_t route_reused; /* refresh queries answered with the last route dump (unchanged) */
+	uint64_t route_watch_read; /* route notifications read (the kernel's filter let through) */
 };
 
 struct gnl_options {

@@ -224,6 +224,7 @@ void engine_link_del(struct engine *e, uint64_t now, int ifindex)
 		engine_target_free(e, l->targets);
 	}
 	engine_heap_remove(&e->heap, &l->timer);
+	engine_refresh_link_del(e, l);
 	for (p = &e->lhash[engine_hash64((uint64_t)ifindex) & (e->lhash_size - 1)]; *p;
 	     p = &(*p)->hnext)
 		if (*p == l) {

@@ -27,7 +27,8 @@ struct engine_ring {
 /* One entry of the timer queue, embedded in what it times. */
 enum engine_tnode_type {
 	ENGINE_TNODE_TARGET,
-	ENGINE_TNODE_LINK, /* the link's token bucket has a frame to release */
+	ENGINE_TNODE_LINK,    /* the link's token bucket has a frame to release */
+	ENGINE_TNODE_REFRESH, /* engine-refresh.c: a link's held neighbour query is due */
 };
 
 struct engine_tnode {
@@ -431,4 +432,17 @@ void engine_refresh_started(struct engine *e, struct engine_link *l, struct engi
 void engine_refresh_announced(struct engine *e, struct engine_target *t, uint64_t now);
 /* A neighbour query for @ifindex was handed out by engine_pop_query(). */
 void engine_refresh_asked(struct engine *e, int ifindex);
+/*
+ * The link goes (engine_link_del()): its held query's timer leaves the
+ * heap. Not in engine_refresh_link_free(), which engine_free() calls too,
+ * after the targets (heap nodes) were freed.
+ */
+void engine_refresh_link_del(struct engine *e, struct engine_link *l);
 void engine_refresh_link_free(struct engine_link *l);
+/*
+ * A link's neighbour queries are queued at most once per this gap (the
+ * first at once); sequences that start meanwhile share the next one.
+ */
+#define ENGINE_REFRESH_QUERY_GAP_NS (100 * GARP_NSEC_PER_MSEC)
+/* An ENGINE_TNODE_REFRESH node is due. */
+void engine_refresh_timer(struct engine *e, struct engine_tnode *n, uint64_t now);

@@ -39,6 +39,14 @@
  * One query per link at a time: every sequence that starts while one is
  * queued joins it; one that starts after it was handed out asks for the
  * next (`again`), so a failover of a thousand addresses costs two dumps.
+ * And at most one per ENGINE_REFRESH_QUERY_GAP_NS: the first after a
+ * quiet gap is queued at once (a failover's refresh is not delayed); one
+ * wanted sooner is held until the gap has passed and serves every
+ * sequence that started meanwhile. Addresses that arrive one by one, a
+ * few milliseconds apart (the kernel adds nodad IPv6 addresses at that
+ * pace), each asked for the whole list: now one list per gap serves
+ * them, and their refreshes leave up to a gap later. A cancel or a
+ * removal while held voids the refresh as before (refresh_waiting()).
  * The configured list is read from the link's current policy
  * (l->policy), never from a target's copy: the list belongs to the
  * configuration, which a reload frees.
@@ -54,6 +62,7 @@
 
 enum refresh_query {
 	RQ_IDLE,
+	RQ_HELD,   /* wanted, but the last was queued less than the gap ago: queued at `timer` */
 	RQ_QUEUED, /* in the engine's query ring, not handed out yet */
 	RQ_ASKED,  /* handed out: engine_neighbours() comes */
 };
@@ -95,9 +104,13 @@ struct refresh_list {
 enum { FAM_V4, FAM_V6, FAM_N };
 
 struct engine_refresh_link {
+	struct engine_link *l;
 	enum refresh_query q;
 	bool again;	 /* a sequence started after the query in flight was asked for */
 	uint64_t q_time; /* the query queued or in flight reads the table after this */
+	bool queued_once;
+	uint64_t last_queued;	   /* when the last query was queued (the gap counts from it) */
+	struct engine_tnode timer; /* RQ_HELD: when the query is queued */
 	bool have;
 	uint64_t have_time; /* the stored lists were read after this */
 	struct refresh_list fam[FAM_N];
@@ -169,9 +182,22 @@ static void list_free(struct refresh_list *f)
 static struct engine_refresh_link *refresh_get(struct engine *e, struct engine_link *l,
 					       uint64_t now)
 {
-	if (!l->refresh && !(l->refresh = calloc(1, sizeof(*l->refresh))))
+	if (l->refresh)
+		return l->refresh;
+	if (!(l->refresh = calloc(1, sizeof(*l->refresh)))) {
 		engine_lost(e, now, l->l.ifindex, NULL);
+		return NULL;
+	}
+	l->refresh->l = l;
+	l->refresh->timer =
+	    (struct engine_tnode){ .idx = ENGINE_TNODE_NONE, .type = ENGINE_TNODE_REFRESH };
 	return l->refresh;
+}
+
+void engine_refresh_link_del(struct engine *e, struct engine_link *l)
+{
+	if (l->refresh)
+		engine_heap_remove(&e->heap, &l->refresh->timer);
 }
 
 void engine_refresh_link_free(struct engine_link *l)
@@ -185,18 +211,52 @@ void engine_refresh_link_free(struct engine_link *l)
 	l->refresh = NULL;
 }
 
-static void query_queue(struct engine *e, struct engine_link *l, struct engine_refresh_link *r,
-			uint64_t now)
+static void query_push(struct engine *e, struct engine_link *l, struct engine_refresh_link *r,
+		       uint64_t now)
 {
 	struct engine_query q = { .kind = ENGINE_QUERY_NEIGHBOURS, .ifindex = l->l.ifindex };
 
+	r->again = false;
 	if (engine_query_push(e, &q) < 0) {
+		r->q = RQ_IDLE;
 		engine_lost(e, now, l->l.ifindex, NULL);
 		return;
 	}
 	r->q = RQ_QUEUED;
 	r->q_time = now;
+	r->queued_once = true;
+	r->last_queued = now;
+}
+
+/*
+ * Ask for the link's lists: at once, unless the last query was queued
+ * less than ENGINE_REFRESH_QUERY_GAP_NS ago; then at the end of that gap,
+ * for every sequence that started meanwhile (a trickle of addresses, one
+ * per wakeup, asks once per gap instead of once per address).
+ */
+static void query_queue(struct engine *e, struct engine_link *l, struct engine_refresh_link *r,
+			uint64_t now)
+{
+	uint64_t at = r->last_queued + ENGINE_REFRESH_QUERY_GAP_NS;
+
+	if (!r->queued_once || at <= now) {
+		query_push(e, l, r, now);
+		return;
+	}
+	if (engine_heap_arm(&e->heap, &r->timer, at) < 0) {
+		query_push(e, l, r, now); /* no room for the timer: ask now rather than never */
+		return;
+	}
+	r->q = RQ_HELD;
 	r->again = false;
+}
+
+void engine_refresh_timer(struct engine *e, struct engine_tnode *n, uint64_t now)
+{
+	struct engine_refresh_link *r = container_of(n, struct engine_refresh_link, timer);
+
+	if (r->q == RQ_HELD)
+		query_push(e, r->l, r, now);
 }
 
 void engine_refresh_started(struct engine *e, struct engine_link *l, struct engine_target *t,
@@ -211,6 +271,8 @@ void engine_refresh_started(struct engine *e, struct engine_link *l, struct engi
 	case RQ_IDLE:
 		query_queue(e, l, r, now);
 		break;
+	case RQ_HELD:
+		break; /* queued later: the kernel reads the table after now */
 	case RQ_QUEUED:
 		/* not asked yet: the kernel reads the table after now */
 		r->q_time = now;

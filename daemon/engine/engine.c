@@ -119,8 +119,10 @@ void engine_run(struct engine *e, uint64_t now)
 		engine_heap_remove(&e->heap, n);
 		if (n->type == ENGINE_TNODE_TARGET)
 			engine_target_timer(e, container_of(n, struct engine_target, timer), now);
-		else
+		else if (n->type == ENGINE_TNODE_LINK)
 			engine_link_release(e, container_of(n, struct engine_link, timer), now);
+		else
+			engine_refresh_timer(e, n, now);
 	}
 }
 

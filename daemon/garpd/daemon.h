@@ -49,8 +49,9 @@ struct daemon {
 	int gnl_fds[2];
 	int n_gnl_fds;
 
-	uint64_t now;	/* monotonic, read once per wakeup */
-	uint64_t armed; /* deadline the timerfd is armed for */
+	uint64_t now;	  /* monotonic, read once per wakeup */
+	uint64_t armed;	  /* deadline the timerfd is armed for */
+	bool timer_fired; /* it woke us and was not read: arm_timer() clears it */
 
 	/*
 	 * Bursts of netlink events (see nl_listen() in loop.c): while one lasts

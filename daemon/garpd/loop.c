@@ -58,7 +58,13 @@ static void arm_timer(struct daemon *d)
 		deadline = log_burst_next_deadline(d->burst);
 	if (control_next_deadline(d->control) < deadline)
 		deadline = control_next_deadline(d->control);
-	if (deadline != d->armed) {
+	/*
+	 * A timer that fired is not read: setting it again (a deadline, or
+	 * none: disarmed) clears its expiry, so it is set again even for the
+	 * same deadline. In a trickle of events every batch window is a
+	 * timer wakeup, and the read was one system call of six.
+	 */
+	if (deadline != d->armed || d->timer_fired) {
 		struct itimerspec its = { 0 };
 
 		if (deadline != ENGINE_NO_DEADLINE) {
@@ -68,21 +74,25 @@ static void arm_timer(struct daemon *d)
 			its.it_value.tv_sec = (time_t)(t / GARP_NSEC_PER_SEC);
 			its.it_value.tv_nsec = (long)(t % GARP_NSEC_PER_SEC);
 		}
-		if (timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0)
+		if (timerfd_settime(d->timer_fd, TFD_TIMER_ABSTIME, &its, NULL) == 0) {
 			d->armed = deadline;
+		} else if (d->timer_fired) {
+			uint64_t ticks;
+
+			/* not cleared: read, or it wakes the loop at once again and again */
+			(void)!read(d->timer_fd, &ticks, sizeof(ticks));
+		}
+		d->timer_fired = false;
 	}
 }
 
-/* Hand everything the engine produced to the world, then re-arm the timer. */
-static void drain_engine(struct daemon *d)
+/* Hand the engine's notes and frames to the world. */
+static void drain_output(struct daemon *d)
 {
 	struct engine_frame f;
-	struct engine_query q;
 	struct engine_note n;
 	bool want, want_nd;
 
-	while (engine_pop_query(d->engine, &q) == 0)
-		daemon_query_start(d, &q);
 	/* "announced" and "refreshed" are told once their frames are out; the rest before. */
 	d->n_announced = 0;
 	while (engine_pop_note(d->engine, &n) == 0) {
@@ -120,7 +130,29 @@ static void drain_engine(struct daemon *d)
 	if (d->nd_fd >= 0 && !want_nd && d->filter_nd &&
 	    pkt_socket_set_filter(d->nd_fd, PKT_FILTER_DROP_ALL) == 0)
 		d->filter_nd = false;
+}
 
+/*
+ * Hand everything the engine produced to the world, then re-arm the
+ * timer. The queries last: the kernel runs a dump within its request (a
+ * neighbour dump walks the host's whole table, every namespace's
+ * entries: 55 ms was seen on a busy host), and the frames that are due,
+ * a sequence's first probe among them, must not wait for it. A query
+ * that cannot be asked is answered at once (empty); what that brings
+ * goes out too.
+ */
+static void drain_engine(struct daemon *d)
+{
+	struct engine_query q;
+	bool asked = false;
+
+	drain_output(d);
+	while (engine_pop_query(d->engine, &q) == 0) {
+		daemon_query_start(d, &q);
+		asked = true;
+	}
+	if (asked)
+		drain_output(d);
 	arm_timer(d);
 }
 
@@ -285,9 +317,15 @@ static int nl_read_burst(struct daemon *d)
 	}
 	if (r < 0)
 		return r;
-	/* query answers do not keep a burst going: only the events count */
+	/*
+	 * Query answers do not keep a burst going: only the events count.
+	 * The query socket carries only the answers to our queries: with
+	 * none in flight there is nothing to read (a stray datagram waits
+	 * until the socket is back in the epoll set), and a trickle of
+	 * events found it empty at every window.
+	 */
 	events = d->nl_window_events;
-	for (int i = 1; i < d->n_gnl_fds && q >= 0; i++)
+	for (int i = 1; i < d->n_gnl_fds && q >= 0 && (d->n_queries || d->n_nb_queries); i++)
 		q = handle_netlink(d, d->gnl_fds[i]);
 	d->nl_window_events = events;
 	if (q < 0)
@@ -399,9 +437,8 @@ static int loop_dispatch(struct daemon *d)
 			if (evs[i].events & EPOLLIN)
 				handle_packet(d);
 		} else if (tag == SRC_TIMER) {
-			uint64_t ticks;
-
-			(void)!read(d->timer_fd, &ticks, sizeof(ticks));
+			/* read (cleared) by the next arm_timer(), which sets it again */
+			d->timer_fired = true;
 			d->armed = ENGINE_NO_DEADLINE;
 		} else if (tag == SRC_SIGNAL) {
 			handle_signal(d);

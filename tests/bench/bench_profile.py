@@ -7,6 +7,7 @@ its own, under a tool, while N addresses are added in one `ip -batch`
 every address as announced.
 
   sudo scripts/bench profile --tool callgrind --n 10000 --kind immediate --top 30
+  sudo scripts/bench profile --tool syscalls --pace-us 3000   # one address per 3 ms
 
 Tools:
   none       CPU time (schedstat, as bench.py) and VmHWM: the plain run
@@ -83,6 +84,29 @@ def count_events(log_path, pattern):
     return n
 
 
+def paced_batch(ns, lines, pace_us):
+    """One `ip -batch -` fed a line every @pace_us microseconds (from the
+    start, so a late line does not shift the rest): the addresses arrive at
+    a pace the kernel cannot change, e.g. IPv4 at the pace the kernel adds
+    nodad IPv6 addresses, to compare what garpd does per address."""
+    p = subprocess.Popen(["ip", "-n", ns, "-batch", "-"], stdin=subprocess.PIPE, text=True)
+    t0 = time.monotonic()
+    try:
+        for i, line in enumerate(lines):
+            delay = t0 + i * pace_us / 1e6 - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            p.stdin.write(line)
+            p.stdin.flush()
+        p.stdin.close()
+        if p.wait(timeout=900):
+            raise RuntimeError(f"ip -batch - exited {p.returncode}")
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
 def run(args, workdir):
     """One profiled run; returns its figures (and the tool's output file)."""
     seg = bench.Segment(1, ipv6=args.ipv6)
@@ -150,7 +174,10 @@ def run(args, workdir):
             f.writelines(lines)
         c0 = bench.cpu_ns(pid)
         t0 = time.monotonic()
-        netns.sh(["ip", "-n", a.name, "-batch", path], timeout=900)
+        if args.pace_us:
+            paced_batch(a.name, lines, args.pace_us)
+        else:
+            netns.sh(["ip", "-n", a.name, "-batch", path], timeout=900)
         slow = args.tool not in ("none", "syscalls", "perf")
         wait_for("event=announced", args.n, 60 + args.n * (0.05 if slow else 0.01))
         out["wall_s"] = time.monotonic() - t0
@@ -238,7 +265,8 @@ def syscall_counts(path):
 
 
 def report(args, r):
-    line = [f"{args.tool} {'ipv6' if args.ipv6 else 'ipv4'} {args.kind} N={args.n}:",
+    pace = f" paced {args.pace_us} us" if args.pace_us else ""
+    line = [f"{args.tool} {'ipv6' if args.ipv6 else 'ipv4'} {args.kind} N={args.n}{pace}:",
             f"wall {r['wall_s']:.1f} s", f"CPU {r['cpu_ms']:.0f} ms",
             f"VmHWM {r['vmhwm_kb']} KiB", f"announced {r['announced']}"]
     if args.tool == "callgrind":
@@ -272,6 +300,9 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=1, help="runs, one line each")
     ap.add_argument("--top", type=int, default=0,
                     help="callgrind: list the N functions with the most instructions")
+    ap.add_argument("--pace-us", type=int, default=0,
+                    help="add one address every N microseconds (one `ip -batch -` fed "
+                    "line by line) instead of all at once")
     ap.add_argument("--set", action="append", default=[],
                     help="a [sequence] line for garpd.conf, e.g. 'directed_refresh = no'")
     ap.add_argument("--out", default="tests/bench/out/profile",

@@ -10,7 +10,8 @@
  *   neigh IFINDEX    start gnl_query_neigh()
  *   refresh IFINDEX  start gnl_query_refresh()
  *   pause / resume   stop / restart reading the event socket (to overflow it)
- *   stats            print "COUNTERS malformed=N resyncs=N route_dumps=N route_reused=N"
+ *   stats            print "COUNTERS malformed=N resyncs=N route_dumps=N route_reused=N
+ *                   route_watch_read=N"
  *   quit             exit (also on EOF)
  */
 
@@ -133,9 +134,11 @@ static void print_counters(const struct gnl *g)
 	struct gnl_counters c;
 
 	gnl_get_counters(g, &c);
-	printf("COUNTERS malformed=%llu resyncs=%llu route_dumps=%llu route_reused=%llu\n",
+	printf("COUNTERS malformed=%llu resyncs=%llu route_dumps=%llu route_reused=%llu "
+	       "route_watch_read=%llu\n",
 	       (unsigned long long)c.malformed, (unsigned long long)c.resyncs,
-	       (unsigned long long)c.route_dumps, (unsigned long long)c.route_reused);
+	       (unsigned long long)c.route_dumps, (unsigned long long)c.route_reused,
+	       (unsigned long long)c.route_watch_read);
 }
 
 /* Return: 1 to go on, 0 to quit. */

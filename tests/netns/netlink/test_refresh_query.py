@@ -126,10 +126,15 @@ def refresh(w, idx):
                   if k == "ROUTE_HOP" and kv.get("query") == q["query"])
 
 
-def counters(w):
+def stats(w):
     m = w.mark()
     w.send("stats")
     _, kv = w.wait_line("COUNTERS", m)
+    return kv
+
+
+def counters(w):
+    kv = stats(w)
     return int(kv["route_dumps"]), int(kv["route_reused"])
 
 
@@ -155,11 +160,16 @@ def check_memo(me, w, eth, idx, want):
     # A host route without a gateway names nobody: in no answer, and it costs no dump;
     # each IPv6 address brings one (its /128 prefix route).
     me.ip("route", "add", "10.40.0.99/32", "dev", eth)
+    check(refresh(w, idx) == want, f"a host route without a gateway: {refresh(w, idx)}")
+    read0 = int(stats(w)["route_watch_read"])
     for i in range(5):
         me.addr_add(eth, f"2001:db8:40::{100 + i}/128", "nodad")
     check(refresh(w, idx) == want, f"host routes without a gateway: {refresh(w, idx)}")
     d3, _ = counters(w)
     check(d3 == d1, f"no dump for host routes without a gateway: {d1} -> {d3}")
+    # and an IPv6 address's own /128 route is not even read: the kernel's filter drops it
+    read1 = int(stats(w)["route_watch_read"])
+    check(read1 == read0, f"no route notification read for IPv6 addresses: {read0} -> {read1}")
     # with a gateway it names one
     me.ip("-6", "route", "add", "2001:db8:55::1/128", "via", "fe80::250", "dev", eth)
     check(refresh(w, idx) == sorted(want + [("2001:db8:55::1/128", "fe80::250")]),

@@ -2309,12 +2309,16 @@ static void test_refresh_waits_for_the_list(void **state)
 	expect_refresh(&x, MS(2), 2, "10.0.0.100", "10.0.0.1", NULL);
 	expect_refresh(&x, MS(2), 2, "10.0.0.100", "10.0.0.5", nb_a);
 	expect_none(&x);
-	/* so it asks again, once */
+	/* so it asks again, once: a gap after the first query */
+	expect_no_query(&x);
+	tl_advance(&x, MS(99));
+	expect_no_query(&x);
+	tl_advance(&x, MS(100));
 	expect_nb_query(&x, 2);
-	x.now = MS(3);
+	x.now = MS(101);
 	tl_answer(&x, 2, neigh, 1, hops, 1);
-	expect_refresh(&x, MS(3), 2, "10.0.0.101", "10.0.0.1", NULL);
-	expect_refresh(&x, MS(3), 2, "10.0.0.101", "10.0.0.5", nb_a);
+	expect_refresh(&x, MS(101), 2, "10.0.0.101", "10.0.0.1", NULL);
+	expect_refresh(&x, MS(101), 2, "10.0.0.101", "10.0.0.5", nb_a);
 	expect_none(&x);
 	expect_no_query(&x);
 	/* an answer nobody asked for is ignored */
@@ -2418,6 +2422,115 @@ static void test_refresh_burst_waits(void **state)
 	tl_fini(&x);
 }
 
+/*
+ * A trickle: addresses that arrive a few milliseconds apart (the kernel
+ * adds nodad IPv6 addresses at about that pace), each in a wakeup of its
+ * own. The first query goes at once; the next waits for the gap and
+ * serves every address announced meanwhile; one removed meanwhile gets
+ * nothing; after a quiet gap a lone address is asked for at once again.
+ */
+static void test_refresh_trickle(void **state)
+{
+	struct cfg_sequence s = CFG_SEQUENCE_INIT;
+	struct tl x;
+	struct gnl_neigh neigh[] = { mk_neigh(2, "10.0.0.5", NUD_REACHABLE, nb_a) };
+	char a[16];
+	size_t queries = 0;
+	struct engine_counters c;
+
+	(void)state;
+	s.probes = 0;
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.100");
+	expect_request(&x, 0, 2, "10.0.0.100");
+	expect_nb_query(&x, 2);
+	queries++;
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	expect_refresh(&x, 0, 2, "10.0.0.100", "10.0.0.5", nb_a);
+	/* .101 to .133, 3 ms apart: announced at once, nobody asks before 100 ms */
+	for (int i = 1; i <= 33; i++) {
+		snprintf(a, sizeof(a), "10.0.0.%d", 100 + i);
+		tl_advance(&x, MS(3 * i));
+		tl_addr(&x, 2, a);
+		expect_request(&x, MS(3 * i), 2, a);
+		expect_none(&x);
+		expect_no_query(&x);
+	}
+	x.now = MS(99) + 1;
+	tl_addr_del(&x, 2, "10.0.0.120");
+	tl_advance(&x, MS(100) - 1);
+	expect_no_query(&x);
+	tl_advance(&x, MS(100));
+	expect_nb_query(&x, 2);
+	queries++;
+	x.now = MS(101);
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	for (int i = 1; i <= 33; i++) {
+		if (i == 20)
+			continue; /* removed: nothing */
+		snprintf(a, sizeof(a), "10.0.0.%d", 100 + i);
+		expect_refresh(&x, MS(101), 2, a, "10.0.0.5", nb_a);
+	}
+	expect_none(&x);
+	expect_no_query(&x);
+	/* one more within the gap of the last query: at its end */
+	x.now = MS(150);
+	tl_addr(&x, 2, "10.0.0.150");
+	expect_request(&x, MS(150), 2, "10.0.0.150");
+	expect_no_query(&x);
+	tl_advance(&x, MS(200));
+	expect_nb_query(&x, 2);
+	queries++;
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	expect_refresh(&x, MS(200), 2, "10.0.0.150", "10.0.0.5", nb_a);
+	/* a failover after a quiet gap: asked for at once */
+	x.now = MS(300);
+	tl_addr(&x, 2, "10.0.0.151");
+	expect_request(&x, MS(300), 2, "10.0.0.151");
+	expect_nb_query(&x, 2);
+	queries++;
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	expect_refresh(&x, MS(300), 2, "10.0.0.151", "10.0.0.5", nb_a);
+	expect_none(&x);
+	tl_advance(&x, S(5));
+	expect_none(&x);
+	expect_no_query(&x);
+	engine_get_counters(x.e, &c);
+	assert_int_equal(c.refreshes, 1 + 32 + 2);
+	assert_int_equal(queries, 4);
+	tl_fini(&x);
+
+	/* the engine freed while a query is held and sequences are timed: nothing left behind */
+	s = (struct cfg_sequence)CFG_SEQUENCE_INIT;
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.100");
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	x.now = MS(10);
+	tl_addr(&x, 2, "10.0.0.101");
+	x.now = MS(20);
+	tl_addr(&x, 2, "10.0.0.102");
+	expect_no_query(&x);
+	tl_fini(&x);
+
+	/* and the link removed while its query is held: the timer goes with it */
+	tl_init_refresh(&x, &s);
+	tl_add_link(&x, 2, "eth0");
+	tl_addr(&x, 2, "10.0.0.100");
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	x.now = MS(10);
+	tl_addr(&x, 2, "10.0.0.101");
+	x.now = MS(20);
+	tl_addr(&x, 2, "10.0.0.102");
+	engine_link_del(x.e, x.now, 2);
+	tl_advance(&x, S(10));
+	expect_no_query(&x);
+	tl_fini(&x);
+}
+
 static void test_refresh_cancelled(void **state)
 {
 	struct cfg_sequence s = CFG_SEQUENCE_INIT;
@@ -2470,11 +2583,40 @@ static void test_refresh_cancelled(void **state)
 	x.now = S(20) + MS(2);
 	tl_answer(&x, 2, neigh, 1, NULL, 0);
 	expect_none(&x);
+	expect_no_query(&x); /* held: the last was queued less than the gap ago */
+	tl_advance(&x, S(20) + MS(100));
 	expect_nb_query(&x, 2);
-	x.now = S(20) + MS(3);
+	x.now = S(20) + MS(101);
 	tl_answer(&x, 2, neigh, 1, NULL, 0);
-	expect_refresh(&x, S(20) + MS(3), 2, "10.0.0.101", "10.0.0.5", nb_a);
+	expect_refresh(&x, S(20) + MS(101), 2, "10.0.0.101", "10.0.0.5", nb_a);
 	expect_none(&x);
+
+	/* held, then cancelled before the query goes: the query still goes, the refresh does not */
+	x.now = S(30);
+	tl_addr(&x, 2, "10.0.0.102");
+	expect_request(&x, S(30), 2, "10.0.0.102");
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	expect_refresh(&x, S(30), 2, "10.0.0.102", "10.0.0.5", nb_a);
+	x.now = S(30) + MS(10);
+	tl_addr(&x, 2, "10.0.0.103");
+	expect_request(&x, S(30) + MS(10), 2, "10.0.0.103");
+	expect_no_query(&x);
+	x.now = S(30) + MS(50);
+	x.links[2].mac[5] = 0x98;
+	tl_link(&x, &x.links[2], GNL_CHANGE_MAC); /* all announce again, with the new MAC */
+	expect_request(&x, S(30) + MS(50), 2, "10.0.0.103");
+	expect_request(&x, S(30) + MS(50), 2, "10.0.0.102");
+	expect_request(&x, S(30) + MS(50), 2, "10.0.0.101");
+	x.now = S(30) + MS(60);
+	tl_addr_del(&x, 2, "10.0.0.103");
+	tl_advance(&x, S(30) + MS(100));
+	expect_nb_query(&x, 2);
+	tl_answer(&x, 2, neigh, 1, NULL, 0);
+	expect_refresh(&x, S(30) + MS(100), 2, "10.0.0.102", "10.0.0.5", nb_a);
+	expect_refresh(&x, S(30) + MS(100), 2, "10.0.0.101", "10.0.0.5", nb_a);
+	expect_none(&x);
+	expect_no_query(&x);
 	tl_fini(&x);
 
 	/* removed while its refreshes wait in the rate limiter: the rest never leave */
@@ -3620,6 +3762,7 @@ int main(void)
 		cmocka_unit_test(test_refresh_who),
 		cmocka_unit_test(test_refresh_waits_for_the_list),
 		cmocka_unit_test(test_refresh_burst_waits),
+		cmocka_unit_test(test_refresh_trickle),
 		cmocka_unit_test(test_refresh_cancelled),
 		cmocka_unit_test(test_refresh_cap_and_rate),
 		cmocka_unit_test(test_refresh_conflict_and_off),
