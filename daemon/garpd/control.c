@@ -58,6 +58,7 @@ struct control {
 	struct client clients[CONTROL_CLIENTS_MAX];
 	unsigned int n_clients; /* slots in use: none, and the per-wakeup walks below are skipped */
 	unsigned int n_monitors;
+	bool unsent; /* control_broadcast() left lines for control_flush() */
 };
 
 static int make_parent(const char *path, const struct control_owner *owner)
@@ -204,6 +205,7 @@ void control_close(struct control *c)
 {
 	if (!c)
 		return;
+	control_flush(c); /* the monitors get the last events, as far as they read */
 	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++)
 		client_close(c, &c->clients[i]);
 	if (c->fd >= 0) {
@@ -654,6 +656,26 @@ void control_broadcast(struct control *c, const char *text, const char *json)
 			client_close(c, cl); /* a monitor that does not read is dropped */
 			continue;
 		}
+		/* Sent by control_flush(), unless a burst has piled up this much already. */
+		if (client_pending(cl) < OUT_KEEP) {
+			c->unsent = true;
+			continue;
+		}
+		if (client_send(c, cl, cl->since))
+			client_update_events(c, cl, i);
+	}
+}
+
+void control_flush(struct control *c)
+{
+	if (!c || !c->unsent)
+		return;
+	c->unsent = false;
+	for (size_t i = 0; i < CONTROL_CLIENTS_MAX; i++) {
+		struct client *cl = &c->clients[i];
+
+		if (cl->fd < 0 || !cl->monitor || !client_pending(cl))
+			continue;
 		if (client_send(c, cl, cl->since))
 			client_update_events(c, cl, i);
 	}

@@ -120,5 +120,11 @@ uint64_t control_next_deadline(const struct control *c);
 /* Whether any client is monitoring (so events need formatting at all). */
 bool control_has_monitors(const struct control *c);
 
-/* Sends one event line (without newline) to every monitor, text or JSON form. */
+/*
+ * Queues one event line (without newline) for every monitor, text or JSON
+ * form; control_flush() sends them. A monitor is a process of its own that
+ * each line wakes: the loop flushes after the wakeup's frames have left, so
+ * fifty monitors cannot delay a probe.
+ */
 void control_broadcast(struct control *c, const char *text, const char *json);
+void control_flush(struct control *c);

@@ -463,6 +463,7 @@ static int loop_dispatch(struct daemon *d)
 	} else {
 		arm_timer(d); /* a client's deadline may have moved */
 	}
+	control_flush(d->control); /* the monitors learn of it once the frames are out */
 	log_flush();
 	return 0;
 }
