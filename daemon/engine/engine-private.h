@@ -79,6 +79,12 @@ struct engine_target;
 struct engine_link {
 	struct gnl_link l;
 	bool known; /* false: a placeholder for addresses reported before their link */
+	/*
+	 * engine_link_is_eligible() and engine_link_can_send(), answered when
+	 * the link, its master or the policy changes (engine-link.c), not per
+	 * frame.
+	 */
+	bool eligible, can_send;
 	struct cfg_sequence policy;
 	struct engine_link *hnext;	 /* hash chain by ifindex */
 	struct engine_link *prev, *next; /* every link */
@@ -362,15 +368,43 @@ void engine_lost(struct engine *e, uint64_t now, int ifindex, const struct garp_
 int engine_query_push(struct engine *e, const struct engine_query *q);
 
 /* Links: the table and who may send. */
-struct engine_link *engine_link_find(const struct engine *e, int ifindex);
+static inline size_t engine_link_bucket(const struct engine *e, int ifindex)
+{
+	/* the kernel numbers links from 1 up: as good a spread as a hash, and cheaper */
+	return (size_t)(unsigned int)ifindex & (e->lhash_size - 1);
+}
+
+static inline struct engine_link *engine_link_find(const struct engine *e, int ifindex)
+{
+	struct engine_link *l;
+
+	if (ifindex <= 0 || !e->lhash_size)
+		return NULL;
+	for (l = e->lhash[engine_link_bucket(e, ifindex)]; l; l = l->hnext)
+		if (l->l.ifindex == ifindex)
+			return l;
+	return NULL;
+}
+
 int engine_link_hash_grow(struct engine *e);
 /* @ifindex's link, a placeholder (not known) when it is new; NULL: out of memory. */
 struct engine_link *engine_link_get(struct engine *e, int ifindex);
 /* Known and operationally up (netlink's rule). */
 bool engine_link_sendable(const struct engine_link *l);
 /* Considered at all: Ethernet, not loopback, NOARP, ignored or a bond's slave. */
-bool engine_link_is_eligible(const struct engine *e, const struct engine_link *l);
-bool engine_link_can_send(const struct engine *e, const struct engine_link *l);
+static inline bool engine_link_is_eligible(const struct engine *e, const struct engine_link *l)
+{
+	(void)e;
+	return l && l->eligible;
+}
+
+/* Eligible and sendable. */
+static inline bool engine_link_can_send(const struct engine *e, const struct engine_link *l)
+{
+	(void)e;
+	return l && l->can_send;
+}
+
 /* A bond switched its active slave: announce on it and above it, relearn the guests. */
 void engine_bond_failover(struct engine *e, struct engine_link *bond, uint64_t now);
 
