@@ -76,7 +76,6 @@ static void arm_timer(struct daemon *d)
 /* Hand everything the engine produced to the world, then re-arm the timer. */
 static void drain_engine(struct daemon *d)
 {
-	struct engine_frame f;
 	struct engine_query q;
 	struct engine_note n;
 	bool want, want_nd;
@@ -93,9 +92,7 @@ static void drain_engine(struct daemon *d)
 			d->announced[d->n_announced++] = n;
 		}
 	}
-	while (engine_pop_frame(d->engine, &f) == 0)
-		if (daemon_outbox_push(d, &f) < 0)
-			daemon_send_error(d, &f, -ENOMEM);
+	daemon_outbox_take(d);
 	/*
 	 * The owner of an address answers a probe within about 100 µs: the
 	 * receive filters must be in place before the first probe (ARP probe
