@@ -162,6 +162,9 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 			break;
 		}
 	}
+	/* the rest builds a debug event: nothing when neither the log nor a monitor wants it */
+	if (!log_enabled(CFG_LOG_DEBUG) && !control_has_monitors(d->control))
+		return;
 	if (f->kind == ENGINE_FRAME_RELEARN)
 		ev.mac = f->frame.data + PKT_ETH_ALEN; /* the guest's MAC: Ethernet source */
 	else
