@@ -6,6 +6,7 @@
  * part of the contract with the event loop.
  */
 
+#include <errno.h>
 #include <string.h>
 
 #include "engine.h"
@@ -337,8 +338,24 @@ static inline bool engine_links_have(struct engine_link *const *v, size_t n,
 void engine_ring_init(struct engine_ring *r, size_t esz);
 void engine_ring_free(struct engine_ring *r);
 int engine_ring_push(struct engine_ring *r, const void *elem);
-void *engine_ring_peek(const struct engine_ring *r);
-int engine_ring_pop(struct engine_ring *r, void *ret);
+
+/* The oldest element, NULL when empty. */
+static inline void *engine_ring_peek(const struct engine_ring *r)
+{
+	return r->n ? (char *)r->v + r->head * r->esz : NULL;
+}
+
+/* Takes the oldest element (into @ret unless NULL). Return: 0, or -EAGAIN when empty. */
+static inline int engine_ring_pop(struct engine_ring *r, void *ret)
+{
+	if (!r->n)
+		return -EAGAIN;
+	if (ret)
+		memcpy(ret, (char *)r->v + r->head * r->esz, r->esz);
+	r->head = r->head + 1 == r->cap ? 0 : r->head + 1;
+	r->n--;
+	return 0;
+}
 int engine_heap_arm_at(struct engine_heap *h, struct engine_tnode *n, uint64_t when);
 void engine_heap_remove(struct engine_heap *h, struct engine_tnode *n);
 void engine_heap_free(struct engine_heap *h);

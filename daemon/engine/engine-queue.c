@@ -52,22 +52,6 @@ int engine_ring_push(struct engine_ring *r, const void *elem)
 	return 0;
 }
 
-void *engine_ring_peek(const struct engine_ring *r)
-{
-	return r->n ? ring_at(r, 0) : NULL;
-}
-
-int engine_ring_pop(struct engine_ring *r, void *ret)
-{
-	if (!r->n)
-		return -EAGAIN;
-	if (ret)
-		memcpy(ret, ring_at(r, 0), r->esz);
-	r->head = (r->head + 1) % r->cap;
-	r->n--;
-	return 0;
-}
-
 /* ---- timers ----------------------------------------------------------- */
 
 static bool tnode_before(const struct engine_tnode *a, const struct engine_tnode *b)
