@@ -112,7 +112,12 @@ static void link_answer(const struct engine *e, struct engine_link *l)
 	l->can_send = l->eligible && engine_link_sendable(l);
 }
 
-/* The links whose master is @ifindex: their answers depend on what it is. */
+/*
+ * The links whose master is @ifindex: their answers depend on whether it
+ * is a known bond (link_is_bond_slave()). Called when that changes only:
+ * a walk of every link per link event would cost a host with thousands
+ * of VLANs millions of steps at start.
+ */
 static void link_answer_slaves(const struct engine *e, int ifindex)
 {
 	for (struct engine_link *m = e->links; m; m = m->next)
@@ -152,7 +157,8 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link, un
 	if (is_new || strcmp(old.name, link->name))
 		link_policy_lookup(e, l);
 	link_answer(e, l);
-	link_answer_slaves(e, l->l.ifindex);
+	if ((!is_new && old.kind == GNL_KIND_BOND) != (link->kind == GNL_KIND_BOND))
+		link_answer_slaves(e, l->l.ifindex);
 	new_ok = engine_link_can_send(e, l);
 	mac_changed = !is_new && !engine_mac_eq(old.mac, link->mac);
 
@@ -218,9 +224,11 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link, un
 void engine_link_del(struct engine *e, uint64_t now, int ifindex)
 {
 	struct engine_link *l = engine_link_find(e, ifindex), **p;
+	bool bond;
 
 	if (!l)
 		goto out;
+	bond = l->known && l->l.kind == GNL_KIND_BOND;
 	while (l->targets) {
 		engine_target_cancel(e, l->targets, ENGINE_CANCEL_LINK_REMOVED, now);
 		engine_target_free(e, l->targets);
@@ -241,7 +249,8 @@ void engine_link_del(struct engine *e, uint64_t now, int ifindex)
 	engine_ring_free(&l->fifo);
 	engine_refresh_link_free(l);
 	free(l);
-	link_answer_slaves(e, ifindex);
+	if (bond)
+		link_answer_slaves(e, ifindex);
 out:
 	engine_run(e, now);
 }
