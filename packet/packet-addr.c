@@ -21,7 +21,12 @@ static size_t addr_len(uint8_t family)
 
 bool garp_addr_eq(const struct garp_addr *a, const struct garp_addr *b)
 {
-	return a->family == b->family && !memcmp(&a->v6, &b->v6, addr_len(a->family));
+	if (a->family != b->family)
+		return false;
+	/* one word, not a memcmp() call: this runs per frame */
+	if (a->family == AF_INET)
+		return a->v4.s_addr == b->v4.s_addr;
+	return !memcmp(&a->v6, &b->v6, addr_len(a->family));
 }
 
 int garp_addr_cmp(const struct garp_addr *a, const struct garp_addr *b)
@@ -58,6 +63,8 @@ bool garp_addr_is_unspecified(const struct garp_addr *a)
 {
 	static const uint8_t zero[sizeof(struct in6_addr)];
 
+	if (a->family == AF_INET)
+		return !a->v4.s_addr;
 	return !memcmp(&a->v6, zero, addr_len(a->family));
 }
 

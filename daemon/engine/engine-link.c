@@ -15,18 +15,6 @@
 
 #include "engine-private.h"
 
-struct engine_link *engine_link_find(const struct engine *e, int ifindex)
-{
-	struct engine_link *l;
-
-	if (ifindex <= 0 || !e->lhash_size)
-		return NULL;
-	for (l = e->lhash[engine_hash64((uint64_t)ifindex) & (e->lhash_size - 1)]; l; l = l->hnext)
-		if (l->l.ifindex == ifindex)
-			return l;
-	return NULL;
-}
-
 int engine_link_hash_grow(struct engine *e)
 {
 	size_t size = e->lhash_size ? e->lhash_size * 2 : 64;
@@ -35,7 +23,7 @@ int engine_link_hash_grow(struct engine *e)
 	if (!h)
 		return -ENOMEM;
 	for (struct engine_link *l = e->links; l; l = l->next) {
-		size_t b = engine_hash64((uint64_t)l->l.ifindex) & (size - 1);
+		size_t b = (size_t)(unsigned int)l->l.ifindex & (size - 1);
 
 		l->hnext = h[b];
 		h[b] = l;
@@ -77,7 +65,7 @@ struct engine_link *engine_link_get(struct engine *e, int ifindex)
 	engine_ring_init(&l->fifo, sizeof(struct engine_pending));
 	l->policy = (struct cfg_sequence)CFG_SEQUENCE_INIT;
 	l->credit = (uint64_t)l->policy.max_frames_per_second * ENGINE_NSEC;
-	b = engine_hash64((uint64_t)ifindex) & (e->lhash_size - 1);
+	b = engine_link_bucket(e, ifindex);
 	l->hnext = e->lhash[b];
 	e->lhash[b] = l;
 	l->next = e->links;
@@ -103,9 +91,9 @@ static bool link_is_bond_slave(const struct engine *e, const struct engine_link 
 	return m && m->known && m->l.kind == GNL_KIND_BOND;
 }
 
-bool engine_link_is_eligible(const struct engine *e, const struct engine_link *l)
+static bool link_is_eligible(const struct engine *e, const struct engine_link *l)
 {
-	if (!l || !l->known)
+	if (!l->known)
 		return false;
 	if (l->l.type != ARPHRD_ETHER || l->l.mac_len != PKT_ETH_ALEN)
 		return false;
@@ -117,9 +105,24 @@ bool engine_link_is_eligible(const struct engine *e, const struct engine_link *l
 	return !link_is_bond_slave(e, l);
 }
 
-bool engine_link_can_send(const struct engine *e, const struct engine_link *l)
+/* @l's answers for engine_link_is_eligible() and engine_link_can_send(), again. */
+static void link_answer(const struct engine *e, struct engine_link *l)
 {
-	return engine_link_is_eligible(e, l) && engine_link_sendable(l);
+	l->eligible = link_is_eligible(e, l);
+	l->can_send = l->eligible && engine_link_sendable(l);
+}
+
+/*
+ * The links whose master is @ifindex: their answers depend on whether it
+ * is a known bond (link_is_bond_slave()). Called when that changes only:
+ * a walk of every link per link event would cost a host with thousands
+ * of VLANs millions of steps at start.
+ */
+static void link_answer_slaves(const struct engine *e, int ifindex)
+{
+	for (struct engine_link *m = e->links; m; m = m->next)
+		if (m->l.master == ifindex)
+			link_answer(e, m);
 }
 
 /* ---- inputs ----------------------------------------------------------- */
@@ -129,6 +132,8 @@ void engine_reload_policy(struct engine *e)
 	for (struct engine_link *l = e->links; l; l = l->next)
 		if (l->known)
 			link_policy_lookup(e, l);
+	for (struct engine_link *l = e->links; l; l = l->next)
+		link_answer(e, l);
 }
 
 void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link, unsigned int changes)
@@ -151,6 +156,9 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link, un
 	l->known = true;
 	if (is_new || strcmp(old.name, link->name))
 		link_policy_lookup(e, l);
+	link_answer(e, l);
+	if ((!is_new && old.kind == GNL_KIND_BOND) != (link->kind == GNL_KIND_BOND))
+		link_answer_slaves(e, l->l.ifindex);
 	new_ok = engine_link_can_send(e, l);
 	mac_changed = !is_new && !engine_mac_eq(old.mac, link->mac);
 
@@ -216,17 +224,18 @@ void engine_link(struct engine *e, uint64_t now, const struct gnl_link *link, un
 void engine_link_del(struct engine *e, uint64_t now, int ifindex)
 {
 	struct engine_link *l = engine_link_find(e, ifindex), **p;
+	bool bond;
 
 	if (!l)
 		goto out;
+	bond = l->known && l->l.kind == GNL_KIND_BOND;
 	while (l->targets) {
 		engine_target_cancel(e, l->targets, ENGINE_CANCEL_LINK_REMOVED, now);
 		engine_target_free(e, l->targets);
 	}
 	engine_heap_remove(&e->heap, &l->timer);
 	engine_refresh_link_del(e, l);
-	for (p = &e->lhash[engine_hash64((uint64_t)ifindex) & (e->lhash_size - 1)]; *p;
-	     p = &(*p)->hnext)
+	for (p = &e->lhash[engine_link_bucket(e, ifindex)]; *p; p = &(*p)->hnext)
 		if (*p == l) {
 			*p = l->hnext;
 			break;
@@ -241,6 +250,8 @@ void engine_link_del(struct engine *e, uint64_t now, int ifindex)
 	engine_ring_free(&l->fifo);
 	engine_refresh_link_free(l);
 	free(l);
+	if (bond)
+		link_answer_slaves(e, ifindex);
 out:
 	engine_run(e, now);
 }

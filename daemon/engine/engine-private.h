@@ -6,12 +6,13 @@
  * part of the contract with the event loop.
  */
 
+#include <errno.h>
 #include <string.h>
 
 #include "engine.h"
 
 #define ENGINE_NSEC GARP_NSEC_PER_SEC
-#define ENGINE_TNODE_NONE SIZE_MAX
+#define ENGINE_TNODE_NONE UINT32_MAX
 /* How deep the master chain / stacking is followed: a loop in bad input must not hang us. */
 #define ENGINE_STACK_DEPTH 16
 /* Notes nobody pops are not kept forever. */
@@ -34,15 +35,38 @@ enum engine_tnode_type {
 struct engine_tnode {
 	uint64_t when;
 	uint64_t seq; /* ties broken by arming order: deterministic, first armed first run */
-	size_t idx;   /* position in the heap, ENGINE_TNODE_NONE when not armed */
+	struct engine_tnode *prev, *next; /* in its run, in (when, seq) order */
+	uint32_t idx; /* its run (struct engine_heap), ENGINE_TNODE_NONE when not armed */
 	enum engine_tnode_type type;
 };
 
-/* The min-heap over (when, seq). */
+/*
+ * The timers run in (when, seq). They are kept in runs: FIFOs each in
+ * (when, seq) order, because a node is only appended to a run whose last
+ * deadline is not later than its own (its seq is the newest). A min-heap
+ * orders the runs by their first node. Sequences step with fixed delays,
+ * so the nodes of a delay go to one run: a step is an append, and the
+ * heap holds a few runs, not a node per target.
+ */
+#define ENGINE_HEAP_OPEN 4 /* runs that take new nodes: the best fit of these, or a new one */
+
+struct engine_trun {
+	struct engine_tnode *head, *tail;
+	/* position in the heap, ENGINE_TNODE_NONE while empty; free: the next free one plus one */
+	uint32_t hidx;
+	bool open; /* in engine_heap.open: kept while empty */
+};
+
 struct engine_heap {
-	struct engine_tnode **v;
-	size_t n, cap;
+	struct engine_trun *r; /* the runs, by index */
+	uint32_t *v;	       /* the min-heap of run indices over their first node */
+	uint32_t n;	       /* runs in the heap (not empty) */
+	uint32_t cap, used;    /* runs allocated; handed out at least once */
+	uint32_t free;	       /* the first free run plus one, 0: none */
 	uint64_t seq;
+	uint32_t open[ENGINE_HEAP_OPEN]; /* runs that take new nodes, plus one, 0: none */
+	uint32_t open_next;		 /* the open slot a new run takes */
+	uint32_t last;			 /* the run last appended to, plus one, 0: none */
 };
 
 /* A frame on its way out: in a link's bucket FIFO or in the output queue. */
@@ -57,6 +81,12 @@ struct engine_target;
 struct engine_link {
 	struct gnl_link l;
 	bool known; /* false: a placeholder for addresses reported before their link */
+	/*
+	 * engine_link_is_eligible() and engine_link_can_send(), answered when
+	 * the link, its master or the policy changes (engine-link.c), not per
+	 * frame.
+	 */
+	bool eligible, can_send;
 	struct cfg_sequence policy;
 	struct engine_link *hnext;	 /* hash chain by ifindex */
 	struct engine_link *prev, *next; /* every link */
@@ -363,10 +393,43 @@ static inline bool engine_links_have(struct engine_link *const *v, size_t n,
 void engine_ring_init(struct engine_ring *r, size_t esz);
 void engine_ring_free(struct engine_ring *r);
 int engine_ring_push(struct engine_ring *r, const void *elem);
-void *engine_ring_peek(const struct engine_ring *r);
-int engine_ring_pop(struct engine_ring *r, void *ret);
-int engine_heap_arm(struct engine_heap *h, struct engine_tnode *n, uint64_t when);
+
+/* The oldest element, NULL when empty. */
+static inline void *engine_ring_peek(const struct engine_ring *r)
+{
+	return r->n ? (char *)r->v + r->head * r->esz : NULL;
+}
+
+/* Takes the oldest element (into @ret unless NULL). Return: 0, or -EAGAIN when empty. */
+static inline int engine_ring_pop(struct engine_ring *r, void *ret)
+{
+	if (!r->n)
+		return -EAGAIN;
+	if (ret)
+		memcpy(ret, (char *)r->v + r->head * r->esz, r->esz);
+	r->head = r->head + 1 == r->cap ? 0 : r->head + 1;
+	r->n--;
+	return 0;
+}
+int engine_heap_arm_at(struct engine_heap *h, struct engine_tnode *n, uint64_t when);
 void engine_heap_remove(struct engine_heap *h, struct engine_tnode *n);
+void engine_heap_free(struct engine_heap *h);
+
+/* Arms (or re-arms) @n for @when, after every node armed before; ENGINE_NO_DEADLINE disarms. */
+static inline int engine_heap_arm(struct engine_heap *h, struct engine_tnode *n, uint64_t when)
+{
+	if (when != ENGINE_NO_DEADLINE)
+		return engine_heap_arm_at(h, n, when);
+	if (n->idx != ENGINE_TNODE_NONE)
+		engine_heap_remove(h, n);
+	return 0;
+}
+
+/* The first timer to run, NULL when none is armed. */
+static inline struct engine_tnode *engine_heap_first(const struct engine_heap *h)
+{
+	return h->n ? h->r[h->v[0]].head : NULL;
+}
 
 /* Notes and queries out. */
 void engine_note_push(struct engine *e, const struct engine_note *n);
@@ -377,15 +440,43 @@ void engine_lost(struct engine *e, uint64_t now, int ifindex, const struct garp_
 int engine_query_push(struct engine *e, const struct engine_query *q);
 
 /* Links: the table and who may send. */
-struct engine_link *engine_link_find(const struct engine *e, int ifindex);
+static inline size_t engine_link_bucket(const struct engine *e, int ifindex)
+{
+	/* the kernel numbers links from 1 up: as good a spread as a hash, and cheaper */
+	return (size_t)(unsigned int)ifindex & (e->lhash_size - 1);
+}
+
+static inline struct engine_link *engine_link_find(const struct engine *e, int ifindex)
+{
+	struct engine_link *l;
+
+	if (ifindex <= 0 || !e->lhash_size)
+		return NULL;
+	for (l = e->lhash[engine_link_bucket(e, ifindex)]; l; l = l->hnext)
+		if (l->l.ifindex == ifindex)
+			return l;
+	return NULL;
+}
+
 int engine_link_hash_grow(struct engine *e);
 /* @ifindex's link, a placeholder (not known) when it is new; NULL: out of memory. */
 struct engine_link *engine_link_get(struct engine *e, int ifindex);
 /* Known and operationally up (netlink's rule). */
 bool engine_link_sendable(const struct engine_link *l);
 /* Considered at all: Ethernet, not loopback, NOARP, ignored or a bond's slave. */
-bool engine_link_is_eligible(const struct engine *e, const struct engine_link *l);
-bool engine_link_can_send(const struct engine *e, const struct engine_link *l);
+static inline bool engine_link_is_eligible(const struct engine *e, const struct engine_link *l)
+{
+	(void)e;
+	return l && l->eligible;
+}
+
+/* Eligible and sendable. */
+static inline bool engine_link_can_send(const struct engine *e, const struct engine_link *l)
+{
+	(void)e;
+	return l && l->can_send;
+}
+
 /* A bond switched its active slave: announce on it and above it, relearn the guests. */
 void engine_bond_failover(struct engine *e, struct engine_link *bond, uint64_t now);
 

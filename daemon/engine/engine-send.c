@@ -187,17 +187,18 @@ void engine_target_emit(struct engine *e, uint64_t now, struct engine_target *t,
 
 int engine_pop_frame(struct engine *e, struct engine_frame *ret)
 {
-	struct engine_pending p;
+	const struct engine_pending *p;
 	struct engine_target *t;
 
-	while (engine_ring_pop(&e->out, &p) == 0) {
+	/* copied once, from the queue to @ret */
+	for (; (p = engine_ring_peek(&e->out)); engine_ring_pop(&e->out, NULL)) {
 		/* checked again: an input since it was queued may have removed the address */
-		if (!pending_valid(e, &p, &t))
+		if (!pending_valid(e, p, &t))
 			continue;
-		if (t && p.f.kind != ENGINE_FRAME_PROBE && p.f.kind != ENGINE_FRAME_NS_PROBE &&
-		    p.f.kind != ENGINE_FRAME_REFRESH)
+		if (t && p->f.kind != ENGINE_FRAME_PROBE && p->f.kind != ENGINE_FRAME_NS_PROBE &&
+		    p->f.kind != ENGINE_FRAME_REFRESH)
 			t->sent_at = e->now + 1;
-		switch (p.f.kind) {
+		switch (p->f.kind) {
 		case ENGINE_FRAME_PROBE:
 			e->counters.probes++;
 			break;
@@ -220,7 +221,8 @@ int engine_pop_frame(struct engine *e, struct engine_frame *ret)
 			e->counters.na++;
 			break;
 		}
-		*ret = p.f;
+		*ret = p->f;
+		engine_ring_pop(&e->out, NULL);
 		return 0;
 	}
 	return -EAGAIN;

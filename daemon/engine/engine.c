@@ -95,7 +95,7 @@ void engine_free(struct engine *e)
 	engine_targets_release(e); /* the targets with their storage */
 	free(e->thash);
 	free(e->lhash);
-	free(e->heap.v);
+	engine_heap_free(&e->heap);
 	engine_ring_free(&e->out);
 	engine_ring_free(&e->notes);
 	engine_ring_free(&e->queries);
@@ -105,6 +105,8 @@ void engine_free(struct engine *e)
 
 void engine_run(struct engine *e, uint64_t now)
 {
+	struct engine_tnode *n;
+
 	if (now > e->now)
 		e->now = now;
 	/*
@@ -113,9 +115,7 @@ void engine_run(struct engine *e, uint64_t now)
 	 * sent in one burst, its frames keep their spacing on the wire, and
 	 * the token bucket counts the time they really leave.
 	 */
-	while (e->heap.n && e->heap.v[0]->when <= now) {
-		struct engine_tnode *n = e->heap.v[0];
-
+	while ((n = engine_heap_first(&e->heap)) && n->when <= now) {
 		engine_heap_remove(&e->heap, n);
 		if (n->type == ENGINE_TNODE_TARGET)
 			engine_target_timer(e, container_of(n, struct engine_target, timer), now);
@@ -130,7 +130,9 @@ void engine_run(struct engine *e, uint64_t now)
 
 uint64_t engine_next_deadline(const struct engine *e)
 {
-	return e->heap.n ? e->heap.v[0]->when : ENGINE_NO_DEADLINE;
+	const struct engine_tnode *n = engine_heap_first(&e->heap);
+
+	return n ? n->when : ENGINE_NO_DEADLINE;
 }
 
 bool engine_wants_arp(const struct engine *e)

@@ -121,8 +121,8 @@ const char *daemon_ifname(const struct daemon *d, int ifindex, char buf[IFNAMSIZ
 
 /* An interface's counters, made on first use; NULL when out of memory. */
 struct if_stats *daemon_if_stats(struct daemon *d, int ifindex);
-/* Queue a frame for the socket. Return: 0, or -ENOMEM. */
-int daemon_outbox_push(struct daemon *d, const struct engine_frame *f);
+/* Pops every frame the engine released into the outbox (out of memory: counted, not sent). */
+void daemon_outbox_take(struct daemon *d);
 /* Drop the queued frames of an interface (@addr NULL) or of one address on it. */
 void daemon_outbox_purge(struct daemon *d, int ifindex, const struct garp_addr *addr);
 /* Send what the socket takes; the rest waits for EPOLLOUT. */

@@ -27,6 +27,7 @@ struct group {
 struct log_burst {
 	struct group *groups;
 	size_t n, cap;
+	size_t last; /* the group found last: a burst's events come in runs of one kind */
 };
 
 int log_burst_new(struct log_burst **ret)
@@ -46,11 +47,14 @@ void log_burst_free(struct log_burst *b)
 static bool same(const struct group *g, int ifindex, uint8_t family, const char *event,
 		 const char *key, const char *val)
 {
-	if (g->ifindex != ifindex || g->family != family || strcmp(g->event, event))
+	/* events and keys are literals: the same pointer, mostly, before strcmp() */
+	if (g->ifindex != ifindex || g->family != family ||
+	    (g->event != event && strcmp(g->event, event)))
 		return false;
 	if (!key)
 		return !g->key;
-	return g->key && !strcmp(g->key, key) && !strncmp(g->val, val, sizeof(g->val) - 1);
+	return g->key && (g->key == key || !strcmp(g->key, key)) &&
+	       !strncmp(g->val, val, sizeof(g->val) - 1);
 }
 
 /* A group that is silent and has nothing pending is only memory: forget it. */
@@ -73,9 +77,13 @@ static struct group *group_get(struct log_burst *b, uint64_t now, int ifindex, u
 {
 	struct group *g;
 
+	if (b->last < b->n && same(&b->groups[b->last], ifindex, family, event, key, val))
+		return &b->groups[b->last];
 	for (size_t i = 0; i < b->n; i++)
-		if (same(&b->groups[i], ifindex, family, event, key, val))
+		if (same(&b->groups[i], ifindex, family, event, key, val)) {
+			b->last = i;
 			return &b->groups[i];
+		}
 	if (b->n == b->cap) {
 		size_t cap;
 
@@ -89,6 +97,7 @@ static struct group *group_get(struct log_burst *b, uint64_t now, int ifindex, u
 			b->cap = cap;
 		}
 	}
+	b->last = b->n;
 	g = &b->groups[b->n++];
 	*g = (struct group){ .ifindex = ifindex, .family = family, .event = event, .key = key };
 	if (key)

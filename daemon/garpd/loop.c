@@ -89,7 +89,6 @@ static void arm_timer(struct daemon *d)
 /* Hand the engine's notes and frames to the world. */
 static void drain_output(struct daemon *d)
 {
-	struct engine_frame f;
 	struct engine_note n;
 	bool want, want_nd;
 
@@ -103,9 +102,7 @@ static void drain_output(struct daemon *d)
 			d->announced[d->n_announced++] = n;
 		}
 	}
-	while (engine_pop_frame(d->engine, &f) == 0)
-		if (daemon_outbox_push(d, &f) < 0)
-			daemon_send_error(d, &f, -ENOMEM);
+	daemon_outbox_take(d);
 	/*
 	 * The owner of an address answers a probe within about 100 µs: the
 	 * receive filters must be in place before the first probe (ARP probe

@@ -48,16 +48,26 @@ struct if_stats *daemon_if_stats(struct daemon *d, int ifindex)
 
 /* Outbox: frames the engine released but the socket has not taken yet. */
 
-int daemon_outbox_push(struct daemon *d, const struct engine_frame *f)
+/* Every frame the engine released, popped straight into the outbox (no copy between). */
+void daemon_outbox_take(struct daemon *d)
 {
-	if (d->out_head > 0 && d->out_head == d->out_n) {
-		d->out_head = 0;
-		d->out_n = 0;
+	struct engine_frame f;
+
+	for (;;) {
+		if (d->out_head > 0 && d->out_head == d->out_n) {
+			d->out_head = 0;
+			d->out_n = 0;
+		}
+		if (!array_reserve(&d->outbox, &d->out_cap, d->out_n + 1, sizeof(*d->outbox))) {
+			if (engine_pop_frame(d->engine, &f) < 0)
+				return;
+			daemon_send_error(d, &f, -ENOMEM);
+			continue;
+		}
+		if (engine_pop_frame(d->engine, &d->outbox[d->out_n]) < 0)
+			return;
+		d->out_n++;
 	}
-	if (!array_reserve(&d->outbox, &d->out_cap, d->out_n + 1, sizeof(*d->outbox)))
-		return -ENOMEM;
-	d->outbox[d->out_n++] = *f;
-	return 0;
 }
 
 /*
@@ -152,6 +162,9 @@ static void frame_sent(struct daemon *d, const struct engine_frame *f)
 			break;
 		}
 	}
+	/* the rest builds a debug event: nothing when neither the log nor a monitor wants it */
+	if (!log_enabled(CFG_LOG_DEBUG) && !control_has_monitors(d->control))
+		return;
 	if (f->kind == ENGINE_FRAME_RELEARN)
 		ev.mac = f->frame.data + PKT_ETH_ALEN; /* the guest's MAC: Ethernet source */
 	else
