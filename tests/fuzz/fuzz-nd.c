@@ -4,7 +4,8 @@
  * Oracle: only the documented codes; what parses is an NS or NA with the
  * frame's own Ethernet addresses and VLAN, a target that is not multicast,
  * an NS from :: without a source link-layer option, an NA to a multicast
- * group without Solicited; and a frame we build parses back to itself.
+ * group without Solicited; and a frame we build parses back to itself
+ * (we build none for the reserved VID 4095, which a received tag may carry).
  */
 
 #include <errno.h>
@@ -41,8 +42,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(!nd.has_nonce, "a nonce on an NA");
 		if (nd.dst.s6_addr[0] == 0xff)
 			FUZZ_CHECK(!(nd.flags & PKT_NA_SOLICITED), "a multicast NA with Solicited");
-		/* what we would send for this target parses back to itself */
-		if (memcmp(&nd.target, &any, sizeof(any))) {
+		/*
+		 * What we would send for this target parses back to itself. A
+		 * received tag may carry VID 4095, which IEEE 802.1Q reserves:
+		 * it parses (it is what came in), but we never send it.
+		 */
+		if (memcmp(&nd.target, &any, sizeof(any)) && nd.vlan > PKT_VLAN_MAX) {
+			struct pkt_frame f;
+
+			FUZZ_CHECK(pkt_build_na(&f, nd.eth_src, &nd.target,
+						nd.flags & PKT_NA_ROUTER, nd.vlan) == -EINVAL,
+				   "pkt_build_na() took VID %u", nd.vlan);
+		} else if (memcmp(&nd.target, &any, sizeof(any))) {
 			struct pkt_frame f;
 			struct pkt_nd back;
 
